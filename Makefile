@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# m2mvault top-level build.
+#
+#   make            module (against Debian's kernel), userspace, tests
+#   make deps       install the Debian packages everything needs (idempotent)
+#   make check      deps, build, host unit tests, VM suite on Debian's kernel
+#                   and on the debug kernel; ends with "N passed, N failed"
+#   make demo       the end-to-end demonstration in the test VM
+#   make style      checkpatch --strict and sparse over kmod/ and uapi/
+#
+# The kernel module cannot load on the build host: it runs in QEMU only
+# (tools/vmtest). KDIR= overrides the kernel build tree.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+B := $(TOP)/build
+
+# The newest installed Debian kernel that has both headers and an image.
+DEBIAN_KVER ?= $(shell $(TOP)/tools/debian-kernel)
+KDIR ?= /lib/modules/$(DEBIAN_KVER)/build
+
+CC ?= gcc
+CSTD := -std=c11 -D_GNU_SOURCE
+WARN := -Wall -Wextra -Werror
+CFLAGS ?= -O2 -g
+USER_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I$(TOP)/uapi -I$(TOP)/userspace
+PKGS := libkeyutils libnl-genl-3.0 openssl jansson
+
+MOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/m2mvault.h
+
+.PHONY: all module module-debug userspace selftests deps check check-host \
+	check-vm check-vm-debug demo style clean
+
+all: module userspace selftests
+
+# ---------------------------------------------------------------- module
+#
+# Each kernel gets its own copy of the sources so that objects built for
+# one never mix with the other's.
+define build_module
+	@mkdir -p $(1)
+	@cp -a --parents $(MOD_SRCS) $(1)/
+	$(MAKE) -C $(2) M=$(1) modules
+endef
+
+module: $(B)/debian/m2mvault.ko
+$(B)/debian/m2mvault.ko: $(MOD_SRCS)
+	$(call build_module,$(B)/debian,$(KDIR))
+
+module-debug:
+	$(call build_module,$(B)/debug,$$($(TOP)/tools/debug-kernel))
+
+# ------------------------------------------------------------- userspace
+include userspace/userspace.mk
+include selftests/selftests.mk
+
+# ------------------------------------------------------------------ deps
+deps:
+	@$(TOP)/tools/deps
+
+# ----------------------------------------------------------------- tests
+check: deps
+	@$(TOP)/tools/check
+
+check-host: $(HOST_TESTS)
+	@$(TOP)/tools/run-host-tests $(HOST_TESTS)
+
+check-vm: module selftests
+	@$(TOP)/tools/vmtest --kernel debian -- selftests/run-suite
+
+check-vm-debug: module-debug selftests
+	@$(TOP)/tools/vmtest --kernel debug -- selftests/run-suite
+
+demo: deps all
+	@$(TOP)/tools/vmtest --kernel debian --timeout 600 -- tools/demo
+
+# ----------------------------------------------------------------- style
+style:
+	@$(TOP)/tools/style
+
+clean:
+	rm -rf $(B)
