@@ -81,12 +81,14 @@ enum m2mv_cmd {
 	M2MV_CMD_UNSPEC,
 	__M2MV_CMD_MAX
 };
+
 #define M2MV_CMD_MAX (__M2MV_CMD_MAX - 1)
 
 enum m2mv_attr {
 	M2MV_A_UNSPEC,
 	__M2MV_A_MAX
 };
+
 #define M2MV_A_MAX (__M2MV_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_M2MVAULT_H */
