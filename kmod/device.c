@@ -11,39 +11,43 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/uaccess.h>
+#include <linux/slab.h>
 
 #include "m2mvault.h"
+#include "ioctl.h"
 
-static long m2mv_ioc_version(void __user *uarg)
+static int m2mv_dev_open(struct inode *inode, struct file *file)
 {
-	struct m2mv_version v;
+	struct m2mv_file *f;
 
-	if (copy_from_user(&v, uarg, sizeof(v)))
-		return -EFAULT;
-	if (v.flags || memchr_inv(v.reserved, 0, sizeof(v.reserved)))
-		return -EINVAL;
-	v.abi = M2MV_ABI_VERSION;
-	if (copy_to_user(uarg, &v, sizeof(v)))
-		return -EFAULT;
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	mutex_init(&f->lock);
+	file->private_data = f;
+	return 0;
+}
+
+static int m2mv_dev_release(struct inode *inode, struct file *file)
+{
+	struct m2mv_file *f = file->private_data;
+
+	m2mv_file_release(f);
+	mutex_destroy(&f->lock);
+	kfree(f);
 	return 0;
 }
 
 static long m2mv_dev_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
-	void __user *uarg = (void __user *)arg;
-
-	switch (cmd) {
-	case M2MV_IOC_VERSION:
-		return m2mv_ioc_version(uarg);
-	default:
-		return -ENOTTY;
-	}
+	return m2mv_ioctl(file->private_data, cmd, (void __user *)arg);
 }
 
 static const struct file_operations m2mv_dev_fops = {
 	.owner		= THIS_MODULE,
+	.open		= m2mv_dev_open,
+	.release	= m2mv_dev_release,
 	.unlocked_ioctl	= m2mv_dev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,

@@ -8,10 +8,34 @@
 #include <net/genetlink.h>
 
 #include "m2mvault.h"
+#include "jose.h"
+#include "kdf.h"
+#include "policy.h"
+#include "seal.h"
+#include "store.h"
+
+/* Known-answer tests of the primitives; cheap enough to run at every load. */
+static int __init m2mv_selftests(void)
+{
+	int ret;
+
+	ret = m2mv_kdf_selftest();
+	if (!ret)
+		ret = m2mv_jose_selftest();
+	if (!ret)
+		ret = m2mv_seal_selftest();
+	if (ret)
+		pr_err("self-tests failed (%d); not loading\n", ret);
+	return ret;
+}
 
 static int __init m2mv_init(void)
 {
 	int ret;
+
+	ret = m2mv_selftests();
+	if (ret)
+		return ret;
 
 	ret = m2mv_keytype_init();
 	if (ret)
@@ -41,6 +65,9 @@ static void __exit m2mv_exit(void)
 {
 	m2mv_device_exit();
 	m2mv_netlink_exit();
+	/* No file is open any more (each holds a module reference). */
+	m2mv_store_exit();
+	m2mv_policy_flush(NULL);
 	m2mv_keytype_exit();
 }
 

@@ -30,8 +30,8 @@
 #ifndef _UAPI_LINUX_M2MVAULT_H
 #define _UAPI_LINUX_M2MVAULT_H
 
-#include <linux/types.h>
 #include <linux/ioctl.h>
+#include <linux/types.h>
 
 #define M2MV_KEY_TYPE		"m2mvault"
 #define M2MV_KEY_SIZE		32
@@ -49,11 +49,41 @@ enum m2mv_cred_type {
 /* ABI version reported by M2MV_IOC_VERSION and the netlink family. */
 #define M2MV_ABI_VERSION	1
 
+/*
+ * Limits
+ * ------
+ *
+ * Store names are NUL-terminated in a fixed M2MV_NAME_MAX array: 1 to 31
+ * characters of [A-Za-z0-9._-]. Resource paths are oneM2M resource
+ * identifiers: 1 to M2MV_PATH_MAX bytes of [A-Za-z0-9._~/-], passed as
+ * pointer and length (no terminator needed). Blobs are at most the module
+ * parameter max_blob bytes (default M2MV_BLOB_MAX_DEFAULT).
+ */
+#define M2MV_NAME_MAX		32
+#define M2MV_PATH_MAX		512
+#define M2MV_BLOB_MAX_DEFAULT	(16U << 20)
+#define M2MV_BATCH_MAX		1024
+
+/* Protection modes (brief section 4). */
+enum m2mv_mode {
+	M2MV_MODE_NONE,		/* tombstones and checkpoints */
+	M2MV_MODE_WRAP,		/* JWE A256KW + A256GCM, key type 15 */
+	M2MV_MODE_DIR,		/* JWE dir + A256GCM, key type 14 */
+	M2MV_MODE_MIC,		/* JWS HS256, key type 16 */
+	__M2MV_MODE_MAX
+};
+
+/* Flags of data operations (PUT, DELETE, BATCH). */
+enum m2mv_op_flag {
+	M2MV_F_SYNC = 1U << 0,	/* return once the record is on stable storage */
+	__M2MV_F_ALL = M2MV_F_SYNC
+};
+
 /**
- * struct m2mv_version - argument of M2MV_IOC_VERSION
+ * struct m2mv_version - M2MV_IOC_VERSION
  * @abi: out: M2MV_ABI_VERSION of the running module
  * @flags: in: must be 0
- * @reserved: in: must be zero
+ * @reserved: must be zero
  */
 struct m2mv_version {
 	__u32 abi;
@@ -61,24 +91,544 @@ struct m2mv_version {
 	__u64 reserved[3];
 };
 
+/**
+ * struct m2mv_bind - M2MV_IOC_BIND: direct this open file at a store
+ * @name: in: the attached store's name, NUL-terminated
+ * @flags: in: must be 0
+ * @reserved0: must be zero
+ * @reserved: must be zero
+ *
+ * Every later data operation on the file acts on that store. Binding needs
+ * no key: it grants nothing by itself.
+ */
+struct m2mv_bind {
+	char name[M2MV_NAME_MAX];
+	__u32 flags;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/**
+ * struct m2mv_put - M2MV_IOC_PUT: seal and append a new version of @path
+ * @path: in: user pointer to the resource path
+ * @data: in: user pointer to the plaintext
+ * @path_len: in: bytes at @path
+ * @data_len: in: bytes at @data (0 is allowed)
+ * @flags: in: M2MV_F_*
+ * @reserved0: must be zero
+ * @version: out: the version written (1 for a new path)
+ * @seq: out: the record's store sequence number
+ * @reserved: must be zero
+ */
+struct m2mv_put {
+	__u64 path;
+	__u64 data;
+	__u32 path_len;
+	__u32 data_len;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 version;
+	__u64 seq;
+	__u64 reserved[2];
+};
+
+/**
+ * struct m2mv_get - M2MV_IOC_GET: verify and open the newest version
+ * @path: in: user pointer to the resource path
+ * @data: in: user pointer to the output buffer
+ * @path_len: in: bytes at @path
+ * @data_len: in: size of @data; out: length of the plaintext, also when
+ *	the call fails with EOVERFLOW because the buffer is too small
+ * @flags: in: must be 0
+ * @reserved0: must be zero
+ * @version: out: the version read
+ * @reserved: must be zero
+ */
+struct m2mv_get {
+	__u64 path;
+	__u64 data;
+	__u32 path_len;
+	__u32 data_len;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 version;
+	__u64 reserved[2];
+};
+
+/**
+ * struct m2mv_del - M2MV_IOC_DELETE: append a tombstone for @path
+ * @path: in: user pointer to the resource path
+ * @path_len: in: bytes at @path
+ * @flags: in: M2MV_F_*
+ * @version: out: the version of the tombstone
+ * @reserved: must be zero
+ */
+struct m2mv_del {
+	__u64 path;
+	__u32 path_len;
+	__u32 flags;
+	__u64 version;
+	__u64 reserved[2];
+};
+
+/**
+ * struct m2mv_stat - M2MV_IOC_STAT: metadata of the newest version, no key
+ * @path: in: user pointer to the resource path
+ * @path_len: in: bytes at @path
+ * @flags: in: must be 0
+ * @version: out: per-path version
+ * @seq: out: store sequence number of the record
+ * @mtime_ns: out: CLOCK_REALTIME when the version was written
+ * @data_len: out: plaintext length
+ * @record_len: out: bytes the record takes in the store
+ * @mode: out: enum m2mv_mode
+ * @rec_flags: out: M2MV_STAT_F_*
+ * @credid: out: the Credential-ID (kid) sealing the record, NUL-terminated
+ * @reserved: must be zero
+ */
+struct m2mv_stat {
+	__u64 path;
+	__u32 path_len;
+	__u32 flags;
+	__u64 version;
+	__u64 seq;
+	__u64 mtime_ns;
+	__u32 data_len;
+	__u32 record_len;
+	__u32 mode;
+	__u32 rec_flags;
+	char credid[M2MV_CREDID_MAX + 1];
+	__u64 reserved[2];
+};
+
+enum m2mv_stat_flag {
+	M2MV_STAT_F_INSTANCE = 1U << 0,	/* dir mode, per-instance key */
+	M2MV_STAT_F_BAD = 1U << 1,	/* failed integrity checks: EBADMSG */
+};
+
+/**
+ * struct m2mv_list - M2MV_IOC_LIST: live paths under a prefix, in order
+ * @prefix: in: user pointer to the prefix (may be 0 with @prefix_len 0)
+ * @after: in: user pointer to the cursor: the last path of the previous
+ *	call; only paths sorting strictly after it are returned (0/0: start)
+ * @buf: in: user pointer to the output buffer of struct m2mv_list_ent
+ * @prefix_len: in: bytes at @prefix
+ * @after_len: in: bytes at @after
+ * @buf_len: in: size of @buf
+ * @count: out: entries written
+ * @flags: in: must be 0; out: M2MV_LIST_F_MORE if more entries remain
+ * @reserved0: must be zero
+ * @reserved: must be zero
+ *
+ * Entries are packed, each starting at an 8-byte aligned offset. A buffer
+ * too small for even one entry fails with EOVERFLOW.
+ */
+struct m2mv_list {
+	__u64 prefix;
+	__u64 after;
+	__u64 buf;
+	__u32 prefix_len;
+	__u32 after_len;
+	__u32 buf_len;
+	__u32 count;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+enum m2mv_list_flag {
+	M2MV_LIST_F_MORE = 1U << 0,
+};
+
+/**
+ * struct m2mv_list_ent - one entry in the M2MV_IOC_LIST buffer
+ * @version: per-path version
+ * @data_len: plaintext length
+ * @reclen: bytes from this entry to the next (multiple of 8)
+ * @path_len: bytes at @path (not NUL-terminated)
+ * @mode: enum m2mv_mode
+ * @rec_flags: M2MV_STAT_F_*
+ * @path: the path
+ */
+struct m2mv_list_ent {
+	__u64 version;
+	__u32 data_len;
+	__u16 reclen;
+	__u16 path_len;
+	__u8 mode;
+	__u8 rec_flags;
+	__u8 reserved[6];
+	char path[];
+};
+
+/**
+ * struct m2mv_export - M2MV_IOC_EXPORT: the record as JOSE, without a key
+ * @path: in: user pointer to the resource path
+ * @buf: in: user pointer to the output buffer
+ * @path_len: in: bytes at @path
+ * @buf_len: in: size of @buf; out: length of the serialization, also when
+ *	the call fails with EOVERFLOW
+ * @flags: in: one of M2MV_EXPORT_F_COMPACT (default, 0) or
+ *	M2MV_EXPORT_F_JSON (flattened JSON serialization)
+ * @reserved0: must be zero
+ * @version: out: the version exported
+ * @reserved: must be zero
+ *
+ * wrap and dir records export as JWE, mic records as JWS. Output is not
+ * NUL-terminated.
+ */
+struct m2mv_export {
+	__u64 path;
+	__u64 buf;
+	__u32 path_len;
+	__u32 buf_len;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 version;
+	__u64 reserved[2];
+};
+
+enum m2mv_export_flag {
+	M2MV_EXPORT_F_COMPACT = 0,
+	M2MV_EXPORT_F_JSON = 1U << 0,
+	__M2MV_EXPORT_F_ALL = M2MV_EXPORT_F_JSON
+};
+
+enum m2mv_batch_opcode {
+	M2MV_BATCH_PUT = 1,
+	M2MV_BATCH_GET,
+	M2MV_BATCH_DELETE,
+};
+
+/**
+ * struct m2mv_batch_op - one operation of M2MV_IOC_BATCH
+ * @op: in: enum m2mv_batch_opcode
+ * @flags: in: M2MV_F_* (PUT, DELETE); 0 for GET
+ * @path: in: user pointer to the path
+ * @data: in: PUT: plaintext; GET: output buffer; DELETE: 0
+ * @path_len: in: bytes at @path
+ * @data_len: in/out as in struct m2mv_put / struct m2mv_get
+ * @result: out: 0 or a negative errno for this operation
+ * @reserved0: must be zero
+ * @version: out: version written or read
+ * @reserved: must be zero
+ */
+struct m2mv_batch_op {
+	__u32 op;
+	__u32 flags;
+	__u64 path;
+	__u64 data;
+	__u32 path_len;
+	__u32 data_len;
+	__s32 result;
+	__u32 reserved0;
+	__u64 version;
+	__u64 reserved;
+};
+
+/**
+ * struct m2mv_batch - M2MV_IOC_BATCH: many operations in one call
+ * @ops: in: user pointer to @count struct m2mv_batch_op
+ * @count: in: 1 to M2MV_BATCH_MAX
+ * @flags: in: must be 0
+ * @done: out: operations processed (all of them unless the call fails)
+ * @reserved0: must be zero
+ * @reserved: must be zero
+ *
+ * Operations run in order, each with its own result; one failing does not
+ * stop the others. Operations flagged M2MV_F_SYNC share a single flush at
+ * the end. The call itself fails only for a malformed batch (EINVAL,
+ * EFAULT), in which case no operation ran.
+ */
+struct m2mv_batch {
+	__u64 ops;
+	__u32 count;
+	__u32 flags;
+	__u32 done;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+/*
+ * Interim control plane (until the generic netlink commands exist): attach,
+ * detach and policies as ioctls needing CAP_NET_ADMIN.
+ */
+
+enum m2mv_attach_flag {
+	M2MV_ATTACH_F_RDONLY = 1U << 0,	/* never write, never truncate */
+	__M2MV_ATTACH_F_ALL = M2MV_ATTACH_F_RDONLY
+};
+
+/**
+ * struct m2mv_attach - M2MV_IOC_ATTACH: attach a store file by fd
+ * @name: in: store name (see Limits), unique among attached stores
+ * @store_credid: in: Credential-ID of the store key (type 16) that MACs the
+ *	structure chain; looked up in the caller's keyrings
+ * @fd: in: open regular file, readable and (unless RDONLY) writable; an
+ *	empty file is formatted
+ * @flags: in: M2MV_ATTACH_F_*
+ * @records: out: records found by the scan
+ * @live: out: live paths in the index
+ * @integrity_errors: out: records that failed CRC, chain or sequence checks
+ * @truncated: out: bytes of torn tail cut off (0 with RDONLY: ignored)
+ * @reserved: must be zero
+ */
+struct m2mv_attach {
+	char name[M2MV_NAME_MAX];
+	char store_credid[M2MV_CREDID_MAX + 1];
+	__s32 fd;
+	__u32 flags;
+	__u64 records;
+	__u64 live;
+	__u64 integrity_errors;
+	__u64 truncated;
+	__u64 reserved[2];
+};
+
+/**
+ * struct m2mv_detach - M2MV_IOC_DETACH
+ * @name: in: store name
+ * @flags: in: must be 0
+ * @reserved0: must be zero
+ * @reserved: must be zero
+ */
+struct m2mv_detach {
+	char name[M2MV_NAME_MAX];
+	__u32 flags;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
+enum m2mv_policy_flag {
+	M2MV_POLICY_F_INSTANCE = 1U << 0,	/* dir: per-instance keys */
+	M2MV_POLICY_F_DELETE = 1U << 1,		/* remove the prefix's policy */
+	__M2MV_POLICY_F_ALL = M2MV_POLICY_F_INSTANCE | M2MV_POLICY_F_DELETE
+};
+
+/**
+ * struct m2mv_policy - M2MV_IOC_POLICY: set or delete a path policy
+ * @store: in: store name
+ * @credid: in: Credential-ID whose key seals paths under @prefix (ignored
+ *	with M2MV_POLICY_F_DELETE)
+ * @prefix: in: user pointer to the path prefix (the empty prefix covers
+ *	every path)
+ * @prefix_len: in: bytes at @prefix
+ * @mode: in: enum m2mv_mode (WRAP, DIR or MIC); must fit the Credential-ID
+ *	type (15, 14, 16)
+ * @flags: in: M2MV_POLICY_F_*
+ * @reserved0: must be zero
+ * @reserved: must be zero
+ *
+ * The longest matching prefix decides how a PUT is sealed. Reads use the
+ * Credential-ID recorded in each record, not the policy.
+ */
+struct m2mv_policy {
+	char store[M2MV_NAME_MAX];
+	char credid[M2MV_CREDID_MAX + 1];
+	__u64 prefix;
+	__u32 prefix_len;
+	__u32 mode;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 reserved[2];
+};
+
 #define M2MV_IOC_MAGIC		0xb7
 
 #define M2MV_IOC_VERSION	_IOWR(M2MV_IOC_MAGIC, 0x00, struct m2mv_version)
+#define M2MV_IOC_BIND		_IOW(M2MV_IOC_MAGIC, 0x01, struct m2mv_bind)
+#define M2MV_IOC_PUT		_IOWR(M2MV_IOC_MAGIC, 0x02, struct m2mv_put)
+#define M2MV_IOC_GET		_IOWR(M2MV_IOC_MAGIC, 0x03, struct m2mv_get)
+#define M2MV_IOC_DELETE		_IOWR(M2MV_IOC_MAGIC, 0x04, struct m2mv_del)
+#define M2MV_IOC_STAT		_IOWR(M2MV_IOC_MAGIC, 0x05, struct m2mv_stat)
+#define M2MV_IOC_LIST		_IOWR(M2MV_IOC_MAGIC, 0x06, struct m2mv_list)
+#define M2MV_IOC_EXPORT		_IOWR(M2MV_IOC_MAGIC, 0x07, struct m2mv_export)
+#define M2MV_IOC_BATCH		_IOWR(M2MV_IOC_MAGIC, 0x08, struct m2mv_batch)
+#define M2MV_IOC_ATTACH		_IOWR(M2MV_IOC_MAGIC, 0x40, struct m2mv_attach)
+#define M2MV_IOC_DETACH		_IOW(M2MV_IOC_MAGIC, 0x41, struct m2mv_detach)
+#define M2MV_IOC_POLICY		_IOW(M2MV_IOC_MAGIC, 0x42, struct m2mv_policy)
+
+/*
+ * On-disk format (Documentation/on-disk-format.rst has every byte)
+ * ----------------------------------------------------------------
+ *
+ * All integers little endian. A store file is a superblock of
+ * M2MV_SUPER_SIZE bytes followed by records, each starting 8-byte aligned.
+ */
+#define M2MV_SUPER_MAGIC	0x564d324dU	/* "M2MV" */
+#define M2MV_REC_MAGIC		0x4345524dU	/* "MREC" */
+#define M2MV_FORMAT_VERSION	1
+#define M2MV_SUPER_SIZE		4096
+#define M2MV_STORE_ID_SIZE	16
+#define M2MV_CHAIN_SIZE		32
+#define M2MV_NONCE_SIZE		16
+#define M2MV_IV_SIZE		12
+#define M2MV_GCM_TAG_SIZE	16
+#define M2MV_HS256_TAG_SIZE	32
+#define M2MV_WRAPPED_KEY_SIZE	40
+
+enum m2mv_rec_type {
+	M2MV_REC_PUT = 1,
+	M2MV_REC_DEL,
+	M2MV_REC_CKPT,
+};
+
+enum m2mv_rec_flag {
+	M2MV_RECF_INSTANCE = 1U << 0,	/* dir: per-instance key */
+};
+
+/**
+ * struct m2mv_disk_super - the superblock, at offset 0
+ * @magic: M2MV_SUPER_MAGIC
+ * @version: M2MV_FORMAT_VERSION
+ * @flags: 0
+ * @store_id: random identity of the store, bound into every record header
+ * @created_ns: CLOCK_REALTIME at format time
+ * @key_check: HMAC-SHA256(store key, "m2mvault store" || @store_id); the
+ *	value the structure chain starts from, and proof that the store key
+ *	given at attach is the one the store was formatted with
+ * @reserved0: zero
+ * @crc: CRC32C (Castagnoli, seed ~0, final xor ~0) of the bytes before it
+ *
+ * The rest of the M2MV_SUPER_SIZE bytes is zero.
+ */
+struct m2mv_disk_super {
+	__le32 magic;
+	__le16 version;
+	__le16 flags;
+	__u8 store_id[M2MV_STORE_ID_SIZE];
+	__le64 created_ns;
+	__u8 key_check[M2MV_CHAIN_SIZE];
+	__le32 reserved0;
+	__le32 crc;
+};
+
+/**
+ * struct m2mv_disk_rec - fixed head of every record
+ * @magic: M2MV_REC_MAGIC
+ * @crc: CRC32C of all @len bytes of the record with @crc taken as zero
+ * @len: total bytes of the record, this head and padding included;
+ *	a multiple of 8
+ * @type: enum m2mv_rec_type
+ * @mode: enum m2mv_mode (M2MV_MODE_NONE for DEL and CKPT)
+ * @flags: M2MV_RECF_*
+ * @iv_len: bytes of IV (12 in wrap and dir, 0 otherwise)
+ * @seq: store sequence number, 1 for the first record, +1 for each next
+ * @version: per-path version (PUT, DEL); 0 for CKPT
+ * @time_ns: CLOCK_REALTIME when the record was written
+ * @path_len: bytes of path
+ * @hdr_len: bytes of the JOSE protected header (PUT), else 0
+ * @ekey_len: bytes of the wrapped CEK (40 in wrap), else 0
+ * @tag_len: bytes of tag (16 GCM, 32 HS256), else 0
+ * @reserved0: zero
+ * @payload_len: bytes of ciphertext (wrap, dir), plaintext (mic) or
+ *	checkpoint body (CKPT)
+ * @reserved1: zero
+ * @nonce: dir: the derivation nonce; else zero
+ * @chain: HMAC-SHA256(store key, previous chain || this record with @crc and
+ *	@chain zeroed, leaving out the payload of a PUT, which its tag covers)
+ *
+ * Followed by: path, protected header, wrapped key, IV, payload, tag, zero
+ * padding to @len.
+ */
+struct m2mv_disk_rec {
+	__le32 magic;
+	__le32 crc;
+	__le32 len;
+	__u8 type;
+	__u8 mode;
+	__u8 flags;
+	__u8 iv_len;
+	__le64 seq;
+	__le64 version;
+	__le64 time_ns;
+	__le16 path_len;
+	__le16 hdr_len;
+	__u8 ekey_len;
+	__u8 tag_len;
+	__le16 reserved0;
+	__le32 payload_len;
+	__le32 reserved1;
+	__u8 nonce[M2MV_NONCE_SIZE];
+	__u8 chain[M2MV_CHAIN_SIZE];
+};
+
+/**
+ * struct m2mv_disk_ckpt - payload of a CKPT record
+ * @records: records before this one (seq - 1)
+ * @live: live paths in the index at this point
+ * @live_bytes: bytes of the newest PUT records of live paths
+ * @reserved: zero
+ */
+struct m2mv_disk_ckpt {
+	__le64 records;
+	__le64 live;
+	__le64 live_bytes;
+	__le64 reserved;
+};
 
 /*
  * Generic netlink family
  * ----------------------
  *
  * Family M2MV_GENL_NAME, version M2MV_GENL_VERSION, multicast group
- * M2MV_GENL_MCGRP_EVENTS. Commands and attributes are listed below as they are
- * added; every command needs CAP_NET_ADMIN in the initial user namespace.
+ * M2MV_GENL_MCGRP_EVENTS. Every command needs CAP_NET_ADMIN (GENL_ADMIN_PERM)
+ * and runs in the sender's context: keys named in a command are looked up
+ * in the sender's keyrings. Attributes share one flat space (enum
+ * m2mv_attr); the kernel's policy is strict: unknown attributes, wrong
+ * lengths, over-long strings and unknown flag bits are refused with an
+ * extended-ack message. Strings are NUL-terminated.
+ *
+ * M2MV_CMD_STORE_ATTACH
+ *	in:  NAME (string, 1-31 of [A-Za-z0-9._-]), FD (u32), STORE_KEY
+ *	     (Credential-ID of a type-16 key), FLAGS (u32, M2MV_ATTACH_F_*,
+ *	     optional)
+ *	out: a STORE_ATTACH message with NAME, RECORDS, LIVE,
+ *	     INTEGRITY_ERRORS, TRUNCATED
+ * M2MV_CMD_STORE_DETACH
+ *	in:  NAME
+ * M2MV_CMD_STORE_GET (dump; one message per store)
+ *	out: NAME, FILE (backing file path), STATE (enum m2mv_store_state),
+ *	     FLAGS, RECORDS, FILE_BYTES, LIVE, LIVE_BYTES, LAST_SEQ,
+ *	     COUNTERS (nested, enum m2mv_ctr, each u64)
+ * M2MV_CMD_POLICY_SET
+ *	in:  NAME, PREFIX (string, may be empty), CREDID, MODE (u32,
+ *	     enum m2mv_mode), FLAGS (u32, M2MV_POLICY_F_INSTANCE, optional)
+ * M2MV_CMD_POLICY_DEL
+ *	in:  NAME, PREFIX
+ * M2MV_CMD_POLICY_GET (dump; one message per policy)
+ *	out: NAME, PREFIX, CREDID, MODE, FLAGS
+ * M2MV_CMD_STORE_VERIFY
+ *	in:  NAME
+ *	out: a STORE_VERIFY message with NAME, RECORDS, INTEGRITY_ERRORS and
+ *	     one BAD (nested: PATH, SEQ, REASON) per record that failed, at
+ *	     most M2MV_VERIFY_BAD_MAX of them; EVENT_SCRUB_PROGRESS events
+ *	     on the events group while it runs
+ * M2MV_CMD_STORE_COMPACT
+ *	in:  NAME, FD (an empty regular file, read-write), CREDID (optional:
+ *	     re-seal every live record of a mode under this credential)
+ *	out: a STORE_COMPACT message with NAME, RECORDS, FILE_BYTES; the store
+ *	     continues on the new file
+ * M2MV_CMD_EVENT (multicast on "events" only)
+ *	EVENT (u32, enum m2mv_event) and, by event: NAME, PATH, SEQ, CREDID,
+ *	REASON (u32, positive errno), DONE and TOTAL (u64, bytes)
  */
 #define M2MV_GENL_NAME		"m2mvault"
 #define M2MV_GENL_VERSION	1
 #define M2MV_GENL_MCGRP_EVENTS	"events"
+#define M2MV_VERIFY_BAD_MAX	1000
 
 enum m2mv_cmd {
 	M2MV_CMD_UNSPEC,
+	M2MV_CMD_STORE_ATTACH,
+	M2MV_CMD_STORE_DETACH,
+	M2MV_CMD_STORE_GET,
+	M2MV_CMD_POLICY_SET,
+	M2MV_CMD_POLICY_DEL,
+	M2MV_CMD_POLICY_GET,
+	M2MV_CMD_STORE_VERIFY,
+	M2MV_CMD_STORE_COMPACT,
+	M2MV_CMD_EVENT,
 	__M2MV_CMD_MAX
 };
 
@@ -86,9 +636,64 @@ enum m2mv_cmd {
 
 enum m2mv_attr {
 	M2MV_A_UNSPEC,
+	M2MV_A_NAME,			/* string */
+	M2MV_A_FD,			/* u32 */
+	M2MV_A_STORE_KEY,		/* string: Credential-ID */
+	M2MV_A_FLAGS,			/* u32 */
+	M2MV_A_FILE,			/* string */
+	M2MV_A_STATE,			/* u32: enum m2mv_store_state */
+	M2MV_A_RECORDS,			/* u64 */
+	M2MV_A_FILE_BYTES,		/* u64 */
+	M2MV_A_LIVE,			/* u64 */
+	M2MV_A_LIVE_BYTES,		/* u64 */
+	M2MV_A_LAST_SEQ,		/* u64 */
+	M2MV_A_INTEGRITY_ERRORS,	/* u64 */
+	M2MV_A_TRUNCATED,		/* u64 */
+	M2MV_A_COUNTERS,		/* nested: enum m2mv_ctr */
+	M2MV_A_PREFIX,			/* string */
+	M2MV_A_CREDID,			/* string */
+	M2MV_A_MODE,			/* u32: enum m2mv_mode */
+	M2MV_A_BAD,			/* nested: PATH, SEQ, REASON */
+	M2MV_A_EVENT,			/* u32: enum m2mv_event */
+	M2MV_A_PATH,			/* string */
+	M2MV_A_SEQ,			/* u64 */
+	M2MV_A_REASON,			/* u32: positive errno */
+	M2MV_A_DONE,			/* u64 */
+	M2MV_A_TOTAL,			/* u64 */
+	M2MV_A_PAD,
 	__M2MV_A_MAX
 };
 
 #define M2MV_A_MAX (__M2MV_A_MAX - 1)
+
+enum m2mv_ctr {
+	M2MV_CTR_UNSPEC,
+	M2MV_CTR_PUTS,
+	M2MV_CTR_GETS,
+	M2MV_CTR_DELETES,
+	M2MV_CTR_INTEGRITY_FAILURES,
+	M2MV_CTR_KEY_REFUSALS,
+	M2MV_CTR_PAD,
+	__M2MV_CTR_MAX
+};
+
+#define M2MV_CTR_MAX (__M2MV_CTR_MAX - 1)
+
+enum m2mv_store_state {
+	M2MV_STATE_OK,			/* every check passed */
+	M2MV_STATE_DEGRADED,		/* integrity errors seen */
+	M2MV_STATE_READONLY,		/* attached read-only */
+};
+
+enum m2mv_event {
+	M2MV_EVENT_UNSPEC,
+	M2MV_EVENT_INTEGRITY,		/* NAME, PATH, SEQ, REASON */
+	M2MV_EVENT_KEY_REFUSED,		/* NAME, CREDID, REASON */
+	M2MV_EVENT_ATTACHED,		/* NAME */
+	M2MV_EVENT_DETACHED,		/* NAME */
+	M2MV_EVENT_COMPACTED,		/* NAME, RECORDS, FILE_BYTES */
+	M2MV_EVENT_SCRUB_PROGRESS,	/* NAME, DONE, TOTAL */
+	M2MV_EVENT_SCRUB_DONE,		/* NAME, RECORDS, INTEGRITY_ERRORS */
+};
 
 #endif /* _UAPI_LINUX_M2MVAULT_H */

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Authorization by possession: the credential key that seals or opens a
+ * record is looked up in the calling task's own keyrings, in the context of
+ * the ioctl, and validated on every operation.
+ */
+#ifndef _M2MV_CRED_H
+#define _M2MV_CRED_H
+
+#include <linux/types.h>
+#include <linux/m2mvault.h>
+
+int m2mv_cred_type_for_mode(u8 mode);
+int m2mv_cred_get(const char *kid, u8 mode, u8 key[M2MV_KEY_SIZE]);
+
+#endif /* _M2MV_CRED_H */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * JOSE: the protected header the kernel writes for every PUT record, and the
+ * JWE/JWS serializations EXPORT produces from a record without a key.
+ *
+ * The header is deterministic JSON: the same fields always give the same
+ * bytes, so a reader checks a stored header by rebuilding it from what it
+ * expects and comparing. Paths and Credential-IDs are validated to
+ * characters that need no JSON escaping.
+ *
+ *   wrap: {"alg":"A256KW","enc":"A256GCM","kid":K,"m2mv_path":P,
+ *          "m2mv_ver":V,"m2mv_store":S}
+ *   dir:  {"alg":"dir","enc":"A256GCM","kid":K,"m2mv_path":P,"m2mv_ver":V,
+ *          "m2mv_store":S,"m2mv_kdf":"container"|"instance","m2mv_nonce":N}
+ *   mic:  {"alg":"HS256","kid":K,"m2mv_path":P,"m2mv_ver":V,"m2mv_store":S}
+ *
+ * with no white space. K and P are JSON strings (kid and path verbatim),
+ * V the record version as a decimal JSON number, S the store id as a JSON
+ * string of 32 lowercase hex digits, N the dir nonce in BASE64URL. The id a
+ * dir key is derived from is not repeated: it is m2mv_path itself
+ * ("instance") or m2mv_path up to its last '/' ("container"; see
+ * m2mv_dir_id()). Stating it would double the path and the longest header
+ * (255-byte kid, M2MV_PATH_MAX path) would no longer fit M2MV_HDR_MAX.
+ *
+ * m2mv_jose_header() returns the length, -EINVAL for a bad field or
+ * -ENOSPC; m2mv_jose_header_kid() returns 0 or -EBADMSG;
+ * m2mv_jose_export_len() returns the length or -EINVAL;
+ * m2mv_jose_export() returns the bytes written, -EOVERFLOW or -EINVAL,
+ * into a buffer the caller allocates, and may sleep.
+ */
+#ifndef _M2MV_JOSE_H
+#define _M2MV_JOSE_H
+
+#include <linux/types.h>
+#include <linux/m2mvault.h>
+
+struct m2mv_rec;
+
+struct m2mv_hdr_fields {
+	u8 mode;			/* enum m2mv_mode, not NONE */
+	bool instance;			/* dir: per-instance key */
+	const char *kid;		/* NUL-terminated Credential-ID */
+	const char *path;
+	u16 path_len;
+	u64 version;
+	const u8 *store_id;		/* M2MV_STORE_ID_SIZE bytes */
+	const u8 *nonce;		/* dir: M2MV_NONCE_SIZE bytes */
+};
+
+int m2mv_jose_header(char *buf, size_t size, const struct m2mv_hdr_fields *f);
+int m2mv_jose_header_kid(const u8 *hdr, size_t len,
+			 char kid[M2MV_CREDID_MAX + 1]);
+
+size_t m2mv_b64url_len(size_t n);
+size_t m2mv_b64url_encode(char *dst, const u8 *src, size_t n);
+
+ssize_t m2mv_jose_export_len(const struct m2mv_rec *rec, bool json);
+ssize_t m2mv_jose_export(const struct m2mv_rec *rec, bool json, char *out,
+			 size_t size);
+
+int m2mv_jose_selftest(void);
+
+#endif /* _M2MV_JOSE_H */

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Record layout: building a record buffer and mapping one read from disk.
+ * Nothing here trusts a length it has not checked against the buffer.
+ */
+#include <linux/crc32c.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "record.h"
+
+static u8 mode_iv_len(u8 mode)
+{
+	return (mode == M2MV_MODE_WRAP || mode == M2MV_MODE_DIR) ?
+		M2MV_IV_SIZE : 0;
+}
+
+static u8 mode_ekey_len(u8 mode)
+{
+	return mode == M2MV_MODE_WRAP ? M2MV_WRAPPED_KEY_SIZE : 0;
+}
+
+static u8 mode_tag_len(u8 mode)
+{
+	switch (mode) {
+	case M2MV_MODE_WRAP:
+	case M2MV_MODE_DIR:
+		return M2MV_GCM_TAG_SIZE;
+	case M2MV_MODE_MIC:
+		return M2MV_HS256_TAG_SIZE;
+	default:
+		return 0;
+	}
+}
+
+/* Point the part pointers of @rec at @rec->buf from the head's lengths. */
+static void rec_layout(struct m2mv_rec *rec)
+{
+	struct m2mv_disk_rec *h = rec->head;
+	u8 *p = rec->buf + sizeof(*h);
+
+	rec->path = (char *)p;
+	p += le16_to_cpu(h->path_len);
+	rec->ekey = p;
+	p += h->ekey_len;
+	rec->iv = p;
+	p += h->iv_len;
+	rec->payload = p;
+	p += le32_to_cpu(h->payload_len);
+	rec->tag = p;
+	p += h->tag_len;
+	rec->hdr = p;
+}
+
+/* Length of everything before the header, and the record with @hdr_len. */
+static size_t rec_fixed_len(const struct m2mv_disk_rec *h)
+{
+	return sizeof(*h) + le16_to_cpu(h->path_len) + h->ekey_len +
+	       h->iv_len + (size_t)le32_to_cpu(h->payload_len) + h->tag_len;
+}
+
+/**
+ * m2mv_rec_alloc() - allocate and lay out a record to be built
+ * @rec: out: the record; free with m2mv_rec_free()
+ * @shape: type, mode, flags and part sizes
+ *
+ * The head is filled in (magic, type, mode, flags and the lengths the mode
+ * implies), everything else is zero. Set the header length with
+ * m2mv_rec_set_hdr_len() once the header is written.
+ *
+ * Return: 0, -EINVAL for an impossible shape, -ENOMEM.
+ */
+int m2mv_rec_alloc(struct m2mv_rec *rec, const struct m2mv_rec_shape *shape)
+{
+	struct m2mv_disk_rec *h;
+	size_t cap;
+
+	if (shape->mode >= __M2MV_MODE_MAX || shape->path_len > M2MV_PATH_MAX ||
+	    shape->hdr_max > M2MV_HDR_MAX)
+		return -EINVAL;
+
+	cap = sizeof(*h) + shape->path_len + mode_ekey_len(shape->mode) +
+	      mode_iv_len(shape->mode) + (size_t)shape->payload_len +
+	      mode_tag_len(shape->mode) + shape->hdr_max + 8;
+	if (cap > U32_MAX)
+		return -EINVAL;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->buf = kvzalloc(cap, GFP_KERNEL);
+	if (!rec->buf)
+		return -ENOMEM;
+	rec->cap = cap;
+	rec->head = (struct m2mv_disk_rec *)rec->buf;
+
+	h = rec->head;
+	h->magic = cpu_to_le32(M2MV_REC_MAGIC);
+	h->type = shape->type;
+	h->mode = shape->mode;
+	h->flags = shape->flags;
+	h->path_len = cpu_to_le16(shape->path_len);
+	h->ekey_len = mode_ekey_len(shape->mode);
+	h->iv_len = mode_iv_len(shape->mode);
+	h->tag_len = mode_tag_len(shape->mode);
+	h->payload_len = cpu_to_le32(shape->payload_len);
+	rec_layout(rec);
+	return m2mv_rec_set_hdr_len(rec, 0);
+}
+
+/**
+ * m2mv_rec_set_hdr_len() - fix the protected header's length and @len
+ * @rec: a record from m2mv_rec_alloc()
+ * @hdr_len: bytes written at @rec->hdr
+ *
+ * Return: 0, or -EINVAL if the header does not fit the room allocated.
+ */
+int m2mv_rec_set_hdr_len(struct m2mv_rec *rec, u16 hdr_len)
+{
+	size_t len = rec_fixed_len(rec->head) + hdr_len;
+	size_t padded = ALIGN(len, 8);
+
+	if (padded > rec->cap)
+		return -EINVAL;
+	memset(rec->buf + len, 0, padded - len);
+	rec->head->hdr_len = cpu_to_le16(hdr_len);
+	rec->head->len = cpu_to_le32(padded);
+	return 0;
+}
+
+/**
+ * m2mv_rec_map() - take ownership of a record read from disk and map it
+ * @rec: out: the record; m2mv_rec_free() frees @buf
+ * @buf: kvmalloc()ed buffer holding exactly one record
+ * @len: bytes in @buf
+ *
+ * Checks that the head's lengths describe exactly @len bytes and suit the
+ * record's type and mode. The CRC, tag and chain are the caller's to check.
+ *
+ * Return: 0, or -EBADMSG (and @buf is still the caller's to free).
+ */
+int m2mv_rec_map(struct m2mv_rec *rec, u8 *buf, size_t len)
+{
+	struct m2mv_disk_rec *h = (struct m2mv_disk_rec *)buf;
+	size_t used;
+
+	if (len < sizeof(*h) || len % 8 || le32_to_cpu(h->magic) != M2MV_REC_MAGIC ||
+	    le32_to_cpu(h->len) != len)
+		return -EBADMSG;
+	if (h->mode >= __M2MV_MODE_MAX || le16_to_cpu(h->path_len) > M2MV_PATH_MAX ||
+	    le16_to_cpu(h->hdr_len) > M2MV_HDR_MAX)
+		return -EBADMSG;
+	if (h->ekey_len != mode_ekey_len(h->mode) ||
+	    h->iv_len != mode_iv_len(h->mode) ||
+	    h->tag_len != mode_tag_len(h->mode))
+		return -EBADMSG;
+	switch (h->type) {
+	case M2MV_REC_PUT:
+		if (h->mode == M2MV_MODE_NONE || !h->path_len || !h->hdr_len)
+			return -EBADMSG;
+		break;
+	case M2MV_REC_DEL:
+		if (h->mode != M2MV_MODE_NONE || !h->path_len || h->hdr_len ||
+		    h->payload_len)
+			return -EBADMSG;
+		break;
+	case M2MV_REC_CKPT:
+		if (h->mode != M2MV_MODE_NONE || h->path_len || h->hdr_len ||
+		    le32_to_cpu(h->payload_len) != sizeof(struct m2mv_disk_ckpt))
+			return -EBADMSG;
+		break;
+	default:
+		return -EBADMSG;
+	}
+	used = rec_fixed_len(h) + le16_to_cpu(h->hdr_len);
+	if (used > len || ALIGN(used, 8) != len)
+		return -EBADMSG;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->buf = buf;
+	rec->cap = len;
+	rec->head = h;
+	rec_layout(rec);
+	return 0;
+}
+
+/* Free a record, wiping it: it may have held plaintext. */
+void m2mv_rec_free(struct m2mv_rec *rec)
+{
+	if (rec->buf)
+		kvfree_sensitive(rec->buf, rec->cap);
+	memset(rec, 0, sizeof(*rec));
+}
+
+u32 m2mv_rec_len(const struct m2mv_rec *rec)
+{
+	return le32_to_cpu(rec->head->len);
+}
+
+/* CRC32C of the whole record with the crc field taken as zero. */
+u32 m2mv_rec_crc(const struct m2mv_rec *rec)
+{
+	static const u8 zero[4];
+	size_t off = offsetof(struct m2mv_disk_rec, crc);
+	u32 crc;
+
+	crc = crc32c(~0U, rec->buf, off);
+	crc = crc32c(crc, zero, sizeof(zero));
+	crc = crc32c(crc, rec->buf + off + 4, m2mv_rec_len(rec) - off - 4);
+	return ~crc;
+}

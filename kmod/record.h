@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One record in memory, in its on-disk layout (struct m2mv_disk_rec and
+ * Documentation/on-disk-format.rst):
+ *
+ *	head | path | wrapped key | IV | payload | tag | protected header | pad
+ *
+ * The protected header goes last so that a record can be laid out and the
+ * plaintext copied in before the header (which carries the version) is
+ * known; the tag directly follows the payload, as the AEAD writes it.
+ */
+#ifndef _M2MV_RECORD_H
+#define _M2MV_RECORD_H
+
+#include <linux/types.h>
+#include <linux/m2mvault.h>
+
+/* The longest protected header the kernel writes (jose.c checks it). */
+#define M2MV_HDR_MAX		1024
+
+struct m2mv_rec {
+	u8 *buf;			/* kvmalloc()ed, @cap bytes */
+	size_t cap;
+	struct m2mv_disk_rec *head;	/* == buf */
+	char *path;
+	u8 *ekey;
+	u8 *iv;
+	u8 *payload;
+	u8 *tag;
+	u8 *hdr;
+};
+
+/* Sizes of the parts of a record about to be built. */
+struct m2mv_rec_shape {
+	u8 type;
+	u8 mode;
+	u8 flags;
+	u16 path_len;
+	u16 hdr_max;		/* room for the header; set its length later */
+	u32 payload_len;
+};
+
+int m2mv_rec_alloc(struct m2mv_rec *rec, const struct m2mv_rec_shape *shape);
+int m2mv_rec_set_hdr_len(struct m2mv_rec *rec, u16 hdr_len);
+int m2mv_rec_map(struct m2mv_rec *rec, u8 *buf, size_t len);
+void m2mv_rec_free(struct m2mv_rec *rec);
+u32 m2mv_rec_crc(const struct m2mv_rec *rec);
+u32 m2mv_rec_len(const struct m2mv_rec *rec);
+
+static inline u32 m2mv_rec_payload_len(const struct m2mv_rec *rec)
+{
+	return le32_to_cpu(rec->head->payload_len);
+}
+
+static inline u16 m2mv_rec_path_len(const struct m2mv_rec *rec)
+{
+	return le16_to_cpu(rec->head->path_len);
+}
+
+static inline u16 m2mv_rec_hdr_len(const struct m2mv_rec *rec)
+{
+	return le16_to_cpu(rec->head->hdr_len);
+}
+
+#endif /* _M2MV_RECORD_H */

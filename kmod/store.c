@@ -1,0 +1,1630 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The protected store: attaching a log file (format or scan), appending
+ * records under the structure chain, group commit, reads, and the registry
+ * of attached stores. Documentation/on-disk-format.rst is the format.
+ *
+ * Locking, outermost first; no other nesting exists:
+ *
+ *	m2mv_stores_lock	the registry; nothing is taken under it
+ *	s->append_lock		the log's tail: seq, chain, writes, checkpoints,
+ *				detach
+ *	s->sync_lock		group commit (under append_lock only at detach)
+ *	s->index.lock		the index, an rw_semaphore (alone, or under
+ *				append_lock to apply an appended record)
+ *	s->nonce_lock		the dir-mode nonce table (alone)
+ *
+ * The tail and the durable offset are atomics, so a flush reads the tail
+ * without waiting for an append in progress.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/algapi.h>
+#include <crypto/hash.h>
+#include <linux/atomic.h>
+#include <linux/cred.h>
+#include <linux/crc32c.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/random.h>
+#include <linux/rbtree.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "index.h"
+#include "jose.h"
+#include "kdf.h"
+#include "record.h"
+#include "store.h"
+
+#define M2MV_DIR_KEY_LIMIT \
+	(BITS_PER_LONG > 32 ? (ulong)(1ULL << 32) : ULONG_MAX)
+
+static ulong dir_key_limit = M2MV_DIR_KEY_LIMIT;
+module_param(dir_key_limit, ulong, 0644);
+MODULE_PARM_DESC(dir_key_limit,
+		 "Records one dir-mode per-container key may seal before PUTs fail with EDQUOT (default 2^32, RFC 7518 section 8.4)");
+
+#define M2MV_STORE_LABEL	"m2mvault store"
+#define M2MV_SCAN_BUF		SZ_1M		/* attach reads this much at once */
+#define M2MV_CKPT_INTERVAL	1024		/* records between checkpoints */
+#define M2MV_LIST_BATCH		16		/* entries copied per index lock */
+
+struct m2mv_store {
+	struct list_head node;		/* in m2mv_stores */
+	struct kref ref;
+	bool ready;			/* attached; under m2mv_stores_lock */
+	u32 flags;			/* M2MV_ATTACH_F_* */
+	char name[M2MV_NAME_MAX];
+	u8 store_id[M2MV_STORE_ID_SIZE];
+	struct file *file;
+	struct crypto_shash *tfm;	/* hmac(sha256) under the store key */
+
+	struct mutex append_lock;	/* the tail: the next five fields */
+	u64 seq;			/* of the last record */
+	u8 chain[M2MV_CHAIN_SIZE];	/* of the last record */
+	u32 since_ckpt;			/* records since the last checkpoint */
+	bool detached;			/* written under append_lock */
+	int write_err;			/* a failed write could not be undone */
+	atomic64_t tail;		/* end of the last record */
+
+	struct mutex sync_lock;		/* group commit: the next two */
+	atomic64_t durable;		/* flushed up to here */
+	int sync_err;			/* sticky: a flush failed */
+
+	struct m2mv_index index;
+
+	struct mutex nonce_lock;	/* @nonces */
+	struct rb_root nonces;		/* of struct m2mv_dnonce */
+
+	atomic64_t counters[__M2MV_STORE_CNT_MAX];
+};
+
+/* The nonce of one dir-mode per-container key: (kid, container id). */
+struct m2mv_dnonce {
+	struct rb_node node;
+	u64 uses;
+	u8 nonce[M2MV_NONCE_SIZE];
+	u16 kid_len;
+	u16 id_len;
+	char key[];			/* kid, then id */
+};
+
+static LIST_HEAD(m2mv_stores);
+static DEFINE_MUTEX(m2mv_stores_lock);
+
+/* ------------------------------------------------------------- helpers */
+
+static int bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t n = min(alen, blen);
+	int r = n ? memcmp(a, b, n) : 0;
+
+	if (r)
+		return r;
+	return alen < blen ? -1 : alen > blen;
+}
+
+/* 1 to M2MV_PATH_MAX bytes of [A-Za-z0-9._~/-] */
+static bool store_path_ok(const char *p, size_t len)
+{
+	size_t i;
+
+	if (!len || len > M2MV_PATH_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '~' || c == '/' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static bool store_gone(const struct m2mv_store *s)
+{
+	return READ_ONCE(s->detached);
+}
+
+/* Read exactly @len bytes at @off; -ENODATA if the file ends first. */
+static int store_read_at(struct m2mv_store *s, void *buf, size_t len,
+			 loff_t off)
+{
+	u8 *p = buf;
+
+	while (len) {
+		ssize_t n = kernel_read(s->file, p, len, &off);
+
+		if (n < 0)
+			return n;
+		if (!n)
+			return -ENODATA;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int store_write_at(struct m2mv_store *s, const void *buf, size_t len,
+			  loff_t off)
+{
+	const u8 *p = buf;
+
+	while (len) {
+		ssize_t n = kernel_write(s->file, p, len, &off);
+
+		if (n < 0)
+			return n;
+		if (!n)
+			return -EIO;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * Cut the file at @size, with the credentials of whoever opened it: the
+ * caller of an append need not be allowed to write the file itself.
+ */
+static int store_truncate(struct m2mv_store *s, loff_t size)
+{
+	const struct cred *old = override_creds(s->file->f_cred);
+	long ret = vfs_truncate(&s->file->f_path, size);
+
+	revert_creds(old);
+	return ret;
+}
+
+static u32 super_crc(const struct m2mv_disk_super *sb)
+{
+	return ~crc32c(~0U, sb, offsetof(struct m2mv_disk_super, crc));
+}
+
+/* key_check = HMAC(store key, "m2mvault store" || store_id) */
+static int store_key_check(struct m2mv_store *s, const u8 *store_id,
+			   u8 out[M2MV_CHAIN_SIZE])
+{
+	SHASH_DESC_ON_STACK(desc, s->tfm);
+	int ret;
+
+	desc->tfm = s->tfm;
+	ret = crypto_shash_init(desc);
+	if (!ret)
+		ret = crypto_shash_update(desc, M2MV_STORE_LABEL,
+					  strlen(M2MV_STORE_LABEL));
+	if (!ret)
+		ret = crypto_shash_update(desc, store_id, M2MV_STORE_ID_SIZE);
+	if (!ret)
+		ret = crypto_shash_final(desc, out);
+	shash_desc_zero(desc);
+	return ret;
+}
+
+/*
+ * The chain value of @rec after @prev: HMAC(store key, prev || the record
+ * with crc and chain zeroed, without the payload of a PUT).
+ */
+static int rec_chain(struct shash_desc *desc, const u8 *prev,
+		     const struct m2mv_rec *rec, u8 out[M2MV_CHAIN_SIZE])
+{
+	const u8 *p = rec->buf + sizeof(struct m2mv_disk_rec);
+	const u8 *end = rec->buf + m2mv_rec_len(rec);
+	const u8 *resume = rec->payload;
+	struct m2mv_disk_rec head;
+	int ret;
+
+	if (rec->head->type == M2MV_REC_PUT)
+		resume += m2mv_rec_payload_len(rec);
+	memcpy(&head, rec->head, sizeof(head));
+	head.crc = 0;
+	memset(head.chain, 0, sizeof(head.chain));
+
+	ret = crypto_shash_init(desc);
+	if (!ret)
+		ret = crypto_shash_update(desc, prev, M2MV_CHAIN_SIZE);
+	if (!ret)
+		ret = crypto_shash_update(desc, (const u8 *)&head, sizeof(head));
+	if (!ret)
+		ret = crypto_shash_update(desc, p, rec->payload - p);
+	if (!ret)
+		ret = crypto_shash_update(desc, resume, end - resume);
+	if (!ret)
+		ret = crypto_shash_final(desc, out);
+	return ret;
+}
+
+/* The chain value of @rec, to be appended after the last record. */
+static int store_rec_chain(struct m2mv_store *s, const struct m2mv_rec *rec,
+			   u8 out[M2MV_CHAIN_SIZE])
+{
+	SHASH_DESC_ON_STACK(desc, s->tfm);
+	int ret;
+
+	desc->tfm = s->tfm;
+	ret = rec_chain(desc, s->chain, rec, out);
+	shash_desc_zero(desc);
+	return ret;
+}
+
+static void rec_to_ir(const struct m2mv_rec *rec, loff_t off,
+		      struct m2mv_index_rec *ir)
+{
+	const struct m2mv_disk_rec *h = rec->head;
+
+	ir->off = off;
+	ir->version = le64_to_cpu(h->version);
+	ir->reclen = le32_to_cpu(h->len);
+	ir->data_len = le32_to_cpu(h->payload_len);
+	ir->type = h->type;
+	ir->mode = h->mode;
+	ir->rec_flags = h->flags;
+}
+
+/* ---------------------------------------------------- dir nonce table */
+
+static int dnonce_cmp(const char *kid, u16 kid_len, const char *id,
+		      u16 id_len, const struct m2mv_dnonce *d)
+{
+	int c = bytes_cmp(kid, kid_len, d->key, d->kid_len);
+
+	if (c)
+		return c;
+	return bytes_cmp(id, id_len, d->key + d->kid_len, d->id_len);
+}
+
+/*
+ * Find the entry of (@kid, @id), or add one with @nonce (random if NULL)
+ * and no uses. NULL: no memory.
+ */
+static struct m2mv_dnonce *dnonce_get(struct m2mv_store *s, const char *kid,
+				      u16 kid_len, const char *id, u16 id_len,
+				      const u8 *nonce)
+{
+	struct rb_node **link = &s->nonces.rb_node, *parent = NULL;
+	struct m2mv_dnonce *d;
+
+	lockdep_assert_held(&s->nonce_lock);
+	while (*link) {
+		int c;
+
+		parent = *link;
+		d = rb_entry(parent, struct m2mv_dnonce, node);
+		c = dnonce_cmp(kid, kid_len, id, id_len, d);
+		if (c < 0)
+			link = &parent->rb_left;
+		else if (c > 0)
+			link = &parent->rb_right;
+		else
+			return d;
+	}
+
+	d = kmalloc(struct_size(d, key, kid_len + id_len), GFP_KERNEL);
+	if (!d)
+		return NULL;
+	d->uses = 0;
+	if (nonce)
+		memcpy(d->nonce, nonce, M2MV_NONCE_SIZE);
+	else
+		get_random_bytes(d->nonce, M2MV_NONCE_SIZE);
+	d->kid_len = kid_len;
+	d->id_len = id_len;
+	memcpy(d->key, kid, kid_len);
+	memcpy(d->key + kid_len, id, id_len);
+	rb_link_node(&d->node, parent, link);
+	rb_insert_color(&d->node, &s->nonces);
+	return d;
+}
+
+static void dnonce_destroy(struct m2mv_store *s)
+{
+	struct m2mv_dnonce *d, *next;
+
+	rbtree_postorder_for_each_entry_safe(d, next, &s->nonces, node)
+		kfree(d);
+	s->nonces = RB_ROOT;
+}
+
+/**
+ * m2mv_store_dir_nonce() - the nonce for a dir-mode key derivation
+ * @s: the store
+ * @kid: NUL-terminated Credential-ID of the type-14 key
+ * @id: the container id (or, with @instance, the instance path)
+ * @id_len: bytes at @id
+ * @instance: per-instance key: a fresh nonce, nothing remembered
+ * @nonce: out: the nonce
+ *
+ * A per-container key is (kid, id, nonce); the store keeps one nonce per
+ * (kid, id), rebuilt from the log at attach, and counts the records sealed
+ * under it.
+ *
+ * Return: 0, -EDQUOT once the key has sealed dir_key_limit records (RFC 7518
+ * section 8.4: the credential must be rotated), -EINVAL, -ENOMEM, -ENODEV.
+ */
+int m2mv_store_dir_nonce(struct m2mv_store *s, const char *kid,
+			 const char *id, u16 id_len, bool instance,
+			 u8 nonce[M2MV_NONCE_SIZE])
+{
+	struct m2mv_dnonce *d;
+	size_t kid_len;
+	int ret = 0;
+
+	if (store_gone(s))
+		return -ENODEV;
+	if (instance) {
+		get_random_bytes(nonce, M2MV_NONCE_SIZE);
+		return 0;
+	}
+	kid_len = strnlen(kid, M2MV_CREDID_MAX + 1);
+	if (!kid_len || kid_len > M2MV_CREDID_MAX || id_len > M2MV_PATH_MAX)
+		return -EINVAL;
+
+	mutex_lock(&s->nonce_lock);
+	d = dnonce_get(s, kid, kid_len, id, id_len, NULL);
+	if (!d) {
+		ret = -ENOMEM;
+	} else if (d->uses >= READ_ONCE(dir_key_limit)) {
+		ret = -EDQUOT;
+	} else {
+		d->uses++;
+		memcpy(nonce, d->nonce, M2MV_NONCE_SIZE);
+	}
+	mutex_unlock(&s->nonce_lock);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- scan */
+
+/* Damage found by the scan, kept until we know whether it is mid-log. */
+struct m2mv_scan_bad {
+	struct list_head node;
+	loff_t off;
+	loff_t end;
+	bool record;			/* a record failing its CRC; else bytes */
+	u64 seq;			/* as the damaged record says */
+	struct m2mv_index_rec ir;
+	u16 path_len;			/* 0: the path is not a valid one */
+	char path[];
+};
+
+struct m2mv_scan {
+	struct m2mv_store *s;
+	struct m2mv_attach_report *rep;
+	struct shash_desc *desc;
+	u8 *buf;			/* M2MV_SCAN_BUF bytes of the file, */
+	loff_t buf_off;			/* from this offset; */
+	size_t buf_len;			/* this many are valid */
+	u8 *big;			/* a record larger than @buf */
+	loff_t big_off;
+	size_t big_len;
+	loff_t size;			/* of the file when the scan started */
+	loff_t pos;			/* where the next record should be */
+	loff_t gap;			/* start of unparseable bytes, or -1 */
+	struct list_head pending;	/* of struct m2mv_scan_bad */
+	u64 seq;			/* of the record before @pos */
+	u8 chain[M2MV_CHAIN_SIZE];	/* of the record before @pos */
+	loff_t good_end;		/* end of the last intact record */
+	u64 good_seq;
+	u8 good_chain[M2MV_CHAIN_SIZE];
+	u64 ckpt_seq;			/* of the last intact checkpoint */
+	char kid[M2MV_CREDID_MAX + 1];
+};
+
+enum { SCAN_OK, SCAN_CRC, SCAN_NONE };
+
+static u8 *scan_get_big(struct m2mv_scan *sc, loff_t off, size_t n)
+{
+	int ret;
+
+	if (sc->big && sc->big_off == off && sc->big_len == n)
+		return sc->big;
+	kvfree(sc->big);
+	sc->big_len = 0;
+	sc->big = kvmalloc(n, GFP_KERNEL | __GFP_NOWARN);
+	if (!sc->big)
+		return ERR_PTR(-ENOMEM);
+	ret = store_read_at(sc->s, sc->big, n, off);
+	if (ret) {
+		kvfree(sc->big);
+		sc->big = NULL;
+		return ERR_PTR(ret == -ENODATA ? -EIO : ret);
+	}
+	sc->big_off = off;
+	sc->big_len = n;
+	return sc->big;
+}
+
+/*
+ * Make @n bytes at @off (within the file) addressable. The pointer is good
+ * until the next call.
+ */
+static u8 *scan_get(struct m2mv_scan *sc, loff_t off, size_t n)
+{
+	loff_t end = sc->buf_off + sc->buf_len;
+	size_t keep = 0, want;
+	int ret;
+
+	if (off >= sc->buf_off && off + (loff_t)n <= end)
+		return sc->buf + (off - sc->buf_off);
+	if (n > M2MV_SCAN_BUF)
+		return scan_get_big(sc, off, n);
+
+	if (off >= sc->buf_off && off < end) {
+		keep = end - off;
+		memmove(sc->buf, sc->buf + (off - sc->buf_off), keep);
+	}
+	want = min_t(loff_t, M2MV_SCAN_BUF, sc->size - off);
+	sc->buf_off = off;
+	sc->buf_len = keep;
+	ret = store_read_at(sc->s, sc->buf + keep, want - keep, off + keep);
+	if (ret)
+		return ERR_PTR(ret == -ENODATA ? -EIO : ret);
+	sc->buf_len = want;
+	return sc->buf;
+}
+
+/*
+ * Is there a complete record at @off? SCAN_OK: yes, and its CRC matches;
+ * SCAN_CRC: yes, but its CRC does not; SCAN_NONE: no; or -errno.
+ * @rec maps the record in the scan's buffer: never m2mv_rec_free() it.
+ */
+static int scan_probe(struct m2mv_scan *sc, loff_t off, struct m2mv_rec *rec)
+{
+	const struct m2mv_disk_rec *h;
+	u8 *p;
+	u32 len;
+
+	if (sc->size - off < (loff_t)sizeof(*h))
+		return SCAN_NONE;
+	p = scan_get(sc, off, sizeof(*h));
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	h = (const struct m2mv_disk_rec *)p;
+	if (h->magic != cpu_to_le32(M2MV_REC_MAGIC))
+		return SCAN_NONE;
+	len = le32_to_cpu(h->len);
+	if (len < sizeof(*h) || len % 8 || len > INT_MAX ||
+	    len > sc->size - off)
+		return SCAN_NONE;
+	p = scan_get(sc, off, len);
+	if (IS_ERR(p))
+		return PTR_ERR(p);
+	if (m2mv_rec_map(rec, p, len))
+		return SCAN_NONE;
+	if (m2mv_rec_crc(rec) != le32_to_cpu(rec->head->crc))
+		return SCAN_CRC;
+	return SCAN_OK;
+}
+
+static void scan_warn(struct m2mv_scan *sc, loff_t off, u64 seq,
+		      const char *path, u16 len, const char *what)
+{
+	sc->rep->integrity_errors++;
+	atomic64_inc(&sc->s->counters[M2MV_STORE_CNT_INTEGRITY]);
+	if (path && store_path_ok(path, len))
+		pr_warn_ratelimited("store %s: offset %lld seq %llu path %.*s: %s\n",
+				    sc->s->name, off, seq, (int)len, path, what);
+	else
+		pr_warn_ratelimited("store %s: offset %lld seq %llu: %s\n",
+				    sc->s->name, off, seq, what);
+}
+
+/* A damaged record names @path: readers of @path must get EBADMSG. */
+static int scan_mark_bad(struct m2mv_scan *sc, const char *path, u16 len,
+			 const struct m2mv_index_rec *ir)
+{
+	struct m2mv_index *ix = &sc->s->index;
+	int ret;
+
+	if (ir->type != M2MV_REC_PUT && ir->type != M2MV_REC_DEL)
+		return 0;
+	if (!store_path_ok(path, len))
+		return 0;
+	down_write(&ix->lock);
+	ret = m2mv_index_mark_bad(ix, path, len, ir);
+	up_write(&ix->lock);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Keep damage (@rec failing its CRC, or the bytes from @off to @end that
+ * hold no record) until an intact record after it shows it is not part of
+ * a torn tail. A damaged record's stored chain value and seq carry on, so
+ * that the damage stays local.
+ */
+static int scan_defer(struct m2mv_scan *sc, const struct m2mv_rec *rec,
+		      loff_t off, loff_t end)
+{
+	u16 plen = rec ? m2mv_rec_path_len(rec) : 0;
+	struct m2mv_scan_bad *b;
+
+	if (rec && !store_path_ok(rec->path, plen))
+		plen = 0;
+	b = kzalloc(struct_size(b, path, plen), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	b->off = off;
+	b->end = end;
+	if (rec) {
+		b->record = true;
+		b->seq = le64_to_cpu(rec->head->seq);
+		rec_to_ir(rec, off, &b->ir);
+		b->path_len = plen;
+		memcpy(b->path, rec->path, plen);
+		sc->seq = b->seq;
+		memcpy(sc->chain, rec->head->chain, M2MV_CHAIN_SIZE);
+	}
+	list_add_tail(&b->node, &sc->pending);
+	return 0;
+}
+
+/* An intact record follows: the damage kept so far is mid-log. */
+static int scan_flush(struct m2mv_scan *sc)
+{
+	struct m2mv_scan_bad *b, *next;
+	int ret = 0;
+
+	list_for_each_entry_safe(b, next, &sc->pending, node) {
+		if (b->record) {
+			scan_warn(sc, b->off, b->seq, b->path, b->path_len,
+				  "CRC32C mismatch: record damaged");
+			if (!ret)
+				ret = scan_mark_bad(sc, b->path, b->path_len,
+						    &b->ir);
+		} else {
+			scan_warn(sc, b->off, 0, NULL, 0,
+				  "bytes that are no record before the next record");
+		}
+		list_del(&b->node);
+		kfree(b);
+	}
+	return ret;
+}
+
+/* Nothing intact follows: the damage kept so far is the torn tail. */
+static void scan_drop(struct m2mv_scan *sc)
+{
+	struct m2mv_scan_bad *b, *next;
+
+	list_for_each_entry_safe(b, next, &sc->pending, node) {
+		list_del(&b->node);
+		kfree(b);
+	}
+}
+
+static int scan_ckpt(struct m2mv_scan *sc, const struct m2mv_rec *rec,
+		     loff_t off)
+{
+	const struct m2mv_disk_ckpt *c = (const void *)rec->payload;
+	struct m2mv_index *ix = &sc->s->index;
+	u64 seq = le64_to_cpu(rec->head->seq);
+	u64 live, bytes;
+
+	down_read(&ix->lock);
+	live = ix->live;
+	bytes = ix->live_bytes;
+	up_read(&ix->lock);
+	if (le64_to_cpu(c->records) != seq - 1 ||
+	    le64_to_cpu(c->live) != live ||
+	    le64_to_cpu(c->live_bytes) != bytes || c->reserved)
+		scan_warn(sc, off, seq, NULL, 0,
+			  "checkpoint does not match the records before it");
+	sc->ckpt_seq = seq;
+	return 0;
+}
+
+/* A dir-mode per-container PUT: count a use of its key's nonce. */
+static int scan_nonce(struct m2mv_scan *sc, const struct m2mv_rec *rec)
+{
+	struct m2mv_store *s = sc->s;
+	struct m2mv_dnonce *d;
+	const char *id;
+	u16 id_len;
+
+	if (m2mv_jose_header_kid(rec->hdr, m2mv_rec_hdr_len(rec), sc->kid)) {
+		pr_warn_ratelimited("store %s: seq %llu: no kid in the protected header\n",
+				    s->name, le64_to_cpu(rec->head->seq));
+		return 0;
+	}
+	m2mv_dir_id(rec->path, m2mv_rec_path_len(rec), false, &id, &id_len);
+
+	mutex_lock(&s->nonce_lock);
+	d = dnonce_get(s, sc->kid, strlen(sc->kid), id, id_len,
+		       rec->head->nonce);
+	if (d) {
+		memcpy(d->nonce, rec->head->nonce, M2MV_NONCE_SIZE);
+		if (d->uses < U64_MAX)
+			d->uses++;
+	}
+	mutex_unlock(&s->nonce_lock);
+	return d ? 0 : -ENOMEM;
+}
+
+/* A complete record with a good CRC: check the chain, then index it. */
+static int scan_intact(struct m2mv_scan *sc, const struct m2mv_rec *rec,
+		       loff_t off)
+{
+	const struct m2mv_disk_rec *h = rec->head;
+	struct m2mv_index *ix = &sc->s->index;
+	u64 seq = le64_to_cpu(h->seq);
+	u16 plen = m2mv_rec_path_len(rec);
+	struct m2mv_index_rec ir;
+	const char *what = NULL;
+	u8 mac[M2MV_CHAIN_SIZE];
+	int ret;
+
+	ret = rec_chain(sc->desc, sc->chain, rec, mac);
+	if (ret)
+		return ret;
+	if (crypto_memneq(mac, h->chain, sizeof(mac)))
+		what = "chain MAC mismatch: record altered or records removed, moved or inserted";
+	else if (seq != sc->seq + 1)
+		what = "sequence number out of order";
+	sc->seq = seq;
+	memcpy(sc->chain, h->chain, M2MV_CHAIN_SIZE);
+	rec_to_ir(rec, off, &ir);
+	if (what) {
+		scan_warn(sc, off, seq, rec->path, plen, what);
+		return scan_mark_bad(sc, rec->path, plen, &ir);
+	}
+
+	sc->rep->records++;
+	if (h->type == M2MV_REC_CKPT)
+		return scan_ckpt(sc, rec, off);
+
+	if (!store_path_ok(rec->path, plen) || !ir.version) {
+		scan_warn(sc, off, seq, NULL, 0, "invalid path or version");
+		return 0;
+	}
+	down_write(&ix->lock);
+	ret = m2mv_index_apply(ix, rec->path, plen, &ir);
+	up_write(&ix->lock);
+	if (ret == -EEXIST)
+		scan_warn(sc, off, seq, rec->path, plen,
+			  "a record with this version came before");
+	else if (ret < 0)
+		return ret;
+
+	if (h->type == M2MV_REC_PUT && h->mode == M2MV_MODE_DIR &&
+	    !(h->flags & M2MV_RECF_INSTANCE))
+		return scan_nonce(sc, rec);
+	return 0;
+}
+
+static int scan_log(struct m2mv_scan *sc)
+{
+	unsigned long n = 0;
+	struct m2mv_rec rec;
+	u32 len;
+	int ret;
+
+	while (sc->pos < sc->size) {
+		if (!(++n % 256)) {
+			cond_resched();
+			if (fatal_signal_pending(current))
+				return -EINTR;
+		}
+		ret = scan_probe(sc, sc->pos, &rec);
+		if (ret < 0)
+			return ret;
+		if (ret == SCAN_NONE) {
+			/* Look for the next record at every 8-byte step. */
+			if (sc->gap < 0)
+				sc->gap = sc->pos;
+			sc->pos += 8;
+			continue;
+		}
+		len = m2mv_rec_len(&rec);
+		if (sc->gap >= 0) {
+			ret = scan_defer(sc, NULL, sc->gap, sc->pos);
+			if (ret)
+				return ret;
+			sc->gap = -1;
+		}
+		if (ret == SCAN_CRC) {
+			ret = scan_defer(sc, &rec, sc->pos, sc->pos + len);
+			if (ret)
+				return ret;
+			sc->pos += len;
+			continue;
+		}
+
+		ret = scan_flush(sc);
+		if (!ret)
+			ret = scan_intact(sc, &rec, sc->pos);
+		if (ret)
+			return ret;
+		sc->pos += len;
+		sc->good_end = sc->pos;
+		sc->good_seq = sc->seq;
+		memcpy(sc->good_chain, sc->chain, M2MV_CHAIN_SIZE);
+	}
+	return 0;
+}
+
+/* Cut what follows the last intact record: a write the crash tore. */
+static int scan_cut_tail(struct m2mv_scan *sc)
+{
+	struct m2mv_store *s = sc->s;
+	loff_t torn = sc->size - sc->good_end;
+	int ret;
+
+	if (!torn)
+		return 0;
+	if (s->flags & M2MV_ATTACH_F_RDONLY) {
+		pr_warn("store %s: %lld bytes of torn tail at offset %lld left in place (read-only)\n",
+			s->name, torn, sc->good_end);
+		return 0;
+	}
+	ret = store_truncate(s, sc->good_end);
+	if (ret) {
+		pr_err("store %s: cannot cut the torn tail at offset %lld: %d\n",
+		       s->name, sc->good_end, ret);
+		return ret;
+	}
+	pr_warn("store %s: cut %lld bytes of torn tail at offset %lld\n",
+		s->name, torn, sc->good_end);
+	sc->rep->truncated = torn;
+	return 0;
+}
+
+/*
+ * Rebuild the index, the chain state and the nonce table from the records
+ * after the superblock; the chain starts from the key check value already
+ * in s->chain.
+ */
+static int store_scan(struct m2mv_store *s, loff_t size,
+		      struct m2mv_attach_report *rep)
+{
+	struct m2mv_scan *sc;
+	int ret = -ENOMEM;
+
+	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
+	if (!sc)
+		return -ENOMEM;
+	sc->s = s;
+	sc->rep = rep;
+	sc->size = size;
+	sc->pos = M2MV_SUPER_SIZE;
+	sc->gap = -1;
+	INIT_LIST_HEAD(&sc->pending);
+	memcpy(sc->chain, s->chain, M2MV_CHAIN_SIZE);
+	sc->good_end = M2MV_SUPER_SIZE;
+	memcpy(sc->good_chain, s->chain, M2MV_CHAIN_SIZE);
+
+	sc->buf = kvmalloc(M2MV_SCAN_BUF, GFP_KERNEL);
+	if (!sc->buf)
+		goto out;
+	sc->desc = kmalloc(sizeof(*sc->desc) + crypto_shash_descsize(s->tfm),
+			   GFP_KERNEL);
+	if (!sc->desc)
+		goto out;
+	sc->desc->tfm = s->tfm;
+
+	ret = scan_log(sc);
+	if (ret)
+		goto out;
+	scan_drop(sc);
+	ret = scan_cut_tail(sc);
+	if (ret)
+		goto out;
+
+	s->seq = sc->good_seq;
+	memcpy(s->chain, sc->good_chain, M2MV_CHAIN_SIZE);
+	s->since_ckpt = min_t(u64, sc->good_seq - sc->ckpt_seq, U32_MAX);
+	atomic64_set(&s->tail, sc->good_end);
+	atomic64_set(&s->durable, 0);
+	rep->live = s->index.live;
+out:
+	scan_drop(sc);
+	kfree_sensitive(sc->desc);
+	kvfree(sc->big);
+	kvfree(sc->buf);
+	kfree(sc);
+	return ret;
+}
+
+/* -------------------------------------------------------------- attach */
+
+static int store_format(struct m2mv_store *s)
+{
+	struct m2mv_disk_super *sb;
+	int ret;
+
+	sb = kzalloc(M2MV_SUPER_SIZE, GFP_KERNEL);
+	if (!sb)
+		return -ENOMEM;
+	sb->magic = cpu_to_le32(M2MV_SUPER_MAGIC);
+	sb->version = cpu_to_le16(M2MV_FORMAT_VERSION);
+	get_random_bytes(sb->store_id, sizeof(sb->store_id));
+	sb->created_ns = cpu_to_le64(ktime_get_real_ns());
+	ret = store_key_check(s, sb->store_id, sb->key_check);
+	if (ret)
+		goto out;
+	sb->crc = cpu_to_le32(super_crc(sb));
+
+	ret = store_write_at(s, sb, M2MV_SUPER_SIZE, 0);
+	if (!ret)
+		ret = vfs_fsync(s->file, 0);
+	if (ret) {
+		/* Leave the file as empty as we found it, if we can. */
+		store_truncate(s, 0);
+		goto out;
+	}
+	memcpy(s->store_id, sb->store_id, M2MV_STORE_ID_SIZE);
+	memcpy(s->chain, sb->key_check, M2MV_CHAIN_SIZE);
+	s->seq = 0;
+	atomic64_set(&s->tail, M2MV_SUPER_SIZE);
+	atomic64_set(&s->durable, M2MV_SUPER_SIZE);
+	pr_info("store %s: formatted\n", s->name);
+out:
+	kfree(sb);
+	return ret;
+}
+
+static int store_open(struct m2mv_store *s, loff_t size,
+		      struct m2mv_attach_report *rep)
+{
+	struct m2mv_disk_super sb;
+	u8 check[M2MV_CHAIN_SIZE];
+	int ret;
+
+	if (size < M2MV_SUPER_SIZE) {
+		pr_warn("store %s: file too short for a store\n", s->name);
+		return -EBADMSG;
+	}
+	ret = store_read_at(s, &sb, sizeof(sb), 0);
+	if (ret)
+		return ret == -ENODATA ? -EBADMSG : ret;
+	if (sb.magic != cpu_to_le32(M2MV_SUPER_MAGIC) ||
+	    le32_to_cpu(sb.crc) != super_crc(&sb)) {
+		pr_warn("store %s: no valid superblock\n", s->name);
+		return -EBADMSG;
+	}
+	if (le16_to_cpu(sb.version) != M2MV_FORMAT_VERSION || sb.flags ||
+	    sb.reserved0) {
+		pr_warn("store %s: format version %u flags %#x not supported\n",
+			s->name, le16_to_cpu(sb.version), le16_to_cpu(sb.flags));
+		return -EBADMSG;
+	}
+	ret = store_key_check(s, sb.store_id, check);
+	if (ret)
+		return ret;
+	if (crypto_memneq(check, sb.key_check, sizeof(check))) {
+		pr_warn("store %s: the store key does not match the store\n",
+			s->name);
+		return -EKEYREJECTED;
+	}
+	memcpy(s->store_id, sb.store_id, M2MV_STORE_ID_SIZE);
+	memcpy(s->chain, sb.key_check, M2MV_CHAIN_SIZE);
+	return store_scan(s, size, rep);
+}
+
+static void store_free(struct m2mv_store *s)
+{
+	dnonce_destroy(s);
+	m2mv_index_destroy(&s->index);
+	crypto_free_shash(s->tfm);
+	fput(s->file);
+	kfree(s);
+}
+
+static void store_release(struct kref *ref)
+{
+	store_free(container_of(ref, struct m2mv_store, ref));
+}
+
+static struct m2mv_store *store_alloc(const char *name, struct file *file,
+				      u32 flags)
+{
+	struct m2mv_store *s;
+	int i;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	INIT_LIST_HEAD(&s->node);
+	kref_init(&s->ref);
+	s->flags = flags;
+	strscpy(s->name, name, sizeof(s->name));
+	mutex_init(&s->append_lock);
+	atomic64_set(&s->tail, 0);
+	mutex_init(&s->sync_lock);
+	atomic64_set(&s->durable, 0);
+	m2mv_index_init(&s->index);
+	mutex_init(&s->nonce_lock);
+	s->nonces = RB_ROOT;
+	for (i = 0; i < __M2MV_STORE_CNT_MAX; i++)
+		atomic64_set(&s->counters[i], 0);
+	s->file = get_file(file);
+	return s;
+}
+
+static int store_setkey(struct m2mv_store *s, const u8 *key)
+{
+	struct crypto_shash *tfm;
+	int ret;
+
+	tfm = crypto_alloc_shash("hmac(sha256)", 0, 0);
+	if (IS_ERR(tfm))
+		return PTR_ERR(tfm);
+	ret = crypto_shash_setkey(tfm, key, M2MV_KEY_SIZE);
+	if (ret) {
+		crypto_free_shash(tfm);
+		return ret;
+	}
+	s->tfm = tfm;
+	return 0;
+}
+
+/* Enter @s in the registry, not yet ready: its name and file are taken. */
+static int registry_claim(struct m2mv_store *s)
+{
+	struct inode *inode = file_inode(s->file);
+	struct m2mv_store *o;
+	int ret = 0;
+
+	mutex_lock(&m2mv_stores_lock);
+	list_for_each_entry(o, &m2mv_stores, node) {
+		if (!strcmp(o->name, s->name)) {
+			ret = -EEXIST;
+			break;
+		}
+		if (file_inode(o->file) == inode)
+			ret = -EBUSY;
+	}
+	if (!ret)
+		list_add_tail(&s->node, &m2mv_stores);
+	mutex_unlock(&m2mv_stores_lock);
+	return ret;
+}
+
+static struct m2mv_store *registry_find(const char *name)
+{
+	struct m2mv_store *s;
+
+	lockdep_assert_held(&m2mv_stores_lock);
+	list_for_each_entry(s, &m2mv_stores, node)
+		if (s->ready && !strcmp(s->name, name))
+			return s;
+	return NULL;
+}
+
+/**
+ * m2mv_store_attach() - attach a store file under a name
+ * @name: a valid store name (the caller checks it)
+ * @file: the store file; the store takes its own reference
+ * @store_key: the 32-byte store key; the caller wipes its copy afterwards
+ * @flags: M2MV_ATTACH_F_*
+ * @rep: out: what the scan found
+ *
+ * An empty file is formatted (unless read-only); otherwise the superblock
+ * and the store key are checked and every record is scanned: the index,
+ * the structure chain and the dir-mode nonces are rebuilt and a torn tail
+ * is cut off. Damaged records do not fail the attach; they are counted in
+ * @rep and the paths they name read as damaged.
+ *
+ * Return: 0; -EINVAL (not a regular file, O_DIRECT, unknown flags), -EBADF
+ * (not open for reading or, unless read-only, writing), -EEXIST (name
+ * taken), -EBUSY (file attached under another name), -EBADMSG (not a
+ * store, damaged superblock or unsupported version), -EKEYREJECTED (wrong
+ * store key), -ENOMEM, -EINTR, or the file system's error.
+ */
+int m2mv_store_attach(const char *name, struct file *file,
+		      const u8 store_key[32], u32 flags,
+		      struct m2mv_attach_report *rep)
+{
+	struct m2mv_store *s;
+	loff_t size;
+	int ret;
+
+	memset(rep, 0, sizeof(*rep));
+	if (flags & ~__M2MV_ATTACH_F_ALL)
+		return -EINVAL;
+	if (!S_ISREG(file_inode(file)->i_mode) || (file->f_flags & O_DIRECT))
+		return -EINVAL;
+	if (!(file->f_mode & FMODE_READ))
+		return -EBADF;
+	if (!(flags & M2MV_ATTACH_F_RDONLY) && !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+
+	s = store_alloc(name, file, flags);
+	if (!s)
+		return -ENOMEM;
+	ret = store_setkey(s, store_key);
+	if (ret)
+		goto err_free;
+	ret = registry_claim(s);
+	if (ret)
+		goto err_free;
+
+	size = i_size_read(file_inode(file));
+	if (!size && !(flags & M2MV_ATTACH_F_RDONLY))
+		ret = store_format(s);
+	else
+		ret = store_open(s, size, rep);
+	if (ret)
+		goto err_unclaim;
+
+	mutex_lock(&m2mv_stores_lock);
+	s->ready = true;
+	mutex_unlock(&m2mv_stores_lock);
+	pr_info("store %s: attached%s: %llu records, %llu live, %llu integrity errors, %llu bytes cut\n",
+		s->name, (flags & M2MV_ATTACH_F_RDONLY) ? " read-only" : "",
+		rep->records, rep->live, rep->integrity_errors, rep->truncated);
+	return 0;
+
+err_unclaim:
+	mutex_lock(&m2mv_stores_lock);
+	list_del_init(&s->node);
+	mutex_unlock(&m2mv_stores_lock);
+err_free:
+	store_free(s);
+	memset(rep, 0, sizeof(*rep));
+	return ret;
+}
+
+/* -------------------------------------------------------------- append */
+
+/* A write failed at @off: cut what it left, or refuse further writes. */
+static void store_undo(struct m2mv_store *s, loff_t off)
+{
+	int ret;
+
+	if (i_size_read(file_inode(s->file)) <= off)
+		return;
+	ret = store_truncate(s, off);
+	if (ret) {
+		s->write_err = -EIO;
+		pr_err("store %s: cannot cut a failed write at offset %lld (%d): writes refused until the store is attached again\n",
+		       s->name, off, ret);
+	}
+}
+
+/* Chain, checksum and write @rec at the tail. */
+static int append_locked(struct m2mv_store *s, struct m2mv_rec *rec,
+			 u64 *seq, loff_t *end)
+{
+	struct m2mv_disk_rec *h = rec->head;
+	u32 len = m2mv_rec_len(rec);
+	u8 chain[M2MV_CHAIN_SIZE];
+	loff_t off;
+	int ret;
+
+	lockdep_assert_held(&s->append_lock);
+	if (s->detached)
+		return -ENODEV;
+	if (s->flags & M2MV_ATTACH_F_RDONLY)
+		return -EROFS;
+	if (s->write_err || READ_ONCE(s->sync_err))
+		return -EIO;
+
+	h->seq = cpu_to_le64(s->seq + 1);
+	h->time_ns = cpu_to_le64(ktime_get_real_ns());
+	h->crc = 0;
+	memset(h->chain, 0, sizeof(h->chain));
+	ret = store_rec_chain(s, rec, chain);
+	if (ret)
+		return ret;
+	memcpy(h->chain, chain, sizeof(chain));
+	h->crc = cpu_to_le32(m2mv_rec_crc(rec));
+
+	off = atomic64_read(&s->tail);
+	ret = store_write_at(s, rec->buf, len, off);
+	if (ret) {
+		store_undo(s, off);
+		return ret;
+	}
+	s->seq++;
+	memcpy(s->chain, chain, sizeof(chain));
+	atomic64_set_release(&s->tail, off + len);
+	*seq = s->seq;
+	*end = off + len;
+	return 0;
+}
+
+/* Append a checkpoint of the index as it is now. */
+static int append_ckpt(struct m2mv_store *s)
+{
+	struct m2mv_rec_shape shape = {
+		.type = M2MV_REC_CKPT,
+		.mode = M2MV_MODE_NONE,
+		.payload_len = sizeof(struct m2mv_disk_ckpt),
+	};
+	struct m2mv_disk_ckpt *c;
+	struct m2mv_rec rec;
+	loff_t end;
+	u64 seq;
+	int ret;
+
+	lockdep_assert_held(&s->append_lock);
+	ret = m2mv_rec_alloc(&rec, &shape);
+	if (ret)
+		return ret;
+	c = (struct m2mv_disk_ckpt *)rec.payload;
+	c->records = cpu_to_le64(s->seq);
+	down_read(&s->index.lock);
+	c->live = cpu_to_le64(s->index.live);
+	c->live_bytes = cpu_to_le64(s->index.live_bytes);
+	up_read(&s->index.lock);
+	ret = append_locked(s, &rec, &seq, &end);
+	if (!ret)
+		s->since_ckpt = 0;
+	m2mv_rec_free(&rec);
+	return ret;
+}
+
+/**
+ * m2mv_store_append() - append a sealed PUT or DEL record
+ * @s: the store
+ * @rec: the record, complete but for seq, time, chain and CRC, which are
+ *	set here; its version must have come from m2mv_store_reserve()
+ * @seq: out: the record's sequence number
+ * @end: out: the offset just past it, for m2mv_store_sync()
+ *
+ * The index takes the record if its version is the highest of its path.
+ * Every M2MV_CKPT_INTERVAL records a checkpoint follows.
+ *
+ * Return: 0, -EINVAL (malformed record), -ENODEV (detached), -EROFS
+ * (attached read-only), -EIO (an earlier write or flush failed), -ENOMEM,
+ * or the file system's error (-ENOSPC, -EIO, ...); on error nothing was
+ * appended.
+ */
+int m2mv_store_append(struct m2mv_store *s, struct m2mv_rec *rec,
+		      u64 *seq, loff_t *end)
+{
+	struct m2mv_index_rec ir;
+	struct m2mv_rec view;
+	u32 len = m2mv_rec_len(rec);
+	u16 plen = m2mv_rec_path_len(rec);
+	u8 type = rec->head->type;
+	int ret;
+
+	/* Never write what the scan would not read back. */
+	if ((type != M2MV_REC_PUT && type != M2MV_REC_DEL) || len > rec->cap ||
+	    m2mv_rec_map(&view, rec->buf, len) ||
+	    !le64_to_cpu(rec->head->version) || !store_path_ok(rec->path, plen))
+		return -EINVAL;
+
+	/* With an entry in place, indexing cannot fail after the write. */
+	down_write(&s->index.lock);
+	ret = m2mv_index_prepare(&s->index, rec->path, plen);
+	up_write(&s->index.lock);
+	if (ret)
+		return ret;
+
+	mutex_lock(&s->append_lock);
+	ret = append_locked(s, rec, seq, end);
+	if (!ret) {
+		rec_to_ir(rec, *end - len, &ir);
+		down_write(&s->index.lock);
+		m2mv_index_apply(&s->index, rec->path, plen, &ir);
+		up_write(&s->index.lock);
+		if (++s->since_ckpt >= M2MV_CKPT_INTERVAL) {
+			int err = append_ckpt(s);
+
+			if (err)
+				pr_warn_ratelimited("store %s: checkpoint not written: %d\n",
+						    s->name, err);
+		}
+	}
+	mutex_unlock(&s->append_lock);
+	if (!ret)
+		atomic64_inc(&s->counters[type == M2MV_REC_PUT ?
+					  M2MV_STORE_CNT_PUTS :
+					  M2MV_STORE_CNT_DELETES]);
+	return ret;
+}
+
+/**
+ * m2mv_store_sync() - make everything before @end durable
+ * @s: the store
+ * @end: an offset from m2mv_store_append()
+ *
+ * Group commit: one flush covers every record appended before it started,
+ * and callers whose records it covered return without flushing again.
+ * A failed flush is sticky: data may have been lost from the page cache, so
+ * every later flush and append fails until the store is attached again.
+ *
+ * Return: 0, -ENODEV, or the file system's error.
+ */
+int m2mv_store_sync(struct m2mv_store *s, loff_t end)
+{
+	loff_t tail;
+	int ret;
+
+	if (atomic64_read_acquire(&s->durable) >= end)
+		return 0;
+	mutex_lock(&s->sync_lock);
+	ret = s->sync_err;
+	if (ret || atomic64_read_acquire(&s->durable) >= end)
+		goto out;
+	if (store_gone(s)) {
+		ret = -ENODEV;
+		goto out;
+	}
+	tail = atomic64_read_acquire(&s->tail);
+	ret = vfs_fsync_range(s->file, 0, tail - 1, 1);
+	if (ret) {
+		WRITE_ONCE(s->sync_err, ret);
+		pr_err("store %s: flush failed (%d): writes refused until the store is attached again\n",
+		       s->name, ret);
+		goto out;
+	}
+	atomic64_set_release(&s->durable, tail);
+out:
+	mutex_unlock(&s->sync_lock);
+	return ret;
+}
+
+/* -------------------------------------------------------------- detach */
+
+/* Write a last checkpoint, flush, and refuse everything from now on. */
+static void store_shutdown(struct m2mv_store *s)
+{
+	int ret = 0;
+
+	mutex_lock(&s->append_lock);
+	if (!(s->flags & M2MV_ATTACH_F_RDONLY) && !s->write_err &&
+	    !READ_ONCE(s->sync_err)) {
+		if (s->since_ckpt)
+			ret = append_ckpt(s);
+		if (!ret)
+			ret = m2mv_store_sync(s, atomic64_read(&s->tail));
+		if (ret)
+			pr_warn("store %s: final checkpoint or flush failed: %d\n",
+				s->name, ret);
+	}
+	WRITE_ONCE(s->detached, true);
+	mutex_unlock(&s->append_lock);
+	pr_info("store %s: detached\n", s->name);
+}
+
+/**
+ * m2mv_store_detach() - take a store out of the registry
+ * @name: its name
+ *
+ * A writable store gets a final checkpoint and a flush. The store is freed
+ * when its last reference goes; until then every operation fails with
+ * -ENODEV.
+ *
+ * Return: 0 or -ENOENT.
+ */
+int m2mv_store_detach(const char *name)
+{
+	struct m2mv_store *s;
+
+	mutex_lock(&m2mv_stores_lock);
+	s = registry_find(name);
+	if (s)
+		list_del_init(&s->node);
+	mutex_unlock(&m2mv_stores_lock);
+	if (!s)
+		return -ENOENT;
+	store_shutdown(s);
+	m2mv_store_put(s);
+	return 0;
+}
+
+/* Module unload: detach every store. */
+void m2mv_store_exit(void)
+{
+	struct m2mv_store *s;
+
+	for (;;) {
+		mutex_lock(&m2mv_stores_lock);
+		s = list_first_entry_or_null(&m2mv_stores, struct m2mv_store,
+					     node);
+		if (s)
+			list_del_init(&s->node);
+		mutex_unlock(&m2mv_stores_lock);
+		if (!s)
+			break;
+		store_shutdown(s);
+		m2mv_store_put(s);
+	}
+}
+
+/* ----------------------------------------------------- references, info */
+
+/* Return: a reference to the attached store @name, or NULL. */
+struct m2mv_store *m2mv_store_get(const char *name)
+{
+	struct m2mv_store *s;
+
+	mutex_lock(&m2mv_stores_lock);
+	s = registry_find(name);
+	if (s)
+		kref_get(&s->ref);
+	mutex_unlock(&m2mv_stores_lock);
+	return s;
+}
+
+/* Take another reference to a store the caller holds one of. */
+void m2mv_store_hold(struct m2mv_store *s)
+{
+	kref_get(&s->ref);
+}
+
+/* Drop a reference; the last one frees the store. May sleep. */
+void m2mv_store_put(struct m2mv_store *s)
+{
+	kref_put(&s->ref, store_release);
+}
+
+const char *m2mv_store_name(const struct m2mv_store *s)
+{
+	return s->name;
+}
+
+const u8 *m2mv_store_id(const struct m2mv_store *s)
+{
+	return s->store_id;
+}
+
+void m2mv_store_count(struct m2mv_store *s, enum m2mv_store_counter c)
+{
+	if (c < __M2MV_STORE_CNT_MAX)
+		atomic64_inc(&s->counters[c]);
+}
+
+void m2mv_store_status(struct m2mv_store *s, struct m2mv_store_status *st)
+{
+	int i;
+
+	memset(st, 0, sizeof(*st));
+	mutex_lock(&s->append_lock);
+	st->seq = s->seq;
+	st->detached = s->detached;
+	st->failed = s->write_err || READ_ONCE(s->sync_err);
+	mutex_unlock(&s->append_lock);
+	down_read(&s->index.lock);
+	st->live = s->index.live;
+	st->live_bytes = s->index.live_bytes;
+	up_read(&s->index.lock);
+	st->size = atomic64_read_acquire(&s->tail);
+	st->durable = atomic64_read_acquire(&s->durable);
+	st->flags = s->flags;
+	for (i = 0; i < __M2MV_STORE_CNT_MAX; i++)
+		st->counters[i] = atomic64_read(&s->counters[i]);
+}
+
+/**
+ * m2mv_store_report_bad() - log and count a record failing a check
+ * @s: the store
+ * @path: the path read (may be NULL)
+ * @len: its length
+ * @seq: the record's sequence number, 0 if unknown
+ * @what: what failed
+ */
+void m2mv_store_report_bad(struct m2mv_store *s, const char *path, u16 len,
+			   u64 seq, const char *what)
+{
+	atomic64_inc(&s->counters[M2MV_STORE_CNT_INTEGRITY]);
+	if (!path || !store_path_ok(path, len)) {
+		path = "?";
+		len = 1;
+	}
+	pr_warn_ratelimited("store %s: %.*s seq %llu: %s\n", s->name, (int)len,
+			    path, seq, what);
+}
+
+/* ---------------------------------------------------------------- read */
+
+/**
+ * m2mv_store_reserve() - reserve the next version of @path
+ * @s: the store
+ * @path: a valid path
+ * @len: its length
+ * @version: out: higher than every version of @path appended or reserved
+ *
+ * Return: 0, -ENODEV, -ENOMEM, -EOVERFLOW.
+ */
+int m2mv_store_reserve(struct m2mv_store *s, const char *path, u16 len,
+		       u64 *version)
+{
+	int ret;
+
+	if (store_gone(s))
+		return -ENODEV;
+	down_write(&s->index.lock);
+	ret = m2mv_index_reserve(&s->index, path, len, version);
+	up_write(&s->index.lock);
+	return ret;
+}
+
+/**
+ * m2mv_store_lookup() - the newest record of @path
+ * @s: the store
+ * @path: the path
+ * @len: its length
+ * @e: out: a copy of the index entry; M2MV_STAT_F_BAD in @e->rec_flags
+ *	means the newest record failed an integrity check
+ *
+ * Return: 0, -ENOENT (no such path, or deleted), -ENODEV.
+ */
+int m2mv_store_lookup(struct m2mv_store *s, const char *path, u16 len,
+		      struct m2mv_entry *e)
+{
+	int ret;
+
+	if (store_gone(s))
+		return -ENODEV;
+	down_read(&s->index.lock);
+	ret = m2mv_index_lookup(&s->index, path, len, e);
+	up_read(&s->index.lock);
+	return ret;
+}
+
+/**
+ * m2mv_store_read() - read and check the record an entry points at
+ * @s: the store
+ * @path: the path looked up
+ * @len: its length
+ * @e: the entry from m2mv_store_lookup()
+ * @rec: out: the record, owning its buffer (m2mv_rec_free())
+ *
+ * Checks the layout, the CRC, that it is a PUT of @path and @e's version.
+ * The tag is the caller's to check.
+ *
+ * Return: 0, -EBADMSG (reported with m2mv_store_report_bad()), -ENODEV,
+ * -ENOMEM, or the file system's error.
+ */
+int m2mv_store_read(struct m2mv_store *s, const char *path, u16 len,
+		    const struct m2mv_entry *e, struct m2mv_rec *rec)
+{
+	const char *what = NULL;
+	u64 seq = 0;
+	u8 *buf;
+	int ret;
+
+	memset(rec, 0, sizeof(*rec));
+	if (store_gone(s))
+		return -ENODEV;
+	if (e->reclen < sizeof(struct m2mv_disk_rec) || e->reclen % 8 ||
+	    e->reclen > INT_MAX) {
+		m2mv_store_report_bad(s, path, len, 0, "impossible record length");
+		return -EBADMSG;
+	}
+	buf = kvmalloc(e->reclen, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = store_read_at(s, buf, e->reclen, e->off);
+	if (ret == -ENODATA) {
+		what = "record missing: the file is shorter";
+	} else if (ret) {
+		kvfree_sensitive(buf, e->reclen);
+		return ret;
+	} else if (m2mv_rec_map(rec, buf, e->reclen)) {
+		what = "record layout damaged";
+	}
+	if (what) {
+		kvfree_sensitive(buf, e->reclen);
+		memset(rec, 0, sizeof(*rec));
+		m2mv_store_report_bad(s, path, len, 0, what);
+		return -EBADMSG;
+	}
+
+	seq = le64_to_cpu(rec->head->seq);
+	if (m2mv_rec_crc(rec) != le32_to_cpu(rec->head->crc))
+		what = "CRC32C mismatch";
+	else if (rec->head->type != M2MV_REC_PUT)
+		what = "not a PUT record";
+	else if (bytes_cmp(rec->path, m2mv_rec_path_len(rec), path, len))
+		what = "record of another path";
+	else if (le64_to_cpu(rec->head->version) != e->version)
+		what = "record of another version";
+	if (what) {
+		m2mv_rec_free(rec);
+		m2mv_store_report_bad(s, path, len, seq, what);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/**
+ * m2mv_store_read_head() - read the head of the record an entry points at
+ * @s: the store
+ * @e: the entry from m2mv_store_lookup()
+ * @head: out: the head, checked against @e but not CRC-checked
+ *
+ * Return: 0, -EBADMSG (reported), -ENODEV, or the file system's error.
+ */
+int m2mv_store_read_head(struct m2mv_store *s, const struct m2mv_entry *e,
+			 struct m2mv_disk_rec *head)
+{
+	const char *what = NULL;
+	int ret;
+
+	if (store_gone(s))
+		return -ENODEV;
+	ret = store_read_at(s, head, sizeof(*head), e->off);
+	if (ret == -ENODATA)
+		what = "record missing: the file is shorter";
+	else if (ret)
+		return ret;
+	else if (head->magic != cpu_to_le32(M2MV_REC_MAGIC) ||
+		 le32_to_cpu(head->len) != e->reclen ||
+		 le64_to_cpu(head->version) != e->version)
+		what = "record head does not match the index";
+	if (what) {
+		m2mv_store_report_bad(s, NULL, 0, 0, what);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/**
+ * m2mv_store_list() - call @fn for the live paths under a prefix, in order
+ * @s: the store
+ * @prefix: only paths starting with it
+ * @prefix_len: its length (0: all)
+ * @after: only paths sorting strictly after it (the cursor)
+ * @after_len: its length (0: from the start)
+ * @fn: called for each path, without any lock held; may sleep
+ * @ctx: passed to @fn
+ *
+ * Entries are copied out in small batches under the index lock; @fn runs
+ * after the lock is dropped, and the walk resumes after the last path.
+ *
+ * Return: 0 when every path was passed, the first non-zero value @fn
+ * returned (it stops the walk), -EINVAL, -ENOMEM, -ENODEV.
+ */
+int m2mv_store_list(struct m2mv_store *s, const char *prefix, u16 prefix_len,
+		    const char *after, u16 after_len, m2mv_list_fn fn,
+		    void *ctx)
+{
+	struct m2mv_index_item *items, *cursor;
+	unsigned int i, n;
+	int ret = 0;
+
+	if (prefix_len > M2MV_PATH_MAX || after_len > M2MV_PATH_MAX)
+		return -EINVAL;
+	items = kmalloc_array(M2MV_LIST_BATCH + 1, sizeof(*items), GFP_KERNEL);
+	if (!items)
+		return -ENOMEM;
+	cursor = &items[M2MV_LIST_BATCH];
+
+	do {
+		if (store_gone(s)) {
+			ret = -ENODEV;
+			break;
+		}
+		down_read(&s->index.lock);
+		n = m2mv_index_collect(&s->index, prefix, prefix_len, after,
+				       after_len, items, M2MV_LIST_BATCH);
+		up_read(&s->index.lock);
+
+		for (i = 0; i < n; i++) {
+			ret = fn(ctx, items[i].path, items[i].path_len,
+				 &items[i].e);
+			if (ret)
+				goto out;
+		}
+		if (n) {
+			cursor->path_len = items[n - 1].path_len;
+			memcpy(cursor->path, items[n - 1].path,
+			       cursor->path_len);
+			after = cursor->path;
+			after_len = cursor->path_len;
+		}
+		cond_resched();
+	} while (n == M2MV_LIST_BATCH);
+out:
+	kfree(items);
+	return ret;
+}

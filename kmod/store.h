@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The protected store: a log of records in a regular file, its in-memory
+ * index (path -> newest record), the structure chain, group commit.
+ * Documentation/on-disk-format.rst describes the file.
+ *
+ * Records are immutable once appended. The index keeps, per path, the
+ * record with the highest version; versions are reserved before sealing
+ * (the header binds the version) so sealing runs outside the append lock.
+ *
+ * Every function here may sleep. Once a store is detached, every operation
+ * on it fails with -ENODEV, except m2mv_store_sync() for records appended
+ * before the detach (which flushed them).
+ */
+#ifndef _M2MV_STORE_H
+#define _M2MV_STORE_H
+
+#include <linux/fs.h>
+#include <linux/types.h>
+#include <linux/m2mvault.h>
+
+struct m2mv_rec;
+struct m2mv_store;
+
+/* What an attach found (struct m2mv_attach's out fields). */
+struct m2mv_attach_report {
+	u64 records;		/* intact records, checkpoints included */
+	u64 live;		/* paths visible to lookups */
+	u64 integrity_errors;
+	u64 truncated;		/* bytes of torn tail cut off */
+};
+
+/* A copy of one index entry, taken under the index lock. */
+struct m2mv_entry {
+	loff_t off;		/* record offset in the file */
+	u64 version;
+	u32 reclen;
+	u32 data_len;		/* payload length */
+	u8 mode;
+	u8 rec_flags;		/* M2MV_STAT_F_* */
+	bool deleted;		/* newest record is a tombstone */
+};
+
+/*
+ * Per-store event counters for the control plane. The store counts PUTS
+ * and DELETES (successful appends) and INTEGRITY (attach scan and
+ * m2mv_store_report_bad()) itself; callers count GETS and KEY_REFUSALS
+ * with m2mv_store_count().
+ */
+enum m2mv_store_counter {
+	M2MV_STORE_CNT_PUTS,
+	M2MV_STORE_CNT_GETS,
+	M2MV_STORE_CNT_DELETES,
+	M2MV_STORE_CNT_INTEGRITY,
+	M2MV_STORE_CNT_KEY_REFUSALS,
+	__M2MV_STORE_CNT_MAX
+};
+
+/* A snapshot of a store's state for the control plane. */
+struct m2mv_store_status {
+	u64 seq;		/* of the last record */
+	u64 live;
+	u64 live_bytes;
+	loff_t size;		/* end of the last record */
+	loff_t durable;		/* everything before is on stable storage */
+	u32 flags;		/* M2MV_ATTACH_F_* */
+	bool detached;
+	bool failed;		/* a write or flush failed: writes refused */
+	u64 counters[__M2MV_STORE_CNT_MAX];
+};
+
+int m2mv_store_attach(const char *name, struct file *file,
+		      const u8 store_key[32], u32 flags,
+		      struct m2mv_attach_report *rep);
+int m2mv_store_detach(const char *name);
+void m2mv_store_exit(void);
+
+struct m2mv_store *m2mv_store_get(const char *name);
+void m2mv_store_hold(struct m2mv_store *s);
+void m2mv_store_put(struct m2mv_store *s);
+const char *m2mv_store_name(const struct m2mv_store *s);
+const u8 *m2mv_store_id(const struct m2mv_store *s);
+void m2mv_store_status(struct m2mv_store *s, struct m2mv_store_status *st);
+
+int m2mv_store_reserve(struct m2mv_store *s, const char *path, u16 len,
+		       u64 *version);
+int m2mv_store_dir_nonce(struct m2mv_store *s, const char *kid,
+			 const char *id, u16 id_len, bool instance,
+			 u8 nonce[M2MV_NONCE_SIZE]);
+int m2mv_store_append(struct m2mv_store *s, struct m2mv_rec *rec,
+		      u64 *seq, loff_t *end);
+int m2mv_store_sync(struct m2mv_store *s, loff_t end);
+
+int m2mv_store_lookup(struct m2mv_store *s, const char *path, u16 len,
+		      struct m2mv_entry *e);
+int m2mv_store_read(struct m2mv_store *s, const char *path, u16 len,
+		    const struct m2mv_entry *e, struct m2mv_rec *rec);
+int m2mv_store_read_head(struct m2mv_store *s, const struct m2mv_entry *e,
+			 struct m2mv_disk_rec *head);
+
+typedef int (*m2mv_list_fn)(void *ctx, const char *path, u16 len,
+			    const struct m2mv_entry *e);
+int m2mv_store_list(struct m2mv_store *s, const char *prefix, u16 prefix_len,
+		    const char *after, u16 after_len, m2mv_list_fn fn,
+		    void *ctx);
+
+void m2mv_store_report_bad(struct m2mv_store *s, const char *path, u16 len,
+			   u64 seq, const char *what);
+void m2mv_store_count(struct m2mv_store *s, enum m2mv_store_counter c);
+
+#endif /* _M2MV_STORE_H */
