@@ -11,7 +11,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
-#include <linux/ctype.h>
 #include <linux/file.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -20,6 +19,7 @@
 #include <linux/uaccess.h>
 
 #include "m2mvault.h"
+#include "control.h"
 #include "cred.h"
 #include "ioctl.h"
 #include "jose.h"
@@ -53,22 +53,6 @@ static void m2mv_op_free(struct m2mv_op *op)
 	kfree_sensitive(op);
 }
 
-static bool m2mv_path_char_ok(char c)
-{
-	return isalnum(c) || c == '.' || c == '_' || c == '~' || c == '/' ||
-	       c == '-';
-}
-
-static bool m2mv_chars_ok(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (!m2mv_path_char_ok(s[i]))
-			return false;
-	return true;
-}
-
 /*
  * Copy a path (or, with @may_be_empty, a prefix) from user memory into @buf.
  * Return: its length, -EINVAL (empty or bad characters), -ENAMETOOLONG,
@@ -82,35 +66,9 @@ static int m2mv_copy_path(char *buf, u64 uptr, u32 len, bool may_be_empty)
 		return may_be_empty ? 0 : -EINVAL;
 	if (copy_from_user(buf, u64_to_user_ptr(uptr), len))
 		return -EFAULT;
-	if (!m2mv_chars_ok(buf, len))
+	if (!m2mv_path_chars_ok(buf, len))
 		return -EINVAL;
 	return len;
-}
-
-/* A store name: NUL-terminated in its array, 1-31 of [A-Za-z0-9._-]. */
-static int m2mv_check_name(const char name[M2MV_NAME_MAX])
-{
-	size_t len = strnlen(name, M2MV_NAME_MAX);
-	size_t i;
-
-	if (!len || len == M2MV_NAME_MAX)
-		return -EINVAL;
-	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && name[i] != '.' && name[i] != '_' &&
-		    name[i] != '-')
-			return -EINVAL;
-	return 0;
-}
-
-/* A NUL-terminated Credential-ID in a fixed array. */
-static int m2mv_check_credid(const char credid[M2MV_CREDID_MAX + 1])
-{
-	size_t len = strnlen(credid, M2MV_CREDID_MAX + 1);
-	unsigned int type;
-
-	if (len > M2MV_CREDID_MAX)
-		return -EINVAL;
-	return m2mv_credid_parse(credid, len, &type);
 }
 
 static struct m2mv_store *m2mv_file_store(struct m2mv_file *f)
@@ -123,6 +81,23 @@ static struct m2mv_store *m2mv_file_store(struct m2mv_file *f)
 		m2mv_store_hold(s);
 	mutex_unlock(&f->lock);
 	return s;
+}
+
+/*
+ * Look up a credential for an operation on @s; a refusal is counted and
+ * announced on the events group, so an operator sees revoked, expired or
+ * missing keys as they bite.
+ */
+static int m2mv_key(struct m2mv_store *s, const char *kid, u8 mode,
+		    u8 key[M2MV_KEY_SIZE])
+{
+	int ret = m2mv_cred_get(kid, mode, key);
+
+	if (ret) {
+		m2mv_store_count(s, M2MV_STORE_CNT_KEY_REFUSALS);
+		m2mv_nl_event_key(m2mv_store_name(s), kid, ret);
+	}
+	return ret;
 }
 
 /*
@@ -203,7 +178,7 @@ static int m2mv_do_put(struct m2mv_store *s, struct m2mv_op *op,
 	if (ret)
 		return ret;
 	/* Possession first: nobody without the key gets further. */
-	ret = m2mv_cred_get(op->pol.credid, op->pol.mode, op->key);
+	ret = m2mv_key(s, op->pol.credid, op->pol.mode, op->key);
 	if (ret)
 		return ret;
 
@@ -312,7 +287,7 @@ static int m2mv_do_get(struct m2mv_store *s, struct m2mv_op *op,
 	if (ret)
 		return ret;
 
-	ret = m2mv_cred_get(op->kid, rec.head->mode, op->key);
+	ret = m2mv_key(s, op->kid, rec.head->mode, op->key);
 	if (ret)
 		goto out;
 	ret = m2mv_open(&rec, op->key);
@@ -330,6 +305,7 @@ static int m2mv_do_get(struct m2mv_store *s, struct m2mv_op *op,
 	}
 	*len = n;
 	*version = e.version;
+	m2mv_store_count(s, M2MV_STORE_CNT_GETS);
 out:
 	m2mv_rec_free(&rec);
 	return ret;
@@ -343,7 +319,8 @@ static long m2mv_ioc_get(struct m2mv_store *s, struct m2mv_op *op,
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if (a.flags || a.reserved0 || memchr_inv(a.reserved, 0, sizeof(a.reserved)))
+	if (a.flags || a.reserved0 || a.version ||
+	    memchr_inv(a.reserved, 0, sizeof(a.reserved)))
 		return -EINVAL;
 	ret = m2mv_copy_path(op->path, a.path, a.path_len, false);
 	if (ret < 0)
@@ -380,7 +357,7 @@ static int m2mv_do_delete(struct m2mv_store *s, struct m2mv_op *op,
 	if (ret)
 		return ret;
 	/* Deleting needs the same possession as writing. */
-	ret = m2mv_cred_get(op->pol.credid, op->pol.mode, op->key);
+	ret = m2mv_key(s, op->pol.credid, op->pol.mode, op->key);
 	memzero_explicit(op->key, sizeof(op->key));
 	if (ret)
 		return ret;
@@ -727,11 +704,10 @@ out:
 
 /* ----------------------------------------------------- control (interim) */
 
-static long m2mv_ioc_attach(struct m2mv_op *op, void __user *uarg)
+static long m2mv_ioc_attach(void __user *uarg)
 {
 	struct m2mv_attach_report rep = {};
 	struct m2mv_attach *a;
-	struct file *file;
 	int ret;
 
 	a = kmalloc(sizeof(*a), GFP_KERNEL);
@@ -747,16 +723,7 @@ static long m2mv_ioc_attach(struct m2mv_op *op, void __user *uarg)
 	    m2mv_check_name(a->name) || m2mv_check_credid(a->store_credid))
 		goto out;
 
-	ret = -EBADF;
-	file = fget(a->fd);
-	if (!file)
-		goto out;
-	/* The store key MACs the structure chain: an HMAC (type 16) key. */
-	ret = m2mv_cred_get(a->store_credid, M2MV_MODE_MIC, op->key);
-	if (!ret)
-		ret = m2mv_store_attach(a->name, file, op->key, a->flags, &rep);
-	memzero_explicit(op->key, sizeof(op->key));
-	fput(file);
+	ret = m2mv_ctl_attach(a->name, a->fd, a->store_credid, a->flags, &rep);
 	if (ret)
 		goto out;
 
@@ -782,10 +749,7 @@ static long m2mv_ioc_detach(void __user *uarg)
 	ret = m2mv_check_name(a.name);
 	if (ret)
 		return ret;
-	ret = m2mv_store_detach(a.name);
-	if (!ret)
-		m2mv_policy_flush(a.name);
-	return ret;
+	return m2mv_ctl_detach(a.name);
 }
 
 static long m2mv_ioc_policy(struct m2mv_op *op, void __user *uarg)
@@ -918,7 +882,7 @@ long m2mv_ioctl(struct m2mv_file *f, unsigned int cmd, void __user *uarg)
 		if (!op)
 			return -ENOMEM;
 		if (cmd == M2MV_IOC_ATTACH)
-			ret = m2mv_ioc_attach(op, uarg);
+			ret = m2mv_ioc_attach(uarg);
 		else if (cmd == M2MV_IOC_DETACH)
 			ret = m2mv_ioc_detach(uarg);
 		else

@@ -8,7 +8,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/build_bug.h>
-#include <linux/ctype.h>
 #include <linux/kernel.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
@@ -178,12 +177,12 @@ static void jw_b64(struct jw *w, const u8 *src, size_t n)
 
 static bool kid_char_ok(char c)
 {
-	return isalnum(c) || c == '.' || c == '_' || c == '@' || c == '-';
+	return m2mv_isalnum(c) || c == '.' || c == '_' || c == '@' || c == '-';
 }
 
 static bool path_char_ok(char c)
 {
-	return isalnum(c) || c == '.' || c == '_' || c == '~' || c == '/' ||
+	return m2mv_isalnum(c) || c == '.' || c == '_' || c == '~' || c == '/' ||
 	       c == '-';
 }
 

@@ -15,14 +15,13 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/ctype.h>
 
 #include "m2mvault.h"
 #include "keytype.h"
 
 static bool m2mv_credid_char_ok(char c)
 {
-	return isalnum(c) || c == '.' || c == '_' || c == '@' || c == '-';
+	return m2mv_isalnum(c) || c == '.' || c == '_' || c == '@' || c == '-';
 }
 
 /**
@@ -43,7 +42,7 @@ int m2mv_credid_parse(const char *desc, size_t len, unsigned int *type)
 		return -EINVAL;
 
 	/* At most three digits, no leading zero. */
-	while (i < len && i < 3 && isdigit(desc[i])) {
+	while (i < len && i < 3 && m2mv_isdigit(desc[i])) {
 		if (i == 0 && desc[i] == '0')
 			return -EINVAL;
 		t = t * 10 + (desc[i] - '0');

@@ -1,13 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The "m2mvault" generic netlink family: the control plane.
+ * The "m2mvault" generic netlink family: the control plane (attach, detach,
+ * status, policies, scrub, compaction) and the "events" multicast group.
+ * uapi/linux/m2mvault.h documents every command and attribute.
+ *
+ * Commands run in the sender's context, so a key named in a command is
+ * looked up in the sender's keyrings, as for the ioctls.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/file.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <net/genetlink.h>
 
 #include "m2mvault.h"
+#include "control.h"
+#include "policy.h"
+#include "store.h"
+#include "store_ctl.h"
 
 enum m2mv_mcgrp {
 	M2MV_MCGRP_EVENTS,
@@ -17,11 +28,654 @@ static const struct genl_multicast_group m2mv_mcgrps[] = {
 	[M2MV_MCGRP_EVENTS] = { .name = M2MV_GENL_MCGRP_EVENTS },
 };
 
+static struct genl_family m2mv_genl_family;
+
+/* Output-only attributes are refused in requests. */
+static const struct nla_policy m2mv_nl_policy[M2MV_A_MAX + 1] = {
+	[M2MV_A_NAME]		= { .type = NLA_NUL_STRING, .len = M2MV_NAME_MAX - 1 },
+	[M2MV_A_FD]		= { .type = NLA_U32 },
+	[M2MV_A_STORE_KEY]	= { .type = NLA_NUL_STRING, .len = M2MV_CREDID_MAX },
+	[M2MV_A_FLAGS]		= { .type = NLA_U32 },
+	[M2MV_A_FILE]		= { .type = NLA_REJECT },
+	[M2MV_A_STATE]		= { .type = NLA_REJECT },
+	[M2MV_A_RECORDS]	= { .type = NLA_REJECT },
+	[M2MV_A_FILE_BYTES]	= { .type = NLA_REJECT },
+	[M2MV_A_LIVE]		= { .type = NLA_REJECT },
+	[M2MV_A_LIVE_BYTES]	= { .type = NLA_REJECT },
+	[M2MV_A_LAST_SEQ]	= { .type = NLA_REJECT },
+	[M2MV_A_INTEGRITY_ERRORS] = { .type = NLA_REJECT },
+	[M2MV_A_TRUNCATED]	= { .type = NLA_REJECT },
+	[M2MV_A_COUNTERS]	= { .type = NLA_REJECT },
+	[M2MV_A_PREFIX]		= { .type = NLA_NUL_STRING, .len = M2MV_PATH_MAX },
+	[M2MV_A_CREDID]		= { .type = NLA_NUL_STRING, .len = M2MV_CREDID_MAX },
+	[M2MV_A_MODE]		= NLA_POLICY_RANGE(NLA_U32, M2MV_MODE_WRAP,
+						   M2MV_MODE_MIC),
+	[M2MV_A_BAD]		= { .type = NLA_REJECT },
+	[M2MV_A_EVENT]		= { .type = NLA_REJECT },
+	[M2MV_A_PATH]		= { .type = NLA_REJECT },
+	[M2MV_A_SEQ]		= { .type = NLA_REJECT },
+	[M2MV_A_REASON]		= { .type = NLA_REJECT },
+	[M2MV_A_DONE]		= { .type = NLA_REJECT },
+	[M2MV_A_TOTAL]		= { .type = NLA_REJECT },
+	[M2MV_A_PAD]		= { .type = NLA_REJECT },
+};
+
+static int m2mv_nl_name(struct genl_info *info, const char **name)
+{
+	if (GENL_REQ_ATTR_CHECK(info, M2MV_A_NAME))
+		return -EINVAL;
+	*name = nla_data(info->attrs[M2MV_A_NAME]);
+	if (m2mv_check_name(*name)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_NAME],
+				    "store name must be 1-31 of [A-Za-z0-9._-]");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* NL_SET_ERR_MSG() wants a literal; these messages are static strings. */
+static void m2mv_nl_errmsg(struct genl_info *info, const char *msg)
+{
+	if (info->extack)
+		info->extack->_msg = msg;
+}
+
+static u32 m2mv_nl_flags(struct genl_info *info)
+{
+	return info->attrs[M2MV_A_FLAGS] ?
+		nla_get_u32(info->attrs[M2MV_A_FLAGS]) : 0;
+}
+
+static struct sk_buff *m2mv_nl_reply(struct genl_info *info, u8 cmd,
+				     void **hdr)
+{
+	struct sk_buff *skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put_reply(skb, info, &m2mv_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+/* ---------------------------------------------------------- attach/detach */
+
+static int m2mv_nl_attach(struct sk_buff *skb, struct genl_info *info)
+{
+	struct m2mv_attach_report rep = {};
+	const char *name, *credid;
+	struct sk_buff *msg;
+	u32 flags;
+	void *hdr;
+	int ret;
+
+	ret = m2mv_nl_name(info, &name);
+	if (ret)
+		return ret;
+	if (GENL_REQ_ATTR_CHECK(info, M2MV_A_FD) ||
+	    GENL_REQ_ATTR_CHECK(info, M2MV_A_STORE_KEY))
+		return -EINVAL;
+	flags = m2mv_nl_flags(info);
+	if (flags & ~__M2MV_ATTACH_F_ALL) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_FLAGS],
+				    "unknown attach flags");
+		return -EOPNOTSUPP;
+	}
+	credid = nla_data(info->attrs[M2MV_A_STORE_KEY]);
+	if (m2mv_check_credid(credid)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_STORE_KEY],
+				    "malformed Credential-ID");
+		return -EINVAL;
+	}
+
+	ret = m2mv_ctl_attach(name, nla_get_u32(info->attrs[M2MV_A_FD]),
+			      credid, flags, &rep);
+	if (ret) {
+		m2mv_nl_errmsg(info, m2mv_ctl_attach_errmsg(ret));
+		return ret;
+	}
+
+	msg = m2mv_nl_reply(info, M2MV_CMD_STORE_ATTACH, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, M2MV_A_NAME, name) ||
+	    nla_put_u64_64bit(msg, M2MV_A_RECORDS, rep.records, M2MV_A_PAD) ||
+	    nla_put_u64_64bit(msg, M2MV_A_LIVE, rep.live, M2MV_A_PAD) ||
+	    nla_put_u64_64bit(msg, M2MV_A_INTEGRITY_ERRORS,
+			      rep.integrity_errors, M2MV_A_PAD) ||
+	    nla_put_u64_64bit(msg, M2MV_A_TRUNCATED, rep.truncated,
+			      M2MV_A_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	m2mv_nl_event_store(M2MV_EVENT_ATTACHED, name);
+	return genlmsg_reply(msg, info);
+}
+
+static int m2mv_nl_detach(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name;
+	int ret;
+
+	ret = m2mv_nl_name(info, &name);
+	if (ret)
+		return ret;
+	ret = m2mv_ctl_detach(name);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_NAME],
+				    "no store of that name is attached");
+	if (!ret)
+		m2mv_nl_event_store(M2MV_EVENT_DETACHED, name);
+	return ret;
+}
+
+/* ------------------------------------------------------------ store dump */
+
+static int m2mv_nl_put_store(struct sk_buff *skb, struct m2mv_store *s,
+			     struct netlink_callback *cb)
+{
+	struct m2mv_store_status st;
+	struct nlattr *ctrs;
+	char *buf, *path;
+	void *hdr;
+	u32 state;
+	int i;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &m2mv_genl_family, NLM_F_MULTI, M2MV_CMD_STORE_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+
+	m2mv_store_status(s, &st);
+	if (st.flags & M2MV_ATTACH_F_RDONLY)
+		state = M2MV_STATE_READONLY;
+	else if (st.failed || st.counters[M2MV_STORE_CNT_INTEGRITY])
+		state = M2MV_STATE_DEGRADED;
+	else
+		state = M2MV_STATE_OK;
+
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	path = buf ? m2mv_store_file_path(s, buf, PATH_MAX) : ERR_PTR(-ENOMEM);
+	if (IS_ERR(path))
+		path = "";
+
+	if (nla_put_string(skb, M2MV_A_NAME, m2mv_store_name(s)) ||
+	    nla_put_string(skb, M2MV_A_FILE, path) ||
+	    nla_put_u32(skb, M2MV_A_STATE, state) ||
+	    nla_put_u32(skb, M2MV_A_FLAGS, st.flags) ||
+	    nla_put_u64_64bit(skb, M2MV_A_RECORDS, st.seq, M2MV_A_PAD) ||
+	    nla_put_u64_64bit(skb, M2MV_A_FILE_BYTES, st.size, M2MV_A_PAD) ||
+	    nla_put_u64_64bit(skb, M2MV_A_LIVE, st.live, M2MV_A_PAD) ||
+	    nla_put_u64_64bit(skb, M2MV_A_LIVE_BYTES, st.live_bytes,
+			      M2MV_A_PAD) ||
+	    nla_put_u64_64bit(skb, M2MV_A_LAST_SEQ, st.seq, M2MV_A_PAD))
+		goto err;
+	kfree(buf);
+	buf = NULL;
+
+	ctrs = nla_nest_start(skb, M2MV_A_COUNTERS);
+	if (!ctrs)
+		goto err;
+	for (i = 0; i < __M2MV_STORE_CNT_MAX; i++)
+		if (nla_put_u64_64bit(skb, m2mv_ctr_attr(i), st.counters[i],
+				      M2MV_CTR_PAD))
+			goto err;
+	nla_nest_end(skb, ctrs);
+	genlmsg_end(skb, hdr);
+	return 0;
+err:
+	kfree(buf);
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+static int m2mv_nl_store_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned long idx = cb->args[0];
+	struct m2mv_store *s;
+	u64 gen;
+	int ret = 0;
+
+	for (;;) {
+		s = m2mv_store_get_nth(idx, &gen);
+		cb->seq = gen;
+		if (!s)
+			break;
+		ret = m2mv_nl_put_store(skb, s, cb);
+		m2mv_store_put(s);
+		if (ret)
+			break;
+		idx++;
+	}
+	cb->args[0] = idx;
+	/* A full skb ends this part of the dump; the next call resumes. */
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ? ret : skb->len;
+}
+
+/* --------------------------------------------------------------- policies */
+
+static int m2mv_nl_prefix(struct genl_info *info, const char **prefix,
+			  u16 *len)
+{
+	size_t n;
+
+	if (GENL_REQ_ATTR_CHECK(info, M2MV_A_PREFIX))
+		return -EINVAL;
+	*prefix = nla_data(info->attrs[M2MV_A_PREFIX]);
+	n = strnlen(*prefix, M2MV_PATH_MAX + 1);
+	if (n > M2MV_PATH_MAX || !m2mv_path_chars_ok(*prefix, n)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_PREFIX],
+				    "prefix must be [A-Za-z0-9._~/-], at most 512 bytes");
+		return -EINVAL;
+	}
+	*len = n;
+	return 0;
+}
+
+static int m2mv_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name, *prefix, *credid;
+	struct m2mv_store *s;
+	u32 flags, mode;
+	u16 len;
+	int ret;
+
+	ret = m2mv_nl_name(info, &name);
+	if (!ret)
+		ret = m2mv_nl_prefix(info, &prefix, &len);
+	if (ret)
+		return ret;
+	if (GENL_REQ_ATTR_CHECK(info, M2MV_A_CREDID) ||
+	    GENL_REQ_ATTR_CHECK(info, M2MV_A_MODE))
+		return -EINVAL;
+	flags = m2mv_nl_flags(info);
+	if (flags & ~M2MV_POLICY_F_INSTANCE) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_FLAGS],
+				    "unknown policy flags");
+		return -EOPNOTSUPP;
+	}
+	credid = nla_data(info->attrs[M2MV_A_CREDID]);
+	mode = nla_get_u32(info->attrs[M2MV_A_MODE]);
+
+	s = m2mv_store_get(name);
+	if (!s) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_NAME],
+				    "no store of that name is attached");
+		return -ENOENT;
+	}
+	m2mv_store_put(s);
+
+	ret = m2mv_policy_set(name, prefix, len, credid, mode, flags);
+	if (ret == -EINVAL)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_CREDID],
+				    "Credential-ID malformed or its type does not fit the mode (wrap 15, dir 14, mic 16)");
+	return ret;
+}
+
+static int m2mv_nl_policy_del(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name, *prefix;
+	u16 len;
+	int ret;
+
+	ret = m2mv_nl_name(info, &name);
+	if (!ret)
+		ret = m2mv_nl_prefix(info, &prefix, &len);
+	if (ret)
+		return ret;
+	ret = m2mv_policy_del(name, prefix, len);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_PREFIX],
+				    "no policy for that prefix");
+	return ret;
+}
+
+struct m2mv_policy_dump_ctx {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+};
+
+static int m2mv_nl_put_policy(void *data, const struct m2mv_policy_info *p)
+{
+	struct m2mv_policy_dump_ctx *c = data;
+	void *hdr;
+
+	hdr = genlmsg_put(c->skb, NETLINK_CB(c->cb->skb).portid,
+			  c->cb->nlh->nlmsg_seq, &m2mv_genl_family, NLM_F_MULTI,
+			  M2MV_CMD_POLICY_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(c->cb, hdr);
+	if (nla_put_string(c->skb, M2MV_A_NAME, p->store) ||
+	    nla_put(c->skb, M2MV_A_PREFIX, p->prefix_len, p->prefix) ||
+	    nla_put_string(c->skb, M2MV_A_CREDID, p->credid) ||
+	    nla_put_u32(c->skb, M2MV_A_MODE, p->mode) ||
+	    nla_put_u32(c->skb, M2MV_A_FLAGS,
+			p->instance ? M2MV_POLICY_F_INSTANCE : 0)) {
+		genlmsg_cancel(c->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(c->skb, hdr);
+	return 0;
+}
+
+static int m2mv_nl_policy_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct m2mv_policy_dump_ctx c = { .skb = skb, .cb = cb };
+	unsigned long idx = cb->args[0];
+	u64 gen;
+	int ret;
+
+	ret = m2mv_policy_walk(&idx, &gen, m2mv_nl_put_policy, &c);
+	cb->seq = gen;
+	cb->args[0] = idx;
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ? ret : skb->len;
+}
+
+/* ------------------------------------------------------- verify, compact */
+
+struct m2mv_verify_ctx {
+	struct sk_buff *msg;
+	const char *name;
+	u64 bad;
+	bool full;
+};
+
+static int m2mv_nl_verify_bad(void *data, const char *path, u16 len, u64 seq,
+			      int reason)
+{
+	struct m2mv_verify_ctx *c = data;
+	struct nlattr *nest;
+
+	if (c->full || c->bad >= M2MV_VERIFY_BAD_MAX)
+		return 0;
+	nest = nla_nest_start(c->msg, M2MV_A_BAD);
+	if (!nest ||
+	    nla_put(c->msg, M2MV_A_PATH, len, path) ||
+	    nla_put_u64_64bit(c->msg, M2MV_A_SEQ, seq, M2MV_A_PAD) ||
+	    nla_put_u32(c->msg, M2MV_A_REASON, -reason)) {
+		if (nest)
+			nla_nest_cancel(c->msg, nest);
+		c->full = true;
+		return 0;
+	}
+	nla_nest_end(c->msg, nest);
+	c->bad++;
+	return 0;
+}
+
+static void m2mv_nl_verify_progress(void *data, u64 done, u64 total)
+{
+	struct m2mv_verify_ctx *c = data;
+
+	m2mv_nl_event_progress(c->name, done, total);
+}
+
+static int m2mv_nl_verify(struct sk_buff *skb, struct genl_info *info)
+{
+	struct m2mv_verify_ctx c = {};
+	struct m2mv_verify_report rep = {};
+	struct m2mv_store *s;
+	const char *name;
+	void *hdr;
+	int ret;
+
+	ret = m2mv_nl_name(info, &name);
+	if (ret)
+		return ret;
+	s = m2mv_store_get(name);
+	if (!s) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_NAME],
+				    "no store of that name is attached");
+		return -ENOENT;
+	}
+	/* Room for the report and up to M2MV_VERIFY_BAD_MAX bad records. */
+	c.msg = genlmsg_new(64 * 1024, GFP_KERNEL);
+	c.name = name;
+	ret = -ENOMEM;
+	if (!c.msg)
+		goto out;
+	hdr = genlmsg_put_reply(c.msg, info, &m2mv_genl_family, 0,
+				M2MV_CMD_STORE_VERIFY);
+	if (!hdr) {
+		nlmsg_free(c.msg);
+		goto out;
+	}
+	ret = m2mv_store_verify(s, m2mv_nl_verify_progress, m2mv_nl_verify_bad,
+				&c, &rep);
+	if (ret) {
+		nlmsg_free(c.msg);
+		goto out;
+	}
+	if (nla_put_string(c.msg, M2MV_A_NAME, name) ||
+	    nla_put_u64_64bit(c.msg, M2MV_A_RECORDS, rep.records, M2MV_A_PAD) ||
+	    nla_put_u64_64bit(c.msg, M2MV_A_INTEGRITY_ERRORS,
+			      rep.integrity_errors, M2MV_A_PAD)) {
+		nlmsg_free(c.msg);
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	genlmsg_end(c.msg, hdr);
+	m2mv_nl_event_scrub_done(name, rep.records, rep.integrity_errors);
+	ret = genlmsg_reply(c.msg, info);
+out:
+	m2mv_store_put(s);
+	return ret;
+}
+
+static int m2mv_nl_compact(struct sk_buff *skb, struct genl_info *info)
+{
+	struct m2mv_compact_report rep = {};
+	const char *name, *credid = NULL;
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	ret = m2mv_nl_name(info, &name);
+	if (ret)
+		return ret;
+	if (GENL_REQ_ATTR_CHECK(info, M2MV_A_FD))
+		return -EINVAL;
+	if (info->attrs[M2MV_A_CREDID]) {
+		credid = nla_data(info->attrs[M2MV_A_CREDID]);
+		if (m2mv_check_credid(credid)) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[M2MV_A_CREDID],
+					    "malformed Credential-ID");
+			return -EINVAL;
+		}
+	}
+	ret = m2mv_ctl_compact(name, nla_get_u32(info->attrs[M2MV_A_FD]),
+			       credid, &rep);
+	if (ret) {
+		m2mv_nl_errmsg(info, m2mv_ctl_compact_errmsg(ret));
+		return ret;
+	}
+	msg = m2mv_nl_reply(info, M2MV_CMD_STORE_COMPACT, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, M2MV_A_NAME, name) ||
+	    nla_put_u64_64bit(msg, M2MV_A_RECORDS, rep.records, M2MV_A_PAD) ||
+	    nla_put_u64_64bit(msg, M2MV_A_FILE_BYTES, rep.bytes, M2MV_A_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	m2mv_nl_event_compacted(name, rep.records, rep.bytes);
+	return genlmsg_reply(msg, info);
+}
+
+/* ----------------------------------------------------------------- events */
+
+static struct sk_buff *m2mv_event_new(u32 event, void **hdr)
+{
+	struct sk_buff *skb;
+
+	if (!genl_has_listeners(&m2mv_genl_family, &init_net,
+				M2MV_MCGRP_EVENTS))
+		return NULL;
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return NULL;
+	*hdr = genlmsg_put(skb, 0, 0, &m2mv_genl_family, 0, M2MV_CMD_EVENT);
+	if (!*hdr || nla_put_u32(skb, M2MV_A_EVENT, event)) {
+		nlmsg_free(skb);
+		return NULL;
+	}
+	return skb;
+}
+
+static void m2mv_event_send(struct sk_buff *skb, void *hdr, bool ok)
+{
+	if (!ok) {
+		nlmsg_free(skb);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	genlmsg_multicast(&m2mv_genl_family, skb, 0, M2MV_MCGRP_EVENTS,
+			  GFP_KERNEL);
+}
+
+void m2mv_nl_event_store(u32 event, const char *name)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = m2mv_event_new(event, &hdr);
+	if (skb)
+		m2mv_event_send(skb, hdr,
+				!nla_put_string(skb, M2MV_A_NAME, name));
+}
+
+void m2mv_nl_event_integrity(const char *name, const char *path, u16 len,
+			     u64 seq, int reason)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = m2mv_event_new(M2MV_EVENT_INTEGRITY, &hdr);
+	if (skb)
+		m2mv_event_send(skb, hdr,
+				!nla_put_string(skb, M2MV_A_NAME, name) &&
+				!nla_put(skb, M2MV_A_PATH, len, path) &&
+				!nla_put_u64_64bit(skb, M2MV_A_SEQ, seq,
+						   M2MV_A_PAD) &&
+				!nla_put_u32(skb, M2MV_A_REASON, -reason));
+}
+
+void m2mv_nl_event_key(const char *name, const char *credid, int reason)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = m2mv_event_new(M2MV_EVENT_KEY_REFUSED, &hdr);
+	if (skb)
+		m2mv_event_send(skb, hdr,
+				!nla_put_string(skb, M2MV_A_NAME, name) &&
+				!nla_put_string(skb, M2MV_A_CREDID, credid) &&
+				!nla_put_u32(skb, M2MV_A_REASON, -reason));
+}
+
+void m2mv_nl_event_progress(const char *name, u64 done, u64 total)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = m2mv_event_new(M2MV_EVENT_SCRUB_PROGRESS, &hdr);
+	if (skb)
+		m2mv_event_send(skb, hdr,
+				!nla_put_string(skb, M2MV_A_NAME, name) &&
+				!nla_put_u64_64bit(skb, M2MV_A_DONE, done,
+						   M2MV_A_PAD) &&
+				!nla_put_u64_64bit(skb, M2MV_A_TOTAL, total,
+						   M2MV_A_PAD));
+}
+
+void m2mv_nl_event_scrub_done(const char *name, u64 records, u64 errors)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = m2mv_event_new(M2MV_EVENT_SCRUB_DONE, &hdr);
+	if (skb)
+		m2mv_event_send(skb, hdr,
+				!nla_put_string(skb, M2MV_A_NAME, name) &&
+				!nla_put_u64_64bit(skb, M2MV_A_RECORDS, records,
+						   M2MV_A_PAD) &&
+				!nla_put_u64_64bit(skb, M2MV_A_INTEGRITY_ERRORS,
+						   errors, M2MV_A_PAD));
+}
+
+void m2mv_nl_event_compacted(const char *name, u64 records, u64 bytes)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = m2mv_event_new(M2MV_EVENT_COMPACTED, &hdr);
+	if (skb)
+		m2mv_event_send(skb, hdr,
+				!nla_put_string(skb, M2MV_A_NAME, name) &&
+				!nla_put_u64_64bit(skb, M2MV_A_RECORDS, records,
+						   M2MV_A_PAD) &&
+				!nla_put_u64_64bit(skb, M2MV_A_FILE_BYTES, bytes,
+						   M2MV_A_PAD));
+}
+
+/* ------------------------------------------------------------------ family */
+
+static const struct genl_ops m2mv_genl_ops[] = {
+	{
+		.cmd = M2MV_CMD_STORE_ATTACH,
+		.doit = m2mv_nl_attach,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = M2MV_CMD_STORE_DETACH,
+		.doit = m2mv_nl_detach,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = M2MV_CMD_STORE_GET,
+		.dumpit = m2mv_nl_store_dump,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = M2MV_CMD_POLICY_SET,
+		.doit = m2mv_nl_policy_set,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = M2MV_CMD_POLICY_DEL,
+		.doit = m2mv_nl_policy_del,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = M2MV_CMD_POLICY_GET,
+		.dumpit = m2mv_nl_policy_dump,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = M2MV_CMD_STORE_VERIFY,
+		.doit = m2mv_nl_verify,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = M2MV_CMD_STORE_COMPACT,
+		.doit = m2mv_nl_compact,
+		.flags = GENL_ADMIN_PERM,
+	},
+};
+
 static struct genl_family m2mv_genl_family __ro_after_init = {
 	.name		= M2MV_GENL_NAME,
 	.version	= M2MV_GENL_VERSION,
 	.maxattr	= M2MV_A_MAX,
+	.policy		= m2mv_nl_policy,
 	.module		= THIS_MODULE,
+	.ops		= m2mv_genl_ops,
+	.n_ops		= ARRAY_SIZE(m2mv_genl_ops),
 	.mcgrps		= m2mv_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(m2mv_mcgrps),
 };

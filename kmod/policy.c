@@ -25,6 +25,7 @@ struct m2mv_policy_ent {
 
 static LIST_HEAD(m2mv_policies);
 static DECLARE_RWSEM(m2mv_policies_lock);
+static u64 m2mv_policies_gen;	/* bumped on every change, for dumps */
 
 /* Caller holds m2mv_policies_lock. */
 static struct m2mv_policy_ent *policy_find(const char *store,
@@ -83,6 +84,7 @@ int m2mv_policy_set(const char *store, const char *prefix, u16 len,
 		list_replace(&old->node, &p->node);
 	else
 		list_add_tail(&p->node, &m2mv_policies);
+	m2mv_policies_gen++;
 	up_write(&m2mv_policies_lock);
 	kfree(old);
 	return 0;
@@ -95,8 +97,10 @@ int m2mv_policy_del(const char *store, const char *prefix, u16 len)
 
 	down_write(&m2mv_policies_lock);
 	p = policy_find(store, prefix, len);
-	if (p)
+	if (p) {
 		list_del(&p->node);
+		m2mv_policies_gen++;
+	}
 	up_write(&m2mv_policies_lock);
 	if (!p)
 		return -ENOENT;
@@ -147,7 +151,47 @@ void m2mv_policy_flush(const char *store)
 	list_for_each_entry_safe(p, tmp, &m2mv_policies, node)
 		if (!store || !strcmp(p->store, store))
 			list_move(&p->node, &dead);
+	m2mv_policies_gen++;
 	up_write(&m2mv_policies_lock);
 	list_for_each_entry_safe(p, tmp, &dead, node)
 		kfree(p);
+}
+
+/**
+ * m2mv_policy_walk() - report policies from position *@idx on
+ * @idx: in/out: how many policies earlier calls reported
+ * @gen: out: the generation of the list, for dump consistency checks
+ * @fn: called for each policy under the lock; non-zero stops the walk
+ * @ctx: passed to @fn
+ *
+ * Return: 0 when every policy was reported, or what @fn returned.
+ */
+int m2mv_policy_walk(unsigned long *idx, u64 *gen, m2mv_policy_fn fn,
+		     void *ctx)
+{
+	struct m2mv_policy_info info;
+	struct m2mv_policy_ent *p;
+	unsigned long i = 0;
+	int ret = 0;
+
+	down_read(&m2mv_policies_lock);
+	*gen = m2mv_policies_gen;
+	list_for_each_entry(p, &m2mv_policies, node) {
+		if (i++ < *idx)
+			continue;
+		info = (struct m2mv_policy_info) {
+			.store = p->store,
+			.prefix = p->prefix,
+			.prefix_len = p->prefix_len,
+			.credid = p->credid,
+			.mode = p->mode,
+			.instance = p->instance,
+		};
+		ret = fn(ctx, &info);
+		if (ret)
+			break;
+		(*idx)++;
+	}
+	up_read(&m2mv_policies_lock);
+	return ret;
 }

@@ -12,7 +12,8 @@
  *	s->sync_lock		group commit (under append_lock only at detach)
  *	s->index.lock		the index, an rw_semaphore (alone, or under
  *				append_lock to apply an appended record)
- *	s->nonce_lock		the dir-mode nonce table (alone)
+ *	s->nonce_lock		the dir-mode nonce table (alone, or under
+ *				index.lock while the attach scan applies)
  *
  * The tail and the durable offset are atomics, so a flush reads the tail
  * without waiting for an append in progress.
@@ -22,8 +23,11 @@
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
 #include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/cred.h>
 #include <linux/crc32c.h>
+#include <linux/dcache.h>
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -42,6 +46,7 @@
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "index.h"
 #include "jose.h"
@@ -104,6 +109,7 @@ struct m2mv_dnonce {
 
 static LIST_HEAD(m2mv_stores);
 static DEFINE_MUTEX(m2mv_stores_lock);
+static u64 m2mv_stores_gen = 1;		/* bumped by every attach and detach */
 
 /* ------------------------------------------------------------- helpers */
 
@@ -389,6 +395,22 @@ int m2mv_store_dir_nonce(struct m2mv_store *s, const char *kid,
 
 /* ---------------------------------------------------------------- scan */
 
+/*
+ * The scan reads the log in windows of M2MV_SCAN_BUF bytes and takes each
+ * window in three steps:
+ *
+ *  parse	find the records (magic, length, layout), skipping bytes that
+ *		hold none at 8-byte steps;
+ *  verify	check their CRCs and chain MACs, on several CPUs: the MAC of
+ *		a record needs only the chain value stored in the one before;
+ *  apply	in log order: sequence numbers, damage, index, nonce table,
+ *		checkpoints.
+ */
+#define M2MV_SCAN_ITEMS		4096	/* records per window, at most */
+#define M2MV_SCAN_GRAIN		32	/* records a verifier takes at once */
+#define M2MV_SCAN_WORKERS	7	/* verifiers besides the attaching task */
+#define M2MV_SCAN_PARALLEL	SZ_4M	/* smaller logs are verified alone */
+
 /* Damage found by the scan, kept until we know whether it is mid-log. */
 struct m2mv_scan_bad {
 	struct list_head node;
@@ -401,10 +423,29 @@ struct m2mv_scan_bad {
 	char path[];
 };
 
+/* A record found by parse, and what verify made of it. */
+struct m2mv_scan_item {
+	struct m2mv_rec rec;		/* a view into the window: never freed */
+	loff_t off;
+	loff_t gap;			/* start of the bytes before it that hold
+					 * no record, or -1
+					 */
+	const u8 *prev;			/* chain value stored before it */
+	int err;
+	bool crc_ok;
+	bool mac_ok;
+};
+
+struct m2mv_scan_worker {
+	struct work_struct work;
+	struct m2mv_scan *sc;
+	struct shash_desc *desc;
+	struct completion done;
+};
+
 struct m2mv_scan {
 	struct m2mv_store *s;
 	struct m2mv_attach_report *rep;
-	struct shash_desc *desc;
 	u8 *buf;			/* M2MV_SCAN_BUF bytes of the file, */
 	loff_t buf_off;			/* from this offset; */
 	size_t buf_len;			/* this many are valid */
@@ -412,11 +453,25 @@ struct m2mv_scan {
 	loff_t big_off;
 	size_t big_len;
 	loff_t size;			/* of the file when the scan started */
+
+	/* parse */
 	loff_t pos;			/* where the next record should be */
-	loff_t gap;			/* start of unparseable bytes, or -1 */
+	loff_t gap;			/* start of bytes holding no record, or -1 */
+	u8 chain[M2MV_CHAIN_SIZE];	/* stored in the last record before the
+					 * window
+					 */
+	struct m2mv_scan_item *items;
+	unsigned int nitems;
+
+	/* verify */
+	atomic_t next;			/* the next item to take */
+	struct shash_desc *desc;	/* the attaching task's */
+	struct m2mv_scan_worker *workers;
+	unsigned int nworkers;
+
+	/* apply */
 	struct list_head pending;	/* of struct m2mv_scan_bad */
-	u64 seq;			/* of the record before @pos */
-	u8 chain[M2MV_CHAIN_SIZE];	/* of the record before @pos */
+	u64 seq;			/* of the last complete record */
 	loff_t good_end;		/* end of the last intact record */
 	u64 good_seq;
 	u8 good_chain[M2MV_CHAIN_SIZE];
@@ -424,7 +479,7 @@ struct m2mv_scan {
 	char kid[M2MV_CREDID_MAX + 1];
 };
 
-enum { SCAN_OK, SCAN_CRC, SCAN_NONE };
+enum { SCAN_REC, SCAN_NONE, SCAN_LATER };
 
 static u8 *scan_get_big(struct m2mv_scan *sc, loff_t off, size_t n)
 {
@@ -449,10 +504,11 @@ static u8 *scan_get_big(struct m2mv_scan *sc, loff_t off, size_t n)
 }
 
 /*
- * Make @n bytes at @off (within the file) addressable. The pointer is good
- * until the next call.
+ * Make @n bytes at @off (within the file) addressable: NULL if that needs
+ * the window moved and @may_move is false. Moving the window invalidates
+ * every pointer into it.
  */
-static u8 *scan_get(struct m2mv_scan *sc, loff_t off, size_t n)
+static u8 *scan_get(struct m2mv_scan *sc, loff_t off, size_t n, bool may_move)
 {
 	loff_t end = sc->buf_off + sc->buf_len;
 	size_t keep = 0, want;
@@ -460,6 +516,8 @@ static u8 *scan_get(struct m2mv_scan *sc, loff_t off, size_t n)
 
 	if (off >= sc->buf_off && off + (loff_t)n <= end)
 		return sc->buf + (off - sc->buf_off);
+	if (!may_move)
+		return NULL;
 	if (n > M2MV_SCAN_BUF)
 		return scan_get_big(sc, off, n);
 
@@ -478,11 +536,12 @@ static u8 *scan_get(struct m2mv_scan *sc, loff_t off, size_t n)
 }
 
 /*
- * Is there a complete record at @off? SCAN_OK: yes, and its CRC matches;
- * SCAN_CRC: yes, but its CRC does not; SCAN_NONE: no; or -errno.
- * @rec maps the record in the scan's buffer: never m2mv_rec_free() it.
+ * Is there a complete record at @off, with a sane head and layout?
+ * SCAN_REC: yes, mapped in @rec; SCAN_NONE: no; SCAN_LATER: it lies beyond
+ * the window, which @may_move does not allow to move; or -errno.
  */
-static int scan_probe(struct m2mv_scan *sc, loff_t off, struct m2mv_rec *rec)
+static int scan_probe(struct m2mv_scan *sc, loff_t off, struct m2mv_rec *rec,
+		      bool may_move)
 {
 	const struct m2mv_disk_rec *h;
 	u8 *p;
@@ -490,9 +549,9 @@ static int scan_probe(struct m2mv_scan *sc, loff_t off, struct m2mv_rec *rec)
 
 	if (sc->size - off < (loff_t)sizeof(*h))
 		return SCAN_NONE;
-	p = scan_get(sc, off, sizeof(*h));
-	if (IS_ERR(p))
-		return PTR_ERR(p);
+	p = scan_get(sc, off, sizeof(*h), may_move);
+	if (IS_ERR_OR_NULL(p))
+		return p ? PTR_ERR(p) : SCAN_LATER;
 	h = (const struct m2mv_disk_rec *)p;
 	if (h->magic != cpu_to_le32(M2MV_REC_MAGIC))
 		return SCAN_NONE;
@@ -500,14 +559,159 @@ static int scan_probe(struct m2mv_scan *sc, loff_t off, struct m2mv_rec *rec)
 	if (len < sizeof(*h) || len % 8 || len > INT_MAX ||
 	    len > sc->size - off)
 		return SCAN_NONE;
-	p = scan_get(sc, off, len);
-	if (IS_ERR(p))
-		return PTR_ERR(p);
+	p = scan_get(sc, off, len, may_move);
+	if (IS_ERR_OR_NULL(p))
+		return p ? PTR_ERR(p) : SCAN_LATER;
 	if (m2mv_rec_map(rec, p, len))
 		return SCAN_NONE;
-	if (m2mv_rec_crc(rec) != le32_to_cpu(rec->head->crc))
-		return SCAN_CRC;
-	return SCAN_OK;
+	return SCAN_REC;
+}
+
+/*
+ * Parse: collect the records from sc->pos on that lie in the window (the
+ * first one may move it). A record larger than the window comes alone.
+ */
+static int scan_parse(struct m2mv_scan *sc)
+{
+	const u8 *prev = sc->chain;
+	struct m2mv_scan_item *it;
+	u32 len;
+	int ret;
+
+	sc->nitems = 0;
+	while (sc->pos < sc->size && sc->nitems < M2MV_SCAN_ITEMS) {
+		it = &sc->items[sc->nitems];
+		ret = scan_probe(sc, sc->pos, &it->rec, !sc->nitems);
+		if (ret < 0)
+			return ret;
+		if (ret == SCAN_LATER)
+			break;
+		if (ret == SCAN_NONE) {
+			if (sc->gap < 0)
+				sc->gap = sc->pos;
+			sc->pos += 8;
+			continue;
+		}
+		len = m2mv_rec_len(&it->rec);
+		it->off = sc->pos;
+		it->gap = sc->gap;
+		it->prev = prev;
+		it->err = 0;
+		it->crc_ok = false;
+		it->mac_ok = false;
+		prev = it->rec.head->chain;
+		sc->gap = -1;
+		sc->pos += len;
+		sc->nitems++;
+		if (len > M2MV_SCAN_BUF)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * Verify one record: the CRC over all of it (with the crc field taken as
+ * zero, as m2mv_rec_crc() does, in one pass), then the chain MAC.
+ */
+static void scan_verify_one(struct m2mv_scan_item *it, struct shash_desc *desc)
+{
+	struct m2mv_disk_rec *h = it->rec.head;
+	__le32 stored = h->crc;
+	u8 mac[M2MV_CHAIN_SIZE];
+
+	h->crc = 0;
+	it->crc_ok = ~crc32c(~0U, it->rec.buf, m2mv_rec_len(&it->rec)) ==
+		     le32_to_cpu(stored);
+	h->crc = stored;
+	if (!it->crc_ok)
+		return;
+	it->err = rec_chain(desc, it->prev, &it->rec, mac);
+	it->mac_ok = !it->err && !crypto_memneq(mac, h->chain, sizeof(mac));
+}
+
+static void scan_verify_some(struct m2mv_scan *sc, struct shash_desc *desc)
+{
+	unsigned int i, end;
+
+	for (;;) {
+		i = atomic_fetch_add(M2MV_SCAN_GRAIN, &sc->next);
+		if (i >= sc->nitems)
+			return;
+		end = min(i + M2MV_SCAN_GRAIN, sc->nitems);
+		for (; i < end; i++)
+			scan_verify_one(&sc->items[i], desc);
+	}
+}
+
+static void scan_worker_fn(struct work_struct *work)
+{
+	struct m2mv_scan_worker *w =
+		container_of(work, struct m2mv_scan_worker, work);
+
+	scan_verify_some(w->sc, w->desc);
+	complete(&w->done);
+}
+
+/* Verify: the attaching task and the workers share out the items. */
+static void scan_verify(struct m2mv_scan *sc)
+{
+	unsigned int i, n;
+
+	atomic_set(&sc->next, 0);
+	n = min(sc->nworkers, (sc->nitems - 1) / M2MV_SCAN_GRAIN);
+	for (i = 0; i < n; i++) {
+		reinit_completion(&sc->workers[i].done);
+		queue_work(system_unbound_wq, &sc->workers[i].work);
+	}
+	scan_verify_some(sc, sc->desc);
+	for (i = 0; i < n; i++)
+		wait_for_completion(&sc->workers[i].done);
+}
+
+static struct shash_desc *scan_desc_alloc(struct crypto_shash *tfm)
+{
+	struct shash_desc *desc;
+
+	desc = kmalloc(sizeof(*desc) + crypto_shash_descsize(tfm), GFP_KERNEL);
+	if (desc)
+		desc->tfm = tfm;
+	return desc;
+}
+
+/* Workers for a log big enough to be worth it; none is fine too. */
+static void scan_workers_start(struct m2mv_scan *sc)
+{
+	unsigned int i, n = min(num_online_cpus() - 1, M2MV_SCAN_WORKERS);
+
+	if (sc->size < M2MV_SCAN_PARALLEL || !n)
+		return;
+	sc->workers = kcalloc(n, sizeof(*sc->workers), GFP_KERNEL);
+	if (!sc->workers)
+		return;
+	for (i = 0; i < n; i++) {
+		struct m2mv_scan_worker *w = &sc->workers[i];
+
+		w->desc = scan_desc_alloc(sc->s->tfm);
+		if (!w->desc)
+			break;
+		w->sc = sc;
+		INIT_WORK(&w->work, scan_worker_fn);
+		init_completion(&w->done);
+	}
+	sc->nworkers = i;
+}
+
+static void scan_workers_stop(struct m2mv_scan *sc)
+{
+	unsigned int i;
+
+	for (i = 0; i < sc->nworkers; i++) {
+		flush_work(&sc->workers[i].work);
+		kfree_sensitive(sc->workers[i].desc);
+	}
+	kfree(sc->workers);
+	sc->workers = NULL;
+	sc->nworkers = 0;
 }
 
 static void scan_warn(struct m2mv_scan *sc, loff_t off, u64 seq,
@@ -527,24 +731,21 @@ static void scan_warn(struct m2mv_scan *sc, loff_t off, u64 seq,
 static int scan_mark_bad(struct m2mv_scan *sc, const char *path, u16 len,
 			 const struct m2mv_index_rec *ir)
 {
-	struct m2mv_index *ix = &sc->s->index;
 	int ret;
 
 	if (ir->type != M2MV_REC_PUT && ir->type != M2MV_REC_DEL)
 		return 0;
 	if (!store_path_ok(path, len))
 		return 0;
-	down_write(&ix->lock);
-	ret = m2mv_index_mark_bad(ix, path, len, ir);
-	up_write(&ix->lock);
+	ret = m2mv_index_mark_bad(&sc->s->index, path, len, ir);
 	return ret < 0 ? ret : 0;
 }
 
 /*
  * Keep damage (@rec failing its CRC, or the bytes from @off to @end that
  * hold no record) until an intact record after it shows it is not part of
- * a torn tail. A damaged record's stored chain value and seq carry on, so
- * that the damage stays local.
+ * a torn tail. A damaged record's stored seq carries on (as its stored
+ * chain value does in parse), so that the damage stays local.
  */
 static int scan_defer(struct m2mv_scan *sc, const struct m2mv_rec *rec,
 		      loff_t off, loff_t end)
@@ -566,7 +767,6 @@ static int scan_defer(struct m2mv_scan *sc, const struct m2mv_rec *rec,
 		b->path_len = plen;
 		memcpy(b->path, rec->path, plen);
 		sc->seq = b->seq;
-		memcpy(sc->chain, rec->head->chain, M2MV_CHAIN_SIZE);
 	}
 	list_add_tail(&b->node, &sc->pending);
 	return 0;
@@ -612,15 +812,11 @@ static int scan_ckpt(struct m2mv_scan *sc, const struct m2mv_rec *rec,
 	const struct m2mv_disk_ckpt *c = (const void *)rec->payload;
 	struct m2mv_index *ix = &sc->s->index;
 	u64 seq = le64_to_cpu(rec->head->seq);
-	u64 live, bytes;
 
-	down_read(&ix->lock);
-	live = ix->live;
-	bytes = ix->live_bytes;
-	up_read(&ix->lock);
+	lockdep_assert_held(&ix->lock);
 	if (le64_to_cpu(c->records) != seq - 1 ||
-	    le64_to_cpu(c->live) != live ||
-	    le64_to_cpu(c->live_bytes) != bytes || c->reserved)
+	    le64_to_cpu(c->live) != ix->live ||
+	    le64_to_cpu(c->live_bytes) != ix->live_bytes || c->reserved)
 		scan_warn(sc, off, seq, NULL, 0,
 			  "checkpoint does not match the records before it");
 	sc->ckpt_seq = seq;
@@ -654,47 +850,40 @@ static int scan_nonce(struct m2mv_scan *sc, const struct m2mv_rec *rec)
 	return d ? 0 : -ENOMEM;
 }
 
-/* A complete record with a good CRC: check the chain, then index it. */
-static int scan_intact(struct m2mv_scan *sc, const struct m2mv_rec *rec,
-		       loff_t off)
+/* A complete record with a good CRC: check chain and seq, then index it. */
+static int scan_intact(struct m2mv_scan *sc, const struct m2mv_scan_item *it)
 {
+	const struct m2mv_rec *rec = &it->rec;
 	const struct m2mv_disk_rec *h = rec->head;
 	struct m2mv_index *ix = &sc->s->index;
 	u64 seq = le64_to_cpu(h->seq);
 	u16 plen = m2mv_rec_path_len(rec);
 	struct m2mv_index_rec ir;
 	const char *what = NULL;
-	u8 mac[M2MV_CHAIN_SIZE];
 	int ret;
 
-	ret = rec_chain(sc->desc, sc->chain, rec, mac);
-	if (ret)
-		return ret;
-	if (crypto_memneq(mac, h->chain, sizeof(mac)))
+	if (!it->mac_ok)
 		what = "chain MAC mismatch: record altered or records removed, moved or inserted";
 	else if (seq != sc->seq + 1)
 		what = "sequence number out of order";
 	sc->seq = seq;
-	memcpy(sc->chain, h->chain, M2MV_CHAIN_SIZE);
-	rec_to_ir(rec, off, &ir);
+	rec_to_ir(rec, it->off, &ir);
 	if (what) {
-		scan_warn(sc, off, seq, rec->path, plen, what);
+		scan_warn(sc, it->off, seq, rec->path, plen, what);
 		return scan_mark_bad(sc, rec->path, plen, &ir);
 	}
 
 	sc->rep->records++;
 	if (h->type == M2MV_REC_CKPT)
-		return scan_ckpt(sc, rec, off);
+		return scan_ckpt(sc, rec, it->off);
 
 	if (!store_path_ok(rec->path, plen) || !ir.version) {
-		scan_warn(sc, off, seq, NULL, 0, "invalid path or version");
+		scan_warn(sc, it->off, seq, NULL, 0, "invalid path or version");
 		return 0;
 	}
-	down_write(&ix->lock);
 	ret = m2mv_index_apply(ix, rec->path, plen, &ir);
-	up_write(&ix->lock);
 	if (ret == -EEXIST)
-		scan_warn(sc, off, seq, rec->path, plen,
+		scan_warn(sc, it->off, seq, rec->path, plen,
 			  "a record with this version came before");
 	else if (ret < 0)
 		return ret;
@@ -705,53 +894,76 @@ static int scan_intact(struct m2mv_scan *sc, const struct m2mv_rec *rec,
 	return 0;
 }
 
-static int scan_log(struct m2mv_scan *sc)
+/*
+ * Apply: the records of the window in log order, under the index lock
+ * (nobody else can see the store yet; the lock is for lockdep's sake and
+ * costs one round trip per window).
+ */
+static int scan_apply_locked(struct m2mv_scan *sc)
 {
-	unsigned long n = 0;
-	struct m2mv_rec rec;
+	struct m2mv_scan_item *it;
+	unsigned int i;
 	u32 len;
 	int ret;
 
-	while (sc->pos < sc->size) {
-		if (!(++n % 256)) {
-			cond_resched();
-			if (fatal_signal_pending(current))
-				return -EINTR;
-		}
-		ret = scan_probe(sc, sc->pos, &rec);
-		if (ret < 0)
-			return ret;
-		if (ret == SCAN_NONE) {
-			/* Look for the next record at every 8-byte step. */
-			if (sc->gap < 0)
-				sc->gap = sc->pos;
-			sc->pos += 8;
-			continue;
-		}
-		len = m2mv_rec_len(&rec);
-		if (sc->gap >= 0) {
-			ret = scan_defer(sc, NULL, sc->gap, sc->pos);
+	for (i = 0; i < sc->nitems; i++) {
+		it = &sc->items[i];
+		len = m2mv_rec_len(&it->rec);
+		if (it->err)
+			return it->err;
+		if (it->gap >= 0) {
+			ret = scan_defer(sc, NULL, it->gap, it->off);
 			if (ret)
 				return ret;
-			sc->gap = -1;
 		}
-		if (ret == SCAN_CRC) {
-			ret = scan_defer(sc, &rec, sc->pos, sc->pos + len);
+		if (!it->crc_ok) {
+			ret = scan_defer(sc, &it->rec, it->off, it->off + len);
 			if (ret)
 				return ret;
-			sc->pos += len;
 			continue;
 		}
-
 		ret = scan_flush(sc);
 		if (!ret)
-			ret = scan_intact(sc, &rec, sc->pos);
+			ret = scan_intact(sc, it);
 		if (ret)
 			return ret;
-		sc->pos += len;
-		sc->good_end = sc->pos;
+		sc->good_end = it->off + len;
 		sc->good_seq = sc->seq;
-		memcpy(sc->good_chain, sc->chain, M2MV_CHAIN_SIZE);
+		memcpy(sc->good_chain, it->rec.head->chain, M2MV_CHAIN_SIZE);
+	}
+	return 0;
+}
+
+static int scan_apply(struct m2mv_scan *sc)
+{
+	int ret;
+
+	down_write(&sc->s->index.lock);
+	ret = scan_apply_locked(sc);
+	up_write(&sc->s->index.lock);
+	return ret;
+}
+
+static int scan_log(struct m2mv_scan *sc)
+{
+	int ret;
+
+	while (sc->pos < sc->size) {
+		ret = scan_parse(sc);
+		if (ret)
+			return ret;
+		if (sc->nitems) {
+			scan_verify(sc);
+			ret = scan_apply(sc);
+			if (ret)
+				return ret;
+			memcpy(sc->chain,
+			       sc->items[sc->nitems - 1].rec.head->chain,
+			       M2MV_CHAIN_SIZE);
+		}
+		cond_resched();
+		if (fatal_signal_pending(current))
+			return -EINTR;
 	}
 	return 0;
 }
@@ -801,21 +1013,21 @@ static int store_scan(struct m2mv_store *s, loff_t size,
 	sc->size = size;
 	sc->pos = M2MV_SUPER_SIZE;
 	sc->gap = -1;
-	INIT_LIST_HEAD(&sc->pending);
 	memcpy(sc->chain, s->chain, M2MV_CHAIN_SIZE);
+	INIT_LIST_HEAD(&sc->pending);
 	sc->good_end = M2MV_SUPER_SIZE;
 	memcpy(sc->good_chain, s->chain, M2MV_CHAIN_SIZE);
 
 	sc->buf = kvmalloc(M2MV_SCAN_BUF, GFP_KERNEL);
-	if (!sc->buf)
+	sc->items = kvmalloc_array(M2MV_SCAN_ITEMS, sizeof(*sc->items),
+				   GFP_KERNEL);
+	sc->desc = scan_desc_alloc(s->tfm);
+	if (!sc->buf || !sc->items || !sc->desc)
 		goto out;
-	sc->desc = kmalloc(sizeof(*sc->desc) + crypto_shash_descsize(s->tfm),
-			   GFP_KERNEL);
-	if (!sc->desc)
-		goto out;
-	sc->desc->tfm = s->tfm;
+	scan_workers_start(sc);
 
 	ret = scan_log(sc);
+	scan_workers_stop(sc);
 	if (ret)
 		goto out;
 	scan_drop(sc);
@@ -832,6 +1044,7 @@ static int store_scan(struct m2mv_store *s, loff_t size,
 out:
 	scan_drop(sc);
 	kfree_sensitive(sc->desc);
+	kvfree(sc->items);
 	kvfree(sc->big);
 	kvfree(sc->buf);
 	kfree(sc);
@@ -1062,6 +1275,7 @@ int m2mv_store_attach(const char *name, struct file *file,
 
 	mutex_lock(&m2mv_stores_lock);
 	s->ready = true;
+	m2mv_stores_gen++;
 	mutex_unlock(&m2mv_stores_lock);
 	pr_info("store %s: attached%s: %llu records, %llu live, %llu integrity errors, %llu bytes cut\n",
 		s->name, (flags & M2MV_ATTACH_F_RDONLY) ? " read-only" : "",
@@ -1194,6 +1408,8 @@ int m2mv_store_append(struct m2mv_store *s, struct m2mv_rec *rec,
 	u8 type = rec->head->type;
 	int ret;
 
+	if (store_gone(s))
+		return -ENODEV;
 	/* Never write what the scan would not read back. */
 	if ((type != M2MV_REC_PUT && type != M2MV_REC_DEL) || len > rec->cap ||
 	    m2mv_rec_map(&view, rec->buf, len) ||
@@ -1310,8 +1526,10 @@ int m2mv_store_detach(const char *name)
 
 	mutex_lock(&m2mv_stores_lock);
 	s = registry_find(name);
-	if (s)
+	if (s) {
 		list_del_init(&s->node);
+		m2mv_stores_gen++;
+	}
 	mutex_unlock(&m2mv_stores_lock);
 	if (!s)
 		return -ENOENT;
@@ -1329,8 +1547,10 @@ void m2mv_store_exit(void)
 		mutex_lock(&m2mv_stores_lock);
 		s = list_first_entry_or_null(&m2mv_stores, struct m2mv_store,
 					     node);
-		if (s)
+		if (s) {
 			list_del_init(&s->node);
+			m2mv_stores_gen++;
+		}
 		mutex_unlock(&m2mv_stores_lock);
 		if (!s)
 			break;
@@ -1354,6 +1574,33 @@ struct m2mv_store *m2mv_store_get(const char *name)
 	return s;
 }
 
+/**
+ * m2mv_store_get_nth() - walk the attached stores, for a dump
+ * @idx: 0 for the first store in attach order
+ * @gen: out: the registry's generation, which every attach and detach
+ *	changes: a dump seeing it change may have skipped or repeated a store
+ *
+ * Return: a reference to the store, or NULL past the last one.
+ */
+struct m2mv_store *m2mv_store_get_nth(unsigned long idx, u64 *gen)
+{
+	struct m2mv_store *s, *found = NULL;
+
+	mutex_lock(&m2mv_stores_lock);
+	*gen = m2mv_stores_gen;
+	list_for_each_entry(s, &m2mv_stores, node) {
+		if (!s->ready)
+			continue;
+		if (!idx--) {
+			kref_get(&s->ref);
+			found = s;
+			break;
+		}
+	}
+	mutex_unlock(&m2mv_stores_lock);
+	return found;
+}
+
 /* Take another reference to a store the caller holds one of. */
 void m2mv_store_hold(struct m2mv_store *s)
 {
@@ -1374,6 +1621,12 @@ const char *m2mv_store_name(const struct m2mv_store *s)
 const u8 *m2mv_store_id(const struct m2mv_store *s)
 {
 	return s->store_id;
+}
+
+/* The store file's path, written into @buf (d_path()): a pointer or ERR_PTR. */
+char *m2mv_store_file_path(struct m2mv_store *s, char *buf, int len)
+{
+	return d_path(&s->file->f_path, buf, len);
 }
 
 void m2mv_store_count(struct m2mv_store *s, enum m2mv_store_counter c)

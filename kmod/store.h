@@ -76,10 +76,12 @@ int m2mv_store_detach(const char *name);
 void m2mv_store_exit(void);
 
 struct m2mv_store *m2mv_store_get(const char *name);
+struct m2mv_store *m2mv_store_get_nth(unsigned long idx, u64 *gen);
 void m2mv_store_hold(struct m2mv_store *s);
 void m2mv_store_put(struct m2mv_store *s);
 const char *m2mv_store_name(const struct m2mv_store *s);
 const u8 *m2mv_store_id(const struct m2mv_store *s);
+char *m2mv_store_file_path(struct m2mv_store *s, char *buf, int len);
 void m2mv_store_status(struct m2mv_store *s, struct m2mv_store_status *st);
 
 int m2mv_store_reserve(struct m2mv_store *s, const char *path, u16 len,
