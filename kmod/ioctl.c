@@ -171,6 +171,8 @@ static int m2mv_do_put(struct m2mv_store *s, struct m2mv_op *op,
 	u64 ver;
 	int ret;
 
+	if (m2mv_store_detached(s))
+		return -ENODEV;
 	if (len > READ_ONCE(max_blob))
 		return -EMSGSIZE;
 	ret = m2mv_policy_match(m2mv_store_name(s), op->path, op->path_len,
@@ -352,6 +354,8 @@ static int m2mv_do_delete(struct m2mv_store *s, struct m2mv_op *op,
 	u64 seq, ver;
 	int ret;
 
+	if (m2mv_store_detached(s))
+		return -ENODEV;
 	ret = m2mv_policy_match(m2mv_store_name(s), op->path, op->path_len,
 				&op->pol);
 	if (ret)

@@ -1613,6 +1613,16 @@ void m2mv_store_put(struct m2mv_store *s)
 	kref_put(&s->ref, store_release);
 }
 
+/*
+ * Has the store been detached? Data operations on a store still bound to
+ * a file fail with -ENODEV; callers that do other checks first (policy,
+ * keys) ask here before them.
+ */
+bool m2mv_store_detached(const struct m2mv_store *s)
+{
+	return store_gone(s);
+}
+
 const char *m2mv_store_name(const struct m2mv_store *s)
 {
 	return s->name;

@@ -79,6 +79,7 @@ struct m2mv_store *m2mv_store_get(const char *name);
 struct m2mv_store *m2mv_store_get_nth(unsigned long idx, u64 *gen);
 void m2mv_store_hold(struct m2mv_store *s);
 void m2mv_store_put(struct m2mv_store *s);
+bool m2mv_store_detached(const struct m2mv_store *s);
 const char *m2mv_store_name(const struct m2mv_store *s);
 const u8 *m2mv_store_id(const struct m2mv_store *s);
 char *m2mv_store_file_path(struct m2mv_store *s, char *buf, int len);

@@ -528,7 +528,7 @@ struct m2mv_disk_super {
  * @chain: HMAC-SHA256(store key, previous chain || this record with @crc and
  *	@chain zeroed, leaving out the payload of a PUT, which its tag covers)
  *
- * Followed by: path, protected header, wrapped key, IV, payload, tag, zero
+ * Followed by: path, wrapped key, IV, payload, tag, protected header, zero
  * padding to @len.
  */
 struct m2mv_disk_rec {
