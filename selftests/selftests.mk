@@ -26,3 +26,4 @@ $(B)/selftests/%: selftests/%.c $(wildcard selftests/*.h) uapi/linux/m2mvault.h 
 	$(CC) $(SELFTEST_CFLAGS) $< -o $@ $(SELFTEST_LIBS)
 
 selftests: $(SELFTESTS)
+include selftests/tools.mk

@@ -1,0 +1,2273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The data plane of /dev/m2mvault against the ABI in uapi/linux/m2mvault.h:
+ * round trips in every mode, versions, STAT, LIST paging, EXPORT shapes,
+ * BATCH, re-attach, and every documented error (argument checking, key
+ * possession, policies, module parameters).
+ *
+ * Each test runs in its own process with a fresh session keyring, its own
+ * store file in /tmp and its own store name.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "m2mv.h"
+
+#define K_STORE	"16-store@m2mv.test"
+#define K_WRAP	"15-wrap@m2mv.test"
+#define K_DIR	"14-dir@m2mv.test"
+#define K_MIC	"16-mic@m2mv.test"
+
+struct mode_case {
+	const char *prefix;	/* policy prefix; paths are prefix + leaf */
+	const char *path;	/* a path under it */
+	uint32_t mode;
+	const char *credid;
+	bool instance;
+};
+
+static const struct mode_case modes[] = {
+	{ "/w/", "/w/obj", M2MV_MODE_WRAP, K_WRAP, false },
+	{ "/d/", "/d/c1/obj", M2MV_MODE_DIR, K_DIR, false },
+	{ "/i/", "/i/c1/obj", M2MV_MODE_DIR, K_DIR, true },
+	{ "/m/", "/m/obj", M2MV_MODE_MIC, K_MIC, false },
+};
+
+#define NMODES (sizeof(modes) / sizeof(modes[0]))
+
+/* Deterministic, seed-dependent bytes: mix-ups between blobs show. */
+static void pattern(void *buf, size_t len, uint64_t seed)
+{
+	uint64_t x = seed * 0x9e3779b97f4a7c15ULL + 0x2545f4914f6cdd1dULL;
+	uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (uint8_t)x;
+	}
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+FIXTURE(vault) {
+	key_serial_t ring;
+	key_serial_t kstore, kwrap, kdir, kmic;
+	char name[M2MV_NAME_MAX];
+	char file[256];
+	int sfd;
+	int ctl;
+	int fd;
+	bool attached;
+	char saved_max_blob[32];
+	char saved_dir_limit[32];
+};
+
+static int set_policies(int ctl, const char *name)
+{
+	int ret;
+
+	for (size_t i = 0; i < NMODES; i++) {
+		ret = m2mv_policy(ctl, name, modes[i].prefix, modes[i].credid,
+				  modes[i].mode,
+				  modes[i].instance ? M2MV_POLICY_F_INSTANCE : 0);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+FIXTURE_SETUP(vault)
+{
+	struct m2mv_attach rep;
+
+	self->sfd = self->ctl = self->fd = -1;
+	self->ring = keyctl_join_session_keyring(NULL);
+	ASSERT_GT(self->ring, 0) TH_LOG("join session: %s", strerror(errno));
+	self->kstore = m2mv_key_add(K_STORE, NULL, self->ring, NULL);
+	self->kwrap = m2mv_key_add(K_WRAP, NULL, self->ring, NULL);
+	self->kdir = m2mv_key_add(K_DIR, NULL, self->ring, NULL);
+	self->kmic = m2mv_key_add(K_MIC, NULL, self->ring, NULL);
+	ASSERT_GT(self->kstore, 0);
+	ASSERT_GT(self->kwrap, 0);
+	ASSERT_GT(self->kdir, 0);
+	ASSERT_GT(self->kmic, 0);
+
+	m2mv_store_name(self->name, "data");
+	self->sfd = m2mv_store_file(self->file, sizeof(self->file), NULL,
+				    "data");
+	ASSERT_GE(self->sfd, 0) TH_LOG("%s: %s", self->file,
+				       strerror(-self->sfd));
+	self->ctl = m2mv_open_dev();
+	ASSERT_GE(self->ctl, 0) TH_LOG("open %s: %s", M2MV_DEV,
+				       strerror(-self->ctl));
+	ASSERT_EQ(0, m2mv_attach(self->ctl, self->name, self->sfd, K_STORE, 0,
+				 &rep));
+	self->attached = true;
+	/* A new store is empty and clean. */
+	EXPECT_EQ(0, rep.records);
+	EXPECT_EQ(0, rep.live);
+	EXPECT_EQ(0, rep.integrity_errors);
+	EXPECT_EQ(0, rep.truncated);
+	ASSERT_EQ(0, set_policies(self->ctl, self->name));
+	self->fd = m2mv_open_bound(self->name);
+	ASSERT_GE(self->fd, 0) TH_LOG("bind: %s", strerror(-self->fd));
+}
+
+FIXTURE_TEARDOWN(vault)
+{
+	if (self->saved_max_blob[0])
+		m2mv_param_write("max_blob", self->saved_max_blob);
+	if (self->saved_dir_limit[0])
+		m2mv_param_write("dir_key_limit", self->saved_dir_limit);
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->attached) {
+		EXPECT_EQ(0, m2mv_detach(self->ctl, self->name));
+	}
+	if (self->ctl >= 0)
+		close(self->ctl);
+	if (self->sfd >= 0)
+		close(self->sfd);
+	if (self->file[0])
+		unlink(self->file);
+}
+
+/* Detach and attach the same file again with the store key and policies. */
+static int reattach(FIXTURE_DATA(vault) *self, struct m2mv_attach *rep)
+{
+	int ret;
+
+	if (self->fd >= 0)
+		close(self->fd);
+	self->fd = -1;
+	ret = m2mv_detach(self->ctl, self->name);
+	if (ret)
+		return ret;
+	self->attached = false;
+	ret = m2mv_attach(self->ctl, self->name, self->sfd, K_STORE, 0, rep);
+	if (ret)
+		return ret;
+	self->attached = true;
+	ret = set_policies(self->ctl, self->name);
+	if (ret)
+		return ret;
+	self->fd = m2mv_open_bound(self->name);
+	return self->fd < 0 ? self->fd : 0;
+}
+
+/* PUT @len pattern bytes, GET them back, compare. 0 or a step number. */
+static int round_trip(struct __test_metadata *_metadata, int fd,
+		      const char *path, size_t len, uint64_t seed,
+		      uint64_t want_version)
+{
+	uint8_t *in = malloc(len + 1), *out = malloc(len + 16);
+	uint64_t v = 0, gv = 0;
+	size_t n = len + 16;
+	int ret;
+
+	ASSERT_NE(NULL, in);
+	ASSERT_NE(NULL, out);
+	pattern(in, len, seed);
+	memset(out, 0xee, len + 16);
+	ret = m2mv_put(fd, path, in, len, 0, &v);
+	EXPECT_EQ(0, ret) TH_LOG("put %s (%zu bytes): %s", path, len,
+				 strerror(-ret));
+	EXPECT_EQ(want_version, v) TH_LOG("put %s version", path);
+	ret = m2mv_get(fd, path, out, &n, &gv);
+	EXPECT_EQ(0, ret) TH_LOG("get %s (%zu bytes): %s", path, len,
+				 strerror(-ret));
+	EXPECT_EQ(len, n) TH_LOG("get %s length", path);
+	EXPECT_EQ(want_version, gv) TH_LOG("get %s version", path);
+	EXPECT_EQ(0, memcmp(in, out, len)) TH_LOG("get %s content", path);
+	/* Nothing written past the plaintext. */
+	EXPECT_EQ(0xee, out[len]) TH_LOG("get %s wrote past its length", path);
+	free(in);
+	free(out);
+	return 0;
+}
+
+TEST_F(vault, round_trip_small_all_modes)
+{
+	static const size_t sizes[] = { 0, 1, 4096 };
+	char path[64];
+
+	for (size_t m = 0; m < NMODES; m++) {
+		for (size_t s = 0; s < 3; s++) {
+			snprintf(path, sizeof(path), "%s%zu", modes[m].path,
+				 sizes[s]);
+			round_trip(_metadata, self->fd, path, sizes[s],
+				   m * 10 + s, 1);
+		}
+	}
+}
+
+TEST_F_TIMEOUT(vault, round_trip_16mib_all_modes, 600)
+{
+	size_t len = M2MV_BLOB_MAX_DEFAULT;
+	char buf[32];
+
+	/* The default limit: exactly 16 MiB fits. */
+	if (!m2mv_param_read("max_blob", buf, sizeof(buf))) {
+		ASSERT_EQ(len, strtoul(buf, NULL, 0));
+	}
+	for (size_t m = 0; m < NMODES; m++)
+		round_trip(_metadata, self->fd, modes[m].path, len, 100 + m, 1);
+}
+
+TEST_F(vault, overwrite_increments_version)
+{
+	for (size_t m = 0; m < NMODES; m++) {
+		struct m2mv_stat st;
+		uint8_t data[300], out[300];
+		uint64_t v = 0;
+		size_t n;
+
+		for (uint64_t i = 1; i <= 4; i++) {
+			pattern(data, sizeof(data) - i, m * 100 + i);
+			ASSERT_EQ(0, m2mv_put(self->fd, modes[m].path, data,
+					      sizeof(data) - i, 0, &v));
+			EXPECT_EQ(i, v);
+		}
+		n = sizeof(out);
+		ASSERT_EQ(0, m2mv_get(self->fd, modes[m].path, out, &n, &v));
+		EXPECT_EQ(4, v);
+		EXPECT_EQ(sizeof(data) - 4, n);
+		pattern(data, sizeof(data) - 4, m * 100 + 4);
+		EXPECT_EQ(0, memcmp(data, out, n));
+		ASSERT_EQ(0, m2mv_stat(self->fd, modes[m].path, &st));
+		EXPECT_EQ(4, st.version);
+		EXPECT_EQ(sizeof(data) - 4, st.data_len);
+	}
+}
+
+TEST_F(vault, delete_then_put_continues_versions)
+{
+	for (size_t m = 0; m < NMODES; m++) {
+		const char *p = modes[m].path;
+		struct m2mv_stat st;
+		uint8_t out[16];
+		uint64_t v = 0;
+		size_t n = sizeof(out);
+
+		ASSERT_EQ(0, m2mv_put(self->fd, p, "one", 3, 0, &v));
+		ASSERT_EQ(0, m2mv_put(self->fd, p, "two", 3, 0, &v));
+		EXPECT_EQ(2, v);
+		ASSERT_EQ(0, m2mv_del(self->fd, p, 0, &v));
+		EXPECT_EQ(3, v) TH_LOG("%s: the tombstone is the next version", p);
+		EXPECT_EQ(-ENOENT, m2mv_get(self->fd, p, out, &n, NULL));
+		EXPECT_EQ(-ENOENT, m2mv_stat(self->fd, p, &st));
+		n = sizeof(out);
+		EXPECT_EQ(-ENOENT, m2mv_export(self->fd, p, 0, out, &n, NULL));
+		/* Nothing left to delete. */
+		EXPECT_EQ(-ENOENT, m2mv_del(self->fd, p, 0, &v));
+		ASSERT_EQ(0, m2mv_put(self->fd, p, "three", 5, 0, &v));
+		EXPECT_EQ(4, v);
+		n = sizeof(out);
+		ASSERT_EQ(0, m2mv_get(self->fd, p, out, &n, &v));
+		EXPECT_EQ(4, v);
+		EXPECT_EQ(5, n);
+		EXPECT_EQ(0, memcmp(out, "three", 5));
+	}
+	/* Deleting a path never written. */
+	EXPECT_EQ(-ENOENT, m2mv_del(self->fd, "/w/never", 0, NULL));
+}
+
+TEST_F(vault, stat_fields)
+{
+	uint64_t last_seq = 0;
+
+	for (size_t m = 0; m < NMODES; m++) {
+		struct m2mv_stat st;
+		uint8_t data[777];
+		uint64_t t0, t1, v;
+
+		pattern(data, sizeof(data), m);
+		t0 = now_ns();
+		ASSERT_EQ(0, m2mv_put(self->fd, modes[m].path, data, 100, 0, &v));
+		ASSERT_EQ(0, m2mv_put(self->fd, modes[m].path, data,
+				      sizeof(data), 0, &v));
+		t1 = now_ns();
+		ASSERT_EQ(0, m2mv_stat(self->fd, modes[m].path, &st));
+		EXPECT_EQ(2, st.version);
+		EXPECT_EQ(sizeof(data), st.data_len);
+		EXPECT_EQ(modes[m].mode, st.mode);
+		EXPECT_STREQ(modes[m].credid, st.credid);
+		EXPECT_NE(0, st.mtime_ns);
+		EXPECT_LE(t0, st.mtime_ns);
+		EXPECT_GE(t1, st.mtime_ns);
+		EXPECT_GT(st.seq, last_seq) TH_LOG("sequence numbers increase");
+		last_seq = st.seq;
+		EXPECT_EQ(0, st.record_len % 8);
+		EXPECT_LE(sizeof(struct m2mv_disk_rec) + sizeof(data) +
+			  strlen(modes[m].path), st.record_len);
+		EXPECT_EQ(modes[m].instance ? M2MV_STAT_F_INSTANCE : 0,
+			  st.rec_flags);
+	}
+}
+
+TEST_F(vault, put_reports_seq)
+{
+	uint64_t s1, s2;
+	struct m2mv_put p = { 0 };
+	const char *path = "/w/seq";
+
+	p.path = m2mv_ptr(path);
+	p.path_len = strlen(path);
+	p.data = m2mv_ptr("x");
+	p.data_len = 1;
+	ASSERT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
+	s1 = p.seq;
+	EXPECT_EQ(1, p.version);
+	memset(&p, 0, sizeof(p));
+	p.path = m2mv_ptr(path);
+	p.path_len = strlen(path);
+	p.data = m2mv_ptr("y");
+	p.data_len = 1;
+	ASSERT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
+	s2 = p.seq;
+	EXPECT_EQ(2, p.version);
+	EXPECT_LT(0, s1);
+	EXPECT_LT(s1, s2);
+}
+
+/* Parse a LIST buffer into callback-free checks; returns entries seen. */
+struct seen_list {
+	char path[64][32];
+	uint64_t version[64];
+	uint32_t data_len[64];
+	int n;
+};
+
+static int parse_list(struct __test_metadata *_metadata, const uint8_t *buf,
+		      size_t buf_len, uint32_t count, struct seen_list *s)
+{
+	size_t off = 0;
+
+	for (uint32_t i = 0; i < count; i++) {
+		const struct m2mv_list_ent *e = (const void *)(buf + off);
+
+		EXPECT_EQ(0, off % 8);
+		EXPECT_GE(buf_len, off + sizeof(*e) + e->path_len);
+		EXPECT_EQ(0, e->reclen % 8);
+		EXPECT_LE(sizeof(*e) + e->path_len, e->reclen);
+		if (off + sizeof(*e) + e->path_len > buf_len || !e->reclen ||
+		    e->path_len >= sizeof(s->path[0]) || s->n >= 64)
+			return -1;
+		memcpy(s->path[s->n], e->path, e->path_len);
+		s->path[s->n][e->path_len] = '\0';
+		s->version[s->n] = e->version;
+		s->data_len[s->n] = e->data_len;
+		EXPECT_EQ(M2MV_MODE_WRAP, e->mode);
+		EXPECT_EQ(0, e->rec_flags);
+		s->n++;
+		off += e->reclen;
+	}
+	return 0;
+}
+
+TEST_F(vault, list_paging_with_cursor)
+{
+	/* Entries of these paths take 40 bytes: 7 fit in 300. */
+	uint8_t buf[300];
+	static char data[64];
+	char path[32], after[32] = "";
+	struct seen_list *s = calloc(1, sizeof(*s));
+	uint32_t count, flags;
+	int pages = 0, i;
+
+	ASSERT_NE(NULL, s);
+	for (i = 0; i < 52; i++) {
+		snprintf(path, sizeof(path), "/w/ls/p%03d", i);
+		pattern(data, i, i);
+		ASSERT_EQ(0, m2mv_put(self->fd, path, data, i, 0, NULL));
+	}
+	/* Versions show in the listing; deleted paths do not. */
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/ls/p007", "again", 5, 0, NULL));
+	ASSERT_EQ(0, m2mv_del(self->fd, "/w/ls/p050", 0, NULL));
+	ASSERT_EQ(0, m2mv_del(self->fd, "/w/ls/p051", 0, NULL));
+	/* Neighbours outside the prefix. */
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/ls", "x", 1, 0, NULL));
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/lt/p000", "x", 1, 0, NULL));
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/l", "x", 1, 0, NULL));
+	ASSERT_EQ(0, m2mv_put(self->fd, "/m/ls/p000", "x", 1, 0, NULL));
+
+	for (;;) {
+		int before = s->n;
+
+		ASSERT_LT(pages, 20);
+		ASSERT_EQ(0, m2mv_list(self->fd, "/w/ls/", pages ? after : NULL,
+				       strlen(after), buf, sizeof(buf), &count,
+				       &flags));
+		pages++;
+		ASSERT_EQ(0, parse_list(_metadata, buf, sizeof(buf), count, s));
+		/* Greedy fill: a full page unless it is the last one. */
+		EXPECT_EQ(50 - before < 7 ? 50 - before : 7, count);
+		if (!(flags & M2MV_LIST_F_MORE))
+			break;
+		EXPECT_EQ(M2MV_LIST_F_MORE, flags);
+		ASSERT_GT(count, 0);
+		snprintf(after, sizeof(after), "%s", s->path[s->n - 1]);
+	}
+	EXPECT_EQ(8, pages);
+	ASSERT_EQ(50, s->n);
+	for (i = 0; i < 50; i++) {
+		snprintf(path, sizeof(path), "/w/ls/p%03d", i);
+		EXPECT_STREQ(path, s->path[i]);
+		EXPECT_EQ(i == 7 ? 2 : 1, s->version[i]) TH_LOG("%s", path);
+		EXPECT_EQ(i == 7 ? 5 : i, s->data_len[i]) TH_LOG("%s", path);
+	}
+
+	/* A cursor need not be a live path: strictly after it. */
+	memset(s, 0, sizeof(*s));
+	ASSERT_EQ(0, m2mv_list(self->fd, "/w/ls/", "/w/ls/p0455", 11, buf,
+			       sizeof(buf), &count, &flags));
+	ASSERT_EQ(0, parse_list(_metadata, buf, sizeof(buf), count, s));
+	ASSERT_EQ(4, count);
+	EXPECT_STREQ("/w/ls/p046", s->path[0]);
+	EXPECT_STREQ("/w/ls/p049", s->path[3]);
+	EXPECT_EQ(0, flags);
+
+	/* The cursor itself is excluded. */
+	memset(s, 0, sizeof(*s));
+	ASSERT_EQ(0, m2mv_list(self->fd, "/w/ls/", "/w/ls/p048", 10, buf,
+			       sizeof(buf), &count, &flags));
+	ASSERT_EQ(0, parse_list(_metadata, buf, sizeof(buf), count, s));
+	ASSERT_EQ(1, count);
+	EXPECT_STREQ("/w/ls/p049", s->path[0]);
+
+	/* Too small for a single entry. */
+	EXPECT_EQ(-EOVERFLOW, m2mv_list(self->fd, "/w/ls/", NULL, 0, buf, 32,
+					&count, &flags));
+	EXPECT_EQ(-EOVERFLOW, m2mv_list(self->fd, "/w/ls/", NULL, 0, buf, 0,
+					&count, &flags));
+	/* A prefix with nothing under it. */
+	ASSERT_EQ(0, m2mv_list(self->fd, "/w/nothing/", NULL, 0, buf,
+			       sizeof(buf), &count, &flags));
+	EXPECT_EQ(0, count);
+	EXPECT_EQ(0, flags);
+	free(s);
+}
+
+TEST_F(vault, list_empty_prefix_lists_everything)
+{
+	static const char *const paths[] = {
+		"/d/c1/a", "/i/c1/b", "/m/c", "/w/d", "/w/e/f",
+	};
+	static char buf[64 << 10];
+	uint32_t count, flags;
+	size_t off = 0;
+
+	for (size_t i = 0; i < 5; i++) {
+		ASSERT_EQ(0, m2mv_put(self->fd, paths[i], "v", 1, 0, NULL));
+	}
+	ASSERT_EQ(0, m2mv_list(self->fd, NULL, NULL, 0, buf, sizeof(buf),
+			       &count, &flags));
+	ASSERT_EQ(5, count);
+	EXPECT_EQ(0, flags);
+	for (size_t i = 0; i < count; i++) {
+		const struct m2mv_list_ent *e = (const void *)(buf + off);
+
+		ASSERT_EQ(strlen(paths[i]), e->path_len);
+		EXPECT_EQ(0, memcmp(paths[i], e->path, e->path_len));
+		EXPECT_EQ(i == 0 || i == 1 ? M2MV_MODE_DIR :
+			  i == 2 ? M2MV_MODE_MIC : M2MV_MODE_WRAP, e->mode);
+		EXPECT_EQ(i == 1 ? M2MV_STAT_F_INSTANCE : 0, e->rec_flags);
+		off += e->reclen;
+	}
+}
+
+/* The store id as the protected header carries it: lowercase hex. */
+static void store_id_hex(struct __test_metadata *_metadata, int sfd,
+			 char hex[2 * M2MV_STORE_ID_SIZE + 1])
+{
+	struct m2mv_disk_super sb;
+
+	ASSERT_EQ(sizeof(sb), pread(sfd, &sb, sizeof(sb), 0));
+	ASSERT_EQ(M2MV_SUPER_MAGIC, sb.magic);
+	for (int i = 0; i < M2MV_STORE_ID_SIZE; i++)
+		sprintf(hex + 2 * i, "%02x", sb.store_id[i]);
+}
+
+/* Extract the string value of "@field" from a JSON text (no escapes). */
+static int json_str(const char *json, const char *field, char *out,
+		    size_t size)
+{
+	char key[64];
+	const char *p, *q;
+
+	snprintf(key, sizeof(key), "\"%s\":\"", field);
+	p = strstr(json, key);
+	if (!p)
+		return -1;
+	p += strlen(key);
+	q = strchr(p, '"');
+	if (!q || (size_t)(q - p) >= size)
+		return -1;
+	memcpy(out, p, q - p);
+	out[q - p] = '\0';
+	return 0;
+}
+
+static size_t b64len(size_t n)
+{
+	return (n * 4 + 2) / 3;
+}
+
+TEST_F(vault, export_compact_shapes)
+{
+	char store[2 * M2MV_STORE_ID_SIZE + 1];
+	static char buf[64 << 10];
+	uint8_t data[1000];
+
+	store_id_hex(_metadata, self->sfd, store);
+	for (size_t m = 0; m < NMODES; m++) {
+		const char *path = modes[m].path;
+		const char *part[8];
+		size_t plen[8], n = sizeof(buf) - 1;
+		uint8_t hdr[2048];
+		char want[2048], nonce[64];
+		uint64_t v = 0;
+		ssize_t hl;
+		int k;
+
+		pattern(data, sizeof(data), m);
+		ASSERT_EQ(0, m2mv_put(self->fd, path, data, 10, 0, NULL));
+		ASSERT_EQ(0, m2mv_put(self->fd, path, data, sizeof(data), 0,
+				      NULL));
+		memset(buf, 0x7f, sizeof(buf));
+		ASSERT_EQ(0, m2mv_export(self->fd, path, M2MV_EXPORT_F_COMPACT,
+					 buf, &n, &v));
+		EXPECT_EQ(2, v);
+		ASSERT_LT(n, sizeof(buf) - 1);
+		/* Not NUL-terminated, nothing written past the length. */
+		EXPECT_EQ(0x7f, buf[n]);
+		buf[n] = '\0';
+		EXPECT_EQ(n, strlen(buf));
+		k = m2mv_split_dots(buf, n, part, plen, 8);
+		if (modes[m].mode == M2MV_MODE_MIC) {
+			uint8_t pl[sizeof(data) + 8];
+
+			ASSERT_EQ(3, k);
+			/* mic: the payload is the plaintext. */
+			ASSERT_EQ(b64len(sizeof(data)), plen[1]);
+			EXPECT_EQ(sizeof(data),
+				  m2mv_b64url_decode(pl, part[1], plen[1]));
+			EXPECT_EQ(0, memcmp(pl, data, sizeof(data)));
+			EXPECT_EQ(b64len(M2MV_HS256_TAG_SIZE), plen[2]);
+		} else {
+			ASSERT_EQ(5, k);
+			if (modes[m].mode == M2MV_MODE_WRAP) {
+				EXPECT_EQ(b64len(M2MV_WRAPPED_KEY_SIZE), plen[1]);
+			} else {
+				EXPECT_EQ(0, plen[1]);
+			}
+			EXPECT_EQ(b64len(M2MV_IV_SIZE), plen[2]);
+			EXPECT_EQ(b64len(sizeof(data)), plen[3]);
+			EXPECT_EQ(b64len(M2MV_GCM_TAG_SIZE), plen[4]);
+		}
+
+		/* The protected header, byte for byte (kmod/jose.h). */
+		hl = m2mv_b64url_decode(hdr, part[0], plen[0]);
+		ASSERT_GT(hl, 0);
+		ASSERT_LT(hl, sizeof(hdr));
+		hdr[hl] = '\0';
+		switch (modes[m].mode) {
+		case M2MV_MODE_WRAP:
+			snprintf(want, sizeof(want),
+				 "{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\"%s\",\"m2mv_path\":\"%s\",\"m2mv_ver\":2,\"m2mv_store\":\"%s\"}",
+				 modes[m].credid, path, store);
+			break;
+		case M2MV_MODE_MIC:
+			snprintf(want, sizeof(want),
+				 "{\"alg\":\"HS256\",\"kid\":\"%s\",\"m2mv_path\":\"%s\",\"m2mv_ver\":2,\"m2mv_store\":\"%s\"}",
+				 modes[m].credid, path, store);
+			break;
+		default:
+			/*
+			 * The nonce is random: take it, check its shape. The
+			 * derivation id is not stated: it follows from
+			 * m2mv_path and m2mv_kdf (kmod/jose.h).
+			 */
+			ASSERT_EQ(0, json_str((char *)hdr, "m2mv_nonce", nonce,
+					      sizeof(nonce)));
+			EXPECT_EQ(b64len(M2MV_NONCE_SIZE), strlen(nonce));
+			snprintf(want, sizeof(want),
+				 "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"%s\",\"m2mv_path\":\"%s\",\"m2mv_ver\":2,\"m2mv_store\":\"%s\",\"m2mv_kdf\":\"%s\",\"m2mv_nonce\":\"%s\"}",
+				 modes[m].credid, path, store,
+				 modes[m].instance ? "instance" : "container",
+				 nonce);
+			break;
+		}
+		EXPECT_STREQ(want, (char *)hdr);
+	}
+}
+
+TEST_F(vault, export_json_object)
+{
+	static char cbuf[16 << 10], jbuf[16 << 10];
+	uint8_t data[333];
+
+	for (size_t m = 0; m < NMODES; m++) {
+		const char *path = modes[m].path;
+		const char *part[8];
+		size_t plen[8], cn = sizeof(cbuf) - 1, jn = sizeof(jbuf) - 1;
+		char want[4096];
+		bool jwe = modes[m].mode != M2MV_MODE_MIC;
+		int k;
+
+		pattern(data, sizeof(data), 7 + m);
+		ASSERT_EQ(0, m2mv_put(self->fd, path, data, sizeof(data), 0,
+				      NULL));
+		ASSERT_EQ(0, m2mv_export(self->fd, path, 0, cbuf, &cn, NULL));
+		memset(jbuf, 0x7f, sizeof(jbuf));
+		ASSERT_EQ(0, m2mv_export(self->fd, path, M2MV_EXPORT_F_JSON,
+					 jbuf, &jn, NULL));
+		EXPECT_EQ(0x7f, jbuf[jn]);
+		cbuf[cn] = jbuf[jn] = '\0';
+		EXPECT_EQ(jn, strlen(jbuf));
+		ASSERT_GT(jn, 2);
+		EXPECT_EQ('{', jbuf[0]);
+		EXPECT_EQ('}', jbuf[jn - 1]);
+		k = m2mv_split_dots(cbuf, cn, part, plen, 8);
+		ASSERT_EQ(jwe ? 5 : 3, k);
+
+		/* The same members as the compact form. */
+#define MEMBER(name, i) do { \
+		snprintf(want, sizeof(want), "\"%s\":\"%.*s\"", name, \
+			 (int)plen[i], part[i]); \
+		EXPECT_NE(NULL, strstr(jbuf, want)) TH_LOG("%s: %s in %s", \
+			  path, want, jbuf); \
+	} while (0)
+		MEMBER("protected", 0);
+		if (jwe) {
+			MEMBER("iv", 2);
+			MEMBER("ciphertext", 3);
+			MEMBER("tag", 4);
+			if (modes[m].mode == M2MV_MODE_WRAP) {
+				MEMBER("encrypted_key", 1);
+			} else {
+				/* RFC 7516 7.2.1: omitted when empty. */
+				EXPECT_EQ(NULL, strstr(jbuf, "encrypted_key"));
+			}
+			EXPECT_EQ(NULL, strstr(jbuf, "\"payload\""));
+		} else {
+			MEMBER("payload", 1);
+			MEMBER("signature", 2);
+			EXPECT_EQ(NULL, strstr(jbuf, "\"ciphertext\""));
+		}
+#undef MEMBER
+	}
+	/* Unknown export flags. */
+	size_t n = sizeof(cbuf);
+
+	EXPECT_EQ(-EINVAL, m2mv_export(self->fd, "/w/obj", 2, cbuf, &n, NULL));
+}
+
+TEST_F(vault, eoverflow_reports_needed_length)
+{
+	uint8_t data[100], out[100];
+	static char buf[8192];
+
+	for (size_t m = 0; m < NMODES; m++) {
+		const char *path = modes[m].path;
+		size_t n = 10, need;
+		uint64_t v = 0;
+
+		pattern(data, sizeof(data), m);
+		ASSERT_EQ(0, m2mv_put(self->fd, path, data, sizeof(data), 0,
+				      NULL));
+		memset(out, 0xee, sizeof(out));
+		EXPECT_EQ(-EOVERFLOW, m2mv_get(self->fd, path, out, &n, &v));
+		EXPECT_EQ(sizeof(data), n);
+		/* No byte of the plaintext went out. */
+		for (size_t i = 0; i < sizeof(out); i++)
+			if (out[i] != 0xee) {
+				EXPECT_EQ(0xee, out[i]);
+				break;
+			}
+		n = sizeof(data) - 1;
+		EXPECT_EQ(-EOVERFLOW, m2mv_get(self->fd, path, out, &n, &v));
+		EXPECT_EQ(sizeof(data), n);
+		n = sizeof(data);
+		EXPECT_EQ(0, m2mv_get(self->fd, path, out, &n, &v));
+		EXPECT_EQ(0, memcmp(out, data, sizeof(data)));
+
+		n = 10;
+		EXPECT_EQ(-EOVERFLOW, m2mv_export(self->fd, path, 0, buf, &n,
+						  NULL));
+		need = n;
+		EXPECT_LT(100, need);
+		n = need - 1;
+		EXPECT_EQ(-EOVERFLOW, m2mv_export(self->fd, path, 0, buf, &n,
+						  NULL));
+		EXPECT_EQ(need, n);
+		n = need;
+		EXPECT_EQ(0, m2mv_export(self->fd, path, 0, buf, &n, NULL));
+		EXPECT_EQ(need, n);
+		n = 0;
+		EXPECT_EQ(-EOVERFLOW, m2mv_export(self->fd, path,
+						  M2MV_EXPORT_F_JSON, buf, &n,
+						  NULL));
+		need = n;
+		EXPECT_LT(100, need);
+		n = need;
+		EXPECT_EQ(0, m2mv_export(self->fd, path, M2MV_EXPORT_F_JSON,
+					 buf, &n, NULL));
+		EXPECT_EQ(need, n);
+	}
+}
+
+TEST_F(vault, reattach_keeps_everything)
+{
+	struct m2mv_attach rep;
+	struct m2mv_stat st;
+	uint8_t data[2000], out[2000];
+	char path[64];
+	uint64_t v = 0;
+	size_t n;
+	int old;
+
+	for (size_t m = 0; m < NMODES; m++) {
+		for (int i = 1; i <= 3; i++) {
+			snprintf(path, sizeof(path), "%s%d", modes[m].path, i);
+			for (int j = 0; j < i; j++) {
+				pattern(data, 100 * i + j, m * 1000 + i * 10 + j);
+				ASSERT_EQ(0, m2mv_put(self->fd, path, data,
+						      100 * i + j, 0, NULL));
+			}
+		}
+		/* x2 deleted: tombstone at version 3. */
+		snprintf(path, sizeof(path), "%s2", modes[m].path);
+		ASSERT_EQ(0, m2mv_del(self->fd, path, 0, &v));
+		EXPECT_EQ(3, v);
+	}
+
+	old = dup(self->fd);
+	ASSERT_EQ(0, reattach(self, &rep));
+	/* A file bound to the detached store stays useless. */
+	n = sizeof(out);
+	EXPECT_EQ(-ENODEV, m2mv_get(old, "/w/obj1", out, &n, NULL));
+	EXPECT_EQ(-ENODEV, m2mv_put(old, "/w/obj1", "x", 1, 0, NULL));
+	close(old);
+
+	/* 6 PUTs and 1 DELETE per mode, plus whatever checkpoints. */
+	EXPECT_LE(NMODES * 7, rep.records);
+	EXPECT_EQ(NMODES * 2, rep.live);
+	EXPECT_EQ(0, rep.integrity_errors);
+	EXPECT_EQ(0, rep.truncated);
+
+	for (size_t m = 0; m < NMODES; m++) {
+		for (int i = 1; i <= 3; i++) {
+			snprintf(path, sizeof(path), "%s%d", modes[m].path, i);
+			n = sizeof(out);
+			if (i == 2) {
+				EXPECT_EQ(-ENOENT, m2mv_get(self->fd, path, out,
+							    &n, &v));
+				ASSERT_EQ(0, m2mv_put(self->fd, path, "back", 4,
+						      0, &v));
+				EXPECT_EQ(4, v) TH_LOG("%s", path);
+				continue;
+			}
+			ASSERT_EQ(0, m2mv_get(self->fd, path, out, &n, &v))
+				TH_LOG("%s", path);
+			EXPECT_EQ(i, v);
+			pattern(data, 100 * i + i - 1, m * 1000 + i * 10 + i - 1);
+			EXPECT_EQ(100 * i + i - 1, n);
+			EXPECT_EQ(0, memcmp(data, out, n)) TH_LOG("%s", path);
+			ASSERT_EQ(0, m2mv_stat(self->fd, path, &st));
+			EXPECT_EQ(i, st.version);
+			EXPECT_STREQ(modes[m].credid, st.credid);
+			/* Versions continue across the re-attach. */
+			ASSERT_EQ(0, m2mv_put(self->fd, path, "next", 4, 0, &v));
+			EXPECT_EQ(i + 1, v) TH_LOG("%s", path);
+		}
+	}
+
+	/* And once more, with the writes made after the first re-attach. */
+	ASSERT_EQ(0, reattach(self, &rep));
+	EXPECT_EQ(NMODES * 3, rep.live);
+	EXPECT_EQ(0, rep.integrity_errors);
+	EXPECT_EQ(0, rep.truncated);
+	for (size_t m = 0; m < NMODES; m++) {
+		snprintf(path, sizeof(path), "%s3", modes[m].path);
+		n = sizeof(out);
+		ASSERT_EQ(0, m2mv_get(self->fd, path, out, &n, &v));
+		EXPECT_EQ(4, v);
+		EXPECT_EQ(4, n);
+		EXPECT_EQ(0, memcmp(out, "next", 4));
+	}
+}
+
+TEST_F(vault, policies_do_not_survive_detach)
+{
+	struct m2mv_attach rep;
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/p", "x", 1, 0, NULL));
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, m2mv_detach(self->ctl, self->name));
+	self->attached = false;
+	/* No store of that name any more. */
+	EXPECT_EQ(-ENOENT, m2mv_policy(self->ctl, self->name, "/w/", K_WRAP,
+				       M2MV_MODE_WRAP, 0));
+	EXPECT_EQ(-ENOENT, m2mv_detach(self->ctl, self->name));
+	self->fd = m2mv_open_dev();
+	ASSERT_GE(self->fd, 0);
+	EXPECT_EQ(-ENOENT, m2mv_bind(self->fd, self->name));
+	ASSERT_EQ(0, m2mv_attach(self->ctl, self->name, self->sfd, K_STORE, 0,
+				 &rep));
+	self->attached = true;
+	ASSERT_EQ(0, m2mv_bind(self->fd, self->name));
+	/* Reads use the record's kid; writes need a policy again. */
+	char out[4];
+	size_t n = sizeof(out);
+
+	EXPECT_EQ(0, m2mv_get(self->fd, "/w/p", out, &n, NULL));
+	EXPECT_EQ(-EACCES, m2mv_put(self->fd, "/w/p", "y", 1, 0, NULL));
+	EXPECT_EQ(-EACCES, m2mv_del(self->fd, "/w/p", 0, NULL));
+}
+
+TEST_F(vault, sync_put_and_delete)
+{
+	uint8_t out[8];
+	uint64_t v = 0;
+	size_t n;
+
+	for (size_t m = 0; m < NMODES; m++) {
+		ASSERT_EQ(0, m2mv_put(self->fd, modes[m].path, "sync1", 5,
+				      M2MV_F_SYNC, &v));
+		EXPECT_EQ(1, v);
+		n = sizeof(out);
+		ASSERT_EQ(0, m2mv_get(self->fd, modes[m].path, out, &n, &v));
+		EXPECT_EQ(5, n);
+		EXPECT_EQ(0, memcmp(out, "sync1", 5));
+		ASSERT_EQ(0, m2mv_del(self->fd, modes[m].path, M2MV_F_SYNC, &v));
+		EXPECT_EQ(2, v);
+	}
+}
+
+static struct m2mv_batch_op bop(uint32_t op, uint32_t flags, const char *path,
+				const void *data, uint32_t len)
+{
+	struct m2mv_batch_op o;
+
+	memset(&o, 0, sizeof(o));
+	o.op = op;
+	o.flags = flags;
+	o.path = m2mv_ptr(path);
+	o.path_len = path ? strlen(path) : 0;
+	o.data = m2mv_ptr(data);
+	o.data_len = len;
+	return o;
+}
+
+TEST_F(vault, bound_fd_after_detach_is_enodev)
+{
+	struct m2mv_batch_op op = bop(M2MV_BATCH_PUT, 0, "/w/x", "x", 1);
+	static char buf[4096];
+	struct m2mv_stat st;
+	size_t n;
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/x", "x", 1, 0, NULL));
+	ASSERT_EQ(0, m2mv_detach(self->ctl, self->name));
+	self->attached = false;
+	/* Every data operation, before anything else, says ENODEV. */
+	EXPECT_EQ(-ENODEV, m2mv_put(self->fd, "/w/x", "y", 1, 0, NULL));
+	EXPECT_EQ(-ENODEV, m2mv_put(self->fd, "/x/nopolicy", "y", 1, 0, NULL));
+	EXPECT_EQ(-ENODEV, m2mv_del(self->fd, "/w/x", 0, NULL));
+	n = sizeof(buf);
+	EXPECT_EQ(-ENODEV, m2mv_get(self->fd, "/w/x", buf, &n, NULL));
+	EXPECT_EQ(-ENODEV, m2mv_stat(self->fd, "/w/x", &st));
+	n = sizeof(buf);
+	EXPECT_EQ(-ENODEV, m2mv_export(self->fd, "/w/x", 0, buf, &n, NULL));
+	EXPECT_EQ(-ENODEV, m2mv_list(self->fd, NULL, NULL, 0, buf, sizeof(buf),
+				     NULL, NULL));
+	EXPECT_EQ(0, m2mv_batch(self->fd, &op, 1, NULL));
+	EXPECT_EQ(-ENODEV, op.result);
+}
+
+TEST_F(vault, batch_mixed)
+{
+	char g1[64], g2[64], g3[8], g4[64], g5[64];
+	struct m2mv_batch_op ops[10];
+	uint32_t done = 0;
+	uint8_t out[64];
+	size_t n;
+	uint64_t v = 0;
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/b0", "zero", 4, 0, NULL));
+	ASSERT_EQ(0, m2mv_put(self->fd, "/m/b9", "nine", 4, 0, NULL));
+	ops[0] = bop(M2MV_BATCH_PUT, 0, "/w/b1", "first", 5);
+	ops[1] = bop(M2MV_BATCH_PUT, M2MV_F_SYNC, "/d/c/b2", "second", 6);
+	ops[2] = bop(M2MV_BATCH_GET, 0, "/w/b1", g1, sizeof(g1));
+	ops[3] = bop(M2MV_BATCH_PUT, 0, "/w/b 3", "bad", 3);
+	ops[4] = bop(M2MV_BATCH_DELETE, M2MV_F_SYNC, "/w/b0", NULL, 0);
+	ops[5] = bop(M2MV_BATCH_GET, 0, "/w/b0", g2, sizeof(g2));
+	ops[6] = bop(M2MV_BATCH_GET, 0, "/m/b9", g3, 2);
+	ops[7] = bop(M2MV_BATCH_GET, 0, "/m/b9", g4, sizeof(g4));
+	ops[8] = bop(M2MV_BATCH_PUT, 0, "/x/nopolicy", "x", 1);
+	ops[9] = bop(M2MV_BATCH_GET, 0, "/d/c/b2", g5, sizeof(g5));
+	ASSERT_EQ(0, m2mv_batch(self->fd, ops, 10, &done));
+	EXPECT_EQ(10, done);
+
+	EXPECT_EQ(0, ops[0].result);
+	EXPECT_EQ(1, ops[0].version);
+	EXPECT_EQ(0, ops[1].result);
+	EXPECT_EQ(1, ops[1].version);
+	/* Operations run in order: the GET sees the PUT before it. */
+	EXPECT_EQ(0, ops[2].result);
+	EXPECT_EQ(5, ops[2].data_len);
+	EXPECT_EQ(1, ops[2].version);
+	EXPECT_EQ(0, memcmp(g1, "first", 5));
+	EXPECT_EQ(-EINVAL, ops[3].result);
+	EXPECT_EQ(0, ops[4].result);
+	EXPECT_EQ(2, ops[4].version);
+	EXPECT_EQ(-ENOENT, ops[5].result);
+	EXPECT_EQ(-EOVERFLOW, ops[6].result);
+	EXPECT_EQ(4, ops[6].data_len);
+	EXPECT_EQ(0, ops[7].result);
+	EXPECT_EQ(4, ops[7].data_len);
+	EXPECT_EQ(0, memcmp(g4, "nine", 4));
+	EXPECT_EQ(-EACCES, ops[8].result);
+	EXPECT_EQ(0, ops[9].result);
+	EXPECT_EQ(0, memcmp(g5, "second", 6));
+
+	/* The effects are visible to single calls. */
+	n = sizeof(out);
+	EXPECT_EQ(0, m2mv_get(self->fd, "/d/c/b2", out, &n, &v));
+	EXPECT_EQ(6, n);
+	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/w/b0", out, &n, &v));
+	n = sizeof(out);
+	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/x/nopolicy", out, &n, &v));
+}
+
+TEST_F(vault, batch_malformed_runs_nothing)
+{
+	struct m2mv_batch_op ops[3];
+	struct m2mv_batch b;
+	uint8_t out[8];
+	size_t n = sizeof(out);
+
+#define RESET() do { \
+		ops[0] = bop(M2MV_BATCH_PUT, 0, "/w/m0", "a", 1); \
+		ops[1] = bop(M2MV_BATCH_PUT, 0, "/w/m1", "b", 1); \
+		ops[2] = bop(M2MV_BATCH_PUT, 0, "/w/m2", "c", 1); \
+	} while (0)
+#define REFUSED(what) do { \
+		EXPECT_EQ(-EINVAL, m2mv_batch(self->fd, ops, 3, NULL)) \
+			TH_LOG("%s", what); \
+		RESET(); \
+	} while (0)
+
+	RESET();
+	ops[1].op = 99;
+	REFUSED("unknown op");
+	ops[2].op = 0;
+	REFUSED("op 0");
+	ops[1].reserved0 = 1;
+	REFUSED("reserved0");
+	ops[1].reserved = 1;
+	REFUSED("reserved");
+	ops[2].result = -1;
+	REFUSED("result on input");
+	ops[2].version = 1;
+	REFUSED("version on input");
+	ops[1].flags = 2;
+	REFUSED("unknown PUT flag");
+	ops[1] = bop(M2MV_BATCH_GET, M2MV_F_SYNC, "/w/m1", out, sizeof(out));
+	REFUSED("flags on GET");
+	ops[1] = bop(M2MV_BATCH_DELETE, 1U << 31, "/w/m1", NULL, 0);
+	REFUSED("unknown DELETE flag");
+
+	memset(&b, 0, sizeof(b));
+	b.ops = m2mv_ptr(ops);
+	b.count = 0;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_BATCH, &b));
+	b.count = M2MV_BATCH_MAX + 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_BATCH, &b));
+	for (int bit = 0; bit < 32; bit++) {
+		memset(&b, 0, sizeof(b));
+		b.ops = m2mv_ptr(ops);
+		b.count = 3;
+		b.flags = 1U << bit;
+		EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_BATCH, &b));
+	}
+	memset(&b, 0, sizeof(b));
+	b.ops = m2mv_ptr(ops);
+	b.count = 3;
+	b.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_BATCH, &b));
+	b.reserved0 = 0;
+	b.done = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_BATCH, &b));
+	b.done = 0;
+	b.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_BATCH, &b));
+	b.reserved[1] = 0;
+	b.ops = 8;
+	EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_BATCH, &b));
+
+	/* None of the PUTs ran. */
+	for (int i = 0; i < 3; i++) {
+		char p[8];
+
+		snprintf(p, sizeof(p), "/w/m%d", i);
+		n = sizeof(out);
+		EXPECT_EQ(-ENOENT, m2mv_get(self->fd, p, out, &n, NULL));
+	}
+	/* And the well-formed batch does run. */
+	ASSERT_EQ(0, m2mv_batch(self->fd, ops, 3, NULL));
+	EXPECT_EQ(0, ops[0].result);
+	EXPECT_EQ(0, ops[2].result);
+#undef RESET
+#undef REFUSED
+}
+
+TEST_F(vault, batch_bad_path_pointer_is_per_op)
+{
+	struct m2mv_batch_op ops[2];
+
+	ops[0] = bop(M2MV_BATCH_PUT, 0, "/w/ok", "a", 1);
+	ops[1] = bop(M2MV_BATCH_PUT, 0, NULL, "b", 1);
+	ops[1].path = 8;
+	ops[1].path_len = 4;
+	ASSERT_EQ(0, m2mv_batch(self->fd, ops, 2, NULL));
+	EXPECT_EQ(0, ops[0].result);
+	EXPECT_EQ(-EFAULT, ops[1].result);
+	ops[0] = bop(M2MV_BATCH_PUT, 0, "/w/ok2", NULL, 16);
+	ops[0].data = 8;
+	ASSERT_EQ(0, m2mv_batch(self->fd, ops, 1, NULL));
+	EXPECT_EQ(-EFAULT, ops[0].result);
+}
+
+/* ------------------------------------------------------------- errors */
+
+TEST_F(vault, unbound_fd_is_enxio)
+{
+	int fd = m2mv_open_dev();
+	struct m2mv_batch_op op = bop(M2MV_BATCH_GET, 0, "/w/x", NULL, 0);
+	struct m2mv_stat st;
+	uint8_t buf[256];
+	size_t n = sizeof(buf);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-ENXIO, m2mv_put(fd, "/w/x", "x", 1, 0, NULL));
+	EXPECT_EQ(-ENXIO, m2mv_get(fd, "/w/x", buf, &n, NULL));
+	EXPECT_EQ(-ENXIO, m2mv_del(fd, "/w/x", 0, NULL));
+	EXPECT_EQ(-ENXIO, m2mv_stat(fd, "/w/x", &st));
+	EXPECT_EQ(-ENXIO, m2mv_list(fd, NULL, NULL, 0, buf, sizeof(buf), NULL,
+				    NULL));
+	n = sizeof(buf);
+	EXPECT_EQ(-ENXIO, m2mv_export(fd, "/w/x", 0, buf, &n, NULL));
+	EXPECT_EQ(-ENXIO, m2mv_batch(fd, &op, 1, NULL));
+	/* Binding to a store that does not exist leaves it unbound. */
+	EXPECT_EQ(-ENOENT, m2mv_bind(fd, "no-such-store"));
+	EXPECT_EQ(-ENXIO, m2mv_put(fd, "/w/x", "x", 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, m2mv_bind(fd, ""));
+	EXPECT_EQ(-EINVAL, m2mv_bind(fd, "bad name"));
+	/* Store names are ASCII: [A-Za-z0-9._-] only. */
+	EXPECT_EQ(-EINVAL, m2mv_bind(fd, "st\xe9"));
+	EXPECT_EQ(-EINVAL, m2mv_bind(fd, "\xff"));
+	close(fd);
+}
+
+TEST_F(vault, bad_pointers_are_efault)
+{
+	static const unsigned long cmds[] = {
+		M2MV_IOC_PUT, M2MV_IOC_GET, M2MV_IOC_DELETE, M2MV_IOC_STAT,
+		M2MV_IOC_LIST, M2MV_IOC_EXPORT, M2MV_IOC_BATCH, M2MV_IOC_BIND,
+	};
+	static const unsigned long ctl_cmds[] = {
+		M2MV_IOC_ATTACH, M2MV_IOC_DETACH, M2MV_IOC_POLICY,
+	};
+	long page = sysconf(_SC_PAGESIZE);
+	void *none = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	uint64_t bad[] = { 8, m2mv_ptr(none) };
+	struct m2mv_stat st;
+	uint8_t buf[256];
+	uint64_t v = 0;
+	size_t n;
+
+	ASSERT_NE(MAP_FAILED, none);
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/e", "exists", 6, 0, NULL));
+
+	for (size_t b = 0; b < 2; b++) {
+		void *arg = (void *)(uintptr_t)bad[b];
+
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, cmds[i], arg))
+				TH_LOG("cmd %#lx arg %p", cmds[i], arg);
+		}
+		for (size_t i = 0; i < 3; i++) {
+			EXPECT_EQ(-EFAULT, m2mv_ioc(self->ctl, ctl_cmds[i], arg))
+				TH_LOG("cmd %#lx arg %p", ctl_cmds[i], arg);
+		}
+	}
+
+	for (size_t b = 0; b < 2; b++) {
+		struct m2mv_put p = { .path = bad[b], .path_len = 4,
+				      .data = m2mv_ptr("x"), .data_len = 1 };
+		struct m2mv_get g = { .path = bad[b], .path_len = 4,
+				      .data = m2mv_ptr(buf),
+				      .data_len = sizeof(buf) };
+		struct m2mv_del d = { .path = bad[b], .path_len = 4 };
+		struct m2mv_stat s = { .path = bad[b], .path_len = 4 };
+		struct m2mv_export e = { .path = bad[b], .path_len = 4,
+					 .buf = m2mv_ptr(buf),
+					 .buf_len = sizeof(buf) };
+		struct m2mv_list l = { .prefix = bad[b], .prefix_len = 3,
+				       .buf = m2mv_ptr(buf),
+				       .buf_len = sizeof(buf) };
+		struct m2mv_policy pol = { .prefix = bad[b], .prefix_len = 3,
+					   .mode = M2MV_MODE_WRAP };
+
+		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
+		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_GET, &g));
+		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_DELETE, &d));
+		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_STAT, &s));
+		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
+		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
+		l.prefix = 0;
+		l.prefix_len = 0;
+		l.after = bad[b];
+		l.after_len = 3;
+		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
+		l.after = 0;
+		l.after_len = 0;
+		l.buf = bad[b];
+		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
+		snprintf(pol.store, sizeof(pol.store), "%s", self->name);
+		snprintf(pol.credid, sizeof(pol.credid), "%s", K_WRAP);
+		EXPECT_EQ(-EFAULT, m2mv_ioc(self->ctl, M2MV_IOC_POLICY, &pol));
+
+		/* Plaintext from a bad pointer: nothing is written. */
+		p.path = m2mv_ptr("/w/f");
+		p.data = bad[b];
+		p.data_len = 100;
+		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
+		/* Output to a bad pointer. */
+		g.path = m2mv_ptr("/w/e");
+		g.data = bad[b];
+		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_GET, &g));
+		e.path = m2mv_ptr("/w/e");
+		e.buf = bad[b];
+		e.buf_len = 4096;
+		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
+	}
+	n = sizeof(buf);
+	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/w/f", buf, &n, NULL));
+	EXPECT_EQ(-ENOENT, m2mv_stat(self->fd, "/w/f", &st));
+	/* The failed PUTs did not use up a version. */
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/f", "ok", 2, 0, &v));
+	EXPECT_EQ(1, v);
+	munmap(none, page);
+}
+
+TEST_F(vault, oversize_blob_is_emsgsize)
+{
+	char buf[32];
+	uint8_t small[8] = { 0 };
+	uint8_t *big;
+	uint64_t v = 0;
+	size_t n;
+	int ret;
+
+	/* The size check comes before the copy: a tiny buffer will do. */
+	ASSERT_EQ(-EMSGSIZE, m2mv_put(self->fd, "/w/big", small,
+				      M2MV_BLOB_MAX_DEFAULT + 1, 0, NULL));
+	ASSERT_EQ(-EMSGSIZE, m2mv_put(self->fd, "/m/big", small, UINT32_MAX,
+				      0, NULL));
+
+	ret = m2mv_param_read("max_blob", self->saved_max_blob,
+			      sizeof(self->saved_max_blob));
+	if (ret)
+		SKIP(return, "no max_blob parameter: %s", strerror(-ret));
+	ASSERT_EQ(0, m2mv_param_write("max_blob", "4096"));
+	big = calloc(1, 4097);
+	ASSERT_NE(NULL, big);
+	for (size_t m = 0; m < NMODES; m++) {
+		EXPECT_EQ(0, m2mv_put(self->fd, modes[m].path, big, 4096, 0,
+				      &v));
+		EXPECT_EQ(-EMSGSIZE, m2mv_put(self->fd, modes[m].path, big,
+					      4097, 0, NULL));
+		n = 4097;
+		EXPECT_EQ(0, m2mv_get(self->fd, modes[m].path, big, &n, &v));
+		EXPECT_EQ(1, v) TH_LOG("the refused PUT changed nothing");
+	}
+	/* Also inside a batch. */
+	struct m2mv_batch_op op = bop(M2MV_BATCH_PUT, 0, "/w/b", big, 4097);
+
+	ASSERT_EQ(0, m2mv_batch(self->fd, &op, 1, NULL));
+	EXPECT_EQ(-EMSGSIZE, op.result);
+	free(big);
+	/* The teardown restores the parameter; check that it can. */
+	EXPECT_EQ(0, m2mv_param_write("max_blob", self->saved_max_blob));
+	ASSERT_EQ(0, m2mv_param_read("max_blob", buf, sizeof(buf)));
+	EXPECT_STREQ(self->saved_max_blob, buf);
+}
+
+/* Call every path-taking ioctl with @path/@len; each must fail with @err. */
+static void all_refuse_path(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(vault) *self, const char *path,
+			    uint32_t len, int err)
+{
+	uint8_t buf[512];
+	struct m2mv_put p = { .path = m2mv_ptr(path), .path_len = len,
+			      .data = m2mv_ptr("x"), .data_len = 1 };
+	struct m2mv_get g = { .path = m2mv_ptr(path), .path_len = len,
+			      .data = m2mv_ptr(buf), .data_len = sizeof(buf) };
+	struct m2mv_del d = { .path = m2mv_ptr(path), .path_len = len };
+	struct m2mv_stat s = { .path = m2mv_ptr(path), .path_len = len };
+	struct m2mv_export e = { .path = m2mv_ptr(path), .path_len = len,
+				 .buf = m2mv_ptr(buf), .buf_len = sizeof(buf) };
+	struct m2mv_list l = { .prefix = m2mv_ptr(path), .prefix_len = len,
+			       .buf = m2mv_ptr(buf), .buf_len = sizeof(buf) };
+	struct m2mv_policy pol = { .prefix = m2mv_ptr(path), .prefix_len = len,
+				   .mode = M2MV_MODE_WRAP };
+	struct m2mv_batch_op op = bop(M2MV_BATCH_PUT, 0, NULL, "x", 1);
+
+	EXPECT_EQ(-err, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p))
+		TH_LOG("PUT %.*s (%u)", (int)(len > 40 ? 40 : len), path, len);
+	EXPECT_EQ(-err, m2mv_ioc(self->fd, M2MV_IOC_GET, &g))
+		TH_LOG("GET %.*s (%u)", (int)(len > 40 ? 40 : len), path, len);
+	EXPECT_EQ(-err, m2mv_ioc(self->fd, M2MV_IOC_DELETE, &d))
+		TH_LOG("DELETE %.*s (%u)", (int)(len > 40 ? 40 : len), path, len);
+	EXPECT_EQ(-err, m2mv_ioc(self->fd, M2MV_IOC_STAT, &s))
+		TH_LOG("STAT %.*s (%u)", (int)(len > 40 ? 40 : len), path, len);
+	EXPECT_EQ(-err, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e))
+		TH_LOG("EXPORT %.*s (%u)", (int)(len > 40 ? 40 : len), path, len);
+	if (len) {
+		/* An empty prefix is valid for LIST and POLICY. */
+		EXPECT_EQ(-err, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l))
+			TH_LOG("LIST prefix %.*s (%u)",
+			       (int)(len > 40 ? 40 : len), path, len);
+		l.prefix = 0;
+		l.prefix_len = 0;
+		l.after = m2mv_ptr(path);
+		l.after_len = len;
+		EXPECT_EQ(-err, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l))
+			TH_LOG("LIST after %.*s (%u)",
+			       (int)(len > 40 ? 40 : len), path, len);
+		snprintf(pol.store, sizeof(pol.store), "%s", self->name);
+		snprintf(pol.credid, sizeof(pol.credid), "%s", K_WRAP);
+		EXPECT_EQ(-err, m2mv_ioc(self->ctl, M2MV_IOC_POLICY, &pol))
+			TH_LOG("POLICY %.*s (%u)",
+			       (int)(len > 40 ? 40 : len), path, len);
+	}
+	op.path = m2mv_ptr(path);
+	op.path_len = len;
+	EXPECT_EQ(0, m2mv_batch(self->fd, &op, 1, NULL));
+	EXPECT_EQ(-err, op.result);
+}
+
+TEST_F(vault, path_length_limits)
+{
+	static char path[M2MV_PATH_MAX + 2];
+	uint8_t out[4];
+	size_t n = sizeof(out);
+	uint64_t v = 0;
+
+	memset(path, 'a', sizeof(path) - 1);
+	memcpy(path, "/w/", 3);
+	path[M2MV_PATH_MAX + 1] = '\0';
+	all_refuse_path(_metadata, self, path, M2MV_PATH_MAX + 1, ENAMETOOLONG);
+	all_refuse_path(_metadata, self, path, UINT32_MAX, ENAMETOOLONG);
+	all_refuse_path(_metadata, self, path, 1U << 16, ENAMETOOLONG);
+	/* Exactly M2MV_PATH_MAX is fine. */
+	path[M2MV_PATH_MAX] = '\0';
+	ASSERT_EQ(0, m2mv_put(self->fd, path, "abc", 3, 0, &v));
+	EXPECT_EQ(1, v);
+	ASSERT_EQ(0, m2mv_get(self->fd, path, out, &n, &v));
+	EXPECT_EQ(3, n);
+	EXPECT_EQ(0, memcmp(out, "abc", 3));
+	n = sizeof(out);
+	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/w/a", out, &n, &v));
+}
+
+TEST_F(vault, bad_path_characters)
+{
+	static const struct { const char *p; uint32_t len; } bad[] = {
+		{ "/w/a b", 6 }, { "/w/a\0b", 6 }, { "/w/\xc3\xa9", 5 },
+		{ "/w/a?b", 6 }, { "/w/a\"b", 6 }, { "/w/a\\b", 6 },
+		{ "/w/a\nb", 6 }, { "/w/a%b", 6 }, { "/w/a:b", 6 },
+		{ "/w/a\x7f", 5 }, { "/w/a\xff", 5 }, { "/w/a#", 5 },
+	};
+	uint8_t out[4];
+	size_t n;
+
+	all_refuse_path(_metadata, self, "/w/x", 0, EINVAL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		all_refuse_path(_metadata, self, bad[i].p, bad[i].len, EINVAL);
+	/* Every byte outside [A-Za-z0-9._~/-], for PUT and GET. */
+	char accepted[3 * 256 + 1] = "";
+	int naccepted = 0;
+
+	for (int c = 0; c < 256; c++) {
+		char p[6] = { '/', 'w', '/', 'a', (char)c, 'b' };
+		struct m2mv_get g = { .path = m2mv_ptr(p), .path_len = 6,
+				      .data = m2mv_ptr(out),
+				      .data_len = sizeof(out) };
+		struct m2mv_put pu = { .path = m2mv_ptr(p), .path_len = 6,
+				       .data = m2mv_ptr("x"), .data_len = 1 };
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+			  c == '~' || c == '/' || c == '-';
+
+		if (ok)
+			continue;
+		if (m2mv_ioc(self->fd, M2MV_IOC_GET, &g) != -EINVAL ||
+		    m2mv_ioc(self->fd, M2MV_IOC_PUT, &pu) != -EINVAL) {
+			sprintf(accepted + strlen(accepted), "%02x ", c);
+			naccepted++;
+		}
+	}
+	EXPECT_EQ(0, naccepted) TH_LOG("bytes not refused with EINVAL: %s",
+				       accepted);
+	/* Every allowed character. */
+	const char *good = "/w/AZaz09._~-/x";
+
+	ASSERT_EQ(0, m2mv_put(self->fd, good, "ok", 2, 0, NULL));
+	n = sizeof(out);
+	EXPECT_EQ(0, m2mv_get(self->fd, good, out, &n, NULL));
+	/* Nothing was written for any of the refused paths. */
+	n = sizeof(out);
+	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/w/a", out, &n, NULL));
+}
+
+/*
+ * Every flag bit not defined and every reserved or output-only field must
+ * be zero on input: EINVAL and nothing happens.
+ */
+TEST_F(vault, put_rejects_reserved_and_flags)
+{
+	struct m2mv_put p;
+	uint8_t out[4];
+	size_t n = sizeof(out);
+
+#define BASE() do { \
+		memset(&p, 0, sizeof(p)); \
+		p.path = m2mv_ptr("/w/r"); \
+		p.path_len = 4; \
+		p.data = m2mv_ptr("x"); \
+		p.data_len = 1; \
+	} while (0)
+	for (int bit = 1; bit < 32; bit++) {
+		BASE();
+		p.flags = 1U << bit;
+		EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p))
+			TH_LOG("flag bit %d", bit);
+	}
+	BASE(); p.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
+	BASE(); p.version = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
+	BASE(); p.seq = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
+	BASE(); p.reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
+	BASE(); p.reserved[1] = 1ULL << 63;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
+	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/w/r", out, &n, NULL));
+	BASE(); p.flags = M2MV_F_SYNC;
+	EXPECT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
+	EXPECT_EQ(1, p.version);
+#undef BASE
+}
+
+TEST_F(vault, get_rejects_reserved_and_flags)
+{
+	struct m2mv_get g;
+	uint8_t out[4];
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/r", "x", 1, 0, NULL));
+#define BASE() do { \
+		memset(&g, 0, sizeof(g)); \
+		g.path = m2mv_ptr("/w/r"); \
+		g.path_len = 4; \
+		g.data = m2mv_ptr(out); \
+		g.data_len = sizeof(out); \
+	} while (0)
+	for (int bit = 0; bit < 32; bit++) {
+		BASE();
+		g.flags = 1U << bit;
+		EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_GET, &g))
+			TH_LOG("flag bit %d", bit);
+	}
+	BASE(); g.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_GET, &g));
+	BASE(); g.reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_GET, &g));
+	BASE(); g.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_GET, &g));
+	/* version is output-only (Documentation/uapi.rst, common rules). */
+	BASE(); g.version = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_GET, &g))
+		TH_LOG("GET accepts a non-zero output field 'version'");
+	BASE();
+	EXPECT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_GET, &g));
+#undef BASE
+}
+
+TEST_F(vault, delete_rejects_reserved_and_flags)
+{
+	struct m2mv_del d;
+	uint8_t out[4];
+	size_t n = sizeof(out);
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/r", "x", 1, 0, NULL));
+#define BASE() do { \
+		memset(&d, 0, sizeof(d)); \
+		d.path = m2mv_ptr("/w/r"); \
+		d.path_len = 4; \
+	} while (0)
+	for (int bit = 1; bit < 32; bit++) {
+		BASE();
+		d.flags = 1U << bit;
+		EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_DELETE, &d))
+			TH_LOG("flag bit %d", bit);
+	}
+	BASE(); d.version = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_DELETE, &d));
+	BASE(); d.reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_DELETE, &d));
+	BASE(); d.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_DELETE, &d));
+	EXPECT_EQ(0, m2mv_get(self->fd, "/w/r", out, &n, NULL));
+	BASE();
+	EXPECT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_DELETE, &d));
+	EXPECT_EQ(2, d.version);
+#undef BASE
+}
+
+TEST_F(vault, stat_rejects_reserved_and_flags)
+{
+	struct m2mv_stat s;
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/r", "x", 1, 0, NULL));
+#define BASE() do { \
+		memset(&s, 0, sizeof(s)); \
+		s.path = m2mv_ptr("/w/r"); \
+		s.path_len = 4; \
+	} while (0)
+#define REFUSED(field) do { \
+		EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_STAT, &s)) \
+			TH_LOG("%s", field); \
+		BASE(); \
+	} while (0)
+	for (int bit = 0; bit < 32; bit++) {
+		BASE();
+		s.flags = 1U << bit;
+		REFUSED("flags");
+	}
+	s.version = 1; REFUSED("version");
+	s.seq = 1; REFUSED("seq");
+	s.mtime_ns = 1; REFUSED("mtime_ns");
+	s.data_len = 1; REFUSED("data_len");
+	s.record_len = 1; REFUSED("record_len");
+	s.mode = 1; REFUSED("mode");
+	s.rec_flags = 1; REFUSED("rec_flags");
+	s.credid[0] = 'x'; REFUSED("credid[0]");
+	s.credid[M2MV_CREDID_MAX] = 'x'; REFUSED("credid[last]");
+	s.reserved[0] = 1; REFUSED("reserved[0]");
+	s.reserved[1] = 1; REFUSED("reserved[1]");
+	EXPECT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_STAT, &s));
+	EXPECT_EQ(1, s.version);
+#undef BASE
+#undef REFUSED
+}
+
+TEST_F(vault, list_rejects_reserved_and_flags)
+{
+	struct m2mv_list l;
+	uint8_t buf[256];
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/r", "x", 1, 0, NULL));
+#define BASE() do { \
+		memset(&l, 0, sizeof(l)); \
+		l.buf = m2mv_ptr(buf); \
+		l.buf_len = sizeof(buf); \
+	} while (0)
+	for (int bit = 0; bit < 32; bit++) {
+		BASE();
+		l.flags = 1U << bit;
+		EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l))
+			TH_LOG("flag bit %d", bit);
+	}
+	BASE(); l.count = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
+	BASE(); l.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
+	BASE(); l.reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
+	BASE(); l.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
+	BASE();
+	EXPECT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
+	EXPECT_EQ(1, l.count);
+#undef BASE
+}
+
+TEST_F(vault, export_rejects_reserved_and_flags)
+{
+	struct m2mv_export e;
+	static char buf[4096];
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/r", "x", 1, 0, NULL));
+#define BASE() do { \
+		memset(&e, 0, sizeof(e)); \
+		e.path = m2mv_ptr("/w/r"); \
+		e.path_len = 4; \
+		e.buf = m2mv_ptr(buf); \
+		e.buf_len = sizeof(buf); \
+	} while (0)
+	for (int bit = 1; bit < 32; bit++) {
+		BASE();
+		e.flags = 1U << bit;
+		EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e))
+			TH_LOG("flag bit %d", bit);
+	}
+	BASE(); e.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
+	BASE(); e.version = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
+	BASE(); e.reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
+	BASE(); e.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
+	BASE();
+	EXPECT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
+	BASE(); e.flags = M2MV_EXPORT_F_JSON;
+	EXPECT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
+#undef BASE
+}
+
+TEST_F(vault, bind_rejects_reserved_and_flags)
+{
+	struct m2mv_bind b;
+	int fd = m2mv_open_dev();
+
+	ASSERT_GE(fd, 0);
+#define BASE() do { \
+		memset(&b, 0, sizeof(b)); \
+		snprintf(b.name, sizeof(b.name), "%s", self->name); \
+	} while (0)
+	for (int bit = 0; bit < 32; bit++) {
+		BASE();
+		b.flags = 1U << bit;
+		EXPECT_EQ(-EINVAL, m2mv_ioc(fd, M2MV_IOC_BIND, &b));
+	}
+	BASE(); b.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(fd, M2MV_IOC_BIND, &b));
+	BASE(); b.reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(fd, M2MV_IOC_BIND, &b));
+	BASE(); b.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(fd, M2MV_IOC_BIND, &b));
+	/* A name filling the array without a NUL. */
+	BASE(); memset(b.name, 'a', sizeof(b.name));
+	EXPECT_EQ(-EINVAL, m2mv_ioc(fd, M2MV_IOC_BIND, &b));
+	/* Still unbound. */
+	EXPECT_EQ(-ENXIO, m2mv_put(fd, "/w/x", "x", 1, 0, NULL));
+	BASE();
+	EXPECT_EQ(0, m2mv_ioc(fd, M2MV_IOC_BIND, &b));
+	EXPECT_EQ(0, m2mv_put(fd, "/w/x", "x", 1, 0, NULL));
+	close(fd);
+#undef BASE
+}
+
+TEST_F(vault, attach_rejects_reserved_and_flags)
+{
+	char file[256], name[M2MV_NAME_MAX];
+	struct m2mv_attach a;
+	struct stat st;
+	int sfd = m2mv_store_file(file, sizeof(file), NULL, "rsv");
+
+	ASSERT_GE(sfd, 0);
+	m2mv_store_name(name, "rsv");
+#define BASE() do { \
+		memset(&a, 0, sizeof(a)); \
+		snprintf(a.name, sizeof(a.name), "%s", name); \
+		snprintf(a.store_credid, sizeof(a.store_credid), K_STORE); \
+		a.fd = sfd; \
+	} while (0)
+#define REFUSED(what) do { \
+		EXPECT_EQ(-EINVAL, m2mv_ioc(self->ctl, M2MV_IOC_ATTACH, &a)) \
+			TH_LOG("%s", what); \
+		BASE(); \
+	} while (0)
+	for (int bit = 1; bit < 32; bit++) {
+		BASE();
+		a.flags = 1U << bit;
+		REFUSED("flags");
+	}
+	a.records = 1; REFUSED("records");
+	a.live = 1; REFUSED("live");
+	a.integrity_errors = 1; REFUSED("integrity_errors");
+	a.truncated = 1; REFUSED("truncated");
+	a.reserved[0] = 1; REFUSED("reserved[0]");
+	a.reserved[1] = 1; REFUSED("reserved[1]");
+	a.name[0] = '\0'; REFUSED("empty name");
+	snprintf(a.name, sizeof(a.name), "a b"); REFUSED("name a b");
+	snprintf(a.name, sizeof(a.name), "a/b"); REFUSED("name a/b");
+	snprintf(a.name, sizeof(a.name), "\xe9t\xe9"); REFUSED("name Latin-1");
+	snprintf(a.store_credid, sizeof(a.store_credid), "16-\xe9"); REFUSED("credid Latin-1");
+	memset(a.name, 'n', sizeof(a.name)); REFUSED("name without NUL");
+	a.store_credid[0] = '\0'; REFUSED("empty credid");
+	snprintf(a.store_credid, sizeof(a.store_credid), "store"); REFUSED("credid store");
+	snprintf(a.store_credid, sizeof(a.store_credid), "17-x"); REFUSED("credid 17-x");
+	memset(a.store_credid, 'a', sizeof(a.store_credid));
+	memcpy(a.store_credid, "16-", 3);
+	REFUSED("credid without NUL");
+	/* In case a Latin-1 name got through: do not leave it attached. */
+	m2mv_detach(self->ctl, "\xe9t\xe9");
+	/* Nothing was attached or written. */
+	ASSERT_EQ(0, fstat(sfd, &st));
+	EXPECT_EQ(0, st.st_size);
+	EXPECT_EQ(-ENOENT, m2mv_detach(self->ctl, name));
+	BASE();
+	ASSERT_EQ(0, m2mv_ioc(self->ctl, M2MV_IOC_ATTACH, &a));
+	ASSERT_EQ(0, fstat(sfd, &st));
+	EXPECT_LE(M2MV_SUPER_SIZE, st.st_size) TH_LOG("an empty file is formatted");
+	EXPECT_EQ(0, m2mv_detach(self->ctl, name));
+	close(sfd);
+	unlink(file);
+#undef BASE
+#undef REFUSED
+}
+
+TEST_F(vault, attach_bad_files)
+{
+	char file[256], name[M2MV_NAME_MAX];
+	uint8_t junk[8192];
+	int rfd, sfd, dfd;
+
+	m2mv_store_name(name, "bad");
+	EXPECT_EQ(-EBADF, m2mv_attach(self->ctl, name, -1, K_STORE, 0, NULL));
+	EXPECT_EQ(-EBADF, m2mv_attach(self->ctl, name, 1000000, K_STORE, 0,
+				      NULL));
+	dfd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_GE(dfd, 0);
+	EXPECT_EQ(-EINVAL, m2mv_attach(self->ctl, name, dfd, K_STORE,
+				       M2MV_ATTACH_F_RDONLY, NULL));
+	close(dfd);
+
+	sfd = m2mv_store_file(file, sizeof(file), NULL, "bad");
+	ASSERT_GE(sfd, 0);
+	/* Read-only fd without M2MV_ATTACH_F_RDONLY. */
+	rfd = open(file, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(rfd, 0);
+	EXPECT_EQ(-EBADF, m2mv_attach(self->ctl, name, rfd, K_STORE, 0, NULL));
+	close(rfd);
+	/* Not a store. */
+	pattern(junk, sizeof(junk), 42);
+	ASSERT_EQ(sizeof(junk), pwrite(sfd, junk, sizeof(junk), 0));
+	EXPECT_EQ(-EBADMSG, m2mv_attach(self->ctl, name, sfd, K_STORE, 0, NULL));
+	EXPECT_EQ(-ENOENT, m2mv_detach(self->ctl, name));
+	close(sfd);
+	unlink(file);
+}
+
+TEST_F(vault, detach_and_policy_reject_reserved_and_flags)
+{
+	struct m2mv_detach d;
+	struct m2mv_policy p;
+
+	for (int bit = 0; bit < 32; bit++) {
+		memset(&d, 0, sizeof(d));
+		snprintf(d.name, sizeof(d.name), "%s", self->name);
+		d.flags = 1U << bit;
+		EXPECT_EQ(-EINVAL, m2mv_ioc(self->ctl, M2MV_IOC_DETACH, &d));
+	}
+	memset(&d, 0, sizeof(d));
+	snprintf(d.name, sizeof(d.name), "%s", self->name);
+	d.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->ctl, M2MV_IOC_DETACH, &d));
+	d.reserved0 = 0;
+	d.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->ctl, M2MV_IOC_DETACH, &d));
+	d.reserved[1] = 0;
+	d.name[0] = '\0';
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->ctl, M2MV_IOC_DETACH, &d));
+
+#define BASE() do { \
+		memset(&p, 0, sizeof(p)); \
+		snprintf(p.store, sizeof(p.store), "%s", self->name); \
+		snprintf(p.credid, sizeof(p.credid), K_WRAP); \
+		p.prefix = m2mv_ptr("/p/"); \
+		p.prefix_len = 3; \
+		p.mode = M2MV_MODE_WRAP; \
+	} while (0)
+	for (int bit = 2; bit < 32; bit++) {
+		BASE();
+		p.flags = 1U << bit;
+		EXPECT_EQ(-EINVAL, m2mv_ioc(self->ctl, M2MV_IOC_POLICY, &p));
+	}
+	BASE(); p.reserved0 = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->ctl, M2MV_IOC_POLICY, &p));
+	BASE(); p.reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->ctl, M2MV_IOC_POLICY, &p));
+	BASE(); p.reserved[1] = 1;
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->ctl, M2MV_IOC_POLICY, &p));
+	BASE(); p.store[0] = '\0';
+	EXPECT_EQ(-EINVAL, m2mv_ioc(self->ctl, M2MV_IOC_POLICY, &p));
+	/* The store is still attached, and no policy was set for /p/. */
+	EXPECT_EQ(0, m2mv_put(self->fd, "/w/still", "x", 1, 0, NULL));
+	EXPECT_EQ(-EACCES, m2mv_put(self->fd, "/p/x", "x", 1, 0, NULL));
+	BASE();
+	EXPECT_EQ(0, m2mv_ioc(self->ctl, M2MV_IOC_POLICY, &p));
+	EXPECT_EQ(0, m2mv_put(self->fd, "/p/x", "x", 1, 0, NULL));
+#undef BASE
+}
+
+TEST_F(vault, no_policy_is_eacces)
+{
+	uint8_t out[8];
+	size_t n = sizeof(out);
+	uint64_t v = 0;
+
+	EXPECT_EQ(-EACCES, m2mv_put(self->fd, "/x/none", "x", 1, 0, NULL));
+	EXPECT_EQ(-EACCES, m2mv_del(self->fd, "/x/none", 0, NULL));
+	/* A prefix is a byte prefix, not a path component. */
+	EXPECT_EQ(-EACCES, m2mv_put(self->fd, "/w", "x", 1, 0, NULL));
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/keep", "kept", 4, 0, NULL));
+	ASSERT_EQ(0, m2mv_policy_del(self->ctl, self->name, "/w/"));
+	EXPECT_EQ(-ENOENT, m2mv_policy_del(self->ctl, self->name, "/w/"));
+	EXPECT_EQ(-EACCES, m2mv_put(self->fd, "/w/keep", "x", 1, 0, NULL));
+	EXPECT_EQ(-EACCES, m2mv_del(self->fd, "/w/keep", 0, NULL));
+	/* Reads go by the record's kid, not the policy. */
+	EXPECT_EQ(0, m2mv_get(self->fd, "/w/keep", out, &n, &v));
+	EXPECT_EQ(4, n);
+
+	/* The empty prefix covers everything; the longest prefix wins. */
+	ASSERT_EQ(0, m2mv_policy(self->ctl, self->name, "", K_MIC,
+				 M2MV_MODE_MIC, 0));
+	ASSERT_EQ(0, m2mv_put(self->fd, "/x/any", "x", 1, 0, NULL));
+	ASSERT_EQ(0, m2mv_put(self->fd, "/d/c2/y", "y", 1, 0, NULL));
+	struct m2mv_stat st;
+
+	ASSERT_EQ(0, m2mv_stat(self->fd, "/x/any", &st));
+	EXPECT_EQ(M2MV_MODE_MIC, st.mode);
+	ASSERT_EQ(0, m2mv_stat(self->fd, "/d/c2/y", &st));
+	EXPECT_EQ(M2MV_MODE_DIR, st.mode);
+	/* Replacing a policy takes effect for the next PUT. */
+	ASSERT_EQ(0, m2mv_policy(self->ctl, self->name, "/d/", K_WRAP,
+				 M2MV_MODE_WRAP, 0));
+	ASSERT_EQ(0, m2mv_put(self->fd, "/d/c2/y", "z", 1, 0, &v));
+	EXPECT_EQ(2, v);
+	ASSERT_EQ(0, m2mv_stat(self->fd, "/d/c2/y", &st));
+	EXPECT_EQ(M2MV_MODE_WRAP, st.mode);
+	EXPECT_STREQ(K_WRAP, st.credid);
+	/* Unknown store. */
+	EXPECT_EQ(-ENOENT, m2mv_policy(self->ctl, "no-such-store", "/w/",
+				       K_WRAP, M2MV_MODE_WRAP, 0));
+}
+
+TEST_F(vault, policy_key_type_must_fit_mode)
+{
+	static const struct { const char *credid; uint32_t mode, flags; } bad[] = {
+		{ K_WRAP, M2MV_MODE_MIC, 0 },
+		{ K_WRAP, M2MV_MODE_DIR, 0 },
+		{ K_DIR, M2MV_MODE_WRAP, 0 },
+		{ K_DIR, M2MV_MODE_MIC, 0 },
+		{ K_MIC, M2MV_MODE_DIR, 0 },
+		{ K_MIC, M2MV_MODE_WRAP, 0 },
+		{ K_WRAP, M2MV_MODE_WRAP, M2MV_POLICY_F_INSTANCE },
+		{ K_MIC, M2MV_MODE_MIC, M2MV_POLICY_F_INSTANCE },
+		{ K_WRAP, M2MV_MODE_NONE, 0 },
+		{ K_WRAP, __M2MV_MODE_MAX, 0 },
+		{ K_WRAP, 1000, 0 },
+		{ "wrap", M2MV_MODE_WRAP, 0 },
+		{ "15-", M2MV_MODE_WRAP, 0 },
+		{ "15-a b", M2MV_MODE_WRAP, 0 },
+		{ "15-\xe9", M2MV_MODE_WRAP, 0 },
+		{ "15-a\xff", M2MV_MODE_WRAP, 0 },
+		{ "", M2MV_MODE_WRAP, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-EINVAL, m2mv_policy(self->ctl, self->name, "/t/",
+					       bad[i].credid, bad[i].mode,
+					       bad[i].flags))
+			TH_LOG("%s mode %u flags %u", bad[i].credid, bad[i].mode,
+			       bad[i].flags);
+	}
+	EXPECT_EQ(-EACCES, m2mv_put(self->fd, "/t/x", "x", 1, 0, NULL));
+	/* The key type refuses such Credential-IDs too. */
+	EXPECT_EQ(-EINVAL, m2mv_key_add("15-\xe9", NULL, self->ring, NULL));
+	/* A policy does not need the key to exist yet. */
+	EXPECT_EQ(0, m2mv_policy(self->ctl, self->name, "/t/", "15-later",
+				 M2MV_MODE_WRAP, 0));
+	EXPECT_EQ(-ENOKEY, m2mv_put(self->fd, "/t/x", "x", 1, 0, NULL));
+	ASSERT_GT(m2mv_key_add("15-later", NULL, self->ring, NULL), 0);
+	EXPECT_EQ(0, m2mv_put(self->fd, "/t/x", "x", 1, 0, NULL));
+}
+
+TEST_F(vault, wrong_store_key_is_ekeyrejected)
+{
+	struct m2mv_attach rep;
+	char out[4];
+	size_t n = sizeof(out);
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/a", "a", 1, 0, NULL));
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, m2mv_detach(self->ctl, self->name));
+	self->attached = false;
+
+	ASSERT_GT(m2mv_key_add("16-other", NULL, self->ring, NULL), 0);
+	ASSERT_GT(m2mv_key_add("15-store", NULL, self->ring, NULL), 0);
+	EXPECT_EQ(-EKEYREJECTED, m2mv_attach(self->ctl, self->name, self->sfd,
+					     "16-other", 0, NULL));
+	/* The store key must be a type-16 key. */
+	EXPECT_EQ(-EKEYREJECTED, m2mv_attach(self->ctl, self->name, self->sfd,
+					     "15-store", 0, NULL));
+	EXPECT_EQ(-ENOKEY, m2mv_attach(self->ctl, self->name, self->sfd,
+				       "16-missing", 0, NULL));
+	/* Same Credential-ID, different bytes. */
+	ASSERT_EQ(0, keyctl_unlink(self->kstore, self->ring));
+	ASSERT_GT(m2mv_key_add(K_STORE, NULL, self->ring, NULL), 0);
+	EXPECT_EQ(-EKEYREJECTED, m2mv_attach(self->ctl, self->name, self->sfd,
+					     K_STORE, 0, NULL));
+	/* A rejected attach left nothing attached. */
+	self->fd = m2mv_open_dev();
+	ASSERT_GE(self->fd, 0);
+	EXPECT_EQ(-ENOENT, m2mv_bind(self->fd, self->name));
+	/* The store key did not change the file: a new key cannot open it,
+	 * but a fresh store formatted with it can be attached. */
+	char file[256];
+	int sfd = m2mv_store_file(file, sizeof(file), NULL, "k2");
+
+	ASSERT_GE(sfd, 0);
+	EXPECT_EQ(0, m2mv_attach(self->ctl, self->name, sfd, K_STORE, 0, &rep));
+	self->attached = true;
+	ASSERT_EQ(0, m2mv_bind(self->fd, self->name));
+	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/w/a", out, &n, NULL));
+	close(sfd);
+	unlink(file);
+}
+
+TEST_F(vault, attach_name_taken_is_eexist)
+{
+	char file[256], other[M2MV_NAME_MAX];
+	int sfd = m2mv_store_file(file, sizeof(file), NULL, "dup");
+	struct stat st;
+
+	ASSERT_GE(sfd, 0);
+	EXPECT_EQ(-EEXIST, m2mv_attach(self->ctl, self->name, sfd, K_STORE, 0,
+				       NULL));
+	/* The refused file was not formatted. */
+	ASSERT_EQ(0, fstat(sfd, &st));
+	EXPECT_EQ(0, st.st_size);
+	/* Two stores side by side, with separate contents. */
+	m2mv_store_name(other, "dup");
+	ASSERT_EQ(0, m2mv_attach(self->ctl, other, sfd, K_STORE, 0, NULL));
+	ASSERT_EQ(0, m2mv_policy(self->ctl, other, "/w/", K_WRAP,
+				 M2MV_MODE_WRAP, 0));
+	int fd2 = m2mv_open_bound(other);
+	char out[8];
+	size_t n = sizeof(out);
+
+	ASSERT_GE(fd2, 0);
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/same", "first", 5, 0, NULL));
+	ASSERT_EQ(0, m2mv_put(fd2, "/w/same", "second", 6, 0, NULL));
+	ASSERT_EQ(0, m2mv_get(self->fd, "/w/same", out, &n, NULL));
+	EXPECT_EQ(0, memcmp(out, "first", 5));
+	n = sizeof(out);
+	ASSERT_EQ(0, m2mv_get(fd2, "/w/same", out, &n, NULL));
+	EXPECT_EQ(0, memcmp(out, "second", 6));
+	close(fd2);
+	EXPECT_EQ(0, m2mv_detach(self->ctl, other));
+	close(sfd);
+	unlink(file);
+}
+
+/*
+ * Run @fn in a child that dropped to uid/gid 65534 (no capabilities) and,
+ * with @new_session, joined a fresh session keyring. The child's exit
+ * status is fn's return: 0 for success or the number of the failed step.
+ */
+static int as_nobody(int (*fn)(FIXTURE_DATA(vault) *self),
+		     FIXTURE_DATA(vault) *self, bool new_session)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(100);
+		if (new_session && keyctl_join_session_keyring(NULL) < 0)
+			_exit(101);
+		_exit(fn(self));
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	if (!WIFEXITED(status))
+		return 200;
+	return WEXITSTATUS(status);
+}
+
+#define CHILD_EXPECT(step, want, expr) do { \
+		int __r = (expr); \
+		if (__r != (want)) { \
+			fprintf(stderr, "# child step %d: %s = %d (%s), want %d\n", \
+				step, #expr, __r, strerror(__r < 0 ? -__r : __r), \
+				want); \
+			return step; \
+		} \
+	} while (0)
+
+static int nobody_control(FIXTURE_DATA(vault) *self)
+{
+	char file[256], name[M2MV_NAME_MAX];
+	int ctl = m2mv_open_dev();
+	int sfd;
+
+	CHILD_EXPECT(1, 1, ctl >= 0);
+	sfd = m2mv_store_file(file, sizeof(file), NULL, "nobody");
+	CHILD_EXPECT(2, 1, sfd >= 0);
+	m2mv_store_name(name, "nobody");
+	CHILD_EXPECT(3, -EPERM, m2mv_attach(ctl, name, sfd, K_STORE, 0, NULL));
+	CHILD_EXPECT(4, -EPERM, m2mv_detach(ctl, self->name));
+	CHILD_EXPECT(5, -EPERM, m2mv_policy(ctl, self->name, "/n/", K_WRAP,
+					    M2MV_MODE_WRAP, 0));
+	CHILD_EXPECT(6, -EPERM, m2mv_policy_del(ctl, self->name, "/w/"));
+	/* Binding needs nothing. */
+	CHILD_EXPECT(7, 0, m2mv_bind(ctl, self->name));
+	unlink(file);
+	return 0;
+}
+
+TEST_F(vault, control_needs_cap_net_admin)
+{
+	uint8_t out[4];
+	size_t n = sizeof(out);
+
+	ASSERT_EQ(0, as_nobody(nobody_control, self, false));
+	/* The store is still attached, the policies in place. */
+	EXPECT_EQ(0, m2mv_put(self->fd, "/w/x", "x", 1, 0, NULL));
+	EXPECT_EQ(0, m2mv_get(self->fd, "/w/x", out, &n, NULL));
+	EXPECT_EQ(-EACCES, m2mv_put(self->fd, "/n/x", "x", 1, 0, NULL));
+}
+
+/* ----------------------------------------------------------------- keys */
+
+TEST_F(vault, revoked_key)
+{
+	uint8_t out[16];
+	struct m2mv_stat st;
+	size_t n = sizeof(out);
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/k1", "wrapped", 7, 0, NULL));
+	ASSERT_EQ(0, m2mv_put(self->fd, "/m/k1", "mic", 3, 0, NULL));
+	ASSERT_EQ(0, keyctl_revoke(self->kwrap));
+	EXPECT_EQ(-EKEYREVOKED, m2mv_put(self->fd, "/w/k2", "x", 1, 0, NULL));
+	EXPECT_EQ(-EKEYREVOKED, m2mv_put(self->fd, "/w/k1", "x", 1, 0, NULL));
+	EXPECT_EQ(-EKEYREVOKED, m2mv_get(self->fd, "/w/k1", out, &n, NULL));
+	EXPECT_EQ(-EKEYREVOKED, m2mv_del(self->fd, "/w/k1", 0, NULL));
+	/* Metadata and sealed bytes need no key. */
+	EXPECT_EQ(0, m2mv_stat(self->fd, "/w/k1", &st));
+	EXPECT_EQ(1, st.version);
+	static char ebuf[4096];
+	size_t en = sizeof(ebuf);
+
+	EXPECT_EQ(0, m2mv_export(self->fd, "/w/k1", 0, ebuf, &en, NULL));
+	/* Other keys are unaffected. */
+	n = sizeof(out);
+	EXPECT_EQ(0, m2mv_get(self->fd, "/m/k1", out, &n, NULL));
+	EXPECT_EQ(3, n);
+	/* In a batch too. */
+	struct m2mv_batch_op ops[2] = {
+		bop(M2MV_BATCH_GET, 0, "/w/k1", out, sizeof(out)),
+		bop(M2MV_BATCH_GET, 0, "/m/k1", out, sizeof(out)),
+	};
+
+	ASSERT_EQ(0, m2mv_batch(self->fd, ops, 2, NULL));
+	EXPECT_EQ(-EKEYREVOKED, ops[0].result);
+	EXPECT_EQ(0, ops[1].result);
+}
+
+TEST_F(vault, expired_key)
+{
+	uint8_t out[16];
+	size_t n = sizeof(out);
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/m/k1", "mic", 3, 0, NULL));
+	ASSERT_EQ(0, m2mv_put(self->fd, "/d/c/k1", "dir", 3, 0, NULL));
+	ASSERT_EQ(0, keyctl_set_timeout(self->kmic, 1));
+	sleep(2);
+	EXPECT_EQ(-EKEYEXPIRED, m2mv_put(self->fd, "/m/k2", "x", 1, 0, NULL));
+	EXPECT_EQ(-EKEYEXPIRED, m2mv_get(self->fd, "/m/k1", out, &n, NULL));
+	EXPECT_EQ(-EKEYEXPIRED, m2mv_del(self->fd, "/m/k1", 0, NULL));
+	n = sizeof(out);
+	EXPECT_EQ(0, m2mv_get(self->fd, "/d/c/k1", out, &n, NULL));
+}
+
+TEST_F(vault, unlinked_key)
+{
+	uint8_t out[16];
+	size_t n = sizeof(out);
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/d/c/k1", "dir", 3, 0, NULL));
+	ASSERT_EQ(0, m2mv_put(self->fd, "/i/c/k1", "inst", 4, 0, NULL));
+	ASSERT_EQ(0, keyctl_unlink(self->kdir, self->ring));
+	EXPECT_EQ(-ENOKEY, m2mv_put(self->fd, "/d/c/k2", "x", 1, 0, NULL));
+	EXPECT_EQ(-ENOKEY, m2mv_get(self->fd, "/d/c/k1", out, &n, NULL));
+	EXPECT_EQ(-ENOKEY, m2mv_get(self->fd, "/i/c/k1", out, &n, NULL));
+	EXPECT_EQ(-ENOKEY, m2mv_del(self->fd, "/d/c/k1", 0, NULL));
+	/* Linking a key with the same Credential-ID but other bytes back
+	 * does not open the old records. */
+	ASSERT_GT(m2mv_key_add(K_DIR, NULL, self->ring, NULL), 0);
+	n = sizeof(out);
+	EXPECT_EQ(-EBADMSG, m2mv_get(self->fd, "/d/c/k1", out, &n, NULL));
+}
+
+static int nobody_no_keys(FIXTURE_DATA(vault) *self)
+{
+	static char buf[8192];
+	struct m2mv_stat st;
+	uint32_t count, flags;
+	size_t n;
+	int step = 10;
+
+	for (size_t m = 0; m < NMODES; m++, step += 10) {
+		n = sizeof(buf);
+		CHILD_EXPECT(step + 1, -ENOKEY,
+			     m2mv_get(self->fd, modes[m].path, buf, &n, NULL));
+		CHILD_EXPECT(step + 2, 0, m2mv_stat(self->fd, modes[m].path, &st));
+		CHILD_EXPECT(step + 3, 1, (int)st.version);
+		CHILD_EXPECT(step + 4, 0, strcmp(st.credid, modes[m].credid));
+		n = sizeof(buf);
+		CHILD_EXPECT(step + 5, 0, m2mv_export(self->fd, modes[m].path, 0,
+						      buf, &n, NULL));
+		n = sizeof(buf);
+		CHILD_EXPECT(step + 6, 0, m2mv_export(self->fd, modes[m].path,
+						      M2MV_EXPORT_F_JSON, buf,
+						      &n, NULL));
+		CHILD_EXPECT(step + 7, -ENOKEY,
+			     m2mv_put(self->fd, modes[m].path, "x", 1, 0, NULL));
+		CHILD_EXPECT(step + 8, -ENOKEY,
+			     m2mv_del(self->fd, modes[m].path, 0, NULL));
+	}
+	CHILD_EXPECT(1, 0, m2mv_list(self->fd, NULL, NULL, 0, buf, sizeof(buf),
+				     &count, &flags));
+	CHILD_EXPECT(2, (int)NMODES, (int)count);
+	return 0;
+}
+
+TEST_F(vault, other_user_without_keys)
+{
+	for (size_t m = 0; m < NMODES; m++) {
+		ASSERT_EQ(0, m2mv_put(self->fd, modes[m].path, "secret", 6, 0,
+				      NULL));
+	}
+	EXPECT_EQ(0, as_nobody(nobody_no_keys, self, true));
+	/* The records are untouched. */
+	for (size_t m = 0; m < NMODES; m++) {
+		char out[8];
+		size_t n = sizeof(out);
+		uint64_t v = 0;
+
+		EXPECT_EQ(0, m2mv_get(self->fd, modes[m].path, out, &n, &v));
+		EXPECT_EQ(1, v);
+	}
+}
+
+TEST_F(vault, same_session_other_process_has_keys)
+{
+	/* Possession goes with the session keyring, not the process. */
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/w/shared", "s", 1, 0, NULL));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		char out[4];
+		size_t n = sizeof(out);
+
+		_exit(m2mv_get(self->fd, "/w/shared", out, &n, NULL) ? 1 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+TEST_F(vault, dir_key_limit)
+{
+	char nonce1[64], nonce2[64], hdr[1024], val[32];
+	static char buf[8192];
+	const char *part[8];
+	size_t plen[8], n;
+	uint8_t out[8];
+	ssize_t hl;
+	int ret;
+
+	ret = m2mv_param_read("dir_key_limit", self->saved_dir_limit,
+			      sizeof(self->saved_dir_limit));
+	if (ret) {
+		self->saved_dir_limit[0] = '\0';
+		SKIP(return, "no dir_key_limit parameter: %s", strerror(-ret));
+	}
+	ASSERT_EQ(0, m2mv_param_write("dir_key_limit", "3"));
+	ASSERT_EQ(0, m2mv_param_read("dir_key_limit", val, sizeof(val)));
+	ASSERT_STREQ("3", val);
+
+	ASSERT_EQ(0, m2mv_put(self->fd, "/d/lim/a", "a", 1, 0, NULL));
+	ASSERT_EQ(0, m2mv_put(self->fd, "/d/lim/b", "b", 1, 0, NULL));
+	ASSERT_EQ(0, m2mv_put(self->fd, "/d/lim/a", "A", 1, 0, NULL));
+	EXPECT_EQ(-EDQUOT, m2mv_put(self->fd, "/d/lim/c", "c", 1, 0, NULL));
+	EXPECT_EQ(-EDQUOT, m2mv_put(self->fd, "/d/lim/a", "x", 1, 0, NULL));
+	/* The refused PUTs wrote nothing. */
+	n = sizeof(out);
+	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/d/lim/c", out, &n, NULL));
+	n = sizeof(out);
+	EXPECT_EQ(0, m2mv_get(self->fd, "/d/lim/a", out, &n, NULL));
+	EXPECT_EQ('A', out[0]);
+	/* Another container has its own key. */
+	EXPECT_EQ(0, m2mv_put(self->fd, "/d/lim2/a", "a", 1, 0, NULL));
+	/* Other modes are not limited. */
+	for (int i = 0; i < 5; i++) {
+		EXPECT_EQ(0, m2mv_put(self->fd, "/w/lim/a", "a", 1, 0, NULL));
+	}
+	/* A batch reports it per operation. */
+	struct m2mv_batch_op ops[2] = {
+		bop(M2MV_BATCH_PUT, 0, "/d/lim/d", "d", 1),
+		bop(M2MV_BATCH_PUT, 0, "/d/lim3/a", "a", 1),
+	};
+
+	ASSERT_EQ(0, m2mv_batch(self->fd, ops, 2, NULL));
+	EXPECT_EQ(-EDQUOT, ops[0].result);
+	EXPECT_EQ(0, ops[1].result);
+
+	/*
+	 * After a re-attach the exhausted key must never be used again: a PUT
+	 * is either still refused or sealed under a new nonce (a new key).
+	 */
+	n = sizeof(buf);
+	ASSERT_EQ(0, m2mv_export(self->fd, "/d/lim/a", 0, buf, &n, NULL));
+	ASSERT_EQ(5, m2mv_split_dots(buf, n, part, plen, 8));
+	hl = m2mv_b64url_decode((uint8_t *)hdr, part[0], plen[0]);
+	ASSERT_GT(hl, 0);
+	hdr[hl] = '\0';
+	ASSERT_EQ(0, json_str(hdr, "m2mv_nonce", nonce1, sizeof(nonce1)));
+	struct m2mv_attach rep;
+
+	ASSERT_EQ(0, reattach(self, &rep));
+	ASSERT_EQ(0, rep.integrity_errors);
+	ret = m2mv_put(self->fd, "/d/lim/e", "e", 1, 0, NULL);
+	if (ret == 0) {
+		n = sizeof(buf);
+		ASSERT_EQ(0, m2mv_export(self->fd, "/d/lim/e", 0, buf, &n, NULL));
+		ASSERT_EQ(5, m2mv_split_dots(buf, n, part, plen, 8));
+		hl = m2mv_b64url_decode((uint8_t *)hdr, part[0], plen[0]);
+		ASSERT_GT(hl, 0);
+		hdr[hl] = '\0';
+		ASSERT_EQ(0, json_str(hdr, "m2mv_nonce", nonce2, sizeof(nonce2)));
+		EXPECT_STRNE(nonce1, nonce2) TH_LOG("exhausted key reused");
+	} else {
+		EXPECT_EQ(-EDQUOT, ret);
+	}
+	n = sizeof(out);
+	EXPECT_EQ(0, m2mv_get(self->fd, "/d/lim/b", out, &n, NULL));
+}
+
+/* The header names the derivation scope each policy asks for. */
+TEST_F(vault, dir_keys_per_container_and_instance)
+{
+	static char buf[8192];
+	static const struct { const char *path, *kdf; } want[] = {
+		{ "/d/cA/x", "container" }, { "/d/cA/y", "container" },
+		{ "/d/x", "container" }, { "/i/cA/x", "instance" },
+		{ "/i/y", "instance" },
+	};
+	char hdr[1024], val[64];
+	const char *part[8];
+	size_t plen[8], n;
+	ssize_t hl;
+
+	for (int i = 0; i < 5; i++) {
+		ASSERT_EQ(0, m2mv_put(self->fd, want[i].path, "v", 1, 0, NULL));
+		n = sizeof(buf);
+		ASSERT_EQ(0, m2mv_export(self->fd, want[i].path, 0, buf, &n,
+					 NULL));
+		ASSERT_EQ(5, m2mv_split_dots(buf, n, part, plen, 8));
+		hl = m2mv_b64url_decode((uint8_t *)hdr, part[0], plen[0]);
+		ASSERT_GT(hl, 0);
+		hdr[hl] = '\0';
+		ASSERT_EQ(0, json_str(hdr, "m2mv_kdf", val, sizeof(val)));
+		EXPECT_STREQ(want[i].kdf, val);
+		ASSERT_EQ(0, json_str(hdr, "m2mv_path", val, sizeof(val)));
+		EXPECT_STREQ(want[i].path, val);
+		ASSERT_EQ(0, json_str(hdr, "m2mv_nonce", val, sizeof(val)));
+		EXPECT_EQ(b64len(M2MV_NONCE_SIZE), strlen(val));
+	}
+}
+
+/*
+ * A process holding a key with the right Credential-ID but other bytes
+ * fails to open a record (EBADMSG), and that must not make the record
+ * unreadable for the holder of the real key.
+ */
+static int wrong_key_get(FIXTURE_DATA(vault) *self)
+{
+	char out[16];
+	size_t n;
+
+	CHILD_EXPECT(1, 1, keyctl_join_session_keyring(NULL) > 0);
+	for (size_t m = 0; m < NMODES; m++) {
+		if (m2mv_key_add(modes[m].credid, NULL, 0, NULL) < 0 &&
+		    errno != EEXIST)
+			return 2;
+		n = sizeof(out);
+		CHILD_EXPECT(10 + (int)m, -EBADMSG,
+			     m2mv_get(self->fd, modes[m].path, out, &n, NULL));
+	}
+	return 0;
+}
+
+TEST_F(vault, wrong_key_bytes_do_not_poison_record)
+{
+	struct m2mv_stat st;
+	pid_t pid;
+	int status;
+
+	for (size_t m = 0; m < NMODES; m++) {
+		ASSERT_EQ(0, m2mv_put(self->fd, modes[m].path, "genuine", 7, 0,
+				      NULL));
+	}
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0)
+		_exit(wrong_key_get(self));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	for (size_t m = 0; m < NMODES; m++) {
+		char out[16];
+		size_t n = sizeof(out);
+
+		EXPECT_EQ(0, m2mv_get(self->fd, modes[m].path, out, &n, NULL))
+			TH_LOG("%s", modes[m].path);
+		EXPECT_EQ(7, n);
+		EXPECT_EQ(0, m2mv_stat(self->fd, modes[m].path, &st));
+		EXPECT_EQ(0, st.rec_flags & M2MV_STAT_F_BAD);
+	}
+}
+
+TEST_HARNESS_MAIN

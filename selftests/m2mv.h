@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small helpers for the m2mvault data-plane selftests: store files, keys,
+ * attach/detach/policy, and one wrapper per ioctl returning 0 or -errno.
+ *
+ * Paths and prefixes are C strings here; tests that need embedded NULs or
+ * odd pointers call ioctl() themselves.
+ */
+#ifndef M2MV_SELFTEST_M2MV_H
+#define M2MV_SELFTEST_M2MV_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <keyutils.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <linux/m2mvault.h>
+
+#ifndef M2MV_DEV
+#define M2MV_DEV "/dev/" M2MV_DEVICE_NAME
+#endif
+
+#define M2MV_PARAM_DIR "/sys/module/m2mvault/parameters/"
+
+static inline int m2mv_ioc(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) ? -errno : 0;
+}
+
+static inline uint64_t m2mv_ptr(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+/* Fill @buf with @len random bytes; 0 or -errno. */
+static inline int m2mv_random(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = getrandom(p, len, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- files */
+
+/*
+ * Create (truncate) a store file in @dir (NULL: /tmp) with a name unique to
+ * this process: "@dir/m2mv-@tag-PID-N.store". The path goes to @path.
+ * Return: an O_RDWR fd, or -errno.
+ */
+static inline int m2mv_store_file(char *path, size_t size, const char *dir,
+				  const char *tag)
+{
+	static unsigned int counter;
+	int fd;
+
+	snprintf(path, size, "%s/m2mv-%s-%d-%u.store", dir ? dir : "/tmp",
+		 tag ? tag : "t", (int)getpid(), counter++);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+/* A store name unique to this process: "@tag-PID-N" (fits M2MV_NAME_MAX). */
+static inline void m2mv_store_name(char name[M2MV_NAME_MAX], const char *tag)
+{
+	static unsigned int counter;
+
+	snprintf(name, M2MV_NAME_MAX, "%.10s-%d-%u", tag ? tag : "t",
+		 (int)getpid(), counter++);
+}
+
+/* ----------------------------------------------------------------- keys */
+
+/*
+ * Add a 32-byte m2mvault key named @credid to @ring (0: the session
+ * keyring). @key gives the bytes, or NULL for random ones; @out, if not
+ * NULL, receives the bytes used.
+ * Return: the key serial, or -errno.
+ */
+static inline key_serial_t m2mv_key_add(const char *credid, const void *key,
+					key_serial_t ring, uint8_t *out)
+{
+	uint8_t buf[M2MV_KEY_SIZE];
+	key_serial_t k;
+	int ret;
+
+	if (key) {
+		memcpy(buf, key, sizeof(buf));
+	} else {
+		ret = m2mv_random(buf, sizeof(buf));
+		if (ret)
+			return ret;
+	}
+	if (out)
+		memcpy(out, buf, sizeof(buf));
+	k = add_key(M2MV_KEY_TYPE, credid, buf, sizeof(buf),
+		    ring ? ring : KEY_SPEC_SESSION_KEYRING);
+	memset(buf, 0, sizeof(buf));
+	return k < 0 ? -errno : k;
+}
+
+/* --------------------------------------------------------------- device */
+
+static inline int m2mv_open_dev(void)
+{
+	int fd = open(M2MV_DEV, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static inline int m2mv_bind(int fd, const char *name)
+{
+	struct m2mv_bind b = { 0 };
+
+	snprintf(b.name, sizeof(b.name), "%s", name);
+	return m2mv_ioc(fd, M2MV_IOC_BIND, &b);
+}
+
+/* Open the device and bind it to store @name: an fd, or -errno. */
+static inline int m2mv_open_bound(const char *name)
+{
+	int fd = m2mv_open_dev();
+	int ret;
+
+	if (fd < 0)
+		return fd;
+	ret = m2mv_bind(fd, name);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* ------------------------------------------------------- control plane */
+
+/* Attach @store_fd as @name; @rep (may be NULL) receives the counts. */
+static inline int m2mv_attach(int ctl, const char *name, int store_fd,
+			      const char *store_credid, uint32_t flags,
+			      struct m2mv_attach *rep)
+{
+	struct m2mv_attach a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	snprintf(a.name, sizeof(a.name), "%s", name);
+	snprintf(a.store_credid, sizeof(a.store_credid), "%s", store_credid);
+	a.fd = store_fd;
+	a.flags = flags;
+	ret = m2mv_ioc(ctl, M2MV_IOC_ATTACH, &a);
+	if (rep)
+		*rep = a;
+	return ret;
+}
+
+static inline int m2mv_detach(int ctl, const char *name)
+{
+	struct m2mv_detach d = { 0 };
+
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	return m2mv_ioc(ctl, M2MV_IOC_DETACH, &d);
+}
+
+static inline int m2mv_policy(int ctl, const char *store, const char *prefix,
+			      const char *credid, uint32_t mode,
+			      uint32_t flags)
+{
+	struct m2mv_policy p;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.store, sizeof(p.store), "%s", store);
+	if (credid)
+		snprintf(p.credid, sizeof(p.credid), "%s", credid);
+	p.prefix = m2mv_ptr(prefix);
+	p.prefix_len = prefix ? strlen(prefix) : 0;
+	p.mode = mode;
+	p.flags = flags;
+	return m2mv_ioc(ctl, M2MV_IOC_POLICY, &p);
+}
+
+static inline int m2mv_policy_del(int ctl, const char *store,
+				  const char *prefix)
+{
+	return m2mv_policy(ctl, store, prefix, NULL, M2MV_MODE_NONE,
+			   M2MV_POLICY_F_DELETE);
+}
+
+/* ----------------------------------------------------------- data plane */
+
+static inline int m2mv_put(int fd, const char *path, const void *data,
+			   size_t len, uint32_t flags, uint64_t *version)
+{
+	struct m2mv_put p;
+	int ret;
+
+	memset(&p, 0, sizeof(p));
+	p.path = m2mv_ptr(path);
+	p.path_len = strlen(path);
+	p.data = m2mv_ptr(data);
+	p.data_len = len;
+	p.flags = flags;
+	ret = m2mv_ioc(fd, M2MV_IOC_PUT, &p);
+	if (!ret && version)
+		*version = p.version;
+	return ret;
+}
+
+/*
+ * GET into @buf of *@len bytes. On success and on -EOVERFLOW *@len is the
+ * plaintext length.
+ */
+static inline int m2mv_get(int fd, const char *path, void *buf, size_t *len,
+			   uint64_t *version)
+{
+	struct m2mv_get g;
+	int ret;
+
+	memset(&g, 0, sizeof(g));
+	g.path = m2mv_ptr(path);
+	g.path_len = strlen(path);
+	g.data = m2mv_ptr(buf);
+	g.data_len = *len;
+	ret = m2mv_ioc(fd, M2MV_IOC_GET, &g);
+	if (!ret || ret == -EOVERFLOW)
+		*len = g.data_len;
+	if (!ret && version)
+		*version = g.version;
+	return ret;
+}
+
+/* GET into a malloc()ed buffer (*@out, free it); sizes it by EOVERFLOW. */
+static inline int m2mv_get_alloc(int fd, const char *path, void **out,
+				 size_t *len, uint64_t *version)
+{
+	size_t cap = 4096;
+	void *buf = NULL;
+	int ret;
+
+	for (int tries = 0; tries < 4; tries++) {
+		void *nb = realloc(buf, cap ? cap : 1);
+
+		if (!nb) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = nb;
+		*len = cap;
+		ret = m2mv_get(fd, path, buf, len, version);
+		if (ret != -EOVERFLOW)
+			break;
+		cap = *len;
+	}
+	if (ret) {
+		free(buf);
+		buf = NULL;
+	}
+	*out = buf;
+	return ret;
+}
+
+static inline int m2mv_del(int fd, const char *path, uint32_t flags,
+			   uint64_t *version)
+{
+	struct m2mv_del d;
+	int ret;
+
+	memset(&d, 0, sizeof(d));
+	d.path = m2mv_ptr(path);
+	d.path_len = strlen(path);
+	d.flags = flags;
+	ret = m2mv_ioc(fd, M2MV_IOC_DELETE, &d);
+	if (!ret && version)
+		*version = d.version;
+	return ret;
+}
+
+static inline int m2mv_stat(int fd, const char *path, struct m2mv_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->path = m2mv_ptr(path);
+	st->path_len = strlen(path);
+	return m2mv_ioc(fd, M2MV_IOC_STAT, st);
+}
+
+/*
+ * LIST under @prefix (NULL: all) after @after (NULL: from the start) into
+ * @buf. *@count and *@flags receive the entries written and the out flags.
+ */
+static inline int m2mv_list(int fd, const char *prefix, const char *after,
+			    size_t after_len, void *buf, size_t buf_len,
+			    uint32_t *count, uint32_t *flags)
+{
+	struct m2mv_list l;
+	int ret;
+
+	memset(&l, 0, sizeof(l));
+	l.prefix = m2mv_ptr(prefix);
+	l.prefix_len = prefix ? strlen(prefix) : 0;
+	l.after = m2mv_ptr(after);
+	l.after_len = after ? after_len : 0;
+	l.buf = m2mv_ptr(buf);
+	l.buf_len = buf_len;
+	ret = m2mv_ioc(fd, M2MV_IOC_LIST, &l);
+	if (!ret) {
+		if (count)
+			*count = l.count;
+		if (flags)
+			*flags = l.flags;
+	}
+	return ret;
+}
+
+/*
+ * EXPORT into @buf of *@len bytes; on success and on -EOVERFLOW *@len is
+ * the length of the serialization.
+ */
+static inline int m2mv_export(int fd, const char *path, uint32_t flags,
+			      void *buf, size_t *len, uint64_t *version)
+{
+	struct m2mv_export e;
+	int ret;
+
+	memset(&e, 0, sizeof(e));
+	e.path = m2mv_ptr(path);
+	e.path_len = strlen(path);
+	e.buf = m2mv_ptr(buf);
+	e.buf_len = *len;
+	e.flags = flags;
+	ret = m2mv_ioc(fd, M2MV_IOC_EXPORT, &e);
+	if (!ret || ret == -EOVERFLOW)
+		*len = e.buf_len;
+	if (!ret && version)
+		*version = e.version;
+	return ret;
+}
+
+static inline int m2mv_batch(int fd, struct m2mv_batch_op *ops,
+			     uint32_t count, uint32_t *done)
+{
+	struct m2mv_batch b;
+	int ret;
+
+	memset(&b, 0, sizeof(b));
+	b.ops = m2mv_ptr(ops);
+	b.count = count;
+	ret = m2mv_ioc(fd, M2MV_IOC_BATCH, &b);
+	if (done)
+		*done = b.done;
+	return ret;
+}
+
+/* ------------------------------------------------------ module params */
+
+/* Read module parameter @name into @buf (newline stripped): 0 or -errno. */
+static inline int m2mv_param_read(const char *name, char *buf, size_t size)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), M2MV_PARAM_DIR "%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return 0;
+}
+
+static inline int m2mv_param_write(const char *name, const char *val)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), M2MV_PARAM_DIR "%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? (int)n : 0;
+}
+
+/* ----------------------------------------------------------- encodings */
+
+static inline const char *m2mv_mode_name(uint32_t mode)
+{
+	switch (mode) {
+	case M2MV_MODE_NONE: return "none";
+	case M2MV_MODE_WRAP: return "wrap";
+	case M2MV_MODE_DIR: return "dir";
+	case M2MV_MODE_MIC: return "mic";
+	default: return "?";
+	}
+}
+
+/*
+ * Decode BASE64URL without padding from @src (@n chars) into @dst (room for
+ * at least n * 3 / 4 bytes). Return: bytes written, or -1 on a bad input.
+ */
+static inline ssize_t m2mv_b64url_decode(uint8_t *dst, const char *src,
+					 size_t n)
+{
+	uint32_t acc = 0;
+	int bits = 0;
+	ssize_t out = 0;
+
+	if (n % 4 == 1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char c = src[i];
+		int v;
+
+		if (c >= 'A' && c <= 'Z')
+			v = c - 'A';
+		else if (c >= 'a' && c <= 'z')
+			v = c - 'a' + 26;
+		else if (c >= '0' && c <= '9')
+			v = c - '0' + 52;
+		else if (c == '-')
+			v = 62;
+		else if (c == '_')
+			v = 63;
+		else
+			return -1;
+		acc = (acc << 6) | v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			dst[out++] = (acc >> bits) & 0xff;
+		}
+	}
+	return out;
+}
+
+/* Split @s (@n bytes) at '.', up to @max parts; returns the part count. */
+static inline int m2mv_split_dots(const char *s, size_t n, const char **part,
+				  size_t *plen, int max)
+{
+	int k = 0;
+	size_t start = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (k < max) {
+				part[k] = s + start;
+				plen[k] = i - start;
+			}
+			k++;
+			start = i + 1;
+		}
+	}
+	return k;
+}
+
+#endif /* M2MV_SELFTEST_M2MV_H */
