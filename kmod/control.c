@@ -18,7 +18,6 @@
 #include "record.h"
 #include "seal.h"
 #include "store.h"
-#include "store_ctl.h"
 
 /* A store name: 1-31 of [A-Za-z0-9._-], NUL-terminated within 32 bytes. */
 int m2mv_check_name(const char *name)

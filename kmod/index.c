@@ -367,3 +367,76 @@ unsigned int m2mv_index_collect(struct m2mv_index *ix,
 	}
 	return count;
 }
+
+/**
+ * m2mv_index_mark_bad_at() - mark @path damaged if it points at @off
+ * @ix: the index, held for writing
+ * @path: the path a damaged record names
+ * @len: its length
+ * @off: the damaged record's offset
+ *
+ * For the scrub: only the entry whose newest record is the one at @off is
+ * marked (M2MV_STAT_F_BAD, visible even if it was a tombstone); an entry a
+ * later record has replaced is left alone.
+ *
+ * Return: 1 if the entry was marked, else 0.
+ */
+int m2mv_index_mark_bad_at(struct m2mv_index *ix, const char *path, u16 len,
+			   loff_t off)
+{
+	struct m2mv_ient *e;
+
+	lockdep_assert_held_write(&ix->lock);
+	e = ient_find(ix, path, len);
+	if (!e || !e->version || e->off != off)
+		return 0;
+	ient_unaccount(ix, e);
+	e->flags &= ~M2MV_IENT_DELETED;
+	e->flags |= M2MV_STAT_F_BAD;
+	ient_account(ix, e);
+	return 1;
+}
+
+/**
+ * m2mv_index_relocate() - point the visible entries at a compacted log
+ * @ix: the index, held for writing
+ * @locs: where the visible entries' records are now, in path order
+ * @n: the number of visible entries the caller saw
+ *
+ * Entries that are not visible (placeholders, tombstones) keep their
+ * versions but no longer point at a record (offset 0).
+ *
+ * Return: 0, or -ESTALE if the index no longer has @n visible entries
+ * (nothing changed then).
+ */
+int m2mv_index_relocate(struct m2mv_index *ix,
+			const struct m2mv_index_loc *locs, u64 n)
+{
+	struct rb_node *node;
+	struct m2mv_ient *e;
+	u64 i = 0;
+
+	lockdep_assert_held_write(&ix->lock);
+	if (ix->live != n)
+		return -ESTALE;
+	for (node = rb_first(&ix->root); node; node = rb_next(node))
+		if (ient_visible(rb_entry(node, struct m2mv_ient, node)))
+			i++;
+	if (i != n)
+		return -ESTALE;
+
+	i = 0;
+	ix->live_bytes = 0;
+	for (node = rb_first(&ix->root); node; node = rb_next(node)) {
+		e = rb_entry(node, struct m2mv_ient, node);
+		if (!ient_visible(e)) {
+			e->off = 0;
+			continue;
+		}
+		e->off = locs[i].off;
+		e->reclen = locs[i].reclen;
+		ix->live_bytes += e->reclen;
+		i++;
+	}
+	return 0;
+}

@@ -46,6 +46,12 @@ struct m2mv_index_rec {
 	u8 rec_flags;		/* M2MV_RECF_* */
 };
 
+/* Where a compaction put the record of a visible entry. */
+struct m2mv_index_loc {
+	loff_t off;
+	u32 reclen;
+};
+
 /* One entry copied out by m2mv_index_collect(). */
 struct m2mv_index_item {
 	struct m2mv_entry e;
@@ -65,6 +71,10 @@ int m2mv_index_apply(struct m2mv_index *ix, const char *path, u16 len,
 		     const struct m2mv_index_rec *r);
 int m2mv_index_mark_bad(struct m2mv_index *ix, const char *path, u16 len,
 			const struct m2mv_index_rec *r);
+int m2mv_index_mark_bad_at(struct m2mv_index *ix, const char *path, u16 len,
+			   loff_t off);
+int m2mv_index_relocate(struct m2mv_index *ix,
+			const struct m2mv_index_loc *locs, u64 n);
 unsigned int m2mv_index_collect(struct m2mv_index *ix,
 				const char *prefix, u16 prefix_len,
 				const char *after, u16 after_len,

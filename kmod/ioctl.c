@@ -132,14 +132,18 @@ static int m2mv_check_header(struct m2mv_store *s, struct m2mv_op *op,
 static int m2mv_read_checked(struct m2mv_store *s, struct m2mv_op *op,
 			     struct m2mv_entry *e, struct m2mv_rec *rec)
 {
+	int tries = 3;
 	int ret;
 
-	ret = m2mv_store_lookup(s, op->path, op->path_len, e);
-	if (ret)
-		return ret;
-	if (e->rec_flags & M2MV_STAT_F_BAD)
-		return -EBADMSG;
-	ret = m2mv_store_read(s, op->path, op->path_len, e, rec);
+	/* A compaction moving the record in between asks for a new lookup. */
+	do {
+		ret = m2mv_store_lookup(s, op->path, op->path_len, e);
+		if (ret)
+			return ret;
+		if (e->rec_flags & M2MV_STAT_F_BAD)
+			return -EBADMSG;
+		ret = m2mv_store_read(s, op->path, op->path_len, e, rec);
+	} while (ret == -EAGAIN && --tries);
 	if (ret)
 		return ret;
 	ret = m2mv_check_header(s, op, rec);

@@ -18,7 +18,6 @@
 #include "control.h"
 #include "policy.h"
 #include "store.h"
-#include "store_ctl.h"
 
 enum m2mv_mcgrp {
 	M2MV_MCGRP_EVENTS,

@@ -6,14 +6,23 @@
  *
  * Locking, outermost first; no other nesting exists:
  *
- *	m2mv_stores_lock	the registry; nothing is taken under it
+ *	s->ctl_lock		one scrub or compaction at a time
+ *	m2mv_stores_lock	the registry; only file_lock is taken under it
  *	s->append_lock		the log's tail: seq, chain, writes, checkpoints,
- *				detach
- *	s->sync_lock		group commit (under append_lock only at detach)
+ *				detach; held for a whole compaction
+ *	s->sync_lock		group commit (under append_lock only at detach
+ *				and at the switch to a compacted file)
  *	s->index.lock		the index, an rw_semaphore (alone, or under
  *				append_lock to apply an appended record)
  *	s->nonce_lock		the dir-mode nonce table (alone, or under
  *				index.lock while the attach scan applies)
+ *	s->file_lock		a spinlock for taking a reference to s->file
+ *
+ * s->file changes only when a compaction switches files, under append_lock,
+ * sync_lock, index.lock (for writing) and file_lock together: holding any
+ * of them keeps it stable; readers holding none take a reference with
+ * store_file_get(). Offsets in the index belong to the file of the index's
+ * generation (s->file_gen), which lookups copy into struct m2mv_entry.
  *
  * The tail and the durable offset are atomics, so a flush reads the tail
  * without waiting for an append in progress.
@@ -45,13 +54,16 @@
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/workqueue.h>
 
+#include "cred.h"
 #include "index.h"
 #include "jose.h"
 #include "kdf.h"
 #include "record.h"
+#include "seal.h"
 #include "store.h"
 
 #define M2MV_DIR_KEY_LIMIT \
@@ -74,7 +86,11 @@ struct m2mv_store {
 	u32 flags;			/* M2MV_ATTACH_F_* */
 	char name[M2MV_NAME_MAX];
 	u8 store_id[M2MV_STORE_ID_SIZE];
-	struct file *file;
+	struct file *file;		/* see the locking rules above */
+	u64 file_gen;			/* bumped when @file changes */
+	spinlock_t file_lock;
+	struct file *pending;		/* a compaction's target; registry lock */
+	struct mutex ctl_lock;		/* scrub and compaction */
 	struct crypto_shash *tfm;	/* hmac(sha256) under the store key */
 
 	struct mutex append_lock;	/* the tail: the next five fields */
@@ -147,13 +163,12 @@ static bool store_gone(const struct m2mv_store *s)
 }
 
 /* Read exactly @len bytes at @off; -ENODATA if the file ends first. */
-static int store_read_at(struct m2mv_store *s, void *buf, size_t len,
-			 loff_t off)
+static int file_read_at(struct file *file, void *buf, size_t len, loff_t off)
 {
 	u8 *p = buf;
 
 	while (len) {
-		ssize_t n = kernel_read(s->file, p, len, &off);
+		ssize_t n = kernel_read(file, p, len, &off);
 
 		if (n < 0)
 			return n;
@@ -165,13 +180,13 @@ static int store_read_at(struct m2mv_store *s, void *buf, size_t len,
 	return 0;
 }
 
-static int store_write_at(struct m2mv_store *s, const void *buf, size_t len,
-			  loff_t off)
+static int file_write_at(struct file *file, const void *buf, size_t len,
+			 loff_t off)
 {
 	const u8 *p = buf;
 
 	while (len) {
-		ssize_t n = kernel_write(s->file, p, len, &off);
+		ssize_t n = kernel_write(file, p, len, &off);
 
 		if (n < 0)
 			return n;
@@ -187,13 +202,38 @@ static int store_write_at(struct m2mv_store *s, const void *buf, size_t len,
  * Cut the file at @size, with the credentials of whoever opened it: the
  * caller of an append need not be allowed to write the file itself.
  */
-static int store_truncate(struct m2mv_store *s, loff_t size)
+static int file_truncate(struct file *file, loff_t size)
 {
-	const struct cred *old = override_creds(s->file->f_cred);
-	long ret = vfs_truncate(&s->file->f_path, size);
+	const struct cred *old = override_creds(file->f_cred);
+	long ret = vfs_truncate(&file->f_path, size);
 
 	revert_creds(old);
 	return ret;
+}
+
+/* The store's own file: callers hold append_lock, or attach owns @s. */
+static int store_write_at(struct m2mv_store *s, const void *buf, size_t len,
+			  loff_t off)
+{
+	return file_write_at(s->file, buf, len, off);
+}
+
+static int store_truncate(struct m2mv_store *s, loff_t size)
+{
+	return file_truncate(s->file, size);
+}
+
+/* A reference to the store's current file, and its generation. */
+static struct file *store_file_get(struct m2mv_store *s, u64 *gen)
+{
+	struct file *file;
+
+	spin_lock(&s->file_lock);
+	file = get_file(s->file);
+	if (gen)
+		*gen = s->file_gen;
+	spin_unlock(&s->file_lock);
+	return file;
 }
 
 static u32 super_crc(const struct m2mv_disk_super *sb)
@@ -443,9 +483,13 @@ struct m2mv_scan_worker {
 	struct completion done;
 };
 
+struct m2mv_scrub;
+
 struct m2mv_scan {
 	struct m2mv_store *s;
-	struct m2mv_attach_report *rep;
+	struct file *file;		/* the file read */
+	struct m2mv_attach_report *rep;	/* attach */
+	struct m2mv_scrub *scrub;	/* scrub: apply is replaced by checks */
 	u8 *buf;			/* M2MV_SCAN_BUF bytes of the file, */
 	loff_t buf_off;			/* from this offset; */
 	size_t buf_len;			/* this many are valid */
@@ -492,7 +536,7 @@ static u8 *scan_get_big(struct m2mv_scan *sc, loff_t off, size_t n)
 	sc->big = kvmalloc(n, GFP_KERNEL | __GFP_NOWARN);
 	if (!sc->big)
 		return ERR_PTR(-ENOMEM);
-	ret = store_read_at(sc->s, sc->big, n, off);
+	ret = file_read_at(sc->file, sc->big, n, off);
 	if (ret) {
 		kvfree(sc->big);
 		sc->big = NULL;
@@ -528,7 +572,7 @@ static u8 *scan_get(struct m2mv_scan *sc, loff_t off, size_t n, bool may_move)
 	want = min_t(loff_t, M2MV_SCAN_BUF, sc->size - off);
 	sc->buf_off = off;
 	sc->buf_len = keep;
-	ret = store_read_at(sc->s, sc->buf + keep, want - keep, off + keep);
+	ret = file_read_at(sc->file, sc->buf + keep, want - keep, off + keep);
 	if (ret)
 		return ERR_PTR(ret == -ENODATA ? -EIO : ret);
 	sc->buf_len = want;
@@ -944,6 +988,10 @@ static int scan_apply(struct m2mv_scan *sc)
 	return ret;
 }
 
+static int scrub_window(struct m2mv_scan *sc);
+static void scrub_progress(struct m2mv_scan *sc, bool last);
+
+/* Parse, verify and apply (or, for a scrub, check) window after window. */
 static int scan_log(struct m2mv_scan *sc)
 {
 	int ret;
@@ -954,12 +1002,17 @@ static int scan_log(struct m2mv_scan *sc)
 			return ret;
 		if (sc->nitems) {
 			scan_verify(sc);
-			ret = scan_apply(sc);
+			ret = sc->scrub ? scrub_window(sc) : scan_apply(sc);
 			if (ret)
 				return ret;
 			memcpy(sc->chain,
 			       sc->items[sc->nitems - 1].rec.head->chain,
 			       M2MV_CHAIN_SIZE);
+		}
+		if (sc->scrub) {
+			if (store_gone(sc->s))
+				return -ENODEV;
+			scrub_progress(sc, false);
 		}
 		cond_resched();
 		if (fatal_signal_pending(current))
@@ -994,6 +1047,49 @@ static int scan_cut_tail(struct m2mv_scan *sc)
 	return 0;
 }
 
+static void scan_free(struct m2mv_scan *sc)
+{
+	scan_drop(sc);
+	kfree_sensitive(sc->desc);
+	kvfree(sc->items);
+	kvfree(sc->big);
+	kvfree(sc->buf);
+	kfree(sc);
+}
+
+/*
+ * A scan of the records of @file from M2MV_SUPER_SIZE to @size, the first
+ * one chaining from @chain (the superblock's key check value).
+ */
+static struct m2mv_scan *scan_alloc(struct m2mv_store *s, struct file *file,
+				    loff_t size, const u8 *chain)
+{
+	struct m2mv_scan *sc;
+
+	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
+	if (!sc)
+		return NULL;
+	sc->s = s;
+	sc->file = file;
+	sc->size = size;
+	sc->pos = M2MV_SUPER_SIZE;
+	sc->gap = -1;
+	memcpy(sc->chain, chain, M2MV_CHAIN_SIZE);
+	INIT_LIST_HEAD(&sc->pending);
+	sc->good_end = M2MV_SUPER_SIZE;
+	memcpy(sc->good_chain, chain, M2MV_CHAIN_SIZE);
+
+	sc->buf = kvmalloc(M2MV_SCAN_BUF, GFP_KERNEL);
+	sc->items = kvmalloc_array(M2MV_SCAN_ITEMS, sizeof(*sc->items),
+				   GFP_KERNEL);
+	sc->desc = scan_desc_alloc(s->tfm);
+	if (!sc->buf || !sc->items || !sc->desc) {
+		scan_free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
 /*
  * Rebuild the index, the chain state and the nonce table from the records
  * after the superblock; the chain starts from the key check value already
@@ -1003,29 +1099,13 @@ static int store_scan(struct m2mv_store *s, loff_t size,
 		      struct m2mv_attach_report *rep)
 {
 	struct m2mv_scan *sc;
-	int ret = -ENOMEM;
+	int ret;
 
-	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
+	sc = scan_alloc(s, s->file, size, s->chain);
 	if (!sc)
 		return -ENOMEM;
-	sc->s = s;
 	sc->rep = rep;
-	sc->size = size;
-	sc->pos = M2MV_SUPER_SIZE;
-	sc->gap = -1;
-	memcpy(sc->chain, s->chain, M2MV_CHAIN_SIZE);
-	INIT_LIST_HEAD(&sc->pending);
-	sc->good_end = M2MV_SUPER_SIZE;
-	memcpy(sc->good_chain, s->chain, M2MV_CHAIN_SIZE);
-
-	sc->buf = kvmalloc(M2MV_SCAN_BUF, GFP_KERNEL);
-	sc->items = kvmalloc_array(M2MV_SCAN_ITEMS, sizeof(*sc->items),
-				   GFP_KERNEL);
-	sc->desc = scan_desc_alloc(s->tfm);
-	if (!sc->buf || !sc->items || !sc->desc)
-		goto out;
 	scan_workers_start(sc);
-
 	ret = scan_log(sc);
 	scan_workers_stop(sc);
 	if (ret)
@@ -1042,12 +1122,810 @@ static int store_scan(struct m2mv_store *s, loff_t size,
 	atomic64_set(&s->durable, 0);
 	rep->live = s->index.live;
 out:
-	scan_drop(sc);
-	kfree_sensitive(sc->desc);
-	kvfree(sc->items);
-	kvfree(sc->big);
-	kvfree(sc->buf);
-	kfree(sc);
+	scan_free(sc);
+	return ret;
+}
+
+/* --------------------------------------------------------------- scrub */
+
+/*
+ * A scrub reuses the scan's parse and verify steps (CRC and chain MAC, on
+ * several CPUs) and replaces apply with checks that change nothing but the
+ * damaged flag of index entries: sequence numbers, paths, versions, the
+ * checkpoint body, the protected header of each PUT and, when the caller
+ * possesses the record's key, its tag.
+ */
+struct m2mv_scrub {
+	m2mv_progress_fn progress;
+	m2mv_bad_fn bad;
+	void *ctx;
+	struct m2mv_verify_report *rep;
+	loff_t reported;		/* progress passed on up to here */
+	/* the last key looked up, as m2mv_cred_get() answered */
+	bool key_valid;
+	u8 key_mode;
+	int key_err;
+	char key_kid[M2MV_CREDID_MAX + 1];
+	u8 key[M2MV_KEY_SIZE];
+	char kid[M2MV_CREDID_MAX + 1];
+	char hdr[M2MV_HDR_MAX];
+};
+
+static void scrub_progress(struct m2mv_scan *sc, bool last)
+{
+	struct m2mv_scrub *sb = sc->scrub;
+
+	if (!sb->progress)
+		return;
+	if (!last && sc->pos - sb->reported < SZ_1M)
+		return;
+	sb->reported = sc->pos;
+	sb->progress(sb->ctx, last ? sc->size : sc->pos, sc->size);
+}
+
+/*
+ * One failure: count, log, tell the caller, and if @rec (at @off) is the
+ * record its path's index entry points at, mark that entry damaged.
+ */
+static int scrub_bad(struct m2mv_scan *sc, const struct m2mv_rec *rec,
+		     loff_t off, u64 seq, int reason, const char *what)
+{
+	struct m2mv_scrub *sb = sc->scrub;
+	struct m2mv_store *s = sc->s;
+	const char *path = "";
+	u16 plen = 0;
+	int ret;
+
+	sb->rep->integrity_errors++;
+	atomic64_inc(&s->counters[M2MV_STORE_CNT_INTEGRITY]);
+	if (rec && store_path_ok(rec->path, m2mv_rec_path_len(rec))) {
+		path = rec->path;
+		plen = m2mv_rec_path_len(rec);
+	}
+	if (plen)
+		pr_warn_ratelimited("store %s: scrub: offset %lld seq %llu path %.*s: %s\n",
+				    s->name, off, seq, (int)plen, path, what);
+	else
+		pr_warn_ratelimited("store %s: scrub: offset %lld seq %llu: %s\n",
+				    s->name, off, seq, what);
+
+	if (plen && (rec->head->type == M2MV_REC_PUT ||
+		     rec->head->type == M2MV_REC_DEL)) {
+		down_write(&s->index.lock);
+		m2mv_index_mark_bad_at(&s->index, path, plen, off);
+		up_write(&s->index.lock);
+	}
+	if (!sb->bad)
+		return 0;
+	ret = sb->bad(sb->ctx, path, plen, seq, reason);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * The caller's key for (@kid, @mode) into sb->key: 0, a possession error,
+ * -EKEYREJECTED, or another error that ends the scrub. The last answer is
+ * kept: records usually come in runs under one key.
+ */
+static int scrub_key(struct m2mv_scrub *sb, const char *kid, u8 mode)
+{
+	int ret;
+
+	if (sb->key_valid && sb->key_mode == mode && !strcmp(sb->key_kid, kid))
+		return sb->key_err;
+	sb->key_valid = false;
+	ret = m2mv_cred_get(kid, mode, sb->key);
+	switch (ret) {
+	case 0:
+	case -ENOKEY:
+	case -EKEYREVOKED:
+	case -EKEYEXPIRED:
+	case -EACCES:
+	case -EKEYREJECTED:
+		sb->key_valid = true;
+		sb->key_mode = mode;
+		sb->key_err = ret;
+		strscpy(sb->key_kid, kid, sizeof(sb->key_kid));
+		break;
+	}
+	if (ret)
+		memzero_explicit(sb->key, sizeof(sb->key));
+	return ret;
+}
+
+/*
+ * A PUT: its protected header must be the one the kernel writes for what
+ * its head says, and its tag must verify under the key if the caller has
+ * it. Return: 0 with *@what set on a failure (and *@reason), or an error
+ * that ends the scrub.
+ */
+static int scrub_put(struct m2mv_scan *sc, const struct m2mv_rec *rec,
+		     const char **what, int *reason)
+{
+	struct m2mv_scrub *sb = sc->scrub;
+	struct m2mv_hdr_fields f = {
+		.mode = rec->head->mode,
+		.instance = rec->head->flags & M2MV_RECF_INSTANCE,
+		.kid = sb->kid,
+		.path = rec->path,
+		.path_len = m2mv_rec_path_len(rec),
+		.version = le64_to_cpu(rec->head->version),
+		.store_id = sc->s->store_id,
+		.nonce = rec->head->nonce,
+	};
+	u32 len = m2mv_rec_len(rec);
+	u16 hlen = m2mv_rec_hdr_len(rec);
+	struct m2mv_rec tmp;
+	u8 *copy;
+	int ret;
+
+	if (m2mv_jose_header_kid(rec->hdr, hlen, sb->kid)) {
+		*what = "no kid in the protected header";
+		return 0;
+	}
+	ret = m2mv_jose_header(sb->hdr, sizeof(sb->hdr), &f);
+	if (ret < 0 || ret != hlen || memcmp(sb->hdr, rec->hdr, hlen)) {
+		*what = "protected header does not match";
+		return 0;
+	}
+
+	ret = scrub_key(sb, sb->kid, rec->head->mode);
+	if (ret == -ENOKEY || ret == -EKEYREVOKED || ret == -EKEYEXPIRED ||
+	    ret == -EACCES) {
+		sb->rep->unverified_tags++;
+		return 0;
+	}
+	if (ret == -ENOMEM || ret == -EINTR || ret == -ERESTARTSYS)
+		return ret;
+	if (ret) {
+		/* EKEYREJECTED: the kid's type does not fit the mode */
+		*what = "the protected header names no usable credential";
+		*reason = ret;
+		return 0;
+	}
+
+	/* Open a private copy: the window stays ciphertext. */
+	copy = kvmalloc(len, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, rec->buf, len);
+	ret = m2mv_rec_map(&tmp, copy, len);
+	if (ret) {
+		kvfree(copy);
+		return ret;
+	}
+	ret = m2mv_open(&tmp, sb->key);
+	m2mv_rec_free(&tmp);		/* wipes the plaintext */
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret) {
+		*what = "authentication tag does not verify";
+		*reason = ret;
+	}
+	return 0;
+}
+
+/* Check one record the parse found; count it. */
+static int scrub_one(struct m2mv_scan *sc, const struct m2mv_scan_item *it)
+{
+	const struct m2mv_rec *rec = &it->rec;
+	const struct m2mv_disk_rec *h = rec->head;
+	const struct m2mv_disk_ckpt *c;
+	u64 seq = le64_to_cpu(h->seq);
+	const char *what = NULL;
+	int reason = -EBADMSG;
+	int ret = 0;
+
+	sc->scrub->rep->records++;
+	if (!it->crc_ok)
+		what = "CRC32C mismatch: record damaged";
+	else if (!it->mac_ok)
+		what = "chain MAC mismatch: record altered or records removed, moved or inserted";
+	else if (seq != sc->seq + 1)
+		what = "sequence number out of order";
+	sc->seq = seq;
+	if (what)
+		goto bad;
+
+	switch (h->type) {
+	case M2MV_REC_CKPT:
+		c = (const void *)rec->payload;
+		if (le64_to_cpu(c->records) != seq - 1 || c->reserved)
+			what = "checkpoint does not match the records before it";
+		break;
+	case M2MV_REC_PUT:
+	case M2MV_REC_DEL:
+		if (!store_path_ok(rec->path, m2mv_rec_path_len(rec)) ||
+		    !h->version)
+			what = "invalid path or version";
+		else if (h->type == M2MV_REC_PUT)
+			ret = scrub_put(sc, rec, &what, &reason);
+		break;
+	}
+	if (ret || !what)
+		return ret;
+bad:
+	return scrub_bad(sc, rec, it->off, seq, reason, what);
+}
+
+static int scrub_window(struct m2mv_scan *sc)
+{
+	struct m2mv_scan_item *it;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < sc->nitems; i++) {
+		it = &sc->items[i];
+		if (it->err)
+			return it->err;
+		if (it->gap >= 0) {
+			ret = scrub_bad(sc, NULL, it->gap, 0, -EBADMSG,
+					"bytes that are no record before the next record");
+			if (ret)
+				return ret;
+		}
+		ret = scrub_one(sc, it);
+		if (ret)
+			return ret;
+		if (!(i % 64))
+			cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * m2mv_store_verify() - scrub an attached store
+ * @s: the store
+ * @progress: called about every MiB and at the end with the bytes read and
+ *	the bytes to read (file offsets); may be NULL
+ * @bad: called for each failure with the record's path (empty if it has no
+ *	valid one), its sequence number (0 if unknown) and a negative reason;
+ *	a negative return ends the scrub with that error; may be NULL
+ * @ctx: passed to @progress and @bad
+ * @rep: out: records checked, failures, PUTs whose tag was not checked
+ *
+ * Reads the log from the superblock to the tail as it was when the scrub
+ * started; appends continue meanwhile. Every record is checked as the
+ * attach scan checks it, and each PUT's protected header is rebuilt and
+ * compared; the tag is verified on a private copy, in the caller's context,
+ * if the caller possesses the record's key (the plaintext is wiped), else
+ * counted in @rep->unverified_tags. A failing record that is its path's
+ * newest makes the path read as damaged (EBADMSG), as after an attach.
+ * Bytes beyond the tail (a torn tail left by a read-only attach) are not
+ * read.
+ *
+ * Return: 0 (whatever was found), -ENODEV (detached), -EINTR (fatal
+ * signal), -ENOMEM, or the file system's error.
+ */
+int m2mv_store_verify(struct m2mv_store *s, m2mv_progress_fn progress,
+		      m2mv_bad_fn bad, void *ctx,
+		      struct m2mv_verify_report *rep)
+{
+	u8 check[M2MV_CHAIN_SIZE];
+	struct m2mv_scrub *sb;
+	struct m2mv_scan *sc;
+	struct file *file;
+	loff_t tail, size;
+	u64 seq;
+	int ret;
+
+	memset(rep, 0, sizeof(*rep));
+	if (store_gone(s))
+		return -ENODEV;
+	ret = store_key_check(s, s->store_id, check);
+	if (ret)
+		return ret;
+	sb = kzalloc(sizeof(*sb), GFP_KERNEL);
+	if (!sb)
+		return -ENOMEM;
+	sb->progress = progress;
+	sb->bad = bad;
+	sb->ctx = ctx;
+	sb->rep = rep;
+
+	ret = mutex_lock_killable(&s->ctl_lock);
+	if (ret)
+		goto out_free;
+	mutex_lock(&s->append_lock);
+	ret = s->detached ? -ENODEV : 0;
+	tail = atomic64_read(&s->tail);
+	seq = s->seq;
+	file = get_file(s->file);
+	mutex_unlock(&s->append_lock);
+	if (ret)
+		goto out_file;
+
+	size = min_t(loff_t, tail, i_size_read(file_inode(file)));
+	ret = -ENOMEM;
+	sc = scan_alloc(s, file, size, check);
+	if (!sc)
+		goto out_file;
+	sc->scrub = sb;
+	scan_workers_start(sc);
+	ret = scan_log(sc);
+	scan_workers_stop(sc);
+	if (!ret && size < tail)
+		ret = scrub_bad(sc, NULL, size, 0, -EBADMSG,
+				"the file ends before the last record");
+	else if (!ret && sc->seq != seq)
+		ret = scrub_bad(sc, NULL, size, seq, -EBADMSG,
+				"the last record is not the last one appended");
+	if (!ret)
+		scrub_progress(sc, true);
+	scan_free(sc);
+out_file:
+	fput(file);
+	mutex_unlock(&s->ctl_lock);
+out_free:
+	kfree_sensitive(sb);
+	memzero_explicit(check, sizeof(check));
+	if (ret)
+		memset(rep, 0, sizeof(*rep));
+	else
+		pr_info("store %s: scrub: %llu records, %llu integrity errors, %llu tags not checked (no key)\n",
+			s->name, rep->records, rep->integrity_errors,
+			rep->unverified_tags);
+	return ret;
+}
+
+/* ---------------------------------------------------------- compaction */
+
+static bool registry_file_busy(const struct inode *inode);
+
+/*
+ * A compaction writes the newest record of every live path into a new file,
+ * in path order, as a log of its own: same superblock (store id, key check),
+ * fresh sequence numbers and chain, a checkpoint every M2MV_CKPT_INTERVAL
+ * records and one at the end. It holds the append lock throughout, so the
+ * set of live paths and their versions cannot change under it.
+ */
+struct m2mv_compact {
+	struct m2mv_store *s;
+	struct file *file;		/* the new log */
+	struct shash_desc *desc;
+	m2mv_xform_fn xform;
+	void *ctx;
+	u8 chain[M2MV_CHAIN_SIZE];	/* of the last record written */
+	u64 seq;			/* of the last record written */
+	loff_t end;			/* of the last record written */
+	u64 live;			/* PUTs written */
+	u64 live_bytes;			/* and their bytes */
+	u32 since_ckpt;
+	u64 nlive;			/* live paths when it started */
+	struct m2mv_index_loc *locs;	/* @nlive: where the PUTs went */
+	struct m2mv_index_item *items;	/* M2MV_LIST_BATCH + 1 */
+};
+
+/* Chain, checksum and write @rec at the end of the new log. */
+static int compact_write(struct m2mv_compact *cp, struct m2mv_rec *rec)
+{
+	struct m2mv_disk_rec *h = rec->head;
+	u32 len = m2mv_rec_len(rec);
+	u8 chain[M2MV_CHAIN_SIZE];
+	int ret;
+
+	h->seq = cpu_to_le64(cp->seq + 1);
+	h->crc = 0;
+	memset(h->chain, 0, sizeof(h->chain));
+	ret = rec_chain(cp->desc, cp->chain, rec, chain);
+	if (ret)
+		return ret;
+	memcpy(h->chain, chain, sizeof(chain));
+	h->crc = cpu_to_le32(m2mv_rec_crc(rec));
+	ret = file_write_at(cp->file, rec->buf, len, cp->end);
+	if (ret)
+		return ret;
+	cp->seq++;
+	memcpy(cp->chain, chain, sizeof(chain));
+	cp->end += len;
+	return 0;
+}
+
+static int compact_ckpt(struct m2mv_compact *cp)
+{
+	struct m2mv_rec_shape shape = {
+		.type = M2MV_REC_CKPT,
+		.mode = M2MV_MODE_NONE,
+		.payload_len = sizeof(struct m2mv_disk_ckpt),
+	};
+	struct m2mv_disk_ckpt *c;
+	struct m2mv_rec rec;
+	int ret;
+
+	ret = m2mv_rec_alloc(&rec, &shape);
+	if (ret)
+		return ret;
+	c = (struct m2mv_disk_ckpt *)rec.payload;
+	c->records = cpu_to_le64(cp->seq);
+	c->live = cpu_to_le64(cp->live);
+	c->live_bytes = cpu_to_le64(cp->live_bytes);
+	rec.head->time_ns = cpu_to_le64(ktime_get_real_ns());
+	ret = compact_write(cp, &rec);
+	if (!ret)
+		cp->since_ckpt = 0;
+	m2mv_rec_free(&rec);
+	return ret;
+}
+
+/* Read the record of a live entry from the old log and check it. */
+static int compact_read(struct m2mv_compact *cp,
+			const struct m2mv_index_item *it, struct m2mv_rec *rec)
+{
+	const struct m2mv_entry *e = &it->e;
+	struct m2mv_store *s = cp->s;
+	const char *what = NULL;
+	u8 *buf;
+	int ret;
+
+	memset(rec, 0, sizeof(*rec));
+	if (e->rec_flags & M2MV_STAT_F_BAD) {
+		pr_warn("store %s: compaction refused: %.*s is damaged (verify the store, then delete or overwrite it)\n",
+			s->name, (int)it->path_len, it->path);
+		return -EBADMSG;
+	}
+	if (e->reclen < sizeof(struct m2mv_disk_rec) || e->reclen % 8 ||
+	    e->reclen > INT_MAX) {
+		m2mv_store_report_bad(s, it->path, it->path_len, 0,
+				      "impossible record length");
+		return -EBADMSG;
+	}
+	buf = kvmalloc(e->reclen, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = file_read_at(s->file, buf, e->reclen, e->off);
+	if (ret && ret != -ENODATA) {
+		kvfree(buf);
+		return ret;
+	}
+	if (ret) {
+		what = "record missing: the file is shorter";
+		kvfree(buf);
+	} else if (m2mv_rec_map(rec, buf, e->reclen)) {
+		what = "record layout damaged";
+		kvfree(buf);
+	} else if (m2mv_rec_crc(rec) != le32_to_cpu(rec->head->crc)) {
+		what = "CRC32C mismatch";
+	} else if (rec->head->type != M2MV_REC_PUT) {
+		what = "not a PUT record";
+	} else if (bytes_cmp(rec->path, m2mv_rec_path_len(rec), it->path,
+			     it->path_len)) {
+		what = "record of another path";
+	} else if (le64_to_cpu(rec->head->version) != e->version) {
+		what = "record of another version";
+	}
+	if (what) {
+		m2mv_rec_free(rec);
+		m2mv_store_report_bad(s, it->path, it->path_len, 0, what);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/* What a transform returned must stand in for @in in the index. */
+static bool compact_out_ok(const struct m2mv_rec *in, const struct m2mv_rec *out)
+{
+	struct m2mv_rec view;
+
+	return out->buf && m2mv_rec_len(out) <= out->cap &&
+	       !m2mv_rec_map(&view, out->buf, m2mv_rec_len(out)) &&
+	       out->head->type == M2MV_REC_PUT &&
+	       out->head->mode == in->head->mode &&
+	       out->head->flags == in->head->flags &&
+	       out->head->version == in->head->version &&
+	       out->head->payload_len == in->head->payload_len &&
+	       !bytes_cmp(out->path, m2mv_rec_path_len(out), in->path,
+			  m2mv_rec_path_len(in));
+}
+
+/* Copy (or transform) the newest record of one live path. */
+static int compact_one(struct m2mv_compact *cp,
+		       const struct m2mv_index_item *it)
+{
+	struct m2mv_rec in, out = {}, *rec = &in;
+	int ret;
+
+	if (cp->live >= cp->nlive)
+		return -ESTALE;
+	ret = compact_read(cp, it, &in);
+	if (ret)
+		return ret;
+	if (cp->xform) {
+		ret = cp->xform(cp->ctx, &in, &out);
+		if (ret < 0)
+			goto out;
+		if (ret > 0) {
+			if (!compact_out_ok(&in, &out)) {
+				ret = -EINVAL;
+				goto out;
+			}
+			out.head->time_ns = in.head->time_ns;
+			rec = &out;
+		}
+	}
+	cp->locs[cp->live].off = cp->end;
+	cp->locs[cp->live].reclen = m2mv_rec_len(rec);
+	ret = compact_write(cp, rec);
+	if (ret)
+		goto out;
+	cp->live++;
+	cp->live_bytes += m2mv_rec_len(rec);
+	if (++cp->since_ckpt >= M2MV_CKPT_INTERVAL)
+		ret = compact_ckpt(cp);
+out:
+	m2mv_rec_free(&out);
+	m2mv_rec_free(&in);
+	return ret;
+}
+
+/* Every live path, in path order, in batches copied out of the index. */
+static int compact_records(struct m2mv_compact *cp)
+{
+	struct m2mv_index_item *items = cp->items;
+	struct m2mv_index_item *cursor = &items[M2MV_LIST_BATCH];
+	struct m2mv_store *s = cp->s;
+	const char *after = "";
+	u16 after_len = 0;
+	unsigned int i, n;
+	int ret;
+
+	do {
+		down_read(&s->index.lock);
+		n = m2mv_index_collect(&s->index, "", 0, after, after_len,
+				       items, M2MV_LIST_BATCH);
+		up_read(&s->index.lock);
+		for (i = 0; i < n; i++) {
+			ret = compact_one(cp, &items[i]);
+			if (ret)
+				return ret;
+		}
+		if (n) {
+			cursor->path_len = items[n - 1].path_len;
+			memcpy(cursor->path, items[n - 1].path,
+			       cursor->path_len);
+			after = cursor->path;
+			after_len = cursor->path_len;
+		}
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		cond_resched();
+	} while (n == M2MV_LIST_BATCH);
+	return cp->live == cp->nlive ? 0 : -ESTALE;
+}
+
+/* The new file's superblock: the old one, checked, as it is. */
+static int compact_super(struct m2mv_compact *cp)
+{
+	struct m2mv_store *s = cp->s;
+	struct m2mv_disk_super *sb;
+	u8 check[M2MV_CHAIN_SIZE];
+	int ret;
+
+	sb = kmalloc(M2MV_SUPER_SIZE, GFP_KERNEL);
+	if (!sb)
+		return -ENOMEM;
+	ret = file_read_at(s->file, sb, M2MV_SUPER_SIZE, 0);
+	if (ret)
+		goto out;
+	ret = store_key_check(s, s->store_id, check);
+	if (ret)
+		goto out;
+	if (sb->magic != cpu_to_le32(M2MV_SUPER_MAGIC) ||
+	    le32_to_cpu(sb->crc) != super_crc(sb) ||
+	    memcmp(sb->store_id, s->store_id, M2MV_STORE_ID_SIZE) ||
+	    crypto_memneq(sb->key_check, check, sizeof(check))) {
+		pr_warn("store %s: compaction refused: the superblock changed\n",
+			s->name);
+		ret = -EBADMSG;
+		goto out;
+	}
+	ret = file_write_at(cp->file, sb, M2MV_SUPER_SIZE, 0);
+	if (ret)
+		goto out;
+	memcpy(cp->chain, check, sizeof(check));
+	cp->end = M2MV_SUPER_SIZE;
+out:
+	kfree(sb);
+	return ret;
+}
+
+/* Reserve @file for the compaction of @s: no store may use it meanwhile. */
+static int compact_claim(struct m2mv_store *s, struct file *file)
+{
+	int ret = 0;
+
+	mutex_lock(&m2mv_stores_lock);
+	if (registry_file_busy(file_inode(file))) {
+		ret = -EBUSY;
+	} else {
+		spin_lock(&s->file_lock);
+		s->pending = file;
+		spin_unlock(&s->file_lock);
+	}
+	mutex_unlock(&m2mv_stores_lock);
+	return ret;
+}
+
+static void compact_unclaim(struct m2mv_store *s)
+{
+	mutex_lock(&m2mv_stores_lock);
+	spin_lock(&s->file_lock);
+	s->pending = NULL;
+	spin_unlock(&s->file_lock);
+	mutex_unlock(&m2mv_stores_lock);
+}
+
+/*
+ * Switch @s to the new log: the file, the index offsets and the tail move
+ * together. Appends are blocked (append_lock), flushes too (sync_lock),
+ * readers see either the old file and offsets or the new ones (index.lock
+ * and file_lock). Return: the old file (to be put), or an ERR_PTR.
+ */
+static struct file *compact_switch(struct m2mv_compact *cp)
+{
+	struct m2mv_store *s = cp->s;
+	struct file *old = NULL;
+	int ret;
+
+	lockdep_assert_held(&s->append_lock);
+	mutex_lock(&s->sync_lock);
+	down_write(&s->index.lock);
+	ret = m2mv_index_relocate(&s->index, cp->locs, cp->live);
+	if (!ret) {
+		spin_lock(&s->file_lock);
+		old = s->file;
+		s->file = get_file(cp->file);
+		s->file_gen++;
+		spin_unlock(&s->file_lock);
+	}
+	up_write(&s->index.lock);
+	if (!ret) {
+		s->seq = cp->seq;
+		memcpy(s->chain, cp->chain, M2MV_CHAIN_SIZE);
+		s->since_ckpt = 0;
+		atomic64_set_release(&s->tail, cp->end);
+		atomic64_set_release(&s->durable, cp->end);
+	}
+	mutex_unlock(&s->sync_lock);
+	return ret ? ERR_PTR(ret) : old;
+}
+
+static int compact_locked(struct m2mv_compact *cp)
+{
+	struct m2mv_store *s = cp->s;
+	struct file *old;
+	int ret;
+
+	lockdep_assert_held(&s->append_lock);
+	if (s->detached)
+		return -ENODEV;
+	if (s->write_err || READ_ONCE(s->sync_err))
+		return -EIO;
+	down_read(&s->index.lock);
+	cp->nlive = s->index.live;
+	up_read(&s->index.lock);
+	cp->locs = kvmalloc_array(max_t(u64, cp->nlive, 1), sizeof(*cp->locs),
+				  GFP_KERNEL);
+	if (!cp->locs)
+		return -ENOMEM;
+
+	ret = compact_super(cp);
+	if (!ret)
+		ret = compact_records(cp);
+	if (!ret)
+		ret = compact_ckpt(cp);
+	if (!ret)
+		ret = vfs_fsync(cp->file, 0);
+	if (!ret) {
+		old = compact_switch(cp);
+		if (IS_ERR(old))
+			ret = PTR_ERR(old);
+		else
+			fput(old);
+	}
+	if (ret && file_truncate(cp->file, 0))
+		pr_warn("store %s: compaction failed (%d) and the new file could not be emptied\n",
+			s->name, ret);
+	return ret;
+}
+
+/**
+ * m2mv_store_compact() - rewrite the live records into a new file
+ * @s: the store
+ * @file: an empty regular file, open for reading and writing
+ * @xform: NULL, or called with each live PUT record: 1 with @out built
+ *	(written instead of @in, then freed here; it must be a PUT of the
+ *	same path, version, mode, flags and payload length), 0 to copy @in,
+ *	or a negative error that ends the compaction
+ * @ctx: passed to @xform
+ * @rep: out: records and bytes of the new log
+ *
+ * The new log has the old superblock (store id, creation time, key check),
+ * then the newest record of every live path in path order, each with its
+ * header, payload, tag and time as they were (the AEAD covers none of seq,
+ * chain or time), a fresh sequence number (1, 2, ...) and chain; a
+ * checkpoint every M2MV_CKPT_INTERVAL records and one at the end.
+ * Tombstones and older versions are dropped. Once the new file is flushed,
+ * the store switches to it and drops its reference to the old file, which
+ * is left as it was.
+ *
+ * The append lock is held throughout: appends wait (none is lost), reads
+ * continue. If a live path's newest record is damaged (M2MV_STAT_F_BAD, or
+ * it fails its checks now), nothing is switched and -EBADMSG is returned:
+ * the operator verifies the store and deletes or overwrites the path
+ * first. On any failure the store stays on its old file and the new file
+ * is truncated to 0 bytes again.
+ *
+ * The dir-mode nonce table is kept as it is: a transform that re-sealed
+ * dir records under a new credential kept their nonces, and the table
+ * learns (new kid, container) only at the next attach; until then new PUTs
+ * under the new credential may pick another nonce, which is as valid.
+ *
+ * Return: 0; -EINVAL (not an empty regular file, O_DIRECT, or a transform
+ * returned a record that cannot replace the old one), -EBADF (not open
+ * read-write), -EBUSY (the file is a store's or being compacted into),
+ * -EROFS (attached read-only), -ENODEV (detached), -EIO (an earlier write
+ * failed), -EBADMSG, -EINTR, -ENOMEM, the transform's error, or the file
+ * system's error.
+ */
+int m2mv_store_compact(struct m2mv_store *s, struct file *file,
+		       m2mv_xform_fn xform, void *ctx,
+		       struct m2mv_compact_report *rep)
+{
+	struct m2mv_compact *cp;
+	int ret;
+
+	memset(rep, 0, sizeof(*rep));
+	if (!S_ISREG(file_inode(file)->i_mode) || (file->f_flags & O_DIRECT))
+		return -EINVAL;
+	if ((file->f_mode & (FMODE_READ | FMODE_WRITE)) !=
+	    (FMODE_READ | FMODE_WRITE))
+		return -EBADF;
+	if (store_gone(s))
+		return -ENODEV;
+	if (s->flags & M2MV_ATTACH_F_RDONLY)
+		return -EROFS;
+
+	cp = kzalloc(sizeof(*cp), GFP_KERNEL);
+	if (!cp)
+		return -ENOMEM;
+	cp->s = s;
+	cp->file = file;
+	cp->xform = xform;
+	cp->ctx = ctx;
+	cp->desc = scan_desc_alloc(s->tfm);
+	cp->items = kmalloc_array(M2MV_LIST_BATCH + 1, sizeof(*cp->items),
+				  GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!cp->desc || !cp->items)
+		goto out_free;
+
+	ret = mutex_lock_killable(&s->ctl_lock);
+	if (ret)
+		goto out_free;
+	ret = compact_claim(s, file);
+	if (ret)
+		goto out_ctl;
+	if (i_size_read(file_inode(file))) {
+		ret = -EINVAL;
+		goto out_unclaim;
+	}
+	mutex_lock(&s->append_lock);
+	ret = compact_locked(cp);
+	mutex_unlock(&s->append_lock);
+	if (!ret) {
+		rep->records = cp->seq;
+		rep->bytes = cp->end;
+		pr_info("store %s: compacted: %llu records, %llu live, %llu bytes\n",
+			s->name, cp->seq, cp->live, cp->end);
+	}
+out_unclaim:
+	compact_unclaim(s);
+out_ctl:
+	mutex_unlock(&s->ctl_lock);
+out_free:
+	kvfree(cp->locs);
+	kfree(cp->items);
+	kfree_sensitive(cp->desc);
+	kfree(cp);
 	return ret;
 }
 
@@ -1100,7 +1978,7 @@ static int store_open(struct m2mv_store *s, loff_t size,
 		pr_warn("store %s: file too short for a store\n", s->name);
 		return -EBADMSG;
 	}
-	ret = store_read_at(s, &sb, sizeof(sb), 0);
+	ret = file_read_at(s->file, &sb, sizeof(sb), 0);
 	if (ret)
 		return ret == -ENODATA ? -EBADMSG : ret;
 	if (sb.magic != cpu_to_le32(M2MV_SUPER_MAGIC) ||
@@ -1154,6 +2032,8 @@ static struct m2mv_store *store_alloc(const char *name, struct file *file,
 	kref_init(&s->ref);
 	s->flags = flags;
 	strscpy(s->name, name, sizeof(s->name));
+	spin_lock_init(&s->file_lock);
+	mutex_init(&s->ctl_lock);
 	mutex_init(&s->append_lock);
 	atomic64_set(&s->tail, 0);
 	mutex_init(&s->sync_lock);
@@ -1184,10 +2064,27 @@ static int store_setkey(struct m2mv_store *s, const u8 *key)
 	return 0;
 }
 
+/* Is @inode the file of a store, or the target of its compaction? */
+static bool registry_file_busy(const struct inode *inode)
+{
+	struct m2mv_store *o;
+	bool busy = false;
+
+	lockdep_assert_held(&m2mv_stores_lock);
+	list_for_each_entry(o, &m2mv_stores, node) {
+		spin_lock(&o->file_lock);
+		busy = file_inode(o->file) == inode ||
+		       (o->pending && file_inode(o->pending) == inode);
+		spin_unlock(&o->file_lock);
+		if (busy)
+			break;
+	}
+	return busy;
+}
+
 /* Enter @s in the registry, not yet ready: its name and file are taken. */
 static int registry_claim(struct m2mv_store *s)
 {
-	struct inode *inode = file_inode(s->file);
 	struct m2mv_store *o;
 	int ret = 0;
 
@@ -1197,9 +2094,9 @@ static int registry_claim(struct m2mv_store *s)
 			ret = -EEXIST;
 			break;
 		}
-		if (file_inode(o->file) == inode)
-			ret = -EBUSY;
 	}
+	if (!ret && registry_file_busy(file_inode(s->file)))
+		ret = -EBUSY;
 	if (!ret)
 		list_add_tail(&s->node, &m2mv_stores);
 	mutex_unlock(&m2mv_stores_lock);
@@ -1636,7 +2533,11 @@ const u8 *m2mv_store_id(const struct m2mv_store *s)
 /* The store file's path, written into @buf (d_path()): a pointer or ERR_PTR. */
 char *m2mv_store_file_path(struct m2mv_store *s, char *buf, int len)
 {
-	return d_path(&s->file->f_path, buf, len);
+	struct file *file = store_file_get(s, NULL);
+	char *p = d_path(&file->f_path, buf, len);
+
+	fput(file);
+	return p;
 }
 
 void m2mv_store_count(struct m2mv_store *s, enum m2mv_store_counter c)
@@ -1729,6 +2630,7 @@ int m2mv_store_lookup(struct m2mv_store *s, const char *path, u16 len,
 		return -ENODEV;
 	down_read(&s->index.lock);
 	ret = m2mv_index_lookup(&s->index, path, len, e);
+	e->gen = READ_ONCE(s->file_gen);
 	up_read(&s->index.lock);
 	return ret;
 }
@@ -1738,35 +2640,65 @@ int m2mv_store_lookup(struct m2mv_store *s, const char *path, u16 len,
  * @s: the store
  * @path: the path looked up
  * @len: its length
- * @e: the entry from m2mv_store_lookup()
+ * @ent: the entry from m2mv_store_lookup()
  * @rec: out: the record, owning its buffer (m2mv_rec_free())
  *
- * Checks the layout, the CRC, that it is a PUT of @path and @e's version.
- * The tag is the caller's to check.
+ * Checks the layout, the CRC, that it is a PUT of @path and @ent's version.
+ * The tag is the caller's to check. If a compaction moved the store to a
+ * new file after the lookup, the record is looked up again there.
  *
  * Return: 0, -EBADMSG (reported with m2mv_store_report_bad()), -ENODEV,
- * -ENOMEM, or the file system's error.
+ * -ENOMEM, -ENOENT or -EAGAIN (a compaction moved the store to a new file
+ * and the path was deleted or overwritten since the lookup), or the file
+ * system's error.
  */
 int m2mv_store_read(struct m2mv_store *s, const char *path, u16 len,
-		    const struct m2mv_entry *e, struct m2mv_rec *rec)
+		    const struct m2mv_entry *ent, struct m2mv_rec *rec)
 {
+	const struct m2mv_entry *e = ent;
+	struct m2mv_entry cur;
 	const char *what = NULL;
-	u64 seq = 0;
+	struct file *file;
+	u64 seq = 0, gen;
 	u8 *buf;
 	int ret;
 
 	memset(rec, 0, sizeof(*rec));
 	if (store_gone(s))
 		return -ENODEV;
+	file = store_file_get(s, &gen);
+	if (gen != ent->gen) {
+		/*
+		 * A compaction moved the store to another file since the
+		 * lookup: find the record's place in it. If the path changed
+		 * since, the version looked up is gone.
+		 */
+		fput(file);
+		down_read(&s->index.lock);
+		ret = m2mv_index_lookup(&s->index, path, len, &cur);
+		file = get_file(s->file);
+		up_read(&s->index.lock);
+		if (!ret && cur.version != ent->version)
+			ret = -EAGAIN;
+		if (ret) {
+			fput(file);
+			return ret;
+		}
+		e = &cur;
+	}
 	if (e->reclen < sizeof(struct m2mv_disk_rec) || e->reclen % 8 ||
 	    e->reclen > INT_MAX) {
+		fput(file);
 		m2mv_store_report_bad(s, path, len, 0, "impossible record length");
 		return -EBADMSG;
 	}
 	buf = kvmalloc(e->reclen, GFP_KERNEL);
-	if (!buf)
+	if (!buf) {
+		fput(file);
 		return -ENOMEM;
-	ret = store_read_at(s, buf, e->reclen, e->off);
+	}
+	ret = file_read_at(file, buf, e->reclen, e->off);
+	fput(file);
 	if (ret == -ENODATA) {
 		what = "record missing: the file is shorter";
 	} else if (ret) {
@@ -1805,17 +2737,24 @@ int m2mv_store_read(struct m2mv_store *s, const char *path, u16 len,
  * @e: the entry from m2mv_store_lookup()
  * @head: out: the head, checked against @e but not CRC-checked
  *
- * Return: 0, -EBADMSG (reported), -ENODEV, or the file system's error.
+ * Return: 0, -EBADMSG (reported), -ENODEV, -EAGAIN (a compaction moved the
+ * store to a new file since the lookup: look up again), or the file
+ * system's error.
  */
 int m2mv_store_read_head(struct m2mv_store *s, const struct m2mv_entry *e,
 			 struct m2mv_disk_rec *head)
 {
 	const char *what = NULL;
+	struct file *file;
+	u64 gen;
 	int ret;
 
 	if (store_gone(s))
 		return -ENODEV;
-	ret = store_read_at(s, head, sizeof(*head), e->off);
+	file = store_file_get(s, &gen);
+	ret = gen == e->gen ? file_read_at(file, head, sizeof(*head), e->off) :
+			      -EAGAIN;
+	fput(file);
 	if (ret == -ENODATA)
 		what = "record missing: the file is shorter";
 	else if (ret)
@@ -1870,6 +2809,8 @@ int m2mv_store_list(struct m2mv_store *s, const char *prefix, u16 prefix_len,
 		down_read(&s->index.lock);
 		n = m2mv_index_collect(&s->index, prefix, prefix_len, after,
 				       after_len, items, M2MV_LIST_BATCH);
+		for (i = 0; i < n; i++)
+			items[i].e.gen = READ_ONCE(s->file_gen);
 		up_read(&s->index.lock);
 
 		for (i = 0; i < n; i++) {

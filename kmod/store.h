@@ -39,6 +39,7 @@ struct m2mv_entry {
 	u8 mode;
 	u8 rec_flags;		/* M2MV_STAT_F_* */
 	bool deleted;		/* newest record is a tombstone */
+	u64 gen;		/* the store file's generation (compaction) */
 };
 
 /*
@@ -110,5 +111,30 @@ int m2mv_store_list(struct m2mv_store *s, const char *prefix, u16 prefix_len,
 void m2mv_store_report_bad(struct m2mv_store *s, const char *path, u16 len,
 			   u64 seq, const char *what);
 void m2mv_store_count(struct m2mv_store *s, enum m2mv_store_counter c);
+
+/* Scrub (verify) and compaction, for the control plane. */
+struct m2mv_verify_report {
+	u64 records;		/* records checked */
+	u64 integrity_errors;	/* records (or runs of bytes) that failed */
+	u64 unverified_tags;	/* PUTs whose key the caller lacks */
+};
+
+struct m2mv_compact_report {
+	u64 records;		/* records in the new log */
+	u64 bytes;		/* size of the new log */
+};
+
+typedef void (*m2mv_progress_fn)(void *ctx, u64 done, u64 total);
+typedef int (*m2mv_bad_fn)(void *ctx, const char *path, u16 len, u64 seq,
+			   int reason);
+typedef int (*m2mv_xform_fn)(void *ctx, const struct m2mv_rec *in,
+			     struct m2mv_rec *out);
+
+int m2mv_store_verify(struct m2mv_store *s, m2mv_progress_fn progress,
+		      m2mv_bad_fn bad, void *ctx,
+		      struct m2mv_verify_report *rep);
+int m2mv_store_compact(struct m2mv_store *s, struct file *file,
+		       m2mv_xform_fn xform, void *ctx,
+		       struct m2mv_compact_report *rep);
 
 #endif /* _M2MV_STORE_H */

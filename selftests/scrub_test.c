@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Scrub (M2MV_CMD_STORE_VERIFY) and compaction (M2MV_CMD_STORE_COMPACT,
+ * with and without re-sealing under a new credential) of an attached store.
+ * Data goes through the ioctls (m2mv.h); the two control commands through
+ * raw generic netlink.
+ */
+#include <sys/stat.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "kselftest_harness.h"
+#include "m2mv.h"
+
+#define K_STORE	"16-store@m2mv.test"
+#define K_WRAP	"15-wrap@m2mv.test"
+#define K_WRAP2	"15-wrap2@m2mv.test"
+#define NPATHS	20
+
+/* ------------------------------------------------------------- netlink */
+
+struct nl_reply {
+	int err;
+	bool done;
+	uint64_t records;
+	uint64_t integrity_errors;
+	uint64_t bytes;
+	int nbad;
+	char bad[8][M2MV_PATH_MAX + 1];
+	uint32_t reason[8];
+};
+
+static int reply_valid(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	struct nl_reply *r = arg;
+	struct nlattr *a, *nb[M2MV_A_MAX + 1];
+	int rem;
+
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0),
+			  rem) {
+		switch (nla_type(a)) {
+		case M2MV_A_RECORDS:
+			r->records = nla_get_u64(a);
+			break;
+		case M2MV_A_INTEGRITY_ERRORS:
+			r->integrity_errors = nla_get_u64(a);
+			break;
+		case M2MV_A_FILE_BYTES:
+			r->bytes = nla_get_u64(a);
+			break;
+		case M2MV_A_BAD:
+			if (r->nbad >= 8 ||
+			    nla_parse_nested(nb, M2MV_A_MAX, a, NULL) ||
+			    !nb[M2MV_A_PATH])
+				break;
+			snprintf(r->bad[r->nbad], sizeof(r->bad[0]), "%.*s",
+				 nla_len(nb[M2MV_A_PATH]),
+				 (char *)nla_data(nb[M2MV_A_PATH]));
+			if (nb[M2MV_A_REASON])
+				r->reason[r->nbad] = nla_get_u32(nb[M2MV_A_REASON]);
+			r->nbad++;
+			break;
+		}
+	}
+	return NL_OK;
+}
+
+static int reply_err(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	struct nl_reply *r = arg;
+
+	r->err = e->error;
+	r->done = true;
+	return NL_STOP;
+}
+
+static int reply_ack(struct nl_msg *msg, void *arg)
+{
+	((struct nl_reply *)arg)->done = true;
+	return NL_STOP;
+}
+
+/* Send @cmd for store @name (with @fd >= 0 and @credid if given). */
+static int nl_cmd(uint8_t cmd, const char *name, int fd, const char *credid,
+		  struct nl_reply *r)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_msg *msg = NULL;
+	int fam, ret = -ENOMEM;
+
+	memset(r, 0, sizeof(*r));
+	if (!sk)
+		return -ENOMEM;
+	ret = genl_connect(sk);
+	if (ret)
+		goto out;
+	fam = genl_ctrl_resolve(sk, M2MV_GENL_NAME);
+	if (fam < 0) {
+		ret = fam;
+		goto out;
+	}
+	ret = -ENOMEM;
+	msg = nlmsg_alloc();
+	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, fam, 0, 0,
+				 cmd, M2MV_GENL_VERSION))
+		goto out;
+	if (nla_put_string(msg, M2MV_A_NAME, name) ||
+	    (fd >= 0 && nla_put_u32(msg, M2MV_A_FD, fd)) ||
+	    (credid && nla_put_string(msg, M2MV_A_CREDID, credid)))
+		goto out;
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, reply_valid, r);
+	nl_socket_modify_cb(sk, NL_CB_ACK, NL_CB_CUSTOM, reply_ack, r);
+	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, reply_err, r);
+	ret = nl_send_auto(sk, msg);
+	if (ret < 0)
+		goto out;
+	/* An error reply stops nl_recvmsgs() with an error of its own. */
+	ret = 0;
+	while (!r->done && !ret)
+		ret = nl_recvmsgs_default(sk) < 0 && !r->done ? -EIO : 0;
+	if (!ret)
+		ret = r->err;
+out:
+	nlmsg_free(msg);
+	nl_socket_free(sk);
+	return ret;
+}
+
+/* ------------------------------------------------------------- fixture */
+
+FIXTURE(scrub) {
+	key_serial_t ring;
+	key_serial_t wrap;
+	int ctl;
+	int sfd;
+	int fd;
+	int nfd;
+	bool attached;
+	char name[M2MV_NAME_MAX];
+	char file[256];
+	char nfile[256];
+};
+
+FIXTURE_SETUP(scrub)
+{
+	self->sfd = self->ctl = self->fd = self->nfd = -1;
+	self->ring = keyctl_join_session_keyring(NULL);
+	ASSERT_GT(self->ring, 0);
+	ASSERT_GT(m2mv_key_add(K_STORE, NULL, self->ring, NULL), 0);
+	self->wrap = m2mv_key_add(K_WRAP, NULL, self->ring, NULL);
+	ASSERT_GT(self->wrap, 0);
+	m2mv_store_name(self->name, "scrub");
+	self->sfd = m2mv_store_file(self->file, sizeof(self->file), NULL,
+				    "scrub");
+	ASSERT_GE(self->sfd, 0);
+	self->nfd = m2mv_store_file(self->nfile, sizeof(self->nfile), NULL,
+				    "compacted");
+	ASSERT_GE(self->nfd, 0);
+	self->ctl = m2mv_open_dev();
+	ASSERT_GE(self->ctl, 0);
+	ASSERT_EQ(0, m2mv_attach(self->ctl, self->name, self->sfd, K_STORE, 0,
+				 NULL));
+	self->attached = true;
+	ASSERT_EQ(0, m2mv_policy(self->ctl, self->name, "", K_WRAP,
+				 M2MV_MODE_WRAP, 0));
+	self->fd = m2mv_open_bound(self->name);
+	ASSERT_GE(self->fd, 0);
+}
+
+FIXTURE_TEARDOWN(scrub)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->attached)
+		m2mv_detach(self->ctl, self->name);
+	if (self->ctl >= 0)
+		close(self->ctl);
+	if (self->sfd >= 0)
+		close(self->sfd);
+	if (self->nfd >= 0)
+		close(self->nfd);
+	unlink(self->file);
+	unlink(self->nfile);
+}
+
+/* The content of @path at @gen: a few dozen bytes that differ by both. */
+static size_t content(char *buf, size_t size, const char *path, int gen)
+{
+	return snprintf(buf, size, "%s generation %d %0*d", path, gen,
+			gen * 7 + 3, gen);
+}
+
+static void path_of(char *buf, size_t size, int i)
+{
+	snprintf(buf, size, "CSEBase/ae%d/cnt/cin%02d", i % 3, i);
+}
+
+/* 0 if @path reads back as generation @gen, else -errno or -EILSEQ. */
+static int check(int fd, const char *path, int gen)
+{
+	char want[256], got[256];
+	size_t wlen = content(want, sizeof(want), path, gen);
+	size_t len = sizeof(got);
+	int ret = m2mv_get(fd, path, got, &len, NULL);
+
+	if (ret)
+		return ret;
+	return len == wlen && !memcmp(want, got, len) ? 0 : -EILSEQ;
+}
+
+static int put_gen(int fd, const char *path, int gen)
+{
+	char buf[256];
+	size_t len = content(buf, sizeof(buf), path, gen);
+
+	return m2mv_put(fd, path, buf, len, 0, NULL);
+}
+
+/* Offset of the newest record of @path in the store file, or -1. */
+static off_t find_record(int sfd, const char *path, struct m2mv_disk_rec *out)
+{
+	size_t plen = strlen(path);
+	off_t off = M2MV_SUPER_SIZE, found = -1;
+	struct m2mv_disk_rec h;
+	char p[M2MV_PATH_MAX];
+
+	while (pread(sfd, &h, sizeof(h), off) == sizeof(h) &&
+	       h.magic == M2MV_REC_MAGIC && h.len >= sizeof(h)) {
+		if (h.type == M2MV_REC_PUT && h.path_len == plen &&
+		    pread(sfd, p, plen, off + sizeof(h)) == (ssize_t)plen &&
+		    !memcmp(p, path, plen)) {
+			found = off;
+			*out = h;
+		}
+		off += h.len;
+	}
+	return found;
+}
+
+/* ---------------------------------------------------------------- tests */
+
+TEST_F(scrub, clean)
+{
+	char path[64];
+	struct nl_reply r;
+
+	for (int i = 0; i < 10; i++) {
+		path_of(path, sizeof(path), i);
+		ASSERT_EQ(0, put_gen(self->fd, path, 1));
+	}
+	ASSERT_EQ(0, nl_cmd(M2MV_CMD_STORE_VERIFY, self->name, -1, NULL, &r));
+	EXPECT_EQ(10, r.records);
+	EXPECT_EQ(0, r.integrity_errors);
+	EXPECT_EQ(0, r.nbad);
+}
+
+TEST_F(scrub, bitflip)
+{
+	struct m2mv_disk_rec h;
+	char path[64], victim[64];
+	struct nl_reply r;
+	uint8_t b;
+	off_t off;
+
+	for (int i = 0; i < 6; i++) {
+		path_of(path, sizeof(path), i);
+		ASSERT_EQ(0, put_gen(self->fd, path, 1));
+	}
+	path_of(victim, sizeof(victim), 3);
+	off = find_record(self->sfd, victim, &h);
+	ASSERT_GT(off, 0);
+	/* The last payload byte: head, path, wrapped key, IV, payload. */
+	off += sizeof(h) + h.path_len + h.ekey_len + h.iv_len +
+	       h.payload_len - 1;
+	ASSERT_EQ(1, pread(self->sfd, &b, 1, off));
+	b ^= 0x10;
+	ASSERT_EQ(1, pwrite(self->sfd, &b, 1, off));
+
+	ASSERT_EQ(0, nl_cmd(M2MV_CMD_STORE_VERIFY, self->name, -1, NULL, &r));
+	EXPECT_EQ(6, r.records);
+	EXPECT_EQ(1, r.integrity_errors);
+	ASSERT_EQ(1, r.nbad);
+	EXPECT_STREQ(victim, r.bad[0]);
+	EXPECT_EQ(EBADMSG, r.reason[0]);
+
+	for (int i = 0; i < 6; i++) {
+		path_of(path, sizeof(path), i);
+		EXPECT_EQ(i == 3 ? -EBADMSG : 0, check(self->fd, path, 1));
+	}
+	/* A damaged live path stops a compaction. */
+	EXPECT_EQ(-EBADMSG, nl_cmd(M2MV_CMD_STORE_COMPACT, self->name,
+				   self->nfd, NULL, &r));
+	/* Overwriting it heals the path; then compaction goes ahead. */
+	EXPECT_EQ(0, put_gen(self->fd, victim, 2));
+	EXPECT_EQ(0, check(self->fd, victim, 2));
+	EXPECT_EQ(0, nl_cmd(M2MV_CMD_STORE_COMPACT, self->name, self->nfd,
+			    NULL, &r));
+}
+
+static void fill(struct __test_metadata *_metadata, int fd)
+{
+	char path[64];
+
+	for (int i = 0; i < NPATHS; i++) {
+		path_of(path, sizeof(path), i);
+		ASSERT_EQ(0, put_gen(fd, path, 1));
+	}
+	for (int i = 0; i < 10; i++) {
+		path_of(path, sizeof(path), i);
+		ASSERT_EQ(0, put_gen(fd, path, 2));
+	}
+	for (int i = 10; i < 15; i++) {
+		path_of(path, sizeof(path), i);
+		ASSERT_EQ(0, m2mv_del(fd, path, 0, NULL));
+	}
+}
+
+static void expect_all(struct __test_metadata *_metadata, int fd)
+{
+	char path[64];
+
+	for (int i = 0; i < NPATHS; i++) {
+		path_of(path, sizeof(path), i);
+		if (i < 10) {
+			EXPECT_EQ(0, check(fd, path, 2));
+		} else if (i < 15) {
+			EXPECT_EQ(-ENOENT, check(fd, path, 1));
+		} else {
+			EXPECT_EQ(0, check(fd, path, 1));
+		}
+	}
+}
+
+/* Detach, attach the compacted file under the same name, check again. */
+static void reattach(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(scrub) *self, uint64_t records,
+		     const char *credid)
+{
+	struct m2mv_attach rep;
+
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, m2mv_detach(self->ctl, self->name));
+	self->attached = false;
+	ASSERT_EQ(0, m2mv_attach(self->ctl, self->name, self->nfd, K_STORE, 0,
+				 &rep));
+	self->attached = true;
+	EXPECT_EQ(0, rep.integrity_errors);
+	EXPECT_EQ(0, rep.truncated);
+	EXPECT_GE(rep.records, records);
+	ASSERT_EQ(0, m2mv_policy(self->ctl, self->name, "", credid,
+				 M2MV_MODE_WRAP, 0));
+	self->fd = m2mv_open_bound(self->name);
+	ASSERT_GE(self->fd, 0);
+}
+
+TEST_F(scrub, compact)
+{
+	struct stat before, after;
+	struct nl_reply r, v;
+	char path[64];
+
+	fill(_metadata, self->fd);
+	ASSERT_EQ(0, fstat(self->sfd, &before));
+	ASSERT_EQ(0, nl_cmd(M2MV_CMD_STORE_COMPACT, self->name, self->nfd,
+			    NULL, &r));
+	ASSERT_EQ(0, fstat(self->nfd, &after));
+	EXPECT_EQ(NPATHS - 5 + 1, r.records);	/* live PUTs, checkpoint */
+	EXPECT_EQ(after.st_size, r.bytes);
+	EXPECT_LT(after.st_size, before.st_size);
+	expect_all(_metadata, self->fd);
+
+	/* The store continues on the new file. */
+	ASSERT_EQ(0, nl_cmd(M2MV_CMD_STORE_VERIFY, self->name, -1, NULL, &v));
+	EXPECT_EQ(r.records, v.records);
+	EXPECT_EQ(0, v.integrity_errors);
+	path_of(path, sizeof(path), 12);
+	ASSERT_EQ(0, put_gen(self->fd, path, 3));
+	EXPECT_EQ(0, check(self->fd, path, 3));
+	ASSERT_EQ(0, fstat(self->nfd, &after));
+	EXPECT_GT(after.st_size, r.bytes);
+
+	/* A file that is not empty is refused. */
+	EXPECT_EQ(-EINVAL, nl_cmd(M2MV_CMD_STORE_COMPACT, self->name,
+				  self->sfd, NULL, &v));
+
+	reattach(_metadata, self, r.records + 1, K_WRAP);
+	for (int i = 0; i < NPATHS; i++) {
+		path_of(path, sizeof(path), i);
+		if (i == 12) {
+			EXPECT_EQ(0, check(self->fd, path, 3));
+		} else if (i < 10) {
+			EXPECT_EQ(0, check(self->fd, path, 2));
+		} else if (i < 15) {
+			EXPECT_EQ(-ENOENT, check(self->fd, path, 1));
+		} else {
+			EXPECT_EQ(0, check(self->fd, path, 1));
+		}
+	}
+}
+
+TEST_F(scrub, rotate)
+{
+	struct nl_reply r, v;
+	struct m2mv_disk_rec h;
+	char path[64];
+
+	fill(_metadata, self->fd);
+	ASSERT_GT(m2mv_key_add(K_WRAP2, NULL, self->ring, NULL), 0);
+	ASSERT_EQ(0, nl_cmd(M2MV_CMD_STORE_COMPACT, self->name, self->nfd,
+			    K_WRAP2, &r));
+	EXPECT_EQ(NPATHS - 5 + 1, r.records);
+
+	/* The old file is left as it was. */
+	path_of(path, sizeof(path), 0);
+	EXPECT_GT(find_record(self->sfd, path, &h), 0);
+
+	/* Without the old key, every live path still reads back. */
+	ASSERT_EQ(0, keyctl_revoke(self->wrap));
+	expect_all(_metadata, self->fd);
+	ASSERT_EQ(0, nl_cmd(M2MV_CMD_STORE_VERIFY, self->name, -1, NULL, &v));
+	EXPECT_EQ(0, v.integrity_errors);
+	EXPECT_EQ(r.records, v.records);
+
+	reattach(_metadata, self, r.records, K_WRAP2);
+	expect_all(_metadata, self->fd);
+}
+
+TEST_HARNESS_MAIN
