@@ -24,3 +24,119 @@ $(B)/tests/%: userspace/tests/%.c $(COMMON_LIB)
 		$(shell pkg-config --libs $(PKGS))
 
 userspace: $(COMMON_LIB) $(HOST_TESTS)
+
+# ------------------------------------------------------------ libm2mvault
+#
+# One public header (userspace/lib/m2mvault.h), a shared library with a
+# soname and a version script, a static archive, and m2mvault.pc (for the
+# installed tree; m2mvault-uninstalled.pc points into the build tree and is
+# what pkg-config picks with PKG_CONFIG_PATH=build/userspace).
+
+prefix ?= /usr/local
+libdir ?= $(prefix)/lib
+includedir ?= $(prefix)/include
+bindir ?= $(prefix)/bin
+mandir ?= $(prefix)/share/man
+
+LIB_VERSION := $(shell sed -n 's/^\#define M2MV_LIB_VERSION "\(.*\)"/\1/p' \
+		 userspace/lib/m2mvault.h)
+LIB_MAJOR := $(firstword $(subst ., ,$(LIB_VERSION)))
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0)
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0)
+JSON_CFLAGS := $(shell pkg-config --cflags jansson)
+JSON_LIBS := $(shell pkg-config --libs jansson)
+
+LIB_SRCS := $(wildcard userspace/lib/*.c)
+LIB_OBJS := $(patsubst userspace/%.c,$(UOBJ)/%.o,$(LIB_SRCS))
+LIB_MAP := userspace/lib/libm2mvault.map
+LIB_A := $(UOBJ)/libm2mvault.a
+LIB_SONAME := libm2mvault.so.$(LIB_MAJOR)
+LIB_SO := $(UOBJ)/libm2mvault.so.$(LIB_VERSION)
+LIB_PC := $(UOBJ)/m2mvault.pc $(UOBJ)/m2mvault-uninstalled.pc
+
+$(LIB_OBJS): USER_CFLAGS += $(NL_CFLAGS)
+
+$(LIB_A): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJS) $(LIB_MAP)
+	$(CC) -shared -Wl,-soname,$(LIB_SONAME) \
+		-Wl,--version-script=$(LIB_MAP) -Wl,--no-undefined \
+		-Wl,-z,relro -Wl,-z,now $(LDFLAGS) -o $@ $(LIB_OBJS) $(NL_LIBS)
+	ln -sf $(notdir $@) $(UOBJ)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(UOBJ)/libm2mvault.so
+
+$(UOBJ)/m2mvault.pc: userspace/lib/m2mvault.pc.in userspace/lib/m2mvault.h
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(prefix)|' -e 's|@LIBDIR@|$(libdir)|' \
+	    -e 's|@INCLUDEDIR@|$(includedir)|' -e 's|@VERSION@|$(LIB_VERSION)|' \
+	    $< >$@
+
+$(UOBJ)/m2mvault-uninstalled.pc: userspace/lib/m2mvault.pc.in userspace/lib/m2mvault.h
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(TOP)|' -e 's|@LIBDIR@|$(UOBJ)|' \
+	    -e 's|@INCLUDEDIR@|$(TOP)/userspace/lib|' -e 's|@VERSION@|$(LIB_VERSION)|' \
+	    -e 's|^Cflags:.*|Cflags: -I$${includedir} -I$(TOP)/uapi|' \
+	    $< >$@
+
+# ------------------------------------------------------------ m2mvault CLI
+#
+# Everything but main.c goes into an archive that the host tests link too.
+
+CLI_SRCS := $(filter-out userspace/cli/main.c,$(wildcard userspace/cli/*.c))
+CLI_OBJS := $(patsubst userspace/%.c,$(UOBJ)/%.o,$(CLI_SRCS))
+CLI_A := $(UOBJ)/libm2mvcli.a
+CLI := $(B)/bin/m2mvault
+
+$(CLI_OBJS) $(UOBJ)/cli/main.o: USER_CFLAGS += $(JSON_CFLAGS)
+
+$(CLI_A): $(CLI_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# Linked against the static library: the binary runs from the build tree
+# (and in the test VM) without a library path.
+$(CLI): $(UOBJ)/cli/main.o $(CLI_A) $(LIB_A) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(JSON_LIBS)
+
+# Host tests of the library and the CLI link both archives; this rule's
+# shorter stem wins over the generic one above. test_lib_data puts a fake
+# kernel behind the library's open() and ioctl().
+$(B)/tests/test_lib_data: TEST_WRAP := -Wl,--wrap=open,--wrap=ioctl
+
+$(B)/tests/test_lib%: userspace/tests/test_lib%.c $(CLI_A) $(LIB_A) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) $(JSON_CFLAGS) $< -o $@ $(TEST_WRAP) \
+		$(CLI_A) $(LIB_A) $(COMMON_LIB) -lcmocka $(NL_LIBS) $(JSON_LIBS)
+
+# The man page, when docutils' rst2man is installed (not part of 'all').
+RST2MAN := $(firstword $(shell command -v rst2man rst2man.py 2>/dev/null))
+MAN8 := $(B)/man/m2mvault.8
+
+.PHONY: man install-userspace
+man: $(MAN8)
+$(MAN8): Documentation/m2mvault.8.rst
+	@mkdir -p $(dir $@)
+	@test -n "$(RST2MAN)" || { echo "man: rst2man not found (python3-docutils)" >&2; exit 1; }
+	$(RST2MAN) --halt=warning $< $@
+
+install-userspace: $(LIB_A) $(LIB_SO) $(LIB_PC) $(CLI)
+	install -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/linux \
+		$(DESTDIR)$(bindir)
+	install -m 644 $(LIB_A) $(DESTDIR)$(libdir)/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(libdir)/
+	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(libdir)/$(LIB_SONAME)
+	ln -sf $(LIB_SONAME) $(DESTDIR)$(libdir)/libm2mvault.so
+	install -m 644 $(UOBJ)/m2mvault.pc $(DESTDIR)$(libdir)/pkgconfig/
+	install -m 644 userspace/lib/m2mvault.h $(DESTDIR)$(includedir)/
+	install -m 644 uapi/linux/m2mvault.h $(DESTDIR)$(includedir)/linux/
+	install -m 755 $(CLI) $(DESTDIR)$(bindir)/
+	if [ -f $(MAN8) ]; then install -d $(DESTDIR)$(mandir)/man8 && \
+		install -m 644 $(MAN8) $(DESTDIR)$(mandir)/man8/; fi
+
+userspace: $(LIB_A) $(LIB_SO) $(LIB_PC) $(CLI)
+
+# The in-VM test of the library links it; see the file.
+include selftests/lib.mk

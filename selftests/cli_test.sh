@@ -1,0 +1,435 @@
+#!/bin/bash
+# The m2mvault command line tool as an operator uses it, against the real
+# module: every command, its output and its exit status (0 success, 1 the
+# operation failed with "m2mvault: <command> <object>: <reason>", 2 usage).
+#
+# Commands that need the module's generic netlink commands (status, verify,
+# compact, monitor, policy ls) are skipped, not failed, when the loaded
+# module lacks them: the CLI then says "lacks netlink command".
+. "$(dirname "$0")/lib.sh"
+
+# Everything below runs in a fresh session keyring.
+if [ -z "${M2MV_IN_SESSION:-}" ]; then
+	M2MV_IN_SESSION=1 keyctl session - "$0" "$@" | grep -v '^Joined session'
+	exit "${PIPESTATUS[0]}"
+fi
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+M=$top/build/bin/m2mvault
+echo "TAP version 13"
+if [ ! -x "$M" ]; then
+	echo "1..0 # SKIP $M is not built"
+	exit 0
+fi
+
+d=$(mktemp -d /tmp/m2mv-cli.XXXXXX)
+chmod 755 "$d"
+S=cli$$
+cur=$d/s.store		# the file store $S lives in (compaction moves it)
+cleanup() {
+	for s in "$S" "${S}r" "${S}b" "${S}m" "${S}v"; do
+		"$M" detach "$s" >/dev/null 2>&1
+	done
+	rm -rf "$d"
+}
+trap cleanup EXIT
+
+# t DESC STATUS CMD...: passes when CMD exits with STATUS. Its output stays
+# in $d/out and $d/err for the checks that follow.
+t() {
+	local desc=$1 want=$2 rc
+	shift 2
+	"$@" >"$d/out" 2>"$d/err"
+	rc=$?
+	if [ "$rc" = "$want" ]; then ok "$desc"; else
+		not_ok "$desc (exit $rc, expected $want)"
+		head -n 20 "$d/out" | sed 's/^/# out: /'
+		head -n 20 "$d/err" | sed 's/^/# err: /'
+	fi
+}
+
+# has DESC out|err GREP-ARGS...: passes when the last output matches.
+has() {
+	local desc=$1 f=$2
+	shift 2
+	if grep -q "$@" "$d/$f"; then ok "$desc"; else
+		not_ok "$desc"
+		head -n 20 "$d/$f" | sed "s/^/# $f: /"
+	fi
+}
+
+# is DESC out|err TEXT: passes when the last output is exactly TEXT.
+is() {
+	local desc=$1 f=$2 want=$3
+	if [ "$(cat "$d/$f")" = "$want" ]; then ok "$desc"; else
+		not_ok "$desc"
+		echo "# expected: $want"
+		head -n 20 "$d/$f" | sed "s/^/# $f: /"
+	fi
+}
+
+skip() { ok "$1 # SKIP $2"; }
+
+# Did the last command fail only because the module lacks its netlink side
+# (or implements the command as a stub that says "not supported")?
+lacks_netlink() {
+	grep -q 'lacks netlink command\|not supported by the m2mvault module' \
+		"$d/err"
+}
+
+# nlt DESC STATUS CMD...: as t, for a command that needs the module's
+# netlink side; skips (and returns 1) when the module lacks it.
+nlt() {
+	local desc=$1 want=$2 rc
+	shift 2
+	"$@" >"$d/out" 2>"$d/err"
+	rc=$?
+	if [ "$rc" = 1 ] && lacks_netlink; then
+		skip "$desc" "module lacks the netlink command"
+		return 1
+	fi
+	if [ "$rc" = "$want" ]; then ok "$desc"; else
+		not_ok "$desc (exit $rc, expected $want)"
+		head -n 20 "$d/out" | sed 's/^/# out: /'
+		head -n 20 "$d/err" | sed 's/^/# err: /'
+	fi
+	return 0
+}
+
+# skip_all REASON DESC...: skip the checks that depended on a skipped one.
+skip_all() {
+	local why=$1
+	shift
+	for x in "$@"; do skip "$x" "$why"; done
+}
+
+key() { head -c 32 /dev/urandom | keyctl padd m2mvault "$1" @s >/dev/null; }
+
+key 16-store@tef.example
+key 15-wrap@tef.example
+key 14-dir@tef.example
+key 16-mic@tef.example
+
+# ---------------------------------------------------------------- usage
+t "--version" 0 "$M" --version
+has "--version names the program" out '^m2mvault [0-9]'
+t "--help" 0 "$M" --help
+has "--help lists the commands" out 'policy add NAME PREFIX CREDID'
+for c in attach detach "policy add" "policy del" "policy ls" status put get \
+	 rm ls stat export verify compact monitor; do
+	# shellcheck disable=SC2086
+	t "$c --help" 0 "$M" $c --help
+	has "$c --help shows its synopsis" out "^Usage: m2mvault $c"
+done
+t "no command is a usage error" 2 "$M"
+t "unknown command is a usage error" 2 "$M" frobnicate
+has "unknown command is named" err "unknown command 'frobnicate'"
+t "unknown option is a usage error" 2 "$M" get "$S" p --bogus
+has "usage error points to --help" err "Try 'm2mvault get --help'"
+t "missing PATH is a usage error" 2 "$M" put "$S"
+has "missing argument is named" err 'put: missing PATH'
+t "bad path is a usage error" 2 "$M" get "$S" 'a b'
+t "attach without --key is a usage error" 2 "$M" attach "$S" "$d/x"
+t "mode that does not fit the key is a usage error" 2 \
+	"$M" policy add "$S" p 15-wrap@tef.example --mode dir
+t "--compact with --json is a usage error" 2 \
+	"$M" export "$S" p --compact --json
+
+# --------------------------------------------------------------- attach
+t "attach formats a new store" 0 \
+	"$M" attach "$S" "$d/s.store" --key 16-store@tef.example
+is "attach reports the scan" out \
+	"$S: 0 records, 0 live, 0 integrity errors, 0 bytes truncated"
+t "attach under a taken name fails" 1 \
+	"$M" attach "$S" "$d/s2.store" --key 16-store@tef.example
+has "the error names command, store and cause" err \
+	"^m2mvault: attach $S: a store of that name is already attached"
+check "a failed attach leaves no new file" test ! -e "$d/s2.store"
+t "attach with a key not in the keyrings fails" 1 \
+	"$M" attach "${S}b" "$d/b.store" --key 16-nobody@tef.example
+has "... and says why" err "not in the caller's keyrings"
+t "attach of a file that is not a store fails" 1 \
+	"$M" attach "${S}b" /etc/os-release --key 16-store@tef.example --readonly
+has "... and says why" err "not a m2mvault store"
+
+mkdir -m 1777 "$d/pub"
+t "non-root attach is refused" 1 setpriv --reuid=65534 --regid=65534 \
+	--clear-groups "$M" attach "${S}b" "$d/pub/nr.store" \
+	--key 16-store@tef.example
+has "... for lack of CAP_NET_ADMIN" err "CAP_NET_ADMIN"
+check "... and leaves no file" test ! -e "$d/pub/nr.store"
+
+# -------------------------------------------------------------- policies
+t "policy add wrap for everything" 0 \
+	"$M" policy add "$S" '' 15-wrap@tef.example --mode wrap
+t "policy add dir per instance" 0 \
+	"$M" policy add "$S" dir/ 14-dir@tef.example --mode dir --per-instance
+t "policy add mic" 0 "$M" policy add "$S" mic/ 16-mic@tef.example -m mic
+t "policy add on a missing store fails" 1 \
+	"$M" policy add nosuch p 15-wrap@tef.example --mode wrap
+has "... naming the store" err "^m2mvault: policy add nosuch:p: no such store attached"
+t "policy del of an unknown prefix fails" 1 "$M" policy del "$S" nope/
+has "... saying so" err "no policy for that prefix"
+
+if nlt "policy ls" 0 "$M" policy ls "$S"; then
+	has "policy ls lists the policies" out \
+		"^$S  *dir/  *dir  *instance  *14-dir@tef.example$"
+	has "policy ls shows the empty prefix" out "^$S  *''  *wrap"
+	t "policy ls --json" 0 "$M" policy ls "$S" --json
+	check "policy ls --json has the 3 policies" \
+		test "$(jq length "$d/out")" = 3
+else
+	skip_all "module lacks netlink POLICY_GET" \
+		"policy ls lists the policies" \
+		"policy ls shows the empty prefix" "policy ls --json" \
+		"policy ls --json has the 3 policies"
+fi
+
+# ------------------------------------------------------------- put, get
+head -c 102400 /dev/urandom >"$d/blob"
+t "put from a file" 0 "$M" put "$S" cse/ae1/cin1 "$d/blob"
+is "put prints nothing" out ""
+t "get to a file" 0 "$M" get "$S" cse/ae1/cin1 -o "$d/got"
+check "get returns the bytes put" cmp "$d/blob" "$d/got"
+check "get -o creates the file 0600" \
+	test "$(stat -c %a "$d/got")" = 600
+"$M" get "$S" cse/ae1/cin1 >"$d/got2"
+check "get to standard output" cmp "$d/blob" "$d/got2"
+t "put from standard input" 0 bash -c "printf hello | '$M' put -s '$S' cse/ae1/cin2"
+t "put from '-'" 0 bash -c "printf 'hello!' | '$M' put '$S' cse/ae2/cin1 -"
+"$M" get "$S" cse/ae1/cin2 >"$d/out"
+is "stdin round trip" out "hello"
+t "put of an empty blob" 0 bash -c ": | '$M' put '$S' empty"
+"$M" get "$S" empty >"$d/out"
+check "an empty blob comes back empty" test ! -s "$d/out"
+head -c 5000 /dev/urandom >"$d/blob2"
+t "put in dir mode" 0 "$M" put "$S" dir/cnt/cin1 "$d/blob2"
+t "put in mic mode" 0 "$M" put --sync "$S" mic/cnt/cin1 "$d/blob2"
+"$M" get "$S" dir/cnt/cin1 >"$d/got"
+check "dir round trip" cmp "$d/blob2" "$d/got"
+"$M" get "$S" mic/cnt/cin1 >"$d/got"
+check "mic round trip" cmp "$d/blob2" "$d/got"
+t "put a second version" 0 "$M" put "$S" cse/ae1/cin1 "$d/blob2"
+t "put from a missing file fails" 1 "$M" put "$S" p /nonexistent
+is "... naming the file" err \
+	"m2mvault: put /nonexistent: No such file or directory"
+t "get of a missing store fails" 1 "$M" get nosuch p
+is "... naming store and path" err \
+	"m2mvault: get nosuch:p: no such store attached"
+t "get without the key fails" 1 keyctl session - "$M" get "$S" cse/ae1/cin2
+has "... saying the key is missing" err \
+	"credential key not in the caller's keyrings"
+
+# -------------------------------------------------------------- ls, stat
+t "ls" 0 "$M" ls "$S"
+has "ls has a header" out '^VERSION  *SIZE  *MODE  *FLAGS  *PATH$'
+has "ls shows version, size, mode of a path" out \
+	'^ *2  *5000  *wrap  *-  *cse/ae1/cin1$'
+has "ls shows the dir instance flag" out 'dir  *instance  *dir/cnt/cin1$'
+t "ls under a prefix" 0 "$M" ls "$S" cse/ae1/
+check "ls under a prefix lists only it" test "$(wc -l <"$d/out")" = 3
+t "ls --json" 0 "$M" ls "$S" --json
+check "ls --json describes an entry" test \
+	"$(jq -c '.[0]' "$d/out")" = \
+	'{"path":"cse/ae1/cin1","version":2,"size":5000,"mode":"wrap","flags":[]}'
+jq -r '.[].path' "$d/out" >"$d/paths"
+is "ls --json paths" paths "$(printf '%s\n' cse/ae1/cin1 cse/ae1/cin2 \
+	cse/ae2/cin1 dir/cnt/cin1 empty mic/cnt/cin1)"
+t "ls of an empty prefix match" 0 "$M" ls "$S" zzz
+is "... prints nothing" out ""
+
+t "stat" 0 "$M" stat "$S" cse/ae1/cin1
+has "stat shows the version" out '^version:  2$'
+has "stat shows the size" out '^size:     5000$'
+has "stat shows the mode" out '^mode:     wrap$'
+has "stat shows the credential" out '^credid:   15-wrap@tef.example$'
+has "stat shows the time" out '^mtime:    20[0-9-]*T[0-9:.]*Z$'
+t "stat --json" 0 "$M" stat "$S" dir/cnt/cin1 --json
+check "stat --json is dir, per instance" test \
+	"$(jq -c '[.mode, .flags, .credid]' "$d/out")" = \
+	'["dir",["instance"],"14-dir@tef.example"]'
+
+# ----------------------------------------------------------------- export
+t "export (JWE compact)" 0 "$M" export "$S" cse/ae1/cin1
+check "a JWE has 5 parts" test "$(tr -cd . <"$d/out" | wc -c)" = 4
+t "export of a mic record (JWS compact)" 0 "$M" export "$S" mic/cnt/cin1 --compact
+check "a JWS has 3 parts" test "$(tr -cd . <"$d/out" | wc -c)" = 2
+t "export --json" 0 "$M" export "$S" dir/cnt/cin1 --json
+check "JWE JSON has ciphertext, iv, tag" \
+	jq -e 'has("ciphertext") and has("iv") and has("tag")' "$d/out"
+t "export --json of mic" 0 "$M" export "$S" mic/cnt/cin1 --json
+check "JWS JSON has payload and signature" \
+	jq -e 'has("payload") and has("signature")' "$d/out"
+
+# --------------------------------------------------------------------- rm
+t "rm" 0 "$M" rm "$S" cse/ae1/cin2
+t "get after rm fails" 1 "$M" get "$S" cse/ae1/cin2
+is "... with a message naming the path" err \
+	"m2mvault: get $S:cse/ae1/cin2: no such path (or deleted)"
+t "rm again fails" 1 "$M" rm -s "$S" cse/ae1/cin2
+t "stat after rm fails" 1 "$M" stat "$S" cse/ae1/cin2
+
+# ----------------------------------------------------------------- status
+if nlt "status" 0 "$M" status; then
+	has "status table" out "^$S  *ok  .*$cur\$"
+	t "status --json" 0 "$M" status "$S" --json
+	check "status --json describes the store" test \
+		"$(jq -c '.[0] | [.name, .state, .live]' "$d/out")" = \
+		"[\"$S\",\"ok\",5]"
+	t "status --stats" 0 "$M" status "$S" --stats
+	has "status --stats has counters" out 'PUTS  *GETS  *DELETES'
+	t "status of a missing store fails" 1 "$M" status nosuch
+	nl=1
+else
+	skip_all "module lacks netlink STORE_GET" "status table" \
+		"status --json" "status --json describes the store" \
+		"status --stats" "status --stats has counters" \
+		"status of a missing store fails"
+	nl=0
+fi
+
+# ----------------------------------------------------------------- verify
+if nlt "verify" 0 "$M" verify "$S"; then
+	has "verify reports the records" out \
+		"^$S: [0-9]* records checked, 0 integrity errors$"
+	t "verify --json" 0 "$M" verify "$S" --json
+	check "verify --json counts no errors" \
+		test "$(jq .integrity_errors "$d/out")" = 0
+else
+	skip_all "module lacks netlink STORE_VERIFY" \
+		"verify reports the records" "verify --json" \
+		"verify --json counts no errors"
+fi
+
+# ---------------------------------------------------------------- compact
+if nlt "compact into a new file" 0 "$M" compact "$S" "$d/c.store"; then
+	[ -s "$d/c.store" ] && cur=$d/c.store
+	has "compact reports" out "^$S: compacted into $d/c.store: "
+	"$M" get "$S" dir/cnt/cin1 >"$d/got"
+	check "data survives compaction" cmp "$d/blob2" "$d/got"
+	t "compact into a non-empty file fails" 1 "$M" compact "$S" "$d/blob"
+	key 15-wrap2@tef.example
+	t "compact --rotate" 0 "$M" compact "$S" "$d/c2.store" \
+		--rotate 15-wrap2@tef.example
+	[ -s "$d/c2.store" ] && cur=$d/c2.store
+	"$M" stat "$S" cse/ae1/cin1 >"$d/out"
+	has "rotation re-seals under the new key" out \
+		'^credid:   15-wrap2@tef.example$'
+	"$M" get "$S" cse/ae1/cin1 >"$d/got"
+	check "data survives rotation" cmp "$d/blob2" "$d/got"
+else
+	skip_all "module lacks netlink STORE_COMPACT" "compact reports" \
+		"data survives compaction" \
+		"compact into a non-empty file fails" "compact --rotate" \
+		"rotation re-seals under the new key" "data survives rotation"
+fi
+
+# ---------------------------------------------------------------- monitor
+# Events come from the netlink commands: without them nothing is sent.
+if [ "$nl" = 1 ]; then
+	"$M" monitor >"$d/mon" 2>"$d/monerr" &
+	mon=$!
+	"$M" monitor --json >"$d/monj" 2>/dev/null &
+	monj=$!
+	sleep 1
+	"$M" attach "${S}m" "$d/m.store" --key 16-store@tef.example >/dev/null
+	"$M" detach "${S}m"
+	sleep 1
+	kill -INT "$mon" "$monj"
+	wait "$mon"
+	rc=$?
+	wait "$monj"
+	check "monitor exits 0 on SIGINT" test "$rc" = 0
+	check "monitor shows attach" grep -q "^attached ${S}m$" "$d/mon"
+	check "monitor shows detach" grep -q "^detached ${S}m$" "$d/mon"
+	check "monitor --json" test "$(jq -rs \
+		'map(select(.name == "'"${S}m"'") | .event) | join(",")' \
+		"$d/monj")" = "attached,detached"
+else
+	skip_all "module lacks the netlink control plane" \
+		"monitor exits 0 on SIGINT" "monitor shows attach" \
+		"monitor shows detach" "monitor --json"
+fi
+
+# ------------------------------------------------------- keys and damage
+keyctl revoke "$(keyctl search @s m2mvault 16-mic@tef.example)"
+t "get with a revoked key fails" 1 "$M" get "$S" mic/cnt/cin1
+has "... saying so" err "credential key revoked"
+
+# A second store with a record damaged on disk.
+t "attach a store to damage" 0 \
+	"$M" attach "${S}b" "$d/b.store" --key 16-store@tef.example
+"$M" policy add "${S}b" '' 15-wrap@tef.example --mode wrap
+"$M" put "${S}b" victim "$d/blob"
+"$M" put --sync "${S}b" bystander "$d/blob2"
+"$M" detach "${S}b"
+# The victim's ciphertext starts within the first kilobyte of its record.
+printf 'X' | dd of="$d/b.store" bs=1 seek=$((4096 + 20000)) conv=notrunc \
+	status=none
+t "re-attach a damaged store" 0 \
+	"$M" attach "${S}b" "$d/b.store" --key 16-store@tef.example
+t "get of the damaged record fails" 1 "$M" get "${S}b" victim -o "$d/never"
+has "... as an integrity failure" err "record failed integrity check"
+check "... and writes no output file" test ! -e "$d/never"
+"$M" get "${S}b" bystander >"$d/got"
+check "the other record still reads" cmp "$d/blob2" "$d/got"
+if nlt "verify of the damaged store fails" 1 "$M" verify "${S}b"; then
+	has "verify names the damaged record" out "victim"
+	has "verify fails with a count" err \
+		"^m2mvault: verify ${S}b: 1 records failed integrity checks$"
+else
+	skip_all "module lacks netlink STORE_VERIFY" \
+		"verify names the damaged record" "verify fails with a count"
+fi
+"$M" detach "${S}b"
+
+# --------------------------------------------------------------- readonly
+t "detach" 0 "$M" detach "$S"
+is "detach prints nothing" out ""
+t "detach again fails" 1 "$M" detach "$S"
+has "... naming the store" err "^m2mvault: detach $S: no such store attached"
+t "get after detach fails" 1 "$M" get "$S" dir/cnt/cin1
+t "attach read-only" 0 "$M" attach "${S}r" "$cur" \
+	--key 16-store@tef.example --readonly
+"$M" policy add "${S}r" '' 15-wrap@tef.example --mode wrap
+t "put on a read-only store fails" 1 "$M" put "${S}r" x "$d/blob2"
+has "... saying so" err "store attached read-only"
+t "get on a read-only store" 0 "$M" get "${S}r" cse/ae2/cin1
+is "... returns the data" out "hello!"
+
+# ------------------------------------------------------------------ leaks
+# noleak DESC CMD...: valgrind finds no error or leak (it exits 99 if so).
+noleak() {
+	local desc=$1 rc
+	shift
+	valgrind -q --leak-check=full --errors-for-leak-kinds=all \
+		--error-exitcode=99 "$@" >"$d/out" 2>"$d/err"
+	rc=$?
+	if [ "$rc" != 99 ]; then ok "$desc"; else
+		not_ok "$desc"
+		head -n 40 "$d/err" | sed 's/^/# err: /'
+	fi
+}
+if command -v valgrind >/dev/null; then
+	noleak "no leaks: get" "$M" get "${S}r" cse/ae2/cin1 -o "$d/vg"
+	noleak "no leaks: ls --json" "$M" ls "${S}r" --json
+	noleak "no leaks: a failed get" "$M" get "${S}r" nope
+	noleak "no leaks: status" "$M" status --stats
+	noleak "no leaks: verify with progress" "$M" verify "${S}r" --json
+	noleak "no leaks: a usage error" "$M" policy add "${S}r" x 1-x -m wrap
+	"$M" attach "${S}v" "$d/v.store" --key 16-store@tef.example >/dev/null
+	"$M" policy add "${S}v" '' 15-wrap@tef.example --mode wrap
+	"$M" put "${S}v" a "$d/blob2"
+	noleak "no leaks: compact" "$M" compact "${S}v" "$d/v2.store"
+	noleak "no leaks: monitor" timeout -s INT 2 "$M" monitor --json
+	"$M" detach "${S}v"
+else
+	skip_all "valgrind not installed" "no leaks: get" "no leaks: ls --json" \
+		"no leaks: a failed get" "no leaks: status" \
+		"no leaks: verify with progress" "no leaks: a usage error" \
+		"no leaks: compact" "no leaks: monitor"
+fi
+"$M" detach "${S}r"
+
+echo "1..$_tap_n"
+done_testing

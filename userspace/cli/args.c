@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Command line parsing: global options, the command word(s), then the
+ * command's own options with getopt_long and its positional arguments,
+ * checked completely before anything runs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/credid.h"
+
+/* Where a positional argument goes. */
+enum cli_slot {
+	SLOT_STORE,
+	SLOT_PATH,
+	SLOT_FILE,
+	SLOT_CREDID,
+};
+
+struct cli_spec {
+	enum cli_cmd cmd;
+	const char *name;
+	const char *synopsis;
+	const char *help;
+	const char *shortopts;
+	const struct option *longopts;
+	unsigned int min;		/* positional arguments required */
+	unsigned int max;		/* and allowed */
+	enum cli_slot slots[3];
+	const char *argnames[3];
+};
+
+#define OPT_HELP { "help", no_argument, NULL, 'h' }
+#define OPT_END { NULL, 0, NULL, 0 }
+/* Long-only options get values outside the printable range. */
+#define OPT_COMPACT 0x100
+#define OPT_ROTATE 0x101
+
+static const struct option opts_plain[] = { OPT_HELP, OPT_END };
+
+static const struct option opts_attach[] = {
+	{ "key", required_argument, NULL, 'k' },
+	{ "readonly", no_argument, NULL, 'r' },
+	OPT_HELP, OPT_END,
+};
+
+static const struct option opts_policy_add[] = {
+	{ "mode", required_argument, NULL, 'm' },
+	{ "per-instance", no_argument, NULL, 'i' },
+	OPT_HELP, OPT_END,
+};
+
+static const struct option opts_json[] = {
+	{ "json", no_argument, NULL, 'j' },
+	OPT_HELP, OPT_END,
+};
+
+static const struct option opts_status[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "stats", no_argument, NULL, 's' },
+	OPT_HELP, OPT_END,
+};
+
+static const struct option opts_sync[] = {
+	{ "sync", no_argument, NULL, 's' },
+	OPT_HELP, OPT_END,
+};
+
+static const struct option opts_get[] = {
+	{ "output", required_argument, NULL, 'o' },
+	OPT_HELP, OPT_END,
+};
+
+static const struct option opts_export[] = {
+	{ "compact", no_argument, NULL, OPT_COMPACT },
+	{ "json", no_argument, NULL, 'j' },
+	OPT_HELP, OPT_END,
+};
+
+static const struct option opts_compact[] = {
+	{ "rotate", required_argument, NULL, OPT_ROTATE },
+	OPT_HELP, OPT_END,
+};
+
+static const struct cli_spec cli_specs[] = {
+	{
+		CLI_ATTACH, "attach", "NAME FILE --key CREDID [--readonly]",
+		"Attach the store file FILE under NAME. A missing or empty FILE is\n"
+		"created and formatted. CREDID names the store key (a type-16\n"
+		"m2mvault key in your keyrings) that authenticates the store's\n"
+		"structure. Prints what the scan of the file found.\n"
+		"\n"
+		"  -k, --key CREDID   the store key's Credential-ID (required)\n"
+		"  -r, --readonly     never write to FILE (nor cut a torn tail)\n"
+		"  -h, --help         show this help\n",
+		":k:rh", opts_attach, 2, 2, { SLOT_STORE, SLOT_FILE },
+		{ "NAME", "FILE" },
+	},
+	{
+		CLI_DETACH, "detach", "NAME",
+		"Detach the store NAME (after writing a checkpoint) and drop its\n"
+		"policies.\n"
+		"\n"
+		"  -h, --help         show this help\n",
+		":h", opts_plain, 1, 1, { SLOT_STORE }, { "NAME" },
+	},
+	{
+		CLI_POLICY_ADD, "policy add",
+		"NAME PREFIX CREDID --mode wrap|dir|mic [--per-instance]",
+		"Seal what is written under PREFIX in store NAME with the key\n"
+		"CREDID, in the given mode. The longest matching prefix decides;\n"
+		"'' covers every path. The Credential-ID type must fit the mode:\n"
+		"15 for wrap, 14 for dir, 16 for mic. Replaces the prefix's policy.\n"
+		"\n"
+		"  -m, --mode MODE      wrap, dir or mic (required)\n"
+		"  -i, --per-instance   dir only: a key per resource instance\n"
+		"                       instead of per container\n"
+		"  -h, --help           show this help\n",
+		":m:ih", opts_policy_add, 3, 3,
+		{ SLOT_STORE, SLOT_PATH, SLOT_CREDID },
+		{ "NAME", "PREFIX", "CREDID" },
+	},
+	{
+		CLI_POLICY_DEL, "policy del", "NAME PREFIX",
+		"Remove the policy of exactly PREFIX from store NAME.\n"
+		"\n"
+		"  -h, --help         show this help\n",
+		":h", opts_plain, 2, 2, { SLOT_STORE, SLOT_PATH },
+		{ "NAME", "PREFIX" },
+	},
+	{
+		CLI_POLICY_LS, "policy ls", "[NAME] [--json]",
+		"List the policies of store NAME, or of every store.\n"
+		"\n"
+		"  -j, --json         print a JSON array\n"
+		"  -h, --help         show this help\n",
+		":jh", opts_json, 0, 1, { SLOT_STORE }, { "NAME" },
+	},
+	{
+		CLI_STATUS, "status", "[NAME] [--stats] [--json]",
+		"Show the state and sizes of store NAME, or of every attached\n"
+		"store, as a table.\n"
+		"\n"
+		"  -s, --stats        add the operation counters since attach\n"
+		"  -j, --json         print a JSON array (counters included)\n"
+		"  -h, --help         show this help\n",
+		":jsh", opts_status, 0, 1, { SLOT_STORE }, { "NAME" },
+	},
+	{
+		CLI_PUT, "put", "[-s|--sync] STORE PATH [FILE|-]",
+		"Seal the contents of FILE (standard input if absent or '-') and\n"
+		"store them as the next version of PATH. Needs the key of the\n"
+		"policy covering PATH.\n"
+		"\n"
+		"  -s, --sync         return once the record is on stable storage\n"
+		"  -h, --help         show this help\n",
+		":sh", opts_sync, 2, 3, { SLOT_STORE, SLOT_PATH, SLOT_FILE },
+		{ "STORE", "PATH", "FILE" },
+	},
+	{
+		CLI_GET, "get", "STORE PATH [-o FILE]",
+		"Verify and decrypt the newest version of PATH and write it to\n"
+		"standard output or FILE (created with mode 0600, written only if\n"
+		"the record verifies). Needs the key that sealed it.\n"
+		"\n"
+		"  -o, --output FILE  write to FILE instead of standard output\n"
+		"  -h, --help         show this help\n",
+		":o:h", opts_get, 2, 2, { SLOT_STORE, SLOT_PATH },
+		{ "STORE", "PATH" },
+	},
+	{
+		CLI_RM, "rm", "[-s|--sync] STORE PATH",
+		"Delete PATH (append a tombstone). Needs the key of the policy\n"
+		"covering PATH.\n"
+		"\n"
+		"  -s, --sync         return once the tombstone is on stable storage\n"
+		"  -h, --help         show this help\n",
+		":sh", opts_sync, 2, 2, { SLOT_STORE, SLOT_PATH },
+		{ "STORE", "PATH" },
+	},
+	{
+		CLI_LS, "ls", "STORE [PREFIX] [--json]",
+		"List the live paths of STORE (under PREFIX) in bytewise order with\n"
+		"version, size, mode and flags. Needs no key.\n"
+		"\n"
+		"  -j, --json         print a JSON array\n"
+		"  -h, --help         show this help\n",
+		":jh", opts_json, 1, 2, { SLOT_STORE, SLOT_PATH },
+		{ "STORE", "PREFIX" },
+	},
+	{
+		CLI_STAT, "stat", "STORE PATH [--json]",
+		"Show the metadata of the newest version of PATH. Needs no key.\n"
+		"\n"
+		"  -j, --json         print a JSON object\n"
+		"  -h, --help         show this help\n",
+		":jh", opts_json, 2, 2, { SLOT_STORE, SLOT_PATH },
+		{ "STORE", "PATH" },
+	},
+	{
+		CLI_EXPORT, "export", "STORE PATH [--compact|--json]",
+		"Print the newest version of PATH as sealed, without a key: JWE for\n"
+		"wrap and dir records, JWS for mic records.\n"
+		"\n"
+		"      --compact      compact serialization (the default)\n"
+		"  -j, --json         flattened JSON serialization\n"
+		"  -h, --help         show this help\n",
+		":jh", opts_export, 2, 2, { SLOT_STORE, SLOT_PATH },
+		{ "STORE", "PATH" },
+	},
+	{
+		CLI_VERIFY, "verify", "NAME [--json]",
+		"Check every record of store NAME. Shows progress (a bar on a\n"
+		"terminal); lists the records that failed and exits 1 if any did.\n"
+		"\n"
+		"  -j, --json         print the result as a JSON object\n"
+		"  -h, --help         show this help\n",
+		":jh", opts_json, 1, 1, { SLOT_STORE }, { "NAME" },
+	},
+	{
+		CLI_COMPACT, "compact", "NAME NEWFILE [--rotate CREDID]",
+		"Rewrite the live records of store NAME into NEWFILE (created; it\n"
+		"must not exist or be empty); the store continues on NEWFILE.\n"
+		"\n"
+		"      --rotate CREDID  re-seal every live record of CREDID's mode\n"
+		"                       under CREDID\n"
+		"  -h, --help           show this help\n",
+		":h", opts_compact, 2, 2, { SLOT_STORE, SLOT_FILE },
+		{ "NAME", "NEWFILE" },
+	},
+	{
+		CLI_MONITOR, "monitor", "[--json]",
+		"Print events as they happen (integrity failures, refused keys,\n"
+		"stores attached, detached, compacted, scrub progress) until\n"
+		"interrupted.\n"
+		"\n"
+		"  -j, --json         one JSON object per line\n"
+		"  -h, --help         show this help\n",
+		":jh", opts_json, 0, 0, { SLOT_STORE }, { NULL },
+	},
+};
+
+#define CLI_NSPECS (sizeof(cli_specs) / sizeof(cli_specs[0]))
+
+static const struct cli_spec *cli_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CLI_NSPECS; i++)
+		if (!strcmp(cli_specs[i].name, name))
+			return &cli_specs[i];
+	return NULL;
+}
+
+static void cli_usage_all(FILE *f)
+{
+	static const enum cli_cmd store_cmds[] = {
+		CLI_ATTACH, CLI_DETACH, CLI_POLICY_ADD, CLI_POLICY_DEL,
+		CLI_POLICY_LS, CLI_STATUS, CLI_VERIFY, CLI_COMPACT,
+		CLI_MONITOR,
+	};
+	static const enum cli_cmd data_cmds[] = {
+		CLI_PUT, CLI_GET, CLI_RM, CLI_LS, CLI_STAT, CLI_EXPORT,
+	};
+	size_t i, j;
+
+	fprintf(f, "Usage: " CLI_PROG " [--help] [--version] COMMAND [ARGS]\n"
+		"\nStores (need CAP_NET_ADMIN):\n");
+	for (i = 0; i < sizeof(store_cmds) / sizeof(store_cmds[0]); i++)
+		for (j = 0; j < CLI_NSPECS; j++)
+			if (cli_specs[j].cmd == store_cmds[i])
+				fprintf(f, "  %s %s\n", cli_specs[j].name,
+					cli_specs[j].synopsis);
+	fprintf(f, "\nData (need the credential keys in your keyrings):\n");
+	for (i = 0; i < sizeof(data_cmds) / sizeof(data_cmds[0]); i++)
+		for (j = 0; j < CLI_NSPECS; j++)
+			if (cli_specs[j].cmd == data_cmds[i])
+				fprintf(f, "  %s %s\n", cli_specs[j].name,
+					cli_specs[j].synopsis);
+	fprintf(f, "\n'" CLI_PROG " COMMAND --help' describes a command.\n"
+		"Exit status: 0 success, 1 the operation failed, 2 usage error.\n");
+}
+
+static void cli_usage_policy(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage:\n");
+	for (i = 0; i < CLI_NSPECS; i++)
+		if (!strncmp(cli_specs[i].name, "policy ", 7))
+			fprintf(f, "  " CLI_PROG " %s %s\n", cli_specs[i].name,
+				cli_specs[i].synopsis);
+	fprintf(f, "\n'" CLI_PROG " policy add|del|ls --help' describes each.\n");
+}
+
+void cli_usage(FILE *f, const char *command)
+{
+	const struct cli_spec *s = command ? cli_find(command) : NULL;
+
+	if (command && !strcmp(command, "policy")) {
+		cli_usage_policy(f);
+		return;
+	}
+	if (!s) {
+		cli_usage_all(f);
+		return;
+	}
+	fprintf(f, "Usage: " CLI_PROG " %s %s\n\n%s", s->name, s->synopsis,
+		s->help);
+}
+
+static enum cli_parse_result cli_bad(FILE *err, const char *command,
+				     const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* A usage error: the problem, then where to look. */
+static enum cli_parse_result cli_bad(FILE *err, const char *command,
+				     const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(err, CLI_PROG ": %s%s", command ? command : "",
+		command ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(err, fmt, ap);
+	va_end(ap);
+	fprintf(err, "\nTry '" CLI_PROG "%s%s --help'.\n", command ? " " : "",
+		command ? command : "");
+	return CLI_PARSE_USAGE;
+}
+
+static int cli_store_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+int cli_check_store(const char *s)
+{
+	size_t i;
+
+	if (!s || !*s || strlen(s) >= M2MV_NAME_MAX)
+		return -EINVAL;
+	for (i = 0; s[i]; i++)
+		if (!cli_store_char((unsigned char)s[i]))
+			return -EINVAL;
+	return 0;
+}
+
+int cli_check_path(const char *s, bool may_be_empty)
+{
+	size_t i;
+
+	if (!s)
+		return -EINVAL;
+	if (!*s)
+		return may_be_empty ? 0 : -EINVAL;
+	for (i = 0; s[i]; i++) {
+		if (i == M2MV_PATH_MAX)
+			return -ENAMETOOLONG;
+		if (!cli_store_char((unsigned char)s[i]) && s[i] != '~' &&
+		    s[i] != '/')
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* The option the last getopt_long() call stumbled over, for a message. */
+static const char *cli_bad_option(int argc, char **argv, char *buf,
+				  size_t size)
+{
+	const char *arg = optind > 0 && optind - 1 < argc ?
+			  argv[optind - 1] : NULL;
+	size_t n;
+
+	if (arg && !strncmp(arg, "--", 2)) {
+		n = strcspn(arg, "=");
+		snprintf(buf, size, "%.*s", (int)n, arg);
+	} else if (optopt > 0 && optopt < 0x100) {
+		snprintf(buf, size, "-%c", optopt);
+	} else {
+		snprintf(buf, size, "%s", arg ? arg : "?");
+	}
+	return buf;
+}
+
+/*
+ * Credential-ID @id must be valid, and of @want's type unless it is 0
+ * (@why says what asks for that type).
+ */
+static enum cli_parse_result cli_check_credid(FILE *err, const char *command,
+					      const char *what,
+					      const char *id,
+					      unsigned int want,
+					      const char *why)
+{
+	unsigned int type;
+
+	if (m2mv_credid_parse(id, &type))
+		return cli_bad(err, command,
+			       "invalid %s '%s' (a Credential-ID is <type>-<value>, type 14, 15 or 16)",
+			       what, id);
+	if (want && type != want)
+		return cli_bad(err, command, "%s '%s' must be of type %u %s",
+			       what, id, want, why);
+	return CLI_PARSE_RUN;
+}
+
+static unsigned int cli_mode_type(enum m2mv_mode mode)
+{
+	switch (mode) {
+	case M2MV_MODE_WRAP:
+		return M2MV_CRED_TYPE_ESDATA_WRAP;
+	case M2MV_MODE_DIR:
+		return M2MV_CRED_TYPE_ESDATA_DIRECT;
+	case M2MV_MODE_MIC:
+		return M2MV_CRED_TYPE_ESDATA_HMAC;
+	default:
+		return 0;
+	}
+}
+
+/* Checks of the whole command line, after the options. */
+static enum cli_parse_result cli_check(const struct cli_spec *s,
+				       struct cli_args *a, bool compact,
+				       FILE *err)
+{
+	const char *cmd = s->name;
+	char why[32];
+	bool want_path = a->cmd == CLI_PUT || a->cmd == CLI_GET ||
+			 a->cmd == CLI_RM || a->cmd == CLI_STAT ||
+			 a->cmd == CLI_EXPORT;
+	int ret;
+
+	if (a->store && cli_check_store(a->store))
+		return cli_bad(err, cmd,
+			       "invalid store name '%s' (1 to %d of [A-Za-z0-9._-])",
+			       a->store, M2MV_NAME_MAX - 1);
+	if (a->path) {
+		ret = cli_check_path(a->path, !want_path);
+		if (ret == -ENAMETOOLONG)
+			return cli_bad(err, cmd, "path longer than %d bytes",
+				       M2MV_PATH_MAX);
+		if (ret)
+			return cli_bad(err, cmd,
+				       "invalid %s '%s' (%s[A-Za-z0-9._~/-])",
+				       want_path ? "path" : "prefix", a->path,
+				       want_path ? "1 to 512 of " : "");
+	}
+	if (a->file && !*a->file)
+		return cli_bad(err, cmd, "empty file name");
+
+	switch (a->cmd) {
+	case CLI_ATTACH:
+		if (!a->credid)
+			return cli_bad(err, cmd, "missing --key CREDID");
+		return cli_check_credid(err, cmd, "store key", a->credid,
+					M2MV_CRED_TYPE_ESDATA_HMAC,
+					"(an HMAC key)");
+	case CLI_POLICY_ADD:
+		if (a->mode == M2MV_MODE_NONE)
+			return cli_bad(err, cmd, "missing --mode wrap|dir|mic");
+		if ((a->flags & M2MV_POLICY_F_INSTANCE) &&
+		    a->mode != M2MV_MODE_DIR)
+			return cli_bad(err, cmd, "--per-instance needs --mode dir");
+		snprintf(why, sizeof(why), "for mode %s",
+			 m2mv_mode_name(a->mode));
+		return cli_check_credid(err, cmd, "credential", a->credid,
+					cli_mode_type(a->mode), why);
+	case CLI_COMPACT:
+		if (a->credid)
+			return cli_check_credid(err, cmd, "credential",
+						a->credid, 0, "");
+		return CLI_PARSE_RUN;
+	case CLI_EXPORT:
+		if (compact && a->json)
+			return cli_bad(err, cmd,
+				       "--compact and --json exclude each other");
+		if (a->json)
+			a->flags |= M2MV_EXPORT_F_JSON;
+		return CLI_PARSE_RUN;
+	default:
+		return CLI_PARSE_RUN;
+	}
+}
+
+/* The command's options and arguments: @argv[0] is the command word. */
+static enum cli_parse_result cli_parse_cmd(const struct cli_spec *s,
+					   int argc, char **argv,
+					   struct cli_args *a, FILE *out,
+					   FILE *err)
+{
+	bool compact = false;
+	unsigned int i, n;
+	char opt[64];
+	int c;
+
+	a->cmd = s->cmd;
+	a->name = s->name;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, s->shortopts, s->longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			cli_usage(out, s->name);
+			return CLI_PARSE_DONE;
+		case 'k':
+		case OPT_ROTATE:
+			a->credid = optarg;
+			break;
+		case 'r':
+			a->flags |= M2MV_ATTACH_F_RDONLY;
+			break;
+		case 'm':
+			if (m2mv_mode_parse(optarg, &a->mode))
+				return cli_bad(err, s->name,
+					       "invalid mode '%s' (wrap, dir or mic)",
+					       optarg);
+			break;
+		case 'i':
+			a->flags |= M2MV_POLICY_F_INSTANCE;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 's':
+			if (a->cmd == CLI_STATUS)
+				a->stats = true;
+			else
+				a->flags |= M2MV_F_SYNC;
+			break;
+		case 'o':
+			a->file = optarg;
+			break;
+		case OPT_COMPACT:
+			compact = true;
+			break;
+		case ':':
+			return cli_bad(err, s->name, "option '%s' needs an argument",
+				       cli_bad_option(argc, argv, opt, sizeof(opt)));
+		default:
+			return cli_bad(err, s->name, "unknown option '%s'",
+				       cli_bad_option(argc, argv, opt, sizeof(opt)));
+		}
+	}
+
+	n = (unsigned int)(argc - optind);
+	if (n < s->min)
+		return cli_bad(err, s->name, "missing %s", s->argnames[n]);
+	if (n > s->max)
+		return cli_bad(err, s->name, "unexpected argument '%s'",
+			       argv[optind + (int)s->max]);
+	for (i = 0; i < n; i++) {
+		const char *v = argv[optind + (int)i];
+
+		switch (s->slots[i]) {
+		case SLOT_STORE:
+			a->store = v;
+			break;
+		case SLOT_PATH:
+			a->path = v;
+			break;
+		case SLOT_FILE:
+			a->file = v;
+			break;
+		case SLOT_CREDID:
+			a->credid = v;
+			break;
+		}
+	}
+	return cli_check(s, a, compact, err);
+}
+
+enum cli_parse_result cli_parse(int argc, char **argv, struct cli_args *a,
+				FILE *out, FILE *err)
+{
+	static const struct option global[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		OPT_END,
+	};
+	const struct cli_spec *s;
+	char name[32], opt[64];
+	const char *word;
+	int c, k;
+
+	memset(a, 0, sizeof(*a));
+	a->mode = M2MV_MODE_NONE;
+	optind = 0;
+	opterr = 0;
+	/* '+': stop at the command word; its options are its own. */
+	while ((c = getopt_long(argc, argv, "+:hV", global, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			cli_usage(out, NULL);
+			return CLI_PARSE_DONE;
+		case 'V':
+			fprintf(out, CLI_PROG " %s (libm2mvault %s, ABI %d)\n",
+				M2MV_LIB_VERSION, m2mv_lib_version(),
+				M2MV_ABI_VERSION);
+			return CLI_PARSE_DONE;
+		default:
+			return cli_bad(err, NULL, "unknown option '%s'",
+				       cli_bad_option(argc, argv, opt, sizeof(opt)));
+		}
+	}
+	k = optind;
+	if (k >= argc) {
+		cli_usage(err, NULL);
+		return CLI_PARSE_USAGE;
+	}
+	word = argv[k];
+
+	if (!strcmp(word, "help")) {
+		if (k + 1 >= argc) {
+			cli_usage(out, NULL);
+			return CLI_PARSE_DONE;
+		}
+		if (!strcmp(argv[k + 1], "policy") && k + 2 < argc)
+			snprintf(name, sizeof(name), "policy %s", argv[k + 2]);
+		else
+			snprintf(name, sizeof(name), "%s", argv[k + 1]);
+		if (!cli_find(name) && strcmp(name, "policy"))
+			return cli_bad(err, NULL, "unknown command '%s'", name);
+		cli_usage(out, name);
+		return CLI_PARSE_DONE;
+	}
+
+	if (!strcmp(word, "policy")) {
+		if (k + 1 >= argc)
+			return cli_bad(err, "policy",
+				       "missing subcommand (add, del or ls)");
+		if (!strcmp(argv[k + 1], "-h") ||
+		    !strcmp(argv[k + 1], "--help")) {
+			cli_usage(out, "policy");
+			return CLI_PARSE_DONE;
+		}
+		snprintf(name, sizeof(name), "policy %.20s", argv[k + 1]);
+		s = cli_find(name);
+		if (!s)
+			return cli_bad(err, "policy",
+				       "unknown subcommand '%s' (add, del or ls)",
+				       argv[k + 1]);
+		k++;
+	} else {
+		s = cli_find(word);
+		if (!s)
+			return cli_bad(err, NULL, "unknown command '%s'", word);
+	}
+	return cli_parse_cmd(s, argc - k, argv + k, a, out, err);
+}

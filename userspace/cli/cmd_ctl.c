@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control-plane commands: attach, detach, policy add/del/ls, status,
+ * verify, compact, monitor.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+#define CLI_OBJ_MAX (M2MV_NAME_MAX + M2MV_PATH_MAX + 8)
+
+/* Connect to the control plane, or say why not: 0 or CLI_EXIT_FAIL. */
+static int cli_ctl_open(const struct cli_args *a, const char *object,
+			struct m2mv_ctl **ctl)
+{
+	int ret = m2mv_ctl_open(ctl);
+
+	if (!ret)
+		return 0;
+	return cli_fail(stderr, a->name, object, cli_reason(CLI_CTX_CTL, ret),
+			NULL);
+}
+
+/* Report a failed control operation with the kernel's explanation. */
+static int cli_ctl_fail(const struct cli_args *a, struct m2mv_ctl *ctl,
+			const char *object, enum cli_ctx ctx, int err)
+{
+	cli_fail(stderr, a->name, object, cli_reason(ctx, err),
+		 m2mv_ctl_last_error(ctl));
+	m2mv_ctl_close(ctl);
+	return CLI_EXIT_FAIL;
+}
+
+/*
+ * Open @path for a store: created (mode 0600) if missing, which *@created
+ * reports so a failure can remove it again. Read-only opens never create.
+ */
+static int cli_open_store_file(const char *path, bool rdonly, bool *created)
+{
+	int fd;
+
+	*created = false;
+	if (rdonly)
+		return open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		*created = true;
+		return fd;
+	}
+	if (errno != EEXIST)
+		return -1;
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+int cli_cmd_attach(const struct cli_args *a)
+{
+	struct m2mv_attach_info info;
+	struct m2mv_ctl *ctl;
+	bool created;
+	int fd, ret;
+
+	fd = cli_open_store_file(a->file, a->flags & M2MV_ATTACH_F_RDONLY,
+				 &created);
+	if (fd < 0)
+		return cli_fail(stderr, a->name, a->file, strerror(errno), NULL);
+	if (cli_ctl_open(a, a->store, &ctl)) {
+		ret = CLI_EXIT_FAIL;
+		goto out;
+	}
+	ret = m2mv_attach(ctl, a->store, fd, a->credid, a->flags, &info);
+	if (ret) {
+		ret = cli_ctl_fail(a, ctl, a->store, CLI_CTX_ATTACH, ret);
+		goto out;
+	}
+	m2mv_ctl_close(ctl);
+	created = false;
+	printf("%s: %" PRIu64 " records, %" PRIu64 " live, %" PRIu64
+	       " integrity errors, %" PRIu64 " bytes truncated\n",
+	       a->store, info.records, info.live, info.integrity_errors,
+	       info.truncated);
+	if (info.integrity_errors)
+		fprintf(stderr, CLI_PROG ": attach %s: warning: %" PRIu64
+			" records failed integrity checks (store degraded)\n",
+			a->store, info.integrity_errors);
+	ret = CLI_EXIT_OK;
+out:
+	close(fd);
+	if (created)
+		unlink(a->file);
+	return ret;
+}
+
+int cli_cmd_detach(const struct cli_args *a)
+{
+	struct m2mv_ctl *ctl;
+	int ret;
+
+	if (cli_ctl_open(a, a->store, &ctl))
+		return CLI_EXIT_FAIL;
+	ret = m2mv_detach(ctl, a->store);
+	if (ret)
+		return cli_ctl_fail(a, ctl, a->store, CLI_CTX_STORE, ret);
+	m2mv_ctl_close(ctl);
+	return CLI_EXIT_OK;
+}
+
+int cli_cmd_policy_add(const struct cli_args *a)
+{
+	char obj[CLI_OBJ_MAX];
+	struct m2mv_ctl *ctl;
+	int ret;
+
+	cli_object(obj, sizeof(obj), a->store, a->path);
+	if (cli_ctl_open(a, obj, &ctl))
+		return CLI_EXIT_FAIL;
+	ret = m2mv_policy_set(ctl, a->store, a->path, a->credid, a->mode,
+			      a->flags);
+	if (ret)
+		return cli_ctl_fail(a, ctl, obj, CLI_CTX_STORE, ret);
+	m2mv_ctl_close(ctl);
+	return CLI_EXIT_OK;
+}
+
+int cli_cmd_policy_del(const struct cli_args *a)
+{
+	char obj[CLI_OBJ_MAX];
+	struct m2mv_ctl *ctl;
+	int ret;
+
+	cli_object(obj, sizeof(obj), a->store, a->path);
+	if (cli_ctl_open(a, obj, &ctl))
+		return CLI_EXIT_FAIL;
+	ret = m2mv_policy_del(ctl, a->store, a->path);
+	if (ret)
+		return cli_ctl_fail(a, ctl, obj, CLI_CTX_POLICY_DEL, ret);
+	m2mv_ctl_close(ctl);
+	return CLI_EXIT_OK;
+}
+
+static int cli_policy_print(const struct m2mv_policy_info *list, size_t n,
+			    bool json)
+{
+	static const char *const heads[] = {
+		"STORE", "PREFIX", "MODE", "FLAGS", "CREDID",
+	};
+	const char *row[5];
+	struct cli_table t;
+	char flags[16];
+	json_t *arr;
+	size_t i;
+	int ret = 0;
+
+	if (json) {
+		arr = json_array();
+		for (i = 0; arr && i < n; i++)
+			json_array_append_new(arr, cli_json_policy(&list[i]));
+		return cli_json_print(stdout, arr);
+	}
+	if (!n)
+		return 0;
+	if (cli_table_init(&t, 5, 0, heads))
+		return -ENOMEM;
+	for (i = 0; i < n && !ret; i++) {
+		cli_format_policy_flags(flags, sizeof(flags), list[i].flags);
+		row[0] = list[i].store;
+		row[1] = list[i].prefix[0] ? list[i].prefix : "''";
+		row[2] = m2mv_mode_name(list[i].mode);
+		row[3] = flags;
+		row[4] = list[i].credid;
+		ret = cli_table_add(&t, row);
+	}
+	if (!ret)
+		cli_table_print(&t, stdout);
+	cli_table_free(&t);
+	return ret;
+}
+
+int cli_cmd_policy_ls(const struct cli_args *a)
+{
+	struct m2mv_policy_info *list;
+	struct m2mv_ctl *ctl;
+	size_t n;
+	int ret;
+
+	if (cli_ctl_open(a, a->store, &ctl))
+		return CLI_EXIT_FAIL;
+	ret = m2mv_policy_list(ctl, a->store, &list, &n);
+	if (ret)
+		return cli_ctl_fail(a, ctl, a->store, CLI_CTX_STORE, ret);
+	m2mv_ctl_close(ctl);
+	ret = cli_policy_print(list, n, a->json);
+	free(list);
+	return ret ? cli_fail(stderr, a->name, a->store, m2mv_strerror(ret),
+			      NULL) : CLI_EXIT_OK;
+}
+
+static int cli_status_print(const struct m2mv_store_info *list, size_t n,
+			    bool json, bool stats)
+{
+	static const char *const heads[] = {
+		"NAME", "STATE", "RECORDS", "LIVE", "LIVE-BYTES", "FILE-BYTES",
+		"LAST-SEQ", "PUTS", "GETS", "DELETES", "BAD", "KEY-REFUSED",
+		"FILE",
+	};
+	char num[11][24];
+	const char *row[13], *head[13];
+	struct cli_table t;
+	json_t *arr;
+	size_t i, c, ncols;
+	int ret = 0;
+
+	if (json) {
+		arr = json_array();
+		for (i = 0; arr && i < n; i++)
+			json_array_append_new(arr, cli_json_store(&list[i]));
+		return cli_json_print(stdout, arr);
+	}
+	if (!n)
+		return 0;
+	/* Without --stats the counter columns are left out. */
+	ncols = 0;
+	for (c = 0; c < 13; c++)
+		if (stats || c < 7 || c == 12)
+			head[ncols++] = heads[c];
+	if (cli_table_init(&t, ncols, stats ? 0xffc : 0x7c, head))
+		return -ENOMEM;
+	for (i = 0; i < n && !ret; i++) {
+		const struct m2mv_store_info *si = &list[i];
+		const uint64_t v[11] = {
+			0, 0, si->records, si->live, si->live_bytes,
+			si->file_bytes, si->last_seq,
+			si->counters[M2MV_CTR_PUTS],
+			si->counters[M2MV_CTR_GETS],
+			si->counters[M2MV_CTR_DELETES],
+			si->counters[M2MV_CTR_INTEGRITY_FAILURES],
+		};
+
+		for (c = 2; c < 11; c++)
+			snprintf(num[c], sizeof(num[c]), "%" PRIu64, v[c]);
+		snprintf(num[0], sizeof(num[0]), "%" PRIu64,
+			 si->counters[M2MV_CTR_KEY_REFUSALS]);
+		ncols = 0;
+		row[ncols++] = si->name;
+		row[ncols++] = m2mv_state_name(si->state);
+		for (c = 2; c < 7; c++)
+			row[ncols++] = num[c];
+		if (stats) {
+			for (c = 7; c < 11; c++)
+				row[ncols++] = num[c];
+			row[ncols++] = num[0];
+		}
+		row[ncols++] = si->file[0] ? si->file : "-";
+		ret = cli_table_add(&t, row);
+	}
+	if (!ret)
+		cli_table_print(&t, stdout);
+	cli_table_free(&t);
+	return ret;
+}
+
+int cli_cmd_status(const struct cli_args *a)
+{
+	struct m2mv_store_info *list;
+	struct m2mv_ctl *ctl;
+	size_t n;
+	int ret;
+
+	if (cli_ctl_open(a, a->store, &ctl))
+		return CLI_EXIT_FAIL;
+	ret = m2mv_status(ctl, a->store, &list, &n);
+	if (ret)
+		return cli_ctl_fail(a, ctl, a->store, CLI_CTX_STORE, ret);
+	m2mv_ctl_close(ctl);
+	ret = cli_status_print(list, n, a->json, a->stats);
+	free(list);
+	return ret ? cli_fail(stderr, a->name, a->store, m2mv_strerror(ret),
+			      NULL) : CLI_EXIT_OK;
+}
+
+static void cli_on_progress(uint64_t done, uint64_t total, void *arg)
+{
+	cli_progress_update(arg, done, total);
+}
+
+int cli_cmd_verify(const struct cli_args *a)
+{
+	struct m2mv_verify_info vi;
+	struct cli_progress p;
+	struct m2mv_ctl *ctl;
+	char label[M2MV_NAME_MAX + 16], num[16];
+	size_t i;
+	int ret;
+
+	if (cli_ctl_open(a, a->store, &ctl))
+		return CLI_EXIT_FAIL;
+	snprintf(label, sizeof(label), "verify %s", a->store);
+	cli_progress_init(&p, stderr, label, isatty(STDERR_FILENO));
+	ret = m2mv_verify(ctl, a->store, cli_on_progress, &p, &vi);
+	cli_progress_end(&p);
+	if (ret)
+		return cli_ctl_fail(a, ctl, a->store, CLI_CTX_STORE, ret);
+	m2mv_ctl_close(ctl);
+
+	if (a->json) {
+		ret = cli_json_print(stdout, cli_json_verify(a->store, &vi));
+	} else {
+		printf("%s: %" PRIu64 " records checked, %" PRIu64
+		       " integrity errors\n", a->store, vi.records,
+		       vi.integrity_errors);
+		for (i = 0; i < vi.nbad; i++)
+			printf("  seq %" PRIu64 " %s: %s (%s)\n", vi.bad[i].seq,
+			       vi.bad[i].path[0] ? vi.bad[i].path : "-",
+			       m2mv_strerror(vi.bad[i].reason),
+			       cli_errno_name(num, sizeof(num), vi.bad[i].reason));
+		if (vi.nbad < vi.integrity_errors)
+			printf("  (%" PRIu64 " more not listed)\n",
+			       vi.integrity_errors - vi.nbad);
+	}
+	if (!ret && vi.integrity_errors) {
+		fflush(stdout);
+		snprintf(label, sizeof(label), "%" PRIu64
+			 " records failed integrity checks", vi.integrity_errors);
+		ret = cli_fail(stderr, a->name, a->store, label, NULL);
+	} else if (ret) {
+		ret = CLI_EXIT_FAIL;
+	}
+	m2mv_verify_info_free(&vi);
+	return ret;
+}
+
+int cli_cmd_compact(const struct cli_args *a)
+{
+	struct m2mv_compact_info info;
+	struct cli_progress p;
+	struct m2mv_ctl *ctl;
+	char label[M2MV_NAME_MAX + 16];
+	bool created;
+	int fd, ret;
+
+	fd = cli_open_store_file(a->file, false, &created);
+	if (fd < 0)
+		return cli_fail(stderr, a->name, a->file, strerror(errno), NULL);
+	if (cli_ctl_open(a, a->store, &ctl)) {
+		ret = CLI_EXIT_FAIL;
+		goto out;
+	}
+	snprintf(label, sizeof(label), "compact %s", a->store);
+	cli_progress_init(&p, stderr, label, isatty(STDERR_FILENO));
+	ret = m2mv_compact(ctl, a->store, fd, a->credid, cli_on_progress, &p,
+			   &info);
+	cli_progress_end(&p);
+	if (ret) {
+		ret = cli_ctl_fail(a, ctl, a->store, CLI_CTX_STORE, ret);
+		goto out;
+	}
+	m2mv_ctl_close(ctl);
+	created = false;
+	printf("%s: compacted into %s: %" PRIu64 " records, %" PRIu64
+	       " bytes\n", a->store, a->file, info.records, info.file_bytes);
+	ret = CLI_EXIT_OK;
+out:
+	close(fd);
+	if (created)
+		unlink(a->file);
+	return ret;
+}
+
+static volatile sig_atomic_t cli_stop;
+
+static void cli_on_signal(int sig)
+{
+	(void)sig;
+	cli_stop = 1;
+}
+
+static int cli_on_event(const struct m2mv_event_info *ev, void *arg)
+{
+	const bool *json = arg;
+	char line[1024];
+	json_t *o;
+	char *txt;
+
+	if (*json) {
+		o = cli_json_event(ev);
+		txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		json_decref(o);
+		if (!txt)
+			return -ENOMEM;
+		printf("%s\n", txt);
+		free(txt);
+	} else {
+		cli_format_event(line, sizeof(line), ev);
+		printf("%s\n", line);
+	}
+	/* Each event as it happens, also into a pipe. */
+	fflush(stdout);
+	return 0;
+}
+
+int cli_cmd_monitor(const struct cli_args *a)
+{
+	struct sigaction sa;
+	struct m2mv_ctl *ctl;
+	bool json = a->json;
+	int ret;
+
+	if (cli_ctl_open(a, NULL, &ctl))
+		return CLI_EXIT_FAIL;
+	ret = m2mv_events_subscribe(ctl, cli_on_event, &json);
+	if (ret)
+		return cli_ctl_fail(a, ctl, NULL, CLI_CTX_MONITOR, ret);
+
+	/* No SA_RESTART: the wait returns -EINTR and the loop ends. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = cli_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	/* A signal just before the wait is seen within a second. */
+	while (!cli_stop) {
+		ret = m2mv_events_dispatch(ctl, 1000);
+		if (ret == -EINTR || !ret)
+			continue;
+		if (ret == -ENOBUFS) {
+			/* Say so and carry on: the next events still come. */
+			fprintf(stderr, CLI_PROG ": monitor: %s\n",
+				cli_reason(CLI_CTX_MONITOR, ret));
+			continue;
+		}
+		return cli_ctl_fail(a, ctl, NULL, CLI_CTX_MONITOR, ret);
+	}
+	m2mv_ctl_close(ctl);
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libm2mvault internals shared between its source files and its host unit
+ * tests. Nothing here is exported from the shared library (see
+ * libm2mvault.map); names carry a double underscore to say so.
+ */
+#ifndef M2MV_LIB_INTERNAL_H
+#define M2MV_LIB_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/netlink.h>
+
+#include "lib/m2mvault.h"
+
+struct nl_sock;
+struct nl_msg;
+struct nlattr;
+
+/* A user pointer as the ABI carries it. */
+static inline uint64_t m2mv__ptr(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+/* ------------------------------------------------------------ data.c */
+
+/* ioctl(2) retried on EINTR: 0 or -errno. */
+int m2mv__ioctl(int fd, unsigned long req, void *arg);
+
+/* Open /dev/m2mvault read-write: an fd, -ENODEV if it does not exist. */
+int m2mv__dev_open(void);
+
+/*
+ * Copy a store name or a Credential-ID into its fixed ABI array: 0, or
+ * -EINVAL if it is NULL, empty or does not fit with its terminator.
+ */
+int m2mv__name_copy(char dst[M2MV_NAME_MAX], const char *name);
+int m2mv__credid_copy(char dst[M2MV_CREDID_MAX + 1], const char *credid);
+
+/* ------------------------------------------------------------ list.c */
+
+/* One page of M2MV_IOC_LIST output being walked. */
+struct m2mv__list_page {
+	const unsigned char *buf;	/* the buffer the kernel filled */
+	size_t size;			/* its size */
+	uint32_t count;			/* entries the kernel reported */
+	uint32_t idx;			/* entries walked so far */
+	size_t off;			/* offset of the next entry */
+};
+
+/*
+ * Take the next entry of @pg into @item, its path copied NUL-terminated
+ * into @path (which @item->path then points at).
+ * Return: 1 with an entry, 0 when the page is done, -EPROTO if the entry
+ * is malformed (reclen not a multiple of 8 or too small for its path,
+ * beyond the buffer, empty or over-long path).
+ */
+int m2mv__list_walk(struct m2mv__list_page *pg, struct m2mv_list_item *item,
+		    char path[M2MV_PATH_MAX + 1]);
+
+/* ------------------------------------------------------------- ctl.c */
+
+/* Commands the family advertises, as bits 1 << enum m2mv_cmd. */
+struct m2mv__family {
+	int id;				/* 0: not found */
+	uint32_t events_grp;		/* 0: no such group */
+	uint32_t version;
+	uint32_t ops;
+};
+
+struct m2mv_ctl {
+	struct nl_sock *sk;		/* commands and their replies */
+	struct m2mv__family fam;
+	int devfd;			/* interim ioctls; -1 until needed */
+	char err[512];			/* m2mv_ctl_last_error() */
+	int missing;			/* last command unknown to the module */
+	struct nl_sock *ev;		/* events subscription, or NULL */
+	m2mv_event_fn ev_fn;
+	void *ev_arg;
+};
+
+/*
+ * Called for each reply message, with its attributes parsed (M2MV_A_*;
+ * of an attribute that repeats, @tb holds the last).
+ */
+typedef int (*m2mv__reply_fn)(struct nlmsghdr *nlh, struct nlattr **tb,
+			      void *arg);
+
+/* Start a request for @cmd (a dump with @dump): NULL if out of memory. */
+struct nl_msg *m2mv__msg(struct m2mv_ctl *ctl, uint8_t cmd, int dump);
+
+/*
+ * Send @msg (always freed) and receive until the kernel is done: replies
+ * go to @fn (may be NULL). A dump found inconsistent is reported as
+ * -EAGAIN. Also used with @watch: while waiting, events arriving on that
+ * socket go to @watch_fn (progress of long commands).
+ * Return: 0, the kernel's -errno (its extended ack in ctl->err), -EPROTO
+ * for a reply @fn rejected, or a transport error.
+ */
+int m2mv__request(struct m2mv_ctl *ctl, struct nl_msg *msg,
+		  m2mv__reply_fn fn, void *arg);
+int m2mv__request_watch(struct m2mv_ctl *ctl, struct nl_msg *msg,
+			m2mv__reply_fn fn, void *arg, struct nl_sock *watch,
+			m2mv_event_fn watch_fn, void *watch_arg);
+
+/* Before a command: clear ctl->err; -EOPNOTSUPP (explained) if missing. */
+void m2mv__clear_error(struct m2mv_ctl *ctl);
+int m2mv__need(struct m2mv_ctl *ctl, unsigned int cmd);
+void m2mv__set_error(struct m2mv_ctl *ctl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Parse the attributes of a m2mvault genl message into tb[M2MV_A_MAX+1]. */
+int m2mv__parse_attrs(struct nlmsghdr *nlh, struct nlattr **tb);
+
+/* Parse a CTRL_CMD_NEWFAMILY message for the m2mvault family. */
+int m2mv__parse_family(struct nlmsghdr *nlh, struct m2mv__family *fam);
+
+/*
+ * Copy a string attribute, NUL-terminated or not, into @dst of @size: 0,
+ * or -EPROTO if it does not fit with a terminator.
+ */
+int m2mv__attr_str(char *dst, size_t size, const struct nlattr *nla);
+
+/* Name of an M2MV_A_* attribute or M2MV_CMD_* command, "?" if unknown. */
+const char *m2mv__attr_name(unsigned int attr);
+const char *m2mv__cmd_name(unsigned int cmd);
+
+/* A libnl error code (negative or positive) as a negative errno. */
+int m2mv__nlerr(int nlerr);
+
+/*
+ * Describe the extended ack of an NLMSG_ERROR or NLMSG_DONE message @nlh
+ * into @buf: its message, the attribute it points at in @req (the request,
+ * may be NULL) and a missing attribute.
+ * Return: the length written (0: nothing to say).
+ */
+size_t m2mv__extack_format(const struct nlmsghdr *nlh,
+			   const struct nlmsghdr *req, char *buf,
+			   size_t size);
+
+/* ----------------------------------------------------------- admin.c */
+
+/* The interim ioctl fd of @ctl, opened on first use: fd or -errno. */
+int m2mv__ctl_dev(struct m2mv_ctl *ctl);
+
+/* ------------------------------------------------------------ dump.c */
+
+int m2mv__parse_store(struct nlattr **tb, struct m2mv_store_info *si);
+int m2mv__parse_policy(struct nlattr **tb, struct m2mv_policy_info *pi);
+
+/* ----------------------------------------------------------- scrub.c */
+
+/* Add the counts and the BAD entries of a STORE_VERIFY reply to @vi. */
+int m2mv__parse_verify(struct nlmsghdr *nlh, struct nlattr **tb,
+		       struct m2mv_verify_info *vi);
+
+/* ---------------------------------------------------------- events.c */
+
+/* A socket joined to the events group, non-blocking: 0 or -errno. */
+int m2mv__events_socket(struct m2mv_ctl *ctl, struct nl_sock **skp);
+
+/*
+ * Read every event queued on @sk without waiting and hand each to @fn.
+ * Return: 0, @fn's non-zero value, or -errno (-ENOBUFS: events lost).
+ */
+int m2mv__events_read(struct m2mv_ctl *ctl, struct nl_sock *sk,
+		      m2mv_event_fn fn, void *arg);
+
+/*
+ * Decode the datagram @buf of @len bytes from the events group of family
+ * @family, calling @fn for each event. Return: as m2mv__events_read().
+ */
+int m2mv__events_decode(int family, const void *buf, size_t len,
+			m2mv_event_fn fn, void *arg);
+
+int m2mv__parse_event(struct nlattr **tb, struct m2mv_event_info *ev);
+
+#endif /* M2MV_LIB_INTERNAL_H */

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The long control-plane commands, verify (scrub) and compact: the request
+ * waits for its reply while M2MV_EVENT_SCRUB_PROGRESS events of the store
+ * arrive on the events group and feed the caller's progress callback.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/socket.h>
+
+#include "lib/internal.h"
+
+static const struct nla_policy m2mv_bad_policy[M2MV_A_MAX + 1] = {
+	/* Terminated or not, as in the top-level policy (ctl.c). */
+	[M2MV_A_PATH] = { .type = NLA_UNSPEC, .maxlen = M2MV_PATH_MAX + 1 },
+	[M2MV_A_SEQ] = { .type = NLA_U64 },
+	[M2MV_A_REASON] = { .type = NLA_U32 },
+};
+
+int m2mv__parse_verify(struct nlmsghdr *nlh, struct nlattr **tb,
+		       struct m2mv_verify_info *vi)
+{
+	struct genlmsghdr *g = nlmsg_data(nlh);
+	struct nlattr *a, *bt[M2MV_A_MAX + 1];
+	struct m2mv_bad_record *bad, *b;
+	size_t n = 0;
+	int rem;
+
+	if (tb[M2MV_A_RECORDS])
+		vi->records += nla_get_u64(tb[M2MV_A_RECORDS]);
+	if (tb[M2MV_A_INTEGRITY_ERRORS])
+		vi->integrity_errors += nla_get_u64(tb[M2MV_A_INTEGRITY_ERRORS]);
+
+	/* BAD repeats at the top level: walk the attributes themselves. */
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem)
+		if (nla_type(a) == M2MV_A_BAD)
+			n++;
+	if (!n)
+		return 0;
+	bad = realloc(vi->bad, (vi->nbad + n) * sizeof(*bad));
+	if (!bad)
+		return -ENOMEM;
+	vi->bad = bad;
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0), rem) {
+		if (nla_type(a) != M2MV_A_BAD)
+			continue;
+		if (nla_parse_nested(bt, M2MV_A_MAX, a, m2mv_bad_policy) < 0)
+			return -EPROTO;
+		b = &vi->bad[vi->nbad];
+		memset(b, 0, sizeof(*b));
+		if (bt[M2MV_A_PATH] &&
+		    m2mv__attr_str(b->path, sizeof(b->path), bt[M2MV_A_PATH]))
+			return -EPROTO;
+		if (bt[M2MV_A_SEQ])
+			b->seq = nla_get_u64(bt[M2MV_A_SEQ]);
+		if (bt[M2MV_A_REASON])
+			b->reason = (int)nla_get_u32(bt[M2MV_A_REASON]);
+		vi->nbad++;
+	}
+	return 0;
+}
+
+static int m2mv_verify_reply(struct nlmsghdr *nlh, struct nlattr **tb,
+			     void *arg)
+{
+	return m2mv__parse_verify(nlh, tb, arg);
+}
+
+void m2mv_verify_info_free(struct m2mv_verify_info *info)
+{
+	free(info->bad);
+	memset(info, 0, sizeof(*info));
+}
+
+/* Progress events of one store, to the caller's callback. */
+struct m2mv_progress {
+	const char *name;
+	m2mv_progress_fn fn;
+	void *arg;
+};
+
+static int m2mv_progress_event(const struct m2mv_event_info *ev, void *arg)
+{
+	struct m2mv_progress *p = arg;
+
+	if (ev->event == M2MV_EVENT_SCRUB_PROGRESS &&
+	    M2MV_EVENT_HAS(ev, M2MV_A_NAME) && !strcmp(ev->name, p->name) &&
+	    M2MV_EVENT_HAS(ev, M2MV_A_DONE) && M2MV_EVENT_HAS(ev, M2MV_A_TOTAL))
+		p->fn(ev->done, ev->total, p->arg);
+	return 0;
+}
+
+/*
+ * Send @msg and wait for the reply, watching the events group for progress
+ * if the caller wants it. Without the group, the command still runs.
+ */
+static int m2mv_long_request(struct m2mv_ctl *ctl, struct nl_msg *msg,
+			     m2mv__reply_fn fn, void *arg,
+			     struct m2mv_progress *p)
+{
+	struct nl_sock *watch = NULL;
+	int ret;
+
+	if (p->fn && m2mv__events_socket(ctl, &watch)) {
+		/* Progress is optional: its absence explains nothing. */
+		watch = NULL;
+		m2mv__clear_error(ctl);
+	}
+	if (!watch)
+		return m2mv__request(ctl, msg, fn, arg);
+	ret = m2mv__request_watch(ctl, msg, fn, arg, watch,
+				  m2mv_progress_event, p);
+	nl_socket_free(watch);
+	return ret;
+}
+
+int m2mv_verify(struct m2mv_ctl *ctl, const char *name,
+		m2mv_progress_fn progress, void *arg,
+		struct m2mv_verify_info *info)
+{
+	struct m2mv_progress p = { .name = name, .fn = progress, .arg = arg };
+	char store[M2MV_NAME_MAX];
+	struct nl_msg *msg;
+	int ret;
+
+	memset(info, 0, sizeof(*info));
+	m2mv__clear_error(ctl);
+	if (m2mv__name_copy(store, name))
+		return -EINVAL;
+	ret = m2mv__need(ctl, M2MV_CMD_STORE_VERIFY);
+	if (ret)
+		return ret;
+	msg = m2mv__msg(ctl, M2MV_CMD_STORE_VERIFY, 0);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, M2MV_A_NAME, store) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	ret = m2mv_long_request(ctl, msg, m2mv_verify_reply, info, &p);
+	if (ret)
+		m2mv_verify_info_free(info);
+	return ret;
+}
+
+static int m2mv_compact_reply(struct nlmsghdr *nlh, struct nlattr **tb,
+			      void *arg)
+{
+	struct m2mv_compact_info *info = arg;
+
+	(void)nlh;
+	if (tb[M2MV_A_RECORDS])
+		info->records = nla_get_u64(tb[M2MV_A_RECORDS]);
+	if (tb[M2MV_A_FILE_BYTES])
+		info->file_bytes = nla_get_u64(tb[M2MV_A_FILE_BYTES]);
+	return 0;
+}
+
+int m2mv_compact(struct m2mv_ctl *ctl, const char *name, int fd,
+		 const char *credid, m2mv_progress_fn progress, void *arg,
+		 struct m2mv_compact_info *info)
+{
+	struct m2mv_progress p = { .name = name, .fn = progress, .arg = arg };
+	char store[M2MV_NAME_MAX], cred[M2MV_CREDID_MAX + 1];
+	struct m2mv_compact_info local;
+	struct nl_msg *msg;
+	int ret;
+
+	if (!info)
+		info = &local;
+	memset(info, 0, sizeof(*info));
+	m2mv__clear_error(ctl);
+	if (m2mv__name_copy(store, name) ||
+	    (credid && m2mv__credid_copy(cred, credid)))
+		return -EINVAL;
+	if (fd < 0)
+		return -EBADF;
+	ret = m2mv__need(ctl, M2MV_CMD_STORE_COMPACT);
+	if (ret)
+		return ret;
+	msg = m2mv__msg(ctl, M2MV_CMD_STORE_COMPACT, 0);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, M2MV_A_NAME, store) < 0 ||
+	    nla_put_u32(msg, M2MV_A_FD, (uint32_t)fd) < 0 ||
+	    (credid && nla_put_string(msg, M2MV_A_CREDID, cred) < 0)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return m2mv_long_request(ctl, msg, m2mv_compact_reply, info, &p);
+}
