@@ -8,7 +8,7 @@
  * Records are located by parsing the file as uapi/linux/m2mvault.h lays it
  * out: a superblock of M2MV_SUPER_SIZE bytes, then struct m2mv_disk_rec
  * heads, each followed by path, wrapped key, IV, payload, tag, protected
- * header and padding (kmod/record.h). The store key is known to the test,
+ * header and padding. The store key is known to the test,
  * so it can also recompute CRCs and the structure chain: that shows the
  * format is what the ABI says, and lets the test play an attacker who
  * holds the store key but no data key.
