@@ -24,7 +24,9 @@ enum m2mv_mcgrp {
 };
 
 static const struct genl_multicast_group m2mv_mcgrps[] = {
-	[M2MV_MCGRP_EVENTS] = { .name = M2MV_GENL_MCGRP_EVENTS },
+	/* Events name paths and Credential-IDs: admins only. */
+	[M2MV_MCGRP_EVENTS] = { .name = M2MV_GENL_MCGRP_EVENTS,
+				.flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family m2mv_genl_family;

@@ -577,7 +577,9 @@ struct m2mv_disk_ckpt {
  * in the sender's keyrings. Attributes share one flat space (enum
  * m2mv_attr); the kernel's policy is strict: unknown attributes, wrong
  * lengths, over-long strings and unknown flag bits are refused with an
- * extended-ack message. Strings are NUL-terminated.
+ * extended-ack message. Strings in requests are NUL-terminated; PATH and
+ * PREFIX in replies and events are not (the attribute length is theirs).
+ * Subscribing to the events group needs CAP_NET_ADMIN.
  *
  * M2MV_CMD_STORE_ATTACH
  *	in:  NAME (string, 1-31 of [A-Za-z0-9._-]), FD (u32), STORE_KEY
