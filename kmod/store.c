@@ -59,6 +59,7 @@
 #include <linux/workqueue.h>
 
 #include "cred.h"
+#include "control.h"
 #include "index.h"
 #include "jose.h"
 #include "kdf.h"
@@ -769,6 +770,10 @@ static void scan_warn(struct m2mv_scan *sc, loff_t off, u64 seq,
 	else
 		pr_warn_ratelimited("store %s: offset %lld seq %llu: %s\n",
 				    sc->s->name, off, seq, what);
+	if (path && store_path_ok(path, len))
+		m2mv_nl_event_integrity(sc->s->name, path, len, seq, -EBADMSG);
+	else
+		m2mv_nl_event_integrity(sc->s->name, "", 0, seq, -EBADMSG);
 }
 
 /* A damaged record names @path: readers of @path must get EBADMSG. */
@@ -1188,6 +1193,7 @@ static int scrub_bad(struct m2mv_scan *sc, const struct m2mv_rec *rec,
 	else
 		pr_warn_ratelimited("store %s: scrub: offset %lld seq %llu: %s\n",
 				    s->name, off, seq, what);
+	m2mv_nl_event_integrity(s->name, path, plen, seq, reason);
 
 	if (plen && (rec->head->type == M2MV_REC_PUT ||
 		     rec->head->type == M2MV_REC_DEL)) {
@@ -2585,6 +2591,7 @@ void m2mv_store_report_bad(struct m2mv_store *s, const char *path, u16 len,
 	}
 	pr_warn_ratelimited("store %s: %.*s seq %llu: %s\n", s->name, (int)len,
 			    path, seq, what);
+	m2mv_nl_event_integrity(s->name, path, len, seq, -EBADMSG);
 }
 
 /* ---------------------------------------------------------------- read */
