@@ -25,12 +25,12 @@ CSTD := -std=c11 -D_GNU_SOURCE
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
 USER_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I$(TOP)/uapi -I$(TOP)/userspace
-PKGS := libkeyutils libnl-genl-3.0 openssl jansson
+PKGS := libkeyutils libnl-genl-3.0 openssl jansson libcoap-3-openssl
 
 MOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/m2mvault.h
 
 .PHONY: all module module-debug userspace selftests deps check check-host \
-	check-vm check-vm-debug demo style clean
+	check-vm check-vm-debug demo bench style clean
 
 all: module userspace selftests
 
@@ -74,6 +74,10 @@ check-vm-debug: module-debug selftests
 
 demo: deps all
 	@$(TOP)/tools/vmtest --kernel debian --timeout 600 -- tools/demo
+
+# ------------------------------------------------------------ benchmarks
+# Run inside the test VM on Debian's kernel; see Documentation/benchmarks.rst.
+-include tools/bench/bench.mk
 
 # ----------------------------------------------------------------- style
 style:

@@ -138,5 +138,9 @@ install-userspace: $(LIB_A) $(LIB_SO) $(LIB_PC) $(CLI)
 
 userspace: $(LIB_A) $(LIB_SO) $(LIB_PC) $(CLI)
 
+# The reference TEF, the agent and the consumer bring their own rules.
+include $(wildcard userspace/tef/tef.mk userspace/agent/agent.mk \
+		   userspace/consumer/consumer.mk)
+
 # The in-VM test of the library links it; see the file.
 include selftests/lib.mk
