@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Control operations shared by the netlink family and the interim ioctls:
+ * Control operations behind the generic netlink family:
  * argument checks, attach, detach, compaction with rotation, and the
  * events the data plane raises.
  */

@@ -710,101 +710,6 @@ out:
 	return ret;
 }
 
-/* ----------------------------------------------------- control (interim) */
-
-static long m2mv_ioc_attach(void __user *uarg)
-{
-	struct m2mv_attach_report rep = {};
-	struct m2mv_attach *a;
-	int ret;
-
-	a = kmalloc(sizeof(*a), GFP_KERNEL);
-	if (!a)
-		return -ENOMEM;
-	ret = -EFAULT;
-	if (copy_from_user(a, uarg, sizeof(*a)))
-		goto out;
-	ret = -EINVAL;
-	if (a->flags & ~__M2MV_ATTACH_F_ALL || a->records || a->live ||
-	    a->integrity_errors || a->truncated ||
-	    memchr_inv(a->reserved, 0, sizeof(a->reserved)) ||
-	    m2mv_check_name(a->name) || m2mv_check_credid(a->store_credid))
-		goto out;
-
-	ret = m2mv_ctl_attach(a->name, a->fd, a->store_credid, a->flags, &rep);
-	if (ret)
-		goto out;
-
-	a->records = rep.records;
-	a->live = rep.live;
-	a->integrity_errors = rep.integrity_errors;
-	a->truncated = rep.truncated;
-	ret = copy_to_user(uarg, a, sizeof(*a)) ? -EFAULT : 0;
-out:
-	kfree(a);
-	return ret;
-}
-
-static long m2mv_ioc_detach(void __user *uarg)
-{
-	struct m2mv_detach a;
-	int ret;
-
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	if (a.flags || a.reserved0 || memchr_inv(a.reserved, 0, sizeof(a.reserved)))
-		return -EINVAL;
-	ret = m2mv_check_name(a.name);
-	if (ret)
-		return ret;
-	return m2mv_ctl_detach(a.name);
-}
-
-static long m2mv_ioc_policy(struct m2mv_op *op, void __user *uarg)
-{
-	struct m2mv_store *s;
-	struct m2mv_policy *a;
-	int len, ret;
-
-	a = kmalloc(sizeof(*a), GFP_KERNEL);
-	if (!a)
-		return -ENOMEM;
-	ret = -EFAULT;
-	if (copy_from_user(a, uarg, sizeof(*a)))
-		goto out;
-	ret = -EINVAL;
-	if (a->flags & ~__M2MV_POLICY_F_ALL || a->reserved0 ||
-	    memchr_inv(a->reserved, 0, sizeof(a->reserved)) ||
-	    m2mv_check_name(a->store))
-		goto out;
-	len = m2mv_copy_path(op->path, a->prefix, a->prefix_len, true);
-	if (len < 0) {
-		ret = len;
-		goto out;
-	}
-
-	s = m2mv_store_get(a->store);
-	if (!s) {
-		ret = -ENOENT;
-		goto out;
-	}
-	m2mv_store_put(s);
-
-	if (a->flags & M2MV_POLICY_F_DELETE) {
-		ret = m2mv_policy_del(a->store, op->path, len);
-		goto out;
-	}
-	ret = -EINVAL;
-	if (m2mv_check_credid(a->credid) || a->mode == M2MV_MODE_NONE ||
-	    a->mode >= __M2MV_MODE_MAX)
-		goto out;
-	ret = m2mv_policy_set(a->store, op->path, len, a->credid, a->mode,
-			      a->flags);
-out:
-	kfree(a);
-	return ret;
-}
-
 static long m2mv_ioc_bind(struct m2mv_file *f, void __user *uarg)
 {
 	struct m2mv_store *s, *old;
@@ -881,22 +786,6 @@ long m2mv_ioctl(struct m2mv_file *f, unsigned int cmd, void __user *uarg)
 		return m2mv_ioc_version(uarg);
 	case M2MV_IOC_BIND:
 		return m2mv_ioc_bind(f, uarg);
-	case M2MV_IOC_ATTACH:
-	case M2MV_IOC_DETACH:
-	case M2MV_IOC_POLICY:
-		if (!capable(CAP_NET_ADMIN))
-			return -EPERM;
-		op = m2mv_op_alloc();
-		if (!op)
-			return -ENOMEM;
-		if (cmd == M2MV_IOC_ATTACH)
-			ret = m2mv_ioc_attach(uarg);
-		else if (cmd == M2MV_IOC_DETACH)
-			ret = m2mv_ioc_detach(uarg);
-		else
-			ret = m2mv_ioc_policy(op, uarg);
-		m2mv_op_free(op);
-		return ret;
 	}
 
 	fn = m2mv_data_op(cmd);

@@ -22,7 +22,7 @@
 struct m2mv_rec;
 struct m2mv_store;
 
-/* What an attach found (struct m2mv_attach's out fields). */
+/* What an attach found (the STORE_ATTACH reply's counts). */
 struct m2mv_attach_report {
 	u64 records;		/* intact records, checkpoints included */
 	u64 live;		/* paths visible to lookups */

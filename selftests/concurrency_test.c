@@ -402,19 +402,19 @@ FIXTURE(conc) {
 	struct shared *sh;
 };
 
-static int conc_attach(FIXTURE_DATA(conc) *self, struct m2mv_attach *rep)
+static int conc_attach(FIXTURE_DATA(conc) *self, struct m2mv_nl_reply *rep)
 {
-	int ret = m2mv_attach(self->ctl, self->name, self->sfd, K_STORE, 0, rep);
+	int ret = m2mv_attach(self->name, self->sfd, K_STORE, 0, rep);
 
 	if (ret)
 		return ret;
 	self->attached = true;
-	ret = m2mv_policy(self->ctl, self->name, "/w/", K_WRAP, M2MV_MODE_WRAP, 0);
+	ret = m2mv_policy(self->name, "/w/", K_WRAP, M2MV_MODE_WRAP, 0);
 	if (!ret)
-		ret = m2mv_policy(self->ctl, self->name, "/m/", K_MIC,
+		ret = m2mv_policy(self->name, "/m/", K_MIC,
 				  M2MV_MODE_MIC, 0);
 	if (!ret)
-		ret = m2mv_policy(self->ctl, self->name, "/d/", K_DIR,
+		ret = m2mv_policy(self->name, "/d/", K_DIR,
 				  M2MV_MODE_DIR, 0);
 	if (ret)
 		return ret;
@@ -455,7 +455,7 @@ FIXTURE_TEARDOWN(conc)
 	if (self->fd >= 0)
 		close(self->fd);
 	if (self->attached)
-		m2mv_detach(self->ctl, self->name);
+		m2mv_detach(self->name);
 	if (self->ctl >= 0)
 		close(self->ctl);
 	if (self->sfd >= 0)
@@ -492,7 +492,7 @@ TEST_F_TIMEOUT(conc, mixed_operations, 300)
 {
 	struct shared *sh = self->sh;
 	struct worker wk[NTHREADS];
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 	struct timespec t0, t1;
 	int live = 0;
 
@@ -525,7 +525,7 @@ TEST_F_TIMEOUT(conc, mixed_operations, 300)
 	/* And the log the threads wrote is clean. */
 	close(self->fd);
 	self->fd = -1;
-	ASSERT_EQ(0, m2mv_detach(self->ctl, self->name));
+	ASSERT_EQ(0, m2mv_detach(self->name));
 	self->attached = false;
 	ASSERT_EQ(0, conc_attach(self, &rep));
 	EXPECT_EQ(0, rep.integrity_errors);
@@ -600,7 +600,7 @@ TEST_F_TIMEOUT(conc, detach_while_busy, 120)
 	struct busy b[3];
 	pthread_t t[3];
 	atomic_int stop = 0;
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 	struct worker wk;
 
 	for (int i = 0; i < 3; i++) {
@@ -610,7 +610,7 @@ TEST_F_TIMEOUT(conc, detach_while_busy, 120)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, busy_main, &b[i]));
 	}
 	usleep(300 * 1000);
-	EXPECT_EQ(0, m2mv_detach(self->ctl, self->name));
+	EXPECT_EQ(0, m2mv_detach(self->name));
 	self->attached = false;
 	usleep(200 * 1000);
 	atomic_store(&stop, 1);
@@ -670,9 +670,9 @@ static void *churn_main(void *arg)
 			     strerror(errno));
 			break;
 		}
-		ret = m2mv_attach(ctl, name, sfd, K_STORE, 0, NULL);
+		ret = m2mv_attach(name, sfd, K_STORE, 0, NULL);
 		if (!ret)
-			ret = m2mv_policy(ctl, name, "", K_WRAP, M2MV_MODE_WRAP, 0);
+			ret = m2mv_policy(name, "", K_WRAP, M2MV_MODE_WRAP, 0);
 		fd = ret ? -1 : m2mv_open_bound(name);
 		if (fd < 0 && !ret)
 			ret = fd;
@@ -686,7 +686,7 @@ static void *churn_main(void *arg)
 		if (fd >= 0 && r % 2)
 			close(fd);
 		if (!ret)
-			ret = m2mv_detach(ctl, name);
+			ret = m2mv_detach(name);
 		if (fd >= 0 && !(r % 2)) {
 			if (!ret && m2mv_put(fd, "/x", "y", 1, 0, NULL) != -ENODEV)
 				ret = -EPROTO;
@@ -697,7 +697,7 @@ static void *churn_main(void *arg)
 		if (ret) {
 			fail(c->sh, "churn %d round %d: %s", c->id, r,
 			     strerror(-ret));
-			m2mv_detach(ctl, name);
+			m2mv_detach(name);
 			break;
 		}
 	}

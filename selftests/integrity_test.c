@@ -308,15 +308,15 @@ FIXTURE(store) {
 	int nrecs;
 };
 
-static int do_attach(FIXTURE_DATA(store) *self, struct m2mv_attach *rep)
+static int do_attach(FIXTURE_DATA(store) *self, struct m2mv_nl_reply *rep)
 {
-	int ret = m2mv_attach(self->ctl, self->name, self->sfd, K_STORE, 0, rep);
+	int ret = m2mv_attach(self->name, self->sfd, K_STORE, 0, rep);
 
 	if (ret)
 		return ret;
 	self->attached = true;
 	for (size_t i = 0; i < sizeof(pols) / sizeof(pols[0]); i++) {
-		ret = m2mv_policy(self->ctl, self->name, pols[i].prefix,
+		ret = m2mv_policy(self->name, pols[i].prefix,
 				  pols[i].credid, pols[i].mode, pols[i].flags);
 		if (ret)
 			return ret;
@@ -333,7 +333,7 @@ static int do_detach(FIXTURE_DATA(store) *self)
 	if (self->fd >= 0)
 		close(self->fd);
 	self->fd = -1;
-	ret = m2mv_detach(self->ctl, self->name);
+	ret = m2mv_detach(self->name);
 	if (ret)
 		return ret;
 	self->attached = false;
@@ -343,7 +343,7 @@ static int do_detach(FIXTURE_DATA(store) *self)
 
 FIXTURE_SETUP(store)
 {
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 
 	self->sfd = self->ctl = self->fd = -1;
 	self->ring = keyctl_join_session_keyring(NULL);
@@ -366,7 +366,7 @@ FIXTURE_TEARDOWN(store)
 	if (self->fd >= 0)
 		close(self->fd);
 	if (self->attached)
-		m2mv_detach(self->ctl, self->name);
+		m2mv_detach(self->name);
 	if (self->ctl >= 0)
 		close(self->ctl);
 	if (self->sfd >= 0)
@@ -560,7 +560,7 @@ static void torn_tail(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(store) *self, const char *last,
 		      uint64_t last_version, size_t keep)
 {
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 	struct stat st;
 	uint64_t v;
 	int i, intact = 0;
@@ -597,7 +597,7 @@ static void torn_tail(struct __test_metadata *_metadata,
 
 TEST_F(store, torn_tail_inside_record_keeps_previous_version)
 {
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 	uint64_t v;
 	int i;
 
@@ -639,7 +639,7 @@ TEST_F(store, torn_tail_inside_head_new_path)
 
 TEST_F(store, torn_tail_new_path_is_enoent)
 {
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 	uint8_t out[8];
 	size_t n = sizeof(out);
 	int i;
@@ -662,7 +662,7 @@ TEST_F(store, torn_tail_new_path_is_enoent)
 TEST_F(store, zero_filled_tail_is_cut)
 {
 	static const uint8_t zeros[4096];
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 	struct stat st;
 
 	ASSERT_EQ(0, populate(self->fd, paths6, 6));
@@ -732,7 +732,7 @@ static void rechain(struct __test_metadata *_metadata,
 
 TEST_F(store, payload_bit_flip_fails_the_tag)
 {
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 
 	ASSERT_EQ(0, populate(self->fd, paths12, 12));
 	ASSERT_EQ(0, do_detach(self));
@@ -786,7 +786,7 @@ TEST_F(store, payload_bit_flip_fails_the_tag)
 
 TEST_F(store, payload_bit_flip_fails_the_crc)
 {
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 	struct m2mv_stat st;
 
 	ASSERT_EQ(0, populate(self->fd, paths12, 12));
@@ -824,7 +824,7 @@ TEST_F(store, payload_bit_flip_fails_the_crc)
 
 TEST_F(store, header_bit_flip)
 {
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 
 	ASSERT_EQ(0, populate(self->fd, paths12, 12));
 	ASSERT_EQ(0, do_detach(self));
@@ -864,7 +864,7 @@ TEST_F(store, head_field_flips)
 		offsetof(struct m2mv_disk_rec, version),
 		offsetof(struct m2mv_disk_rec, flags),
 	};
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 
 	ASSERT_EQ(0, populate(self->fd, paths12, 12));
 	ASSERT_EQ(0, do_detach(self));
@@ -916,7 +916,7 @@ TEST_F(store, record_copied_over_another)
 {
 	/* Same path length and data length: same record length. */
 	static const char *const p[] = { "/w/x1", "/w/x2", "/w/x3", "/w/x4" };
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 	uint8_t *b;
 	int a, c;
 
@@ -942,7 +942,7 @@ TEST_F(store, record_copied_over_another)
 
 TEST_F(store, records_swapped)
 {
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 	uint8_t *b1, *b2;
 	struct rec *r1, *r2;
 	int i;
@@ -976,7 +976,7 @@ TEST_F(store, records_swapped)
 
 TEST_F(store, record_cut_out)
 {
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 	struct stat st;
 	uint8_t *rest;
 	size_t rest_len;
@@ -1007,7 +1007,7 @@ TEST_F(store, record_cut_out)
 
 TEST_F(store, old_version_reinserted)
 {
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 	struct stat st;
 	uint64_t v;
 	uint8_t *b;
@@ -1063,7 +1063,7 @@ TEST_F(store, tamper_while_attached)
 TEST_F(store, rechained_file_still_attaches_clean)
 {
 	/* Sanity for the forgery tests: rechaining alone changes nothing. */
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 
 	ASSERT_EQ(0, populate(self->fd, paths6, 6));
 	ASSERT_EQ(0, do_detach(self));
@@ -1095,7 +1095,7 @@ static void forge(struct __test_metadata *_metadata, FIXTURE_DATA(store) *self,
 
 TEST_F(store, forged_kid_type_is_ekeyrejected)
 {
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 	uint8_t out[256];
 	size_t n;
 	int i;
@@ -1138,7 +1138,7 @@ TEST_F(store, forged_path_or_version_fails_the_tag)
 	static const char *const p[] = { "/w/f1", "/d/c/f1", "/m/f1", "/i/c/f1" };
 	static const char *const moved[] = { "/w/f7", "/d/c/f7", "/m/f7",
 					     "/i/c/f7" };
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 	uint64_t v;
 	int i;
 

@@ -7,9 +7,7 @@
  * messages) and m2mv_strerror().
  *
  * Control-plane calls that need the module's netlink commands skip when
- * the loaded module does not implement them (m2mv_ctl_supports()); attach,
- * detach and policies work either way (the library falls back to the
- * interim ioctls).
+ * the loaded module does not implement them (m2mv_ctl_supports()).
  *
  * Each test runs in its own process with a fresh session keyring, its own
  * store file in /tmp and its own store name.

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Small helpers for the m2mvault data-plane selftests: store files, keys,
- * attach/detach/policy, and one wrapper per ioctl returning 0 or -errno.
+ * attach/detach/policy (over netlink, m2mv_nl.h), and one wrapper per
+ * ioctl returning 0 or -errno.
  *
  * Paths and prefixes are C strings here; tests that need embedded NULs or
  * odd pointers call ioctl() themselves.
@@ -20,6 +21,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 #include <linux/m2mvault.h>
+
+#include "m2mv_nl.h"
 
 #ifndef M2MV_DEV
 #define M2MV_DEV "/dev/" M2MV_DEVICE_NAME
@@ -149,55 +152,48 @@ static inline int m2mv_open_bound(const char *name)
 
 /* ------------------------------------------------------- control plane */
 
-/* Attach @store_fd as @name; @rep (may be NULL) receives the counts. */
-static inline int m2mv_attach(int ctl, const char *name, int store_fd,
+/* Attach @store_fd as @name over netlink; @rep (may be NULL) gets counts. */
+static inline int m2mv_attach(const char *name, int store_fd,
 			      const char *store_credid, uint32_t flags,
-			      struct m2mv_attach *rep)
+			      struct m2mv_nl_reply *rep)
 {
-	struct m2mv_attach a;
-	int ret;
+	struct m2mv_nl_args a = {
+		.name = name, .has_fd = true, .fd = store_fd,
+		.store_key = store_credid,
+		.has_flags = flags != 0, .flags = flags,
+	};
 
-	memset(&a, 0, sizeof(a));
-	snprintf(a.name, sizeof(a.name), "%s", name);
-	snprintf(a.store_credid, sizeof(a.store_credid), "%s", store_credid);
-	a.fd = store_fd;
-	a.flags = flags;
-	ret = m2mv_ioc(ctl, M2MV_IOC_ATTACH, &a);
-	if (rep)
-		*rep = a;
-	return ret;
+	return m2mv_nl(M2MV_CMD_STORE_ATTACH, &a, rep);
 }
 
-static inline int m2mv_detach(int ctl, const char *name)
+static inline int m2mv_detach(const char *name)
 {
-	struct m2mv_detach d = { 0 };
+	struct m2mv_nl_args a = { .name = name };
 
-	snprintf(d.name, sizeof(d.name), "%s", name);
-	return m2mv_ioc(ctl, M2MV_IOC_DETACH, &d);
+	return m2mv_nl(M2MV_CMD_STORE_DETACH, &a, NULL);
 }
 
-static inline int m2mv_policy(int ctl, const char *store, const char *prefix,
+/* Set @prefix's policy in @store (NULL @prefix: the empty prefix). */
+static inline int m2mv_policy(const char *store, const char *prefix,
 			      const char *credid, uint32_t mode,
 			      uint32_t flags)
 {
-	struct m2mv_policy p;
+	struct m2mv_nl_args a = {
+		.name = store, .credid = credid,
+		.prefix = prefix ? prefix : "", .has_mode = true, .mode = mode,
+		.has_flags = flags != 0, .flags = flags,
+	};
 
-	memset(&p, 0, sizeof(p));
-	snprintf(p.store, sizeof(p.store), "%s", store);
-	if (credid)
-		snprintf(p.credid, sizeof(p.credid), "%s", credid);
-	p.prefix = m2mv_ptr(prefix);
-	p.prefix_len = prefix ? strlen(prefix) : 0;
-	p.mode = mode;
-	p.flags = flags;
-	return m2mv_ioc(ctl, M2MV_IOC_POLICY, &p);
+	return m2mv_nl(M2MV_CMD_POLICY_SET, &a, NULL);
 }
 
-static inline int m2mv_policy_del(int ctl, const char *store,
-				  const char *prefix)
+static inline int m2mv_policy_del(const char *store, const char *prefix)
 {
-	return m2mv_policy(ctl, store, prefix, NULL, M2MV_MODE_NONE,
-			   M2MV_POLICY_F_DELETE);
+	struct m2mv_nl_args a = {
+		.name = store, .prefix = prefix ? prefix : "",
+	};
+
+	return m2mv_nl(M2MV_CMD_POLICY_DEL, &a, NULL);
 }
 
 /* ----------------------------------------------------------- data plane */

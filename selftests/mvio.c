@@ -107,7 +107,7 @@ static int read_stdin(uint8_t **out, size_t *len)
 
 static int cmd_attach(int argc, char **argv)
 {
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 	int ctl, sfd, ret;
 
 	if (argc != 5)
@@ -119,7 +119,7 @@ static int cmd_attach(int argc, char **argv)
 	ctl = m2mv_open_dev();
 	if (ctl < 0)
 		return fail(-ctl);
-	ret = m2mv_attach(ctl, argv[2], sfd, argv[4], 0, &rep);
+	ret = m2mv_attach(argv[2], sfd, argv[4], 0, &rep);
 	if (ret)
 		return fail(-ret);
 	printf("records=%llu live=%llu integrity_errors=%llu truncated=%llu\n",
@@ -138,7 +138,7 @@ static int cmd_detach(int argc, char **argv)
 	ctl = m2mv_open_dev();
 	if (ctl < 0)
 		return fail(-ctl);
-	ret = m2mv_detach(ctl, argv[2]);
+	ret = m2mv_detach(argv[2]);
 	return ret ? fail(-ret) : 0;
 }
 
@@ -165,7 +165,7 @@ static int cmd_policy(int argc, char **argv)
 	ctl = m2mv_open_dev();
 	if (ctl < 0)
 		return fail(-ctl);
-	ret = m2mv_policy(ctl, argv[2], argv[3], argv[4], mode, flags);
+	ret = m2mv_policy(argv[2], argv[3], argv[4], mode, flags);
 	return ret ? fail(-ret) : 0;
 }
 

@@ -3,14 +3,11 @@
  * Scrub (M2MV_CMD_STORE_VERIFY) and compaction (M2MV_CMD_STORE_COMPACT,
  * with and without re-sealing under a new credential) of an attached store.
  * Data goes through the ioctls (m2mv.h); the two control commands through
- * raw generic netlink.
+ * raw generic netlink (m2mv_nl.h).
  */
 #include <sys/stat.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <netlink/genl/ctrl.h>
-#include <netlink/genl/genl.h>
-#include <netlink/netlink.h>
 
 #include "kselftest_harness.h"
 #include "m2mv.h"
@@ -22,112 +19,15 @@
 
 /* ------------------------------------------------------------- netlink */
 
-struct nl_reply {
-	int err;
-	bool done;
-	uint64_t records;
-	uint64_t integrity_errors;
-	uint64_t bytes;
-	int nbad;
-	char bad[8][M2MV_PATH_MAX + 1];
-	uint32_t reason[8];
-};
-
-static int reply_valid(struct nl_msg *msg, void *arg)
-{
-	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
-	struct nl_reply *r = arg;
-	struct nlattr *a, *nb[M2MV_A_MAX + 1];
-	int rem;
-
-	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0),
-			  rem) {
-		switch (nla_type(a)) {
-		case M2MV_A_RECORDS:
-			r->records = nla_get_u64(a);
-			break;
-		case M2MV_A_INTEGRITY_ERRORS:
-			r->integrity_errors = nla_get_u64(a);
-			break;
-		case M2MV_A_FILE_BYTES:
-			r->bytes = nla_get_u64(a);
-			break;
-		case M2MV_A_BAD:
-			if (r->nbad >= 8 ||
-			    nla_parse_nested(nb, M2MV_A_MAX, a, NULL) ||
-			    !nb[M2MV_A_PATH])
-				break;
-			snprintf(r->bad[r->nbad], sizeof(r->bad[0]), "%.*s",
-				 nla_len(nb[M2MV_A_PATH]),
-				 (char *)nla_data(nb[M2MV_A_PATH]));
-			if (nb[M2MV_A_REASON])
-				r->reason[r->nbad] = nla_get_u32(nb[M2MV_A_REASON]);
-			r->nbad++;
-			break;
-		}
-	}
-	return NL_OK;
-}
-
-static int reply_err(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
-{
-	struct nl_reply *r = arg;
-
-	r->err = e->error;
-	r->done = true;
-	return NL_STOP;
-}
-
-static int reply_ack(struct nl_msg *msg, void *arg)
-{
-	((struct nl_reply *)arg)->done = true;
-	return NL_STOP;
-}
-
 /* Send @cmd for store @name (with @fd >= 0 and @credid if given). */
 static int nl_cmd(uint8_t cmd, const char *name, int fd, const char *credid,
-		  struct nl_reply *r)
+		  struct m2mv_nl_reply *r)
 {
-	struct nl_sock *sk = nl_socket_alloc();
-	struct nl_msg *msg = NULL;
-	int fam, ret = -ENOMEM;
+	struct m2mv_nl_args a = {
+		.name = name, .has_fd = fd >= 0, .fd = fd, .credid = credid,
+	};
 
-	memset(r, 0, sizeof(*r));
-	if (!sk)
-		return -ENOMEM;
-	ret = genl_connect(sk);
-	if (ret)
-		goto out;
-	fam = genl_ctrl_resolve(sk, M2MV_GENL_NAME);
-	if (fam < 0) {
-		ret = fam;
-		goto out;
-	}
-	ret = -ENOMEM;
-	msg = nlmsg_alloc();
-	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, fam, 0, 0,
-				 cmd, M2MV_GENL_VERSION))
-		goto out;
-	if (nla_put_string(msg, M2MV_A_NAME, name) ||
-	    (fd >= 0 && nla_put_u32(msg, M2MV_A_FD, fd)) ||
-	    (credid && nla_put_string(msg, M2MV_A_CREDID, credid)))
-		goto out;
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, reply_valid, r);
-	nl_socket_modify_cb(sk, NL_CB_ACK, NL_CB_CUSTOM, reply_ack, r);
-	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, reply_err, r);
-	ret = nl_send_auto(sk, msg);
-	if (ret < 0)
-		goto out;
-	/* An error reply stops nl_recvmsgs() with an error of its own. */
-	ret = 0;
-	while (!r->done && !ret)
-		ret = nl_recvmsgs_default(sk) < 0 && !r->done ? -EIO : 0;
-	if (!ret)
-		ret = r->err;
-out:
-	nlmsg_free(msg);
-	nl_socket_free(sk);
-	return ret;
+	return m2mv_nl(cmd, &a, r);
 }
 
 /* ------------------------------------------------------------- fixture */
@@ -162,10 +62,10 @@ FIXTURE_SETUP(scrub)
 	ASSERT_GE(self->nfd, 0);
 	self->ctl = m2mv_open_dev();
 	ASSERT_GE(self->ctl, 0);
-	ASSERT_EQ(0, m2mv_attach(self->ctl, self->name, self->sfd, K_STORE, 0,
+	ASSERT_EQ(0, m2mv_attach(self->name, self->sfd, K_STORE, 0,
 				 NULL));
 	self->attached = true;
-	ASSERT_EQ(0, m2mv_policy(self->ctl, self->name, "", K_WRAP,
+	ASSERT_EQ(0, m2mv_policy(self->name, "", K_WRAP,
 				 M2MV_MODE_WRAP, 0));
 	self->fd = m2mv_open_bound(self->name);
 	ASSERT_GE(self->fd, 0);
@@ -176,7 +76,7 @@ FIXTURE_TEARDOWN(scrub)
 	if (self->fd >= 0)
 		close(self->fd);
 	if (self->attached)
-		m2mv_detach(self->ctl, self->name);
+		m2mv_detach(self->name);
 	if (self->ctl >= 0)
 		close(self->ctl);
 	if (self->sfd >= 0)
@@ -246,7 +146,7 @@ static off_t find_record(int sfd, const char *path, struct m2mv_disk_rec *out)
 TEST_F(scrub, clean)
 {
 	char path[64];
-	struct nl_reply r;
+	struct m2mv_nl_reply r;
 
 	for (int i = 0; i < 10; i++) {
 		path_of(path, sizeof(path), i);
@@ -262,7 +162,7 @@ TEST_F(scrub, bitflip)
 {
 	struct m2mv_disk_rec h;
 	char path[64], victim[64];
-	struct nl_reply r;
+	struct m2mv_nl_reply r;
 	uint8_t b;
 	off_t off;
 
@@ -340,19 +240,19 @@ static void reattach(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(scrub) *self, uint64_t records,
 		     const char *credid)
 {
-	struct m2mv_attach rep;
+	struct m2mv_nl_reply rep;
 
 	close(self->fd);
 	self->fd = -1;
-	ASSERT_EQ(0, m2mv_detach(self->ctl, self->name));
+	ASSERT_EQ(0, m2mv_detach(self->name));
 	self->attached = false;
-	ASSERT_EQ(0, m2mv_attach(self->ctl, self->name, self->nfd, K_STORE, 0,
+	ASSERT_EQ(0, m2mv_attach(self->name, self->nfd, K_STORE, 0,
 				 &rep));
 	self->attached = true;
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
 	EXPECT_GE(rep.records, records);
-	ASSERT_EQ(0, m2mv_policy(self->ctl, self->name, "", credid,
+	ASSERT_EQ(0, m2mv_policy(self->name, "", credid,
 				 M2MV_MODE_WRAP, 0));
 	self->fd = m2mv_open_bound(self->name);
 	ASSERT_GE(self->fd, 0);
@@ -361,7 +261,7 @@ static void reattach(struct __test_metadata *_metadata,
 TEST_F(scrub, compact)
 {
 	struct stat before, after;
-	struct nl_reply r, v;
+	struct m2mv_nl_reply r, v;
 	char path[64];
 
 	fill(_metadata, self->fd);
@@ -405,7 +305,7 @@ TEST_F(scrub, compact)
 
 TEST_F(scrub, rotate)
 {
-	struct nl_reply r, v;
+	struct m2mv_nl_reply r, v;
 	struct m2mv_disk_rec h;
 	char path[64];
 

@@ -349,88 +349,16 @@ struct m2mv_batch {
 	__u64 reserved[2];
 };
 
-/*
- * Interim control plane (until the generic netlink commands exist): attach,
- * detach and policies as ioctls needing CAP_NET_ADMIN.
- */
+/* Flags of the generic netlink STORE_ATTACH and POLICY_SET commands. */
 
 enum m2mv_attach_flag {
 	M2MV_ATTACH_F_RDONLY = 1U << 0,	/* never write, never truncate */
 	__M2MV_ATTACH_F_ALL = M2MV_ATTACH_F_RDONLY
 };
 
-/**
- * struct m2mv_attach - M2MV_IOC_ATTACH: attach a store file by fd
- * @name: in: store name (see Limits), unique among attached stores
- * @store_credid: in: Credential-ID of the store key (type 16) that MACs the
- *	structure chain; looked up in the caller's keyrings
- * @fd: in: open regular file, readable and (unless RDONLY) writable; an
- *	empty file is formatted
- * @flags: in: M2MV_ATTACH_F_*
- * @records: out: records found by the scan
- * @live: out: live paths in the index
- * @integrity_errors: out: records that failed CRC, chain or sequence checks
- * @truncated: out: bytes of torn tail cut off (0 with RDONLY: ignored)
- * @reserved: must be zero
- */
-struct m2mv_attach {
-	char name[M2MV_NAME_MAX];
-	char store_credid[M2MV_CREDID_MAX + 1];
-	__s32 fd;
-	__u32 flags;
-	__u64 records;
-	__u64 live;
-	__u64 integrity_errors;
-	__u64 truncated;
-	__u64 reserved[2];
-};
-
-/**
- * struct m2mv_detach - M2MV_IOC_DETACH
- * @name: in: store name
- * @flags: in: must be 0
- * @reserved0: must be zero
- * @reserved: must be zero
- */
-struct m2mv_detach {
-	char name[M2MV_NAME_MAX];
-	__u32 flags;
-	__u32 reserved0;
-	__u64 reserved[2];
-};
-
 enum m2mv_policy_flag {
 	M2MV_POLICY_F_INSTANCE = 1U << 0,	/* dir: per-instance keys */
-	M2MV_POLICY_F_DELETE = 1U << 1,		/* remove the prefix's policy */
-	__M2MV_POLICY_F_ALL = M2MV_POLICY_F_INSTANCE | M2MV_POLICY_F_DELETE
-};
-
-/**
- * struct m2mv_policy - M2MV_IOC_POLICY: set or delete a path policy
- * @store: in: store name
- * @credid: in: Credential-ID whose key seals paths under @prefix (ignored
- *	with M2MV_POLICY_F_DELETE)
- * @prefix: in: user pointer to the path prefix (the empty prefix covers
- *	every path)
- * @prefix_len: in: bytes at @prefix
- * @mode: in: enum m2mv_mode (WRAP, DIR or MIC); must fit the Credential-ID
- *	type (15, 14, 16)
- * @flags: in: M2MV_POLICY_F_*
- * @reserved0: must be zero
- * @reserved: must be zero
- *
- * The longest matching prefix decides how a PUT is sealed. Reads use the
- * Credential-ID recorded in each record, not the policy.
- */
-struct m2mv_policy {
-	char store[M2MV_NAME_MAX];
-	char credid[M2MV_CREDID_MAX + 1];
-	__u64 prefix;
-	__u32 prefix_len;
-	__u32 mode;
-	__u32 flags;
-	__u32 reserved0;
-	__u64 reserved[2];
+	__M2MV_POLICY_F_ALL = M2MV_POLICY_F_INSTANCE
 };
 
 #define M2MV_IOC_MAGIC		0xb7
@@ -444,9 +372,6 @@ struct m2mv_policy {
 #define M2MV_IOC_LIST		_IOWR(M2MV_IOC_MAGIC, 0x06, struct m2mv_list)
 #define M2MV_IOC_EXPORT		_IOWR(M2MV_IOC_MAGIC, 0x07, struct m2mv_export)
 #define M2MV_IOC_BATCH		_IOWR(M2MV_IOC_MAGIC, 0x08, struct m2mv_batch)
-#define M2MV_IOC_ATTACH		_IOWR(M2MV_IOC_MAGIC, 0x40, struct m2mv_attach)
-#define M2MV_IOC_DETACH		_IOW(M2MV_IOC_MAGIC, 0x41, struct m2mv_detach)
-#define M2MV_IOC_POLICY		_IOW(M2MV_IOC_MAGIC, 0x42, struct m2mv_policy)
 
 /*
  * On-disk format (Documentation/on-disk-format.rst has every byte)

@@ -606,7 +606,6 @@ int m2mv_ctl_open(struct m2mv_ctl **ctlp)
 	ctl = calloc(1, sizeof(*ctl));
 	if (!ctl)
 		return -ENOMEM;
-	ctl->devfd = -1;
 	ctl->sk = nl_socket_alloc();
 	if (!ctl->sk) {
 		free(ctl);
@@ -640,8 +639,6 @@ void m2mv_ctl_close(struct m2mv_ctl *ctl)
 	if (!ctl)
 		return;
 	m2mv_events_unsubscribe(ctl);
-	if (ctl->devfd >= 0)
-		close(ctl->devfd);
 	nl_socket_free(ctl->sk);
 	free(ctl);
 }

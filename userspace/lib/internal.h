@@ -72,7 +72,6 @@ struct m2mv__family {
 struct m2mv_ctl {
 	struct nl_sock *sk;		/* commands and their replies */
 	struct m2mv__family fam;
-	int devfd;			/* interim ioctls; -1 until needed */
 	char err[512];			/* m2mv_ctl_last_error() */
 	int missing;			/* last command unknown to the module */
 	struct nl_sock *ev;		/* events subscription, or NULL */
@@ -138,11 +137,6 @@ int m2mv__nlerr(int nlerr);
 size_t m2mv__extack_format(const struct nlmsghdr *nlh,
 			   const struct nlmsghdr *req, char *buf,
 			   size_t size);
-
-/* ----------------------------------------------------------- admin.c */
-
-/* The interim ioctl fd of @ctl, opened on first use: fd or -errno. */
-int m2mv__ctl_dev(struct m2mv_ctl *ctl);
 
 /* ------------------------------------------------------------ dump.c */
 

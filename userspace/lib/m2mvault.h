@@ -467,15 +467,6 @@ struct m2mv_attach_info {
 	uint64_t truncated;
 };
 
-/*
- * Temporary: attach, detach, policy set and policy delete go over netlink
- * when the module implements the command, and otherwise over the interim
- * ioctls M2MV_IOC_ATTACH, M2MV_IOC_DETACH and M2MV_IOC_POLICY on
- * /dev/m2mvault. The fallback goes away once every supported module has
- * the netlink commands; callers see no difference but the absence of an
- * extended-ack message.
- */
-
 /**
  * m2mv_attach() - attach a store file under a name
  * @ctl: the handle

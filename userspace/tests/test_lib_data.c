@@ -42,10 +42,6 @@ static struct {
 	int fail_batch_call;		/* 1-based BATCH call to fail, 0: none */
 	int list_more_empty;		/* answer MORE with no entries */
 	int grow_on_get;		/* grow the blob between GET calls */
-	struct m2mv_attach attach;	/* the last control ioctls */
-	struct m2mv_detach detach;
-	struct m2mv_policy policy;
-	char policy_prefix[M2MV_PATH_MAX + 1];
 } fk;
 
 static void fake_reset(void)
@@ -319,30 +315,6 @@ static int fake_ioctl(unsigned long req, void *arg)
 		return fake_export(arg);
 	case M2MV_IOC_BATCH:
 		return fake_batch(arg);
-	case M2MV_IOC_ATTACH: {
-		struct m2mv_attach *a = arg;
-
-		fk.attach = *a;
-		if (!strcmp(a->name, "taken"))
-			return -EEXIST;
-		a->records = 3;
-		a->live = 2;
-		a->integrity_errors = 1;
-		a->truncated = 40;
-		return 0;
-	}
-	case M2MV_IOC_DETACH:
-		fk.detach = *(struct m2mv_detach *)arg;
-		return 0;
-	case M2MV_IOC_POLICY: {
-		struct m2mv_policy *a = arg;
-
-		fk.policy = *a;
-		memcpy(fk.policy_prefix, (const void *)(uintptr_t)a->prefix,
-		       a->prefix_len);
-		fk.policy_prefix[a->prefix_len] = '\0';
-		return 0;
-	}
 	default:
 		return -ENOTTY;
 	}
@@ -738,8 +710,9 @@ static void test_batch_malformed_runs_nothing(void **state)
 }
 
 /*
- * A control handle whose module advertises no netlink command: attach,
- * detach and policies take the interim ioctls (the temporary fallback).
+ * A control handle whose module advertises no netlink command: every
+ * control call says which command is missing and never falls back to an
+ * ioctl; arguments are checked before that.
  */
 static struct m2mv_ctl *fake_ctl(void)
 {
@@ -747,73 +720,57 @@ static struct m2mv_ctl *fake_ctl(void)
 
 	assert_non_null(ctl);
 	ctl->sk = nl_socket_alloc();
-	ctl->devfd = -1;
 	ctl->fam.id = 0x2a;
 	return ctl;
 }
 
-static void test_ctl_ioctl_fallback(void **state)
+static void test_ctl_without_commands(void **state)
 {
 	struct m2mv_ctl *ctl = fake_ctl();
 	struct m2mv_attach_info info;
 	struct m2mv_store_info *si;
+	unsigned int i;
 	size_t n;
 
 	(void)state;
 	fake_reset();
+	memset(&info, 0xff, sizeof(info));
 	assert_int_equal(m2mv_attach(ctl, "gw2", 7, "16-store@x",
-				     M2MV_ATTACH_F_RDONLY, &info), 0);
-	assert_int_equal(fk.calls[_IOC_NR(M2MV_IOC_ATTACH)], 1);
-	assert_string_equal(fk.attach.name, "gw2");
-	assert_string_equal(fk.attach.store_credid, "16-store@x");
-	assert_int_equal(fk.attach.fd, 7);
-	assert_int_equal(fk.attach.flags, M2MV_ATTACH_F_RDONLY);
-	assert_int_equal(info.records, 3);
-	assert_int_equal(info.live, 2);
-	assert_int_equal(info.integrity_errors, 1);
-	assert_int_equal(info.truncated, 40);
-	assert_int_equal(m2mv_attach(ctl, "taken", 7, "16-store@x", 0, NULL),
-			 -EEXIST);
-	assert_string_equal(m2mv_ctl_last_error(ctl), "");
+				     M2MV_ATTACH_F_RDONLY, &info), -EOPNOTSUPP);
+	assert_int_equal(info.records, 0);
+	assert_non_null(strstr(m2mv_ctl_last_error(ctl),
+			       "lacks netlink command STORE_ATTACH"));
 
-	/* Refused before any ioctl. */
+	/* Refused before the module is asked. */
 	assert_int_equal(m2mv_attach(ctl, "gw2", -1, "16-s", 0, NULL), -EBADF);
 	assert_int_equal(m2mv_attach(ctl, "a-name-much-longer-than-31-chars",
 				     7, "16-s", 0, NULL), -EINVAL);
 	assert_int_equal(m2mv_attach(ctl, "gw2", 7, NULL, 0, NULL), -EINVAL);
-	assert_int_equal(fk.calls[_IOC_NR(M2MV_IOC_ATTACH)], 2);
+	assert_string_equal(m2mv_ctl_last_error(ctl), "");
 
 	assert_int_equal(m2mv_policy_set(ctl, "gw2", "cse/ae1/", "14-d@x",
 					 M2MV_MODE_DIR, M2MV_POLICY_F_INSTANCE),
-			 0);
-	assert_string_equal(fk.policy.store, "gw2");
-	assert_string_equal(fk.policy.credid, "14-d@x");
-	assert_string_equal(fk.policy_prefix, "cse/ae1/");
-	assert_int_equal(fk.policy.prefix_len, 8);
-	assert_int_equal(fk.policy.mode, M2MV_MODE_DIR);
-	assert_int_equal(fk.policy.flags, M2MV_POLICY_F_INSTANCE);
-
-	assert_int_equal(m2mv_policy_set(ctl, "gw2", NULL, "15-w@x",
-					 M2MV_MODE_WRAP, 0), 0);
-	assert_int_equal(fk.policy.prefix_len, 0);
-	assert_int_equal(fk.policy.flags, 0);
-
-	assert_int_equal(m2mv_policy_del(ctl, "gw2", "cse/ae1/"), 0);
-	assert_string_equal(fk.policy_prefix, "cse/ae1/");
-	assert_int_equal(fk.policy.flags, M2MV_POLICY_F_DELETE);
-	assert_string_equal(fk.policy.credid, "");
-
-	assert_int_equal(m2mv_detach(ctl, "gw2"), 0);
-	assert_string_equal(fk.detach.name, "gw2");
-	assert_int_equal(fk.detach.flags, 0);
-
-	/* What only netlink can do says so, and why. */
+			 -EOPNOTSUPP);
+	assert_non_null(strstr(m2mv_ctl_last_error(ctl),
+			       "lacks netlink command POLICY_SET"));
+	assert_int_equal(m2mv_policy_set(ctl, "gw2", "x", NULL,
+					 M2MV_MODE_WRAP, 0), -EINVAL);
+	assert_int_equal(m2mv_policy_del(ctl, "gw2", "cse/ae1/"), -EOPNOTSUPP);
+	assert_non_null(strstr(m2mv_ctl_last_error(ctl),
+			       "lacks netlink command POLICY_DEL"));
+	assert_int_equal(m2mv_detach(ctl, "gw2"), -EOPNOTSUPP);
+	assert_non_null(strstr(m2mv_ctl_last_error(ctl),
+			       "lacks netlink command STORE_DETACH"));
 	assert_int_equal(m2mv_status(ctl, NULL, &si, &n), -EOPNOTSUPP);
 	assert_null(si);
 	assert_non_null(strstr(m2mv_ctl_last_error(ctl),
 			       "lacks netlink command STORE_GET"));
 	assert_int_equal(m2mv_events_fd(ctl), -EINVAL);
 	assert_int_equal(m2mv_events_dispatch(ctl, 0), -EINVAL);
+
+	/* No ioctl of any kind was made. */
+	for (i = 0; i < sizeof(fk.calls) / sizeof(fk.calls[0]); i++)
+		assert_int_equal(fk.calls[i], 0);
 	m2mv_ctl_close(ctl);
 }
 
@@ -846,7 +803,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_batch_malformed_runs_nothing,
 						setup, teardown),
-		cmocka_unit_test(test_ctl_ioctl_fallback),
+		cmocka_unit_test(test_ctl_without_commands),
 	};
 
 	return cmocka_run_group_tests_name("lib_data", tests, NULL, NULL);

@@ -282,7 +282,7 @@ static void test_family(void **state)
 	static const int ops[] = {
 		M2MV_CMD_STORE_ATTACH, M2MV_CMD_STORE_GET, M2MV_CMD_STORE_VERIFY,
 	};
-	struct m2mv_ctl ctl = { .devfd = -1 };
+	struct m2mv_ctl ctl = { 0 };
 	struct nl_msg *msg;
 
 	(void)state;

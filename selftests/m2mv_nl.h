@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One synchronous request to the m2mvault generic netlink family, for the
+ * selftests: raw libnl, independent of libm2mvault so that the tests check
+ * the kernel and not the library. Returns 0 or the kernel's -errno.
+ */
+#ifndef M2MV_SELFTEST_NL_H
+#define M2MV_SELFTEST_NL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+#include <linux/m2mvault.h>
+
+/* Request attributes; NULL strings and has_* false are left out. */
+struct m2mv_nl_args {
+	const char *name;
+	bool has_fd;
+	int fd;		/* sent as u32, so -1 arrives as 0xffffffff */
+	const char *store_key;
+	const char *credid;
+	const char *prefix;
+	bool has_mode;
+	uint32_t mode;
+	bool has_flags;
+	uint32_t flags;
+};
+
+#define M2MV_NL_MAX_BAD 8
+
+/* What the reply carried (the last message's values for a repeat). */
+struct m2mv_nl_reply {
+	int err;
+	bool done;
+	uint64_t records;
+	uint64_t live;
+	uint64_t integrity_errors;
+	uint64_t truncated;
+	uint64_t bytes;
+	int nbad;
+	char bad[M2MV_NL_MAX_BAD][M2MV_PATH_MAX + 1];
+	uint32_t reason[M2MV_NL_MAX_BAD];
+};
+
+static inline void m2mv_nl_bad(struct m2mv_nl_reply *r, struct nlattr *a)
+{
+	struct nlattr *nb[M2MV_A_MAX + 1];
+
+	if (r->nbad >= M2MV_NL_MAX_BAD ||
+	    nla_parse_nested(nb, M2MV_A_MAX, a, NULL) || !nb[M2MV_A_PATH])
+		return;
+	snprintf(r->bad[r->nbad], sizeof(r->bad[0]), "%.*s",
+		 nla_len(nb[M2MV_A_PATH]), (char *)nla_data(nb[M2MV_A_PATH]));
+	if (nb[M2MV_A_REASON])
+		r->reason[r->nbad] = nla_get_u32(nb[M2MV_A_REASON]);
+	r->nbad++;
+}
+
+static inline int m2mv_nl_valid(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	struct m2mv_nl_reply *r = arg;
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_attr(a, genlmsg_attrdata(g, 0), genlmsg_attrlen(g, 0),
+			  rem) {
+		switch (nla_type(a)) {
+		case M2MV_A_RECORDS:
+			r->records = nla_get_u64(a);
+			break;
+		case M2MV_A_LIVE:
+			r->live = nla_get_u64(a);
+			break;
+		case M2MV_A_INTEGRITY_ERRORS:
+			r->integrity_errors = nla_get_u64(a);
+			break;
+		case M2MV_A_TRUNCATED:
+			r->truncated = nla_get_u64(a);
+			break;
+		case M2MV_A_FILE_BYTES:
+			r->bytes = nla_get_u64(a);
+			break;
+		case M2MV_A_BAD:
+			m2mv_nl_bad(r, a);
+			break;
+		}
+	}
+	return NL_OK;
+}
+
+static inline int m2mv_nl_err(struct sockaddr_nl *nla, struct nlmsgerr *e,
+			      void *arg)
+{
+	struct m2mv_nl_reply *r = arg;
+
+	(void)nla;
+	r->err = e->error;
+	r->done = true;
+	return NL_STOP;
+}
+
+static inline int m2mv_nl_ack(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	((struct m2mv_nl_reply *)arg)->done = true;
+	return NL_STOP;
+}
+
+static inline int m2mv_nl_fill(struct nl_msg *msg,
+			       const struct m2mv_nl_args *a)
+{
+	return (a->name && nla_put_string(msg, M2MV_A_NAME, a->name)) ||
+	       (a->has_fd && nla_put_u32(msg, M2MV_A_FD, (uint32_t)a->fd)) ||
+	       (a->store_key &&
+		nla_put_string(msg, M2MV_A_STORE_KEY, a->store_key)) ||
+	       (a->credid && nla_put_string(msg, M2MV_A_CREDID, a->credid)) ||
+	       (a->prefix && nla_put_string(msg, M2MV_A_PREFIX, a->prefix)) ||
+	       (a->has_mode && nla_put_u32(msg, M2MV_A_MODE, a->mode)) ||
+	       (a->has_flags && nla_put_u32(msg, M2MV_A_FLAGS, a->flags));
+}
+
+/* Send @cmd with @a and wait for its answer; @r (may be NULL) gets it. */
+static inline int m2mv_nl(uint8_t cmd, const struct m2mv_nl_args *a,
+			  struct m2mv_nl_reply *r)
+{
+	struct m2mv_nl_reply local;
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_msg *msg = NULL;
+	int fam, ret;
+
+	if (!r)
+		r = &local;
+	memset(r, 0, sizeof(*r));
+	if (!sk)
+		return -ENOMEM;
+	ret = genl_connect(sk);
+	if (ret) {
+		ret = -ECONNREFUSED;
+		goto out;
+	}
+	fam = genl_ctrl_resolve(sk, M2MV_GENL_NAME);
+	if (fam < 0) {
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = -ENOMEM;
+	msg = nlmsg_alloc();
+	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, fam, 0, 0,
+				 cmd, M2MV_GENL_VERSION) ||
+	    m2mv_nl_fill(msg, a))
+		goto out;
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, m2mv_nl_valid, r);
+	nl_socket_modify_cb(sk, NL_CB_ACK, NL_CB_CUSTOM, m2mv_nl_ack, r);
+	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, m2mv_nl_err, r);
+	ret = nl_send_auto(sk, msg);
+	if (ret < 0) {
+		ret = -EIO;
+		goto out;
+	}
+	/* An error reply stops nl_recvmsgs() with an error of its own. */
+	ret = 0;
+	while (!r->done && !ret)
+		ret = nl_recvmsgs_default(sk) < 0 && !r->done ? -EIO : 0;
+	if (!ret)
+		ret = r->err;
+out:
+	nlmsg_free(msg);
+	nl_socket_free(sk);
+	return ret;
+}
+
+#endif /* M2MV_SELFTEST_NL_H */
