@@ -23,6 +23,7 @@
 #include <linux/string.h>
 
 #include "kdf.h"
+#include "tfm.h"
 
 /**
  * m2mv_hmac_sha256() - HMAC-SHA256 over a list of buffers
@@ -39,21 +40,19 @@
 int m2mv_hmac_sha256(const u8 *key, unsigned int key_len,
 		     const struct kvec *vec, unsigned int nvec, u8 out[32])
 {
-	struct crypto_shash *tfm;
-	SHASH_DESC_ON_STACK(desc, tfm);
+	struct m2mv_tfm *tfm;
+	SHASH_DESC_ON_STACK(desc, tfm->shash);
 	unsigned int i;
 	int ret;
 
-	tfm = crypto_alloc_shash("hmac(sha256)", 0, 0);
+	tfm = m2mv_tfm_get(M2MV_TFM_HMAC, key, key_len);
 	if (IS_ERR(tfm)) {
 		memzero_explicit(out, 32);
 		return PTR_ERR(tfm);
 	}
 
-	desc->tfm = tfm;
-	ret = crypto_shash_setkey(tfm, key, key_len);
-	if (!ret)
-		ret = crypto_shash_init(desc);
+	desc->tfm = tfm->shash;
+	ret = crypto_shash_init(desc);
 	for (i = 0; !ret && i < nvec; i++)
 		ret = crypto_shash_update(desc, vec[i].iov_base,
 					  vec[i].iov_len);
@@ -61,7 +60,7 @@ int m2mv_hmac_sha256(const u8 *key, unsigned int key_len,
 		ret = crypto_shash_final(desc, out);
 
 	shash_desc_zero(desc);
-	crypto_free_shash(tfm);
+	m2mv_tfm_put(tfm);
 	if (ret)
 		memzero_explicit(out, 32);
 	return ret;

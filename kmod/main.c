@@ -13,6 +13,7 @@
 #include "policy.h"
 #include "seal.h"
 #include "store.h"
+#include "tfm.h"
 
 /* Known-answer tests of the primitives; cheap enough to run at every load. */
 static int __init m2mv_selftests(void)
@@ -35,7 +36,7 @@ static int __init m2mv_init(void)
 
 	ret = m2mv_selftests();
 	if (ret)
-		return ret;
+		goto err_selftests;
 
 	ret = m2mv_keytype_init();
 	if (ret)
@@ -58,6 +59,8 @@ err_device:
 err_netlink:
 	m2mv_keytype_exit();
 err_keytype:
+err_selftests:
+	m2mv_tfm_exit();
 	return ret;
 }
 
@@ -69,6 +72,7 @@ static void __exit m2mv_exit(void)
 	m2mv_store_exit();
 	m2mv_policy_flush(NULL);
 	m2mv_keytype_exit();
+	m2mv_tfm_exit();
 }
 
 module_init(m2mv_init);

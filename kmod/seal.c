@@ -32,6 +32,7 @@
 #include "kdf.h"
 #include "record.h"
 #include "seal.h"
+#include "tfm.h"
 
 #define KW_SEMIBLOCK	8	/* RFC 3394: the integrity check value A */
 
@@ -51,23 +52,16 @@ struct kw_buf {
  */
 static int kw_crypt(const u8 kek[M2MV_KEY_SIZE], struct kw_buf *kw, bool wrap)
 {
-	struct crypto_skcipher *tfm;
 	struct skcipher_request *req;
 	struct scatterlist src, dst;
 	DECLARE_CRYPTO_WAIT(wait);
+	struct m2mv_tfm *tfm;
 	int ret;
 
-	tfm = crypto_alloc_skcipher("kw(aes)", 0, 0);
+	tfm = m2mv_tfm_get(M2MV_TFM_KW, kek, M2MV_KEY_SIZE);
 	if (IS_ERR(tfm))
 		return PTR_ERR(tfm);
-	if (crypto_skcipher_ivsize(tfm) != KW_SEMIBLOCK) {
-		ret = -EINVAL;
-		goto out_tfm;
-	}
-	ret = crypto_skcipher_setkey(tfm, kek, M2MV_KEY_SIZE);
-	if (ret)
-		goto out_tfm;
-	req = skcipher_request_alloc(tfm, GFP_KERNEL);
+	req = skcipher_request_alloc(tfm->skcipher, GFP_KERNEL);
 	if (!req) {
 		ret = -ENOMEM;
 		goto out_tfm;
@@ -84,7 +78,7 @@ static int kw_crypt(const u8 kek[M2MV_KEY_SIZE], struct kw_buf *kw, bool wrap)
 
 	skcipher_request_free(req);
 out_tfm:
-	crypto_free_skcipher(tfm);
+	m2mv_tfm_put(tfm);
 	return ret;
 }
 
@@ -182,8 +176,8 @@ static int gcm_crypt(struct m2mv_rec *rec, const u8 cek[M2MV_KEY_SIZE],
 	u16 hlen = m2mv_rec_hdr_len(rec);
 	size_t len = (size_t)plen + M2MV_GCM_TAG_SIZE;
 	unsigned int aad_len = m2mv_b64url_len(hlen);
-	struct crypto_aead *tfm;
 	struct aead_request *req;
+	struct m2mv_tfm *tfm;
 	struct sg_table sgt;
 	DECLARE_CRYPTO_WAIT(wait);
 	u8 *aad;
@@ -196,21 +190,12 @@ static int gcm_crypt(struct m2mv_rec *rec, const u8 cek[M2MV_KEY_SIZE],
 		return -ENOMEM;
 	m2mv_b64url_encode(aad, rec->hdr, hlen);
 
-	tfm = crypto_alloc_aead("gcm(aes)", 0, 0);
+	tfm = m2mv_tfm_get(M2MV_TFM_GCM, cek, M2MV_KEY_SIZE);
 	if (IS_ERR(tfm)) {
 		ret = PTR_ERR(tfm);
 		goto out_aad;
 	}
-	if (crypto_aead_ivsize(tfm) != M2MV_IV_SIZE) {
-		ret = -EINVAL;
-		goto out_tfm;
-	}
-	ret = crypto_aead_setkey(tfm, cek, M2MV_KEY_SIZE);
-	if (!ret)
-		ret = crypto_aead_setauthsize(tfm, M2MV_GCM_TAG_SIZE);
-	if (ret)
-		goto out_tfm;
-	req = aead_request_alloc(tfm, GFP_KERNEL);
+	req = aead_request_alloc(tfm->aead, GFP_KERNEL);
 	if (!req) {
 		ret = -ENOMEM;
 		goto out_tfm;
@@ -237,7 +222,7 @@ static int gcm_crypt(struct m2mv_rec *rec, const u8 cek[M2MV_KEY_SIZE],
 out_req:
 	aead_request_free(req);
 out_tfm:
-	crypto_free_aead(tfm);
+	m2mv_tfm_put(tfm);
 out_aad:
 	kfree(aad);
 	return ret;
@@ -258,8 +243,8 @@ static int mic_compute(const struct m2mv_rec *rec, const u8 key[M2MV_KEY_SIZE],
 {
 	u32 plen = m2mv_rec_payload_len(rec);
 	u16 hlen = m2mv_rec_hdr_len(rec);
-	struct crypto_shash *tfm;
-	SHASH_DESC_ON_STACK(desc, tfm);
+	struct m2mv_tfm *tfm;
+	SHASH_DESC_ON_STACK(desc, tfm->shash);
 	u32 off, k;
 	size_t n;
 	char *buf;
@@ -271,16 +256,14 @@ static int mic_compute(const struct m2mv_rec *rec, const u8 key[M2MV_KEY_SIZE],
 	buf = kmalloc(MIC_BUF, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	tfm = crypto_alloc_shash("hmac(sha256)", 0, 0);
+	tfm = m2mv_tfm_get(M2MV_TFM_HMAC, key, M2MV_KEY_SIZE);
 	if (IS_ERR(tfm)) {
 		ret = PTR_ERR(tfm);
 		goto out_buf;
 	}
 
-	desc->tfm = tfm;
-	ret = crypto_shash_setkey(tfm, key, M2MV_KEY_SIZE);
-	if (!ret)
-		ret = crypto_shash_init(desc);
+	desc->tfm = tfm->shash;
+	ret = crypto_shash_init(desc);
 	if (!ret) {
 		n = m2mv_b64url_encode(buf, rec->hdr, hlen);
 		ret = crypto_shash_update(desc, buf, n);
@@ -297,7 +280,7 @@ static int mic_compute(const struct m2mv_rec *rec, const u8 key[M2MV_KEY_SIZE],
 		ret = crypto_shash_final(desc, mac);
 
 	shash_desc_zero(desc);
-	crypto_free_shash(tfm);
+	m2mv_tfm_put(tfm);
 out_buf:
 	kfree_sensitive(buf);
 	return ret;
