@@ -62,6 +62,14 @@ int m2mv_kdf_split_exporter(const uint8_t exporter[M2MV_EXPORTER_LEN],
  */
 int m2mv_kdf_exporter(void *ssl, const char *fqdn, struct m2mv_ke *out);
 
+/**
+ * m2mv_kdf_extract() - HKDF-Extract (RFC 5869 2.2) with SHA-256:
+ * PRK = HMAC-SHA256(key=@salt, msg=@ikm); an empty salt is HashLen zeros
+ */
+int m2mv_kdf_extract(const uint8_t *salt, size_t salt_len,
+		     const uint8_t *ikm, size_t ikm_len,
+		     uint8_t prk[M2MV_KEY_LEN]);
+
 /** m2mv_kdf_master() - K_master = HMAC-SHA256(key=@salt, msg=@ke) */
 int m2mv_kdf_master(const uint8_t *salt, size_t salt_len,
 		    const uint8_t ke[M2MV_KEY_LEN],
