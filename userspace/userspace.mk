@@ -7,6 +7,9 @@ COMMON_SRCS := $(wildcard userspace/common/*.c)
 COMMON_OBJS := $(patsubst userspace/%.c,$(UOBJ)/%.o,$(COMMON_SRCS))
 COMMON_LIB := $(UOBJ)/libm2mvcommon.a
 
+# The TEF client (tefclient.c) is CoAP and JSON.
+$(COMMON_OBJS): USER_CFLAGS += $(shell pkg-config --cflags libcoap-3-openssl jansson)
+
 $(UOBJ)/%.o: userspace/%.c $(wildcard userspace/*/*.h) uapi/linux/m2mvault.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -fPIC -c $< -o $@

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Request and response bodies of m2m-tefd (JSON, jansson). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "common/b64url.h"
+#include "tef/tef.h"
+
+int tef_id_ok(const char *s)
+{
+	size_t n = strnlen(s, TEF_ID_MAX + 1), i;
+
+	if (n == 0 || n > TEF_ID_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == ':' || c == '/' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+static int parse_targets(json_t *v, struct tef_reg_req *req, const char **why)
+{
+	size_t i;
+	json_t *t;
+
+	if (!json_is_array(v)) {
+		*why = "targets must be an array";
+		return -EINVAL;
+	}
+	if (json_array_size(v) > M2MV_TEF_MAX_TARGETS) {
+		*why = "too many targets";
+		return -EINVAL;
+	}
+	json_array_foreach(v, i, t) {
+		if (!json_is_string(t) || !tef_id_ok(json_string_value(t)) ||
+		    strlen(json_string_value(t)) != json_string_length(t)) {
+			*why = "a target is not an AE-ID";
+			return -EINVAL;
+		}
+		strcpy(req->targets[i], json_string_value(t));
+	}
+	req->n_targets = json_array_size(v);
+	return 0;
+}
+
+static int parse_types(json_t *v, struct tef_reg_req *req, const char **why)
+{
+	unsigned int seen = 0, bit;
+	json_int_t t;
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(v) || json_array_size(v) == 0 ||
+	    json_array_size(v) > M2MV_TEF_MAX_TYPES) {
+		*why = "types must be an array of 1 to 3 types";
+		return -EINVAL;
+	}
+	json_array_foreach(v, i, e) {
+		if (!json_is_integer(e)) {
+			*why = "a type is not an integer";
+			return -EINVAL;
+		}
+		t = json_integer_value(e);
+		if (t != 14 && t != 15 && t != 16) {
+			*why = "types are 14, 15 or 16";
+			return -EINVAL;
+		}
+		bit = 1U << (t - 14);
+		if (seen & bit) {
+			*why = "a type is repeated";
+			return -EINVAL;
+		}
+		seen |= bit;
+		req->types[i] = (unsigned int)t;
+	}
+	if ((seen & 3) == 3) {
+		*why = "types 14 and 15 share one key: register them apart";
+		return -EINVAL;
+	}
+	req->n_types = json_array_size(v);
+	return 0;
+}
+
+int tef_parse_register(const uint8_t *data, size_t len,
+		       struct tef_reg_req *req, const char **why)
+{
+	json_t *root, *v;
+	json_error_t err;
+	const char *k;
+	int ret = -EINVAL;
+
+	memset(req, 0, sizeof(*req));
+	*why = "not a JSON object";
+	if (!data || !len || len > TEF_BODY_MAX)
+		return -EINVAL;
+	root = json_loadb((const char *)data, len,
+			  JSON_REJECT_DUPLICATES,
+			  &err);
+	if (!root)
+		return -EINVAL;
+	if (!json_is_object(root))
+		goto out;
+	json_object_foreach(root, k, v) {
+		if (strcmp(k, "targets") && strcmp(k, "lifetime") &&
+		    strcmp(k, "types")) {
+			*why = "unknown member";
+			goto out;
+		}
+	}
+	v = json_object_get(root, "lifetime");
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > M2MV_TEF_MAX_LIFETIME) {
+		*why = "lifetime must be 1 to 31536000 seconds";
+		goto out;
+	}
+	req->lifetime = (unsigned int)json_integer_value(v);
+	v = json_object_get(root, "targets");
+	if (!v) {
+		*why = "targets missing";
+		goto out;
+	}
+	if (parse_targets(v, req, why))
+		goto out;
+	v = json_object_get(root, "types");
+	if (!v) {
+		*why = "types missing";
+		goto out;
+	}
+	if (parse_types(v, req, why))
+		goto out;
+	ret = 0;
+	*why = NULL;
+out:
+	json_decref(root);
+	return ret;
+}
+
+char *tef_register_reply(const char *keid, const uint8_t salt[M2MV_SALT_LEN],
+			 time_t expires, const unsigned int *types,
+			 char ids[][M2MV_CREDID_BUFSZ], size_t n)
+{
+	char s[M2MV_B64URL_BUFSZ(M2MV_SALT_LEN)];
+	json_t *root, *arr;
+	char *text = NULL;
+	size_t i;
+
+	if (m2mv_b64url_encode(s, sizeof(s), salt, M2MV_SALT_LEN))
+		return NULL;
+	arr = json_array();
+	for (i = 0; arr && i < n; i++)
+		if (json_array_append_new(arr, json_pack("{s:i,s:s}", "type",
+							 (int)types[i], "id",
+							 ids[i])))
+			goto out;
+	root = json_pack("{s:s,s:s,s:I,s:o}", "keid", keid, "salt", s,
+			 "expires", (json_int_t)expires, "credentials", arr);
+	arr = NULL;
+	if (root)
+		text = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+out:
+	json_decref(arr);
+	return text;
+}
+
+char *tef_jwk(const char *credid, unsigned int type,
+	      const uint8_t key[M2MV_KEY_LEN], time_t expires)
+{
+	char k[M2MV_B64URL_BUFSZ(M2MV_KEY_LEN)];
+	const char *alg = type == 14 ? "dir" : type == 15 ? "A256KW" : "HS256";
+	char *text = NULL;
+	json_t *root;
+
+	if (m2mv_b64url_encode(k, sizeof(k), key, M2MV_KEY_LEN))
+		return NULL;
+	root = json_pack("{s:s,s:s,s:s,s:s,s:I}", "kty", "oct", "kid", credid,
+			 "alg", alg, "k", k, "exp", (json_int_t)expires);
+	OPENSSL_cleanse(k, sizeof(k));
+	if (root) {
+		text = json_dumps(root, JSON_COMPACT);
+		/* jansson keeps its own copy of "k": wipe it before freeing. */
+		json_t *kv = json_object_get(root, "k");
+
+		if (kv)
+			OPENSSL_cleanse((char *)json_string_value(kv),
+					json_string_length(kv));
+		json_decref(root);
+	}
+	return text;
+}

@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: GPL-2.0
+# m2m-tefd, the reference TEF. Included from userspace/userspace.mk.
+
+TEF_SRCS := $(wildcard userspace/tef/*.c)
+TEF_OBJS := $(patsubst userspace/%.c,$(UOBJ)/%.o,$(TEF_SRCS))
+TEF_LIB_OBJS := $(filter-out $(UOBJ)/tef/main.o,$(TEF_OBJS))
+TEFD := $(B)/bin/m2m-tefd
+TEF_PKGS := libcoap-3-openssl sqlite3 jansson openssl
+
+$(TEF_OBJS): USER_CFLAGS += $(shell pkg-config --cflags $(TEF_PKGS))
+
+$(TEFD): $(TEF_OBJS) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(TEF_PKGS))
+
+# Host tests of the TEF's bodies and database link its objects.
+$(B)/tests/test_tef%: userspace/tests/test_tef%.c $(TEF_LIB_OBJS) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $< -o $@ $(TEF_LIB_OBJS) $(COMMON_LIB) -lcmocka \
+		$(shell pkg-config --libs $(TEF_PKGS) $(PKGS))
+
+userspace: $(TEFD)
