@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0
+# Benchmarks (issue #6, Documentation/benchmarks.rst). Included by the top
+# Makefile.
+#
+#   make bench        deps, build, the full run in the test VM on Debian's
+#                     kernel (under 20 minutes); results and chart in
+#                     Documentation/benchmarks/
+#   make bench-quick  every store and phase with tiny counts (under 3
+#                     minutes); results in build/bench/quick/. Fails only
+#                     if a benchmark program fails, never on a timing.
+
+BENCH_BIN := $(B)/bench/m2mvbench
+
+$(BENCH_BIN): tools/bench/m2mvbench.c $(LIB_SO) userspace/lib/m2mvault.h \
+		uapi/linux/m2mvault.h
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -pthread $< -o $@ -L$(UOBJ) -Wl,-rpath,$(UOBJ) \
+		-lm2mvault -lkeyutils -lsqlite3 \
+		$(shell pkg-config --libs libcrypto libnl-genl-3.0)
+
+.PHONY: bench bench-quick bench-build
+
+bench-build: module $(BENCH_BIN) $(LIB_SO)
+
+bench: deps
+	@$(MAKE) -s bench-build
+	@$(TOP)/tools/bench/run --out $(TOP)/Documentation/benchmarks
+
+bench-quick: bench-build
+	@$(TOP)/tools/bench/run --quick --out $(B)/bench/quick
