@@ -1,37 +1,131 @@
 // SPDX-License-Identifier: GPL-2.0
-/* m2mvaultd's INI configuration; see config.h. */
-#define INI_HANDLER_LINENO 1
+/*
+ * m2mvaultd's configuration: INI, parsed with inih, validated completely
+ * before anything happens. Every error names the file and the line.
+ *
+ * inih (Debian's libinih) keeps section names in a 50-byte buffer and
+ * lines in a 200-byte one, and does not tell its handler the line number.
+ * So the agent feeds it lines through its own reader, which counts them,
+ * refuses lines inih would cut, and takes section headers itself: a
+ * policy prefix may be longer than inih's section buffer.
+ */
+#include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <ini.h>
 
-#include "agent/config.h"
+#include "agent/agent.h"
+
+enum section {
+	SEC_NONE, SEC_TEF, SEC_CREDENTIALS, SEC_KEYRING, SEC_STORE, SEC_POLICY,
+	SEC_UNKNOWN,
+};
+
+static const char *const section_names[] = {
+	[SEC_TEF] = "tef", [SEC_CREDENTIALS] = "credentials",
+	[SEC_KEYRING] = "keyring", [SEC_STORE] = "store",
+};
+
+/* The keys of the singleton sections; their lines catch duplicates. */
+enum key {
+	K_TEF_HOST, K_TEF_PORT, K_TEF_FQDN, K_TEF_IDENTITY, K_TEF_PSK_FILE,
+	K_TEF_TIMEOUT,
+	K_CRED_TARGETS, K_CRED_LIFETIME, K_CRED_RENEW,
+	K_KR_MODE, K_KR_NAME, K_KR_UID, K_KR_GID,
+	K_STORE_NAME, K_STORE_FILE, K_STORE_STATE, K_STORE_LIFETIME,
+	K_MAX
+};
+
+static const struct {
+	enum section sec;
+	const char *name;
+} keys[K_MAX] = {
+	[K_TEF_HOST] = { SEC_TEF, "host" },
+	[K_TEF_PORT] = { SEC_TEF, "port" },
+	[K_TEF_FQDN] = { SEC_TEF, "fqdn" },
+	[K_TEF_IDENTITY] = { SEC_TEF, "identity" },
+	[K_TEF_PSK_FILE] = { SEC_TEF, "psk_file" },
+	[K_TEF_TIMEOUT] = { SEC_TEF, "timeout_ms" },
+	[K_CRED_TARGETS] = { SEC_CREDENTIALS, "targets" },
+	[K_CRED_LIFETIME] = { SEC_CREDENTIALS, "lifetime" },
+	[K_CRED_RENEW] = { SEC_CREDENTIALS, "renew_before" },
+	[K_KR_MODE] = { SEC_KEYRING, "mode" },
+	[K_KR_NAME] = { SEC_KEYRING, "name" },
+	[K_KR_UID] = { SEC_KEYRING, "cse_uid" },
+	[K_KR_GID] = { SEC_KEYRING, "cse_gid" },
+	[K_STORE_NAME] = { SEC_STORE, "name" },
+	[K_STORE_FILE] = { SEC_STORE, "file" },
+	[K_STORE_STATE] = { SEC_STORE, "state" },
+	[K_STORE_LIFETIME] = { SEC_STORE, "store_key_lifetime" },
+};
 
 struct parse {
 	struct agent_config *cfg;
-	const char *path;
+	const char *name;		/* file name for messages */
 	char *err;
 	size_t err_size;
-	int failed;
+	int err_line;			/* 0: no error yet */
+	int line;			/* the line inih is handling */
+	enum section sec;
+	struct agent_policy *pol;	/* SEC_POLICY: the current one */
+	int pol_mode_line, pol_keys_line;
+	int sec_line[SEC_UNKNOWN];	/* first header of each section */
+	int key_line[K_MAX];
+	/* the reader's source: a FILE or a string */
+	FILE *f;
+	const char *s;
 };
 
-static int fail(struct parse *p, int line, const char *fmt, const char *arg)
+static void fail_at(struct parse *p, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Keep the first error: later ones are often its consequences. */
+static void fail_at(struct parse *p, int line, const char *fmt, ...)
 {
+	va_list ap;
 	int n;
 
-	if (p->failed)
-		return 0;
-	n = snprintf(p->err, p->err_size, "%s:%d: ", p->path, line);
-	if (n > 0 && (size_t)n < p->err_size)
-		snprintf(p->err + n, p->err_size - (size_t)n, fmt, arg);
-	p->failed = 1;
-	return 0;
+	if (p->err_line)
+		return;
+	p->err_line = line > 0 ? line : -1;
+	if (line > 0)
+		n = snprintf(p->err, p->err_size, "%s:%d: ", p->name, line);
+	else
+		n = snprintf(p->err, p->err_size, "%s: ", p->name);
+	if (n < 0 || (size_t)n >= p->err_size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, p->err_size - (size_t)n, fmt, ap);
+	va_end(ap);
 }
 
-static int copy(char *dst, size_t size, const char *v)
+/* ------------------------------------------------------------ values */
+
+static int charset_ok(const char *s, const char *extra)
+{
+	for (; *s; s++)
+		if (!isascii((unsigned char)*s) ||
+		    (!isalnum((unsigned char)*s) && !strchr(extra, *s)))
+			return 0;
+	return 1;
+}
+
+/* KpmIds and AE-IDs as the TEF accepts them: 1..128 of [A-Za-z0-9._:/-]. */
+static int id_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= AGENT_ID_MAX && charset_ok(s, "._:/-");
+}
+
+static int set_string(char *dst, size_t size, const char *v)
 {
 	size_t n = strlen(v);
 
@@ -41,71 +135,253 @@ static int copy(char *dst, size_t size, const char *v)
 	return 0;
 }
 
-static int number(const char *v, unsigned long min, unsigned long max,
-		  unsigned long *out)
+static int parse_uint(const char *s, unsigned long min, unsigned long max,
+		      unsigned long *out)
 {
+	unsigned long v;
 	char *end;
 
-	errno = 0;
-	*out = strtoul(v, &end, 10);
-	if (errno || end == v || *end || *v == '-' || *out < min || *out > max)
+	if (!isdigit((unsigned char)*s))
 		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int agent_parse_duration(const char *s, unsigned int min, unsigned int max,
+			 unsigned int *out)
+{
+	unsigned long v, mul = 1;
+	char num[24];
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 's': mul = 1; break;
+	case 'm': mul = 60; break;
+	case 'h': mul = 3600; break;
+	case 'd': mul = 86400; break;
+	default: mul = 0; break;
+	}
+	if (mul)
+		num[--n] = '\0';
+	else
+		mul = 1;
+	if (parse_uint(num, 0, ULONG_MAX / mul, &v))
+		return -EINVAL;
+	v *= mul;
+	if (v < min || v > max)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int parse_uid(const char *s, uid_t *uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	unsigned long v;
+
+	if (!parse_uint(s, 0, (uid_t)-2, &v)) {
+		*uid = (uid_t)v;
+		return 0;
+	}
+	if (getpwnam_r(s, &pw, buf, sizeof(buf), &res) || !res)
+		return -ENOENT;
+	*uid = res->pw_uid;
+	return 0;
+}
+
+static int parse_gid(const char *s, gid_t *gid)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+	unsigned long v;
+
+	if (!parse_uint(s, 0, (gid_t)-2, &v)) {
+		*gid = (gid_t)v;
+		return 0;
+	}
+	if (getgrnam_r(s, &gr, buf, sizeof(buf), &res) || !res)
+		return -ENOENT;
+	*gid = res->gr_gid;
 	return 0;
 }
 
 static int path_ok(const char *s)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		      c == '~' || c == '/' || c == '-'))
-			return 0;
-	}
-	return 1;
+	return strlen(s) <= M2MV_PATH_MAX && charset_ok(s, "._~/-");
 }
 
-static int targets(struct parse *p, int line, const char *v)
+unsigned int agent_mode_type(unsigned int mode)
 {
-	char buf[4096], *tok, *save = NULL;
-	struct agent_config *c = p->cfg;
-
-	if (strlen(v) >= sizeof(buf))
-		return fail(p, line, "%s", "targets too long");
-	strcpy(buf, v);
-	c->n_targets = 0;
-	for (tok = strtok_r(buf, ", \t", &save); tok;
-	     tok = strtok_r(NULL, ", \t", &save)) {
-		if (c->n_targets == M2MV_TEF_MAX_TARGETS)
-			return fail(p, line, "%s", "more than 32 targets");
-		if (copy(c->targets[c->n_targets], sizeof(c->targets[0]), tok))
-			return fail(p, line, "bad target %s", tok);
-		c->n_targets++;
+	switch (mode) {
+	case M2MV_MODE_DIR:
+		return M2MV_CRED_TYPE_ESDATA_DIRECT;
+	case M2MV_MODE_MIC:
+		return M2MV_CRED_TYPE_ESDATA_HMAC;
+	default:
+		return M2MV_CRED_TYPE_ESDATA_WRAP;
 	}
-	return 1;
 }
 
-static int policy(struct parse *p, int line, const char *prefix,
-		  const char *name, const char *v)
+size_t agent_config_registrations(const struct agent_config *cfg,
+				  unsigned int types[2][M2MV_TEF_MAX_TYPES],
+				  size_t n[2])
 {
-	struct agent_config *c = p->cfg;
-	struct agent_policy *pol = NULL;
+	int wrap = 0, dir = 0, mic = 0;
 	size_t i;
 
-	for (i = 0; i < c->n_policies; i++)
-		if (!strcmp(c->policies[i].prefix, prefix))
-			pol = &c->policies[i];
-	if (!pol) {
-		if (c->n_policies == AGENT_MAX_POLICIES)
-			return fail(p, line, "%s", "too many policies");
-		if (strlen(prefix) > M2MV_PATH_MAX || !path_ok(prefix))
-			return fail(p, line, "bad policy prefix '%s'", prefix);
-		pol = &c->policies[c->n_policies++];
-		strcpy(pol->prefix, prefix);
-		pol->mode = M2MV_MODE_WRAP;
+	for (i = 0; i < cfg->n_policies; i++) {
+		wrap |= cfg->policies[i].mode == M2MV_MODE_WRAP;
+		dir |= cfg->policies[i].mode == M2MV_MODE_DIR;
+		mic |= cfg->policies[i].mode == M2MV_MODE_MIC;
 	}
-	if (!strcmp(name, "mode")) {
+	n[0] = n[1] = 0;
+	if (wrap)
+		types[0][n[0]++] = M2MV_CRED_TYPE_ESDATA_WRAP;
+	if (dir) {
+		if (wrap)
+			types[1][n[1]++] = M2MV_CRED_TYPE_ESDATA_DIRECT;
+		else
+			types[0][n[0]++] = M2MV_CRED_TYPE_ESDATA_DIRECT;
+	}
+	if (mic)
+		types[0][n[0]++] = M2MV_CRED_TYPE_ESDATA_HMAC;
+	return (n[0] ? 1 : 0) + (n[1] ? 1 : 0);
+}
+
+/* ---------------------------------------------------------- sections */
+
+/* Split "a, b c" into targets; "targets" may be given several times. */
+static void add_targets(struct parse *p, const char *v)
+{
+	struct agent_config *c = p->cfg;
+	const char *s = v, *e;
+	char tok[AGENT_ID_MAX + 2];
+	size_t n, i;
+
+	for (;;) {
+		while (*s == ',' || isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			return;
+		e = s;
+		while (*e && *e != ',' && !isspace((unsigned char)*e))
+			e++;
+		n = (size_t)(e - s);
+		if (n > AGENT_ID_MAX) {
+			fail_at(p, p->line, "[credentials] targets: an AE-ID is at most %d characters",
+				AGENT_ID_MAX);
+			return;
+		}
+		memcpy(tok, s, n);
+		tok[n] = '\0';
+		if (!id_ok(tok)) {
+			fail_at(p, p->line, "[credentials] targets: '%s' is not an AE-ID ([A-Za-z0-9._:/-])",
+				tok);
+			return;
+		}
+		for (i = 0; i < c->n_targets; i++)
+			if (!strcmp(c->targets[i], tok)) {
+				fail_at(p, p->line, "[credentials] targets: '%s' is listed twice",
+					tok);
+				return;
+			}
+		if (c->n_targets == M2MV_TEF_MAX_TARGETS) {
+			fail_at(p, p->line, "[credentials] targets: at most %d AE-IDs",
+				M2MV_TEF_MAX_TARGETS);
+			return;
+		}
+		memcpy(c->targets[c->n_targets++], tok, n + 1);
+		s = e;
+	}
+}
+
+/* A section header, as the reader saw it: "[NAME]" with NAME trimmed. */
+static void begin_section(struct parse *p, const char *name)
+{
+	struct agent_config *c = p->cfg;
+	const char *prefix;
+	size_t i;
+	int s;
+
+	p->pol = NULL;
+	p->sec = SEC_UNKNOWN;
+	if (!strncmp(name, "policy", 6) &&
+	    (name[6] == '\0' || isspace((unsigned char)name[6]))) {
+		prefix = name + 6;
+		while (isspace((unsigned char)*prefix))
+			prefix++;
+		if (*prefix == '"' && !strcmp(prefix + 1, "\""))
+			prefix = "";	/* [policy ""]: every path */
+		if (!path_ok(prefix)) {
+			fail_at(p, p->line, "[policy %s]: a prefix is at most %d characters of [A-Za-z0-9._~/-]",
+				prefix, M2MV_PATH_MAX);
+			return;
+		}
+		for (i = 0; i < c->n_policies; i++)
+			if (!strcmp(c->policies[i].prefix, prefix)) {
+				fail_at(p, p->line, "[policy %s] appears twice (first at line %d)",
+					prefix, c->policies[i].line);
+				return;
+			}
+		if (c->n_policies == AGENT_MAX_POLICIES) {
+			fail_at(p, p->line, "at most %d [policy] sections",
+				AGENT_MAX_POLICIES);
+			return;
+		}
+		p->pol = &c->policies[c->n_policies++];
+		strcpy(p->pol->prefix, prefix);
+		p->pol->mode = M2MV_MODE_WRAP;
+		p->pol->line = p->line;
+		p->pol_mode_line = p->pol_keys_line = 0;
+		p->sec = SEC_POLICY;
+		return;
+	}
+	for (s = SEC_TEF; s <= SEC_STORE; s++)
+		if (!strcmp(name, section_names[s]))
+			break;
+	if (s > SEC_STORE) {
+		fail_at(p, p->line, "unknown section [%s] (sections: tef, credentials, keyring, store, policy PREFIX)",
+			name);
+		return;
+	}
+	if (p->sec_line[s]) {
+		fail_at(p, p->line, "section [%s] appears twice (first at line %d)",
+			name, p->sec_line[s]);
+		return;
+	}
+	p->sec_line[s] = p->line;
+	p->sec = (enum section)s;
+}
+
+static void policy_key(struct parse *p, const char *name, const char *v)
+{
+	struct agent_policy *pol = p->pol;
+	int *seen;
+
+	if (!strcmp(name, "mode"))
+		seen = &p->pol_mode_line;
+	else if (!strcmp(name, "keys"))
+		seen = &p->pol_keys_line;
+	else {
+		fail_at(p, p->line, "[policy %s]: unknown key '%s' (keys: mode, keys)",
+			pol->prefix, name);
+		return;
+	}
+	if (*seen) {
+		fail_at(p, p->line, "[policy %s]: '%s' is set twice (first at line %d)",
+			pol->prefix, name, *seen);
+		return;
+	}
+	*seen = p->line;
+	if (seen == &p->pol_mode_line) {
 		if (!strcmp(v, "wrap"))
 			pol->mode = M2MV_MODE_WRAP;
 		else if (!strcmp(v, "dir"))
@@ -113,153 +389,382 @@ static int policy(struct parse *p, int line, const char *prefix,
 		else if (!strcmp(v, "mic"))
 			pol->mode = M2MV_MODE_MIC;
 		else
-			return fail(p, line, "mode is wrap, dir or mic, not %s", v);
-	} else if (!strcmp(name, "keys")) {
-		if (!strcmp(v, "container"))
-			pol->instance = 0;
-		else if (!strcmp(v, "instance"))
-			pol->instance = 1;
-		else
-			return fail(p, line, "keys is container or instance, not %s", v);
+			fail_at(p, p->line, "[policy %s]: mode is wrap, dir or mic, not '%s'",
+				pol->prefix, v);
 	} else {
-		return fail(p, line, "unknown policy key %s", name);
+		if (!strcmp(v, "container"))
+			pol->flags = 0;
+		else if (!strcmp(v, "instance"))
+			pol->flags = M2MV_POLICY_F_INSTANCE;
+		else
+			fail_at(p, p->line, "[policy %s]: keys is container or instance, not '%s'",
+				pol->prefix, v);
 	}
-	return 1;
 }
 
-static int handler(void *user, const char *section, const char *name,
-		   const char *v, int line)
+static void tef_key(struct parse *p, enum key k, const char *v)
 {
-	struct parse *p = user;
 	struct agent_config *c = p->cfg;
 	unsigned long n;
 
-	if (p->failed)
-		return 1;
-	if (!name)		/* a section header alone */
-		return 1;
-	if (!strncmp(section, "policy ", 7))
-		return policy(p, line, section + 7, name, v);
-	if (!strcmp(section, "tef")) {
-		if (!strcmp(name, "host"))
-			return copy(c->tef_host, sizeof(c->tef_host), v) ?
-			       fail(p, line, "%s", "bad host") : 1;
-		if (!strcmp(name, "port")) {
-			if (number(v, 1, 65535, &n))
-				return fail(p, line, "bad port %s", v);
-			c->tef_port = (uint16_t)n;
-			return 1;
-		}
-		if (!strcmp(name, "fqdn"))
-			return copy(c->tef_fqdn, sizeof(c->tef_fqdn), v) ?
-			       fail(p, line, "%s", "bad fqdn") : 1;
-		if (!strcmp(name, "identity"))
-			return copy(c->identity, sizeof(c->identity), v) ?
-			       fail(p, line, "%s", "bad identity") : 1;
-		if (!strcmp(name, "psk_file"))
-			return copy(c->psk_file, sizeof(c->psk_file), v) ?
-			       fail(p, line, "%s", "bad psk_file") : 1;
-		if (!strcmp(name, "timeout_ms")) {
-			if (number(v, 100, 600000, &n))
-				return fail(p, line, "bad timeout_ms %s", v);
-			c->timeout_ms = (unsigned int)n;
-			return 1;
-		}
-	} else if (!strcmp(section, "credentials")) {
-		if (!strcmp(name, "targets"))
-			return targets(p, line, v);
-		if (!strcmp(name, "lifetime")) {
-			if (number(v, 10, M2MV_TEF_MAX_LIFETIME, &n))
-				return fail(p, line, "bad lifetime %s", v);
-			c->lifetime = (unsigned int)n;
-			return 1;
-		}
-		if (!strcmp(name, "renew_before")) {
-			if (number(v, 1, M2MV_TEF_MAX_LIFETIME, &n))
-				return fail(p, line, "bad renew_before %s", v);
-			c->renew_before = (unsigned int)n;
-			return 1;
-		}
-	} else if (!strcmp(section, "keyring")) {
-		if (!strcmp(name, "name"))
-			return copy(c->keyring, sizeof(c->keyring), v) ?
-			       fail(p, line, "%s", "bad keyring name") : 1;
-		if (!strcmp(name, "gid")) {
-			if (number(v, 0, 0x7fffffff, &n))
-				return fail(p, line, "bad gid %s", v);
-			c->keyring_gid = (gid_t)n;
-			return 1;
-		}
-	} else if (!strcmp(section, "store")) {
-		if (!strcmp(name, "name"))
-			return copy(c->store_name, sizeof(c->store_name), v) ?
-			       fail(p, line, "%s", "bad store name") : 1;
-		if (!strcmp(name, "file"))
-			return copy(c->store_file, sizeof(c->store_file), v) ?
-			       fail(p, line, "%s", "bad store file") : 1;
-		if (!strcmp(name, "state"))
-			return copy(c->state_file, sizeof(c->state_file), v) ?
-			       fail(p, line, "%s", "bad state file") : 1;
-		if (!strcmp(name, "key_lifetime")) {
-			if (number(v, 60, M2MV_TEF_MAX_LIFETIME, &n))
-				return fail(p, line, "bad key_lifetime %s", v);
-			c->store_key_lifetime = (unsigned int)n;
-			return 1;
-		}
-	} else {
-		return fail(p, line, "unknown section [%s]", section);
+	switch (k) {
+	case K_TEF_HOST:
+		if (set_string(c->tef_host, sizeof(c->tef_host), v) ||
+		    !charset_ok(v, ".-:_%[]"))
+			fail_at(p, p->line, "[tef] host: an address or host name, not '%s'", v);
+		break;
+	case K_TEF_PORT:
+		if (parse_uint(v, 1, 65535, &n))
+			fail_at(p, p->line, "[tef] port: 1 to 65535, not '%s'", v);
+		else
+			c->tef_port = (unsigned int)n;
+		break;
+	case K_TEF_FQDN:
+		if (set_string(c->tef_fqdn, sizeof(c->tef_fqdn), v) ||
+		    !charset_ok(v, ".-"))
+			fail_at(p, p->line, "[tef] fqdn: 1 to %d characters of [A-Za-z0-9.-], not '%s'",
+				AGENT_FQDN_MAX, v);
+		break;
+	case K_TEF_IDENTITY:
+		if (!id_ok(v) ||
+		    set_string(c->tef_identity, sizeof(c->tef_identity), v))
+			fail_at(p, p->line, "[tef] identity: the KpmId, 1 to %d characters of [A-Za-z0-9._:/-], not '%s'",
+				AGENT_ID_MAX, v);
+		break;
+	case K_TEF_PSK_FILE:
+		if (set_string(c->tef_psk_file, sizeof(c->tef_psk_file), v))
+			fail_at(p, p->line, "[tef] psk_file: a file name");
+		break;
+	default: /* K_TEF_TIMEOUT */
+		if (parse_uint(v, 100, 600000, &n))
+			fail_at(p, p->line, "[tef] timeout_ms: 100 to 600000 milliseconds, not '%s'", v);
+		else
+			c->tef_timeout_ms = (unsigned int)n;
+		break;
 	}
-	return fail(p, line, "unknown key %s", name);
+}
+
+static void other_key(struct parse *p, enum key k, const char *v)
+{
+	struct agent_config *c = p->cfg;
+
+	switch (k) {
+	case K_CRED_TARGETS:
+		add_targets(p, v);
+		break;
+	case K_CRED_LIFETIME:
+		if (agent_parse_duration(v, 2, M2MV_TEF_MAX_LIFETIME, &c->lifetime))
+			fail_at(p, p->line, "[credentials] lifetime: 2 s to 365 d (a number of seconds, or with s, m, h or d), not '%s'", v);
+		break;
+	case K_CRED_RENEW:
+		if (agent_parse_duration(v, 1, M2MV_TEF_MAX_LIFETIME, &c->renew_before))
+			fail_at(p, p->line, "[credentials] renew_before: 1 s to 365 d, not '%s'", v);
+		break;
+	case K_KR_MODE:
+		if (!strcmp(v, "session"))
+			c->keyring_mode = AGENT_KEYRING_SESSION;
+		else if (!strcmp(v, "user"))
+			c->keyring_mode = AGENT_KEYRING_USER;
+		else
+			fail_at(p, p->line, "[keyring] mode: session or user, not '%s'", v);
+		break;
+	case K_KR_NAME:
+		if (set_string(c->keyring_name, sizeof(c->keyring_name), v) ||
+		    !charset_ok(v, "._:-") || v[0] == '.' || v[0] == '_')
+			fail_at(p, p->line, "[keyring] name: 1 to %d characters of [A-Za-z0-9._:-], not starting with '.' or '_', not '%s'",
+				AGENT_KEYRING_MAX, v);
+		break;
+	case K_KR_UID:
+		if (parse_uid(v, &c->cse_uid))
+			fail_at(p, p->line, "[keyring] cse_uid: no such user '%s'", v);
+		else
+			c->have_cse_uid = 1;
+		break;
+	case K_KR_GID:
+		if (parse_gid(v, &c->cse_gid))
+			fail_at(p, p->line, "[keyring] cse_gid: no such group '%s'", v);
+		else
+			c->have_cse_gid = 1;
+		break;
+	case K_STORE_NAME:
+		if (set_string(c->store_name, sizeof(c->store_name), v) ||
+		    !charset_ok(v, "._-"))
+			fail_at(p, p->line, "[store] name: 1 to %d characters of [A-Za-z0-9._-], not '%s'",
+				M2MV_NAME_MAX - 1, v);
+		break;
+	case K_STORE_FILE:
+		if (v[0] != '/' ||
+		    set_string(c->store_file, sizeof(c->store_file), v))
+			fail_at(p, p->line, "[store] file: an absolute path, not '%s'", v);
+		break;
+	case K_STORE_STATE:
+		if (v[0] != '/' ||
+		    set_string(c->state_file, sizeof(c->state_file), v))
+			fail_at(p, p->line, "[store] state: an absolute path, not '%s'", v);
+		break;
+	default: /* K_STORE_LIFETIME */
+		if (agent_parse_duration(v, 60, M2MV_TEF_MAX_LIFETIME,
+					 &c->store_key_lifetime))
+			fail_at(p, p->line, "[store] store_key_lifetime: 60 s to 365 d, not '%s'", v);
+		break;
+	}
+}
+
+static int handler(void *user, const char *section, const char *name,
+		   const char *value)
+{
+	struct parse *p = user;
+	const char *v = value ? value : "";
+	int k;
+
+	(void)section;	/* inih's copy; the reader tracked the real one */
+	if (p->err_line)
+		return 1;
+	switch (p->sec) {
+	case SEC_NONE:
+		fail_at(p, p->line, "'%s' before any [section]", name);
+		return 1;
+	case SEC_UNKNOWN:
+		return 1;	/* already reported */
+	case SEC_POLICY:
+		policy_key(p, name, v);
+		return 1;
+	default:
+		break;
+	}
+	for (k = 0; k < K_MAX; k++)
+		if (keys[k].sec == p->sec && !strcmp(keys[k].name, name))
+			break;
+	if (k == K_MAX) {
+		fail_at(p, p->line, "[%s]: unknown key '%s'",
+			section_names[p->sec], name);
+		return 1;
+	}
+	if (p->key_line[k] && k != K_CRED_TARGETS) {
+		fail_at(p, p->line, "[%s] %s is set twice (first at line %d)",
+			section_names[p->sec], name, p->key_line[k]);
+		return 1;
+	}
+	if (!p->key_line[k])
+		p->key_line[k] = p->line;
+	if (p->sec == SEC_TEF)
+		tef_key(p, (enum key)k, v);
+	else
+		other_key(p, (enum key)k, v);
+	return 1;
+}
+
+/* ------------------------------------------------------------ reader */
+
+static int next_raw_line(struct parse *p, char *buf, size_t size, int *long_line)
+{
+	size_t n = 0;
+	int ch;
+
+	*long_line = 0;
+	for (;;) {
+		if (p->f) {
+			ch = getc(p->f);
+		} else {
+			ch = *p->s ? (unsigned char)*p->s : EOF;
+			if (ch != EOF)
+				p->s++;
+		}
+		if (ch == EOF) {
+			if (n == 0)
+				return 0;
+			break;
+		}
+		if (n + 1 < size)
+			buf[n++] = (char)ch;
+		else
+			*long_line = 1;
+		if (ch == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	return 1;
+}
+
+/*
+ * inih's reader: one line per call. Section headers are handled here and
+ * handed to inih as "[s]"; a key line that inih would cut (@num bytes with
+ * newline and terminator) is refused.
+ */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse *p = stream;
+	char buf[AGENT_LINE_MAX + 2], *s, *e, *t;
+	int long_line;
+
+	if (!next_raw_line(p, buf, sizeof(buf), &long_line))
+		return NULL;
+	p->line++;
+	s = buf;
+	if (p->line == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	if (*s == ';' || *s == '#') {
+		s = "";		/* comments may be as long as they like */
+	} else if (long_line) {
+		fail_at(p, p->line, "line longer than %d characters", AGENT_LINE_MAX);
+		s = "";
+	} else if (*s == '[') {
+		e = strchr(s, ']');
+		t = e ? e + 1 : NULL;
+		while (t && isspace((unsigned char)*t))
+			t++;
+		if (!e || (*t && *t != ';' && *t != '#')) {
+			fail_at(p, p->line, "a section header is '[NAME]'");
+			s = "";
+		} else {
+			*e = '\0';
+			for (s++; isspace((unsigned char)*s); s++)
+				;
+			while (e > s && isspace((unsigned char)e[-1]))
+				*--e = '\0';
+			begin_section(p, s);
+			s = "[s]";
+		}
+	} else if (strlen(s) + 2 > (size_t)num) {
+		fail_at(p, p->line, "line longer than %d characters (inih's limit for 'key = value')",
+			num - 2);
+		s = "";
+	}
+	snprintf(str, (size_t)num, "%s\n", s);
+	return str;
+}
+
+/* -------------------------------------------------------- validation */
+
+static void defaults(struct agent_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->tef_port = M2MV_TEF_PORT;
+	c->tef_timeout_ms = AGENT_DEFAULT_TIMEOUT_MS;
+	c->lifetime = AGENT_DEFAULT_LIFETIME;
+	c->keyring_mode = AGENT_KEYRING_SESSION;
+	strcpy(c->keyring_name, AGENT_DEFAULT_KEYRING);
+	c->store_key_lifetime = AGENT_DEFAULT_STORE_LIFETIME;
+}
+
+static void require(struct parse *p, enum key k)
+{
+	enum section s = keys[k].sec;
+
+	if (p->key_line[k])
+		return;
+	if (p->sec_line[s])
+		fail_at(p, p->sec_line[s], "[%s] needs '%s'", section_names[s],
+			keys[k].name);
+	else
+		fail_at(p, 0, "missing section [%s] (with '%s')",
+			section_names[s], keys[k].name);
+}
+
+static void check(struct parse *p)
+{
+	struct agent_config *c = p->cfg;
+	int n;
+
+	require(p, K_TEF_HOST);
+	require(p, K_TEF_FQDN);
+	require(p, K_TEF_IDENTITY);
+	require(p, K_TEF_PSK_FILE);
+	require(p, K_STORE_NAME);
+	require(p, K_STORE_FILE);
+	if (!c->n_policies)
+		fail_at(p, 0, "no [policy PREFIX] section: nothing would be protected");
+
+	/* Default: renew when a quarter of the lifetime is left. */
+	if (!p->key_line[K_CRED_RENEW])
+		c->renew_before = c->lifetime / 4 ? c->lifetime / 4 : 1;
+	if (c->renew_before >= c->lifetime)
+		fail_at(p, p->key_line[K_CRED_RENEW] ? p->key_line[K_CRED_RENEW] :
+			p->key_line[K_CRED_LIFETIME],
+			"[credentials] renew_before (%u s) must be less than lifetime (%u s)",
+			c->renew_before, c->lifetime);
+
+	if (c->keyring_mode == AGENT_KEYRING_USER) {
+		if (!c->have_cse_uid)
+			fail_at(p, p->key_line[K_KR_MODE],
+				"[keyring] mode = user needs cse_uid (whose user keyring)");
+		if (c->have_cse_gid)
+			fail_at(p, p->key_line[K_KR_GID],
+				"[keyring] cse_gid is for mode = session (who may join the keyring)");
+	} else if (c->have_cse_uid) {
+		fail_at(p, p->key_line[K_KR_UID],
+			"[keyring] cse_uid is for mode = user; in session mode cse_gid says who may join");
+	}
+
+	if (!p->key_line[K_STORE_STATE] && c->store_file[0]) {
+		n = snprintf(c->state_file, sizeof(c->state_file), "%s.state",
+			     c->store_file);
+		if (n < 0 || (size_t)n >= sizeof(c->state_file))
+			fail_at(p, p->key_line[K_STORE_FILE], "[store] file: name too long");
+	}
+	if (c->state_file[0] && !strcmp(c->state_file, c->store_file))
+		fail_at(p, p->key_line[K_STORE_STATE],
+			"[store] state must not be the store file");
+}
+
+static int parse(struct parse *p)
+{
+	int ret;
+
+	ret = ini_parse_stream(reader, p, handler, p);
+	if (ret == -2) {
+		fail_at(p, 0, "out of memory");
+		return -ENOMEM;
+	}
+	/* inih's own complaint: a line that is neither header, key nor comment. */
+	if (ret > 0 && (!p->err_line || (p->err_line > ret)))  {
+		p->err_line = 0;
+		fail_at(p, ret, "expected '[section]', 'key = value' or a comment");
+	}
+	if (!p->err_line)
+		check(p);
+	return p->err_line ? -EINVAL : 0;
+}
+
+int agent_config_parse(const char *name, const char *text,
+		       struct agent_config *cfg, char *err, size_t err_size)
+{
+	struct parse p = { .cfg = cfg, .name = name, .err = err,
+			   .err_size = err_size, .s = text };
+
+	defaults(cfg);
+	snprintf(cfg->file, sizeof(cfg->file), "%s", name);
+	err[0] = '\0';
+	return parse(&p);
 }
 
 int agent_config_load(const char *path, struct agent_config *cfg, char *err,
 		      size_t err_size)
 {
-	struct parse p = { .cfg = cfg, .path = path, .err = err,
+	struct parse p = { .cfg = cfg, .name = path, .err = err,
 			   .err_size = err_size };
-	int r;
+	int ret;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->tef_port = M2MV_TEF_PORT;
-	cfg->timeout_ms = 5000;
-	cfg->lifetime = 86400;
-	cfg->renew_before = 3600;
-	cfg->store_key_lifetime = M2MV_TEF_MAX_LIFETIME;
-	snprintf(cfg->keyring, sizeof(cfg->keyring), "m2mvault");
-	snprintf(err, err_size, "%s: ", path);
-
-	r = ini_parse(path, handler, &p);
-	if (r < 0) {
-		snprintf(err, err_size, "%s: cannot read", path);
-		return -ENOENT;
-	}
-	if (r > 0 && !p.failed)
-		fail(&p, r, "%s", "syntax error");
-	if (p.failed)
-		return -EINVAL;
-	if (!cfg->tef_host[0] || !cfg->tef_fqdn[0] || !cfg->identity[0] ||
-	    !cfg->psk_file[0]) {
-		snprintf(err, err_size, "%s: [tef] needs host, fqdn, identity and psk_file", path);
-		return -EINVAL;
-	}
-	if (!cfg->store_name[0] || !cfg->store_file[0]) {
-		snprintf(err, err_size, "%s: [store] needs name and file", path);
-		return -EINVAL;
-	}
-	if (!cfg->n_policies) {
-		snprintf(err, err_size, "%s: no [policy PREFIX] section", path);
-		return -EINVAL;
-	}
-	if (cfg->renew_before >= cfg->lifetime) {
-		snprintf(err, err_size, "%s: renew_before must be less than lifetime", path);
-		return -EINVAL;
-	}
-	if (!cfg->state_file[0] &&
-	    snprintf(cfg->state_file, sizeof(cfg->state_file), "%s.agent",
-		     cfg->store_file) >= (int)sizeof(cfg->state_file)) {
-		snprintf(err, err_size, "%s: store file name too long", path);
-		return -EINVAL;
-	}
+	defaults(cfg);
+	snprintf(cfg->file, sizeof(cfg->file), "%s", path);
 	err[0] = '\0';
-	return 0;
+	p.f = fopen(path, "re");
+	if (!p.f) {
+		ret = -errno;
+		snprintf(err, err_size, "%s: cannot read the configuration: %s",
+			 path, strerror(-ret));
+		return ret;
+	}
+	ret = parse(&p);
+	if (!ret && ferror(p.f)) {
+		ret = -EIO;
+		snprintf(err, err_size, "%s: read error", path);
+	}
+	fclose(p.f);
+	return ret;
 }

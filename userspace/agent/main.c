@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * m2mvaultd: the m2mvault agent. Bootstraps with the TEF, registers the
+ * data security credentials, loads their keys into the kernel keyring
+ * where the CSE possesses them, attaches the store, sets the policies,
+ * and renews the credentials before they expire.
+ *
+ *   m2mvaultd [-c CONFIG] [--once] [--foreground] [--verbose]
+ *
+ * Exit status: 0 after --once, or after SIGTERM/SIGINT; 1 when setting up
+ * failed (the message says why); 2 for usage and configuration errors.
+ * Documentation/admin-guide.rst is the operator's guide.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <systemd/sd-daemon.h>
+
+#include "agent/agent.h"
+#include "lib/m2mvault.h"
+
+struct opts {
+	const char *config;
+	int once;
+	int verbose;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " AGENT_NAME " [-c CONFIG] [--once] [--foreground] [--verbose]\n"
+		"\n"
+		"Bootstraps with the oneM2M TEF, loads the m2mvault credential keys into\n"
+		"the kernel keyring, attaches the store, sets its policies, and renews the\n"
+		"credentials before they expire.\n"
+		"\n"
+		"  -c, --config FILE  configuration (default " AGENT_DEFAULT_CONFIG ")\n"
+		"  -1, --once         set up, then exit 0 (no renewal)\n"
+		"  -f, --foreground   stay in the foreground (always so: " AGENT_NAME "\n"
+		"                     never forks; systemd or the shell backgrounds it)\n"
+		"  -v, --verbose      also log debugging messages\n"
+		"  -h, --help         this text\n"
+		"  -V, --version      the version\n"
+		"\n"
+		"Exit status: 0 success (after --once, or on SIGTERM/SIGINT), 1 failure,\n"
+		"2 usage or configuration error. SIGHUP renews at once.\n");
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "once", no_argument, NULL, '1' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->config = AGENT_DEFAULT_CONFIG;
+	while ((c = getopt_long(argc, argv, "c:1fvhV", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case '1':
+			o->once = 1;
+			break;
+		case 'f':
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf(AGENT_NAME " %s (libm2mvault %s)\n", M2MV_LIB_VERSION,
+			       m2mv_lib_version());
+			exit(0);
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, AGENT_NAME ": unexpected argument '%s'\n",
+			argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	return 0;
+}
+
+static int read_psk(struct agent *a)
+{
+	int ret;
+
+	ret = m2mv_hexkey_read(a->cfg.tef_psk_file, a->sec->psk,
+			       &a->sec->psk_len);
+	switch (ret) {
+	case 0:
+		return 0;
+	case -EACCES:
+		agent_err("%s: the PSK file may be read by group or others (chmod 600), or cannot be opened",
+			  a->cfg.tef_psk_file);
+		break;
+	case -EINVAL:
+		agent_err("%s: not a PSK (%d to %d bytes as hex text)",
+			  a->cfg.tef_psk_file, M2MV_PSK_MIN, M2MV_PSK_MAX);
+		break;
+	default:
+		agent_err("%s: cannot read the PSK: %s", a->cfg.tef_psk_file,
+			  strerror(-ret));
+		break;
+	}
+	return ret;
+}
+
+static void status(const struct agent *a, const char *what)
+{
+	sd_notifyf(0, "STATUS=%s; store %s, generation %lu, keys valid for %lld s",
+		   what, a->cfg.store_name, a->gen,
+		   (long long)(a->expiry - time(NULL)));
+}
+
+/* The renewal loop, until SIGTERM or SIGINT. */
+static void run(struct agent *a, int sfd)
+{
+	struct signalfd_siginfo si;
+	unsigned int attempt = 0, delay;
+	time_t now, due;
+	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+	long long wait_ms;
+
+	due = agent_renew_at(time(NULL), a->expiry, a->cfg.renew_before);
+	agent_info("next renewal in %lld s", (long long)(due - time(NULL)));
+	for (;;) {
+		now = time(NULL);
+		wait_ms = due > now ? (long long)(due - now) * 1000 : 0;
+		if (wait_ms > 3600 * 1000)
+			wait_ms = 3600 * 1000;	/* re-check the clock hourly */
+		if (poll(&pfd, 1, (int)wait_ms) > 0) {
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo != SIGHUP) {
+				agent_notice("stopping on signal %u; keys stay in the keyring until they expire",
+					     si.ssi_signo);
+				return;
+			}
+			agent_notice("SIGHUP: renewing now");
+			due = now;
+		}
+		if (time(NULL) < due)
+			continue;
+		sd_notify(0, "STATUS=renewing the credentials");
+		if (!agent_renew(a)) {
+			attempt = 0;
+			now = time(NULL);
+			due = agent_renew_at(now, a->expiry, a->cfg.renew_before);
+			agent_info("next renewal in %lld s", (long long)(due - now));
+			status(a, "ready");
+			continue;
+		}
+		attempt++;
+		now = time(NULL);
+		delay = agent_retry_delay(attempt, now, a->expiry);
+		due = now + delay;
+		if (a->expiry <= now)
+			agent_err("renewal failed (attempt %u) and the keys of generation %lu have expired: writes fail until a renewal succeeds; retrying in %u s",
+				  attempt, a->gen, delay);
+		else
+			agent_warn("renewal failed (attempt %u); the current keys expire in %lld s; retrying in %u s",
+				   attempt, (long long)(a->expiry - now), delay);
+		sd_notifyf(0, "STATUS=renewal failed (attempt %u), retrying in %u s",
+			   attempt, delay);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct agent *a = NULL;
+	char err[AGENT_PATH_MAX + 256];
+	int ret, sfd = -1;
+	sigset_t sigs;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return ret;
+	/* No core dumps, no ptrace by other processes of our uid. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	agent_log_init(o.verbose);
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		agent_err("out of memory");
+		return 1;
+	}
+	ret = agent_config_load(o.config, &a->cfg, err, sizeof(err));
+	if (ret) {
+		agent_err("%s", err);
+		free(a);
+		return 2;
+	}
+	a->sec = agent_secrets_new();
+	if (!a->sec) {
+		agent_err("cannot lock memory for key material: %s (is LimitMEMLOCK/RLIMIT_MEMLOCK too low?)",
+			  strerror(errno));
+		ret = 1;
+		goto out;
+	}
+	agent_json_wipe_on_free();
+	ret = read_psk(a) ? 1 : 0;
+	if (ret)
+		goto out;
+
+	ret = m2mv_ctl_open(&a->ctl);
+	if (ret) {
+		if (ret == -ENOENT)
+			agent_err("m2mvault module not loaded (generic netlink family %s not found)",
+				  M2MV_GENL_NAME);
+		else
+			agent_err("cannot open the m2mvault control channel: %s",
+				  m2mv_strerror(ret));
+		ret = 1;
+		goto out;
+	}
+	sd_notify(0, "STATUS=bootstrapping with the TEF");
+	ret = agent_setup(a);
+	if (ret) {
+		sd_notifyf(0, "STATUS=setup failed: %s", strerror(-ret));
+		ret = 1;
+		goto out;
+	}
+	agent_notice("ready: store %s attached, keyring %s, generation %lu, keys valid for %lld s",
+		     a->cfg.store_name,
+		     a->cfg.keyring_mode == AGENT_KEYRING_SESSION ?
+		     a->cfg.keyring_name : "(user keyring)",
+		     a->gen, (long long)(a->expiry - time(NULL)));
+	sd_notify(0, "READY=1");
+	status(a, "ready");
+	if (o.once)
+		goto out;
+
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (sfd < 0) {
+		agent_err("signalfd: %s", strerror(errno));
+		ret = 1;
+		goto out;
+	}
+	run(a, sfd);
+	sd_notify(0, "STOPPING=1");
+	close(sfd);
+out:
+	m2mv_ctl_close(a->ctl);
+	agent_secrets_free(a->sec);
+	OPENSSL_cleanse(a, sizeof(*a));
+	free(a);
+	return ret;
+}

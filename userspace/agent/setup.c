@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What m2mvaultd does to the system: generations of data credentials,
+ * the store, the policies.
+ *
+ * A generation is one set of data credentials, one per Credential-ID type
+ * the policies need, registered in one bootstrap session. The policies
+ * always name the newest generation. Renewal makes the next one: its keys
+ * are in the CSE's keyring before the policies switch to it, and the old
+ * keys stay there until their timeouts expire them, so a PUT never finds
+ * its policy's key missing, and older records stay readable while their
+ * credentials live.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "agent/agent.h"
+#include "lib/m2mvault.h"
+
+static const char *mode_name(unsigned int mode)
+{
+	switch (mode) {
+	case M2MV_MODE_WRAP: return "wrap";
+	case M2MV_MODE_DIR: return "dir";
+	case M2MV_MODE_MIC: return "mic";
+	default: return "?";
+	}
+}
+
+static const char *ctl_why(const struct agent *a)
+{
+	return m2mv_ctl_last_error(a->ctl);
+}
+
+static int save_state(struct agent *a)
+{
+	int ret;
+
+	agent_state_prune(&a->state, time(NULL));
+	ret = agent_state_save(a->cfg.state_file, &a->state);
+	if (ret)
+		agent_err("%s: cannot save the state: %s", a->cfg.state_file,
+			  strerror(-ret));
+	return ret;
+}
+
+/* Is the store attached already (by an earlier run)? */
+static int store_attached(struct agent *a, int *attached)
+{
+	struct m2mv_store_info *list = NULL;
+	char real[PATH_MAX];
+	size_t n = 0;
+	int ret;
+
+	ret = m2mv_status(a->ctl, a->cfg.store_name, &list, &n);
+	if (ret == -ENOENT || (!ret && n == 0)) {
+		free(list);
+		*attached = 0;
+		return 0;
+	}
+	if (ret) {
+		agent_err("store %s: cannot ask the module for its status: %s",
+			  a->cfg.store_name, m2mv_strerror(ret));
+		return ret;
+	}
+	*attached = 1;
+	if (realpath(a->cfg.store_file, real) && strcmp(real, list[0].file))
+		agent_warn("store %s is attached with file %s, not %s as configured; leaving it so",
+			   a->cfg.store_name, list[0].file, a->cfg.store_file);
+	else
+		agent_info("store %s is already attached (%s)",
+			   a->cfg.store_name, list[0].file);
+	free(list);
+	return 0;
+}
+
+static int open_store_file(struct agent *a, off_t *size, int *created)
+{
+	const int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW;
+	struct stat st;
+	int fd;
+
+	*created = 0;
+	fd = open(a->cfg.store_file, flags | O_CREAT | O_EXCL, 0600);
+	if (fd >= 0)
+		*created = 1;
+	else if (errno == EEXIST)
+		fd = open(a->cfg.store_file, flags);
+	if (fd < 0) {
+		agent_err("store file %s: %s", a->cfg.store_file,
+			  strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		agent_err("store file %s: not a regular file", a->cfg.store_file);
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_mode & 0077)
+		agent_warn("store file %s: mode %04o lets others read it (0600 is enough)",
+			   a->cfg.store_file, (unsigned int)(st.st_mode & 07777));
+	*size = st.st_size;
+	return fd;
+}
+
+static int attach(struct agent *a, int fd, const char *store_key)
+{
+	struct m2mv_attach_info info;
+	int ret;
+
+	ret = m2mv_attach(a->ctl, a->cfg.store_name, fd, store_key, 0, &info);
+	if (ret) {
+		agent_err("attaching store %s (%s): %s%s%s", a->cfg.store_name,
+			  a->cfg.store_file, m2mv_strerror(ret),
+			  *ctl_why(a) ? ": " : "", ctl_why(a));
+		return ret;
+	}
+	a->attached_here = 1;
+	agent_notice("attached store %s (%s): %llu records, %llu live, %llu integrity errors, %llu bytes truncated",
+		     a->cfg.store_name, a->cfg.store_file,
+		     (unsigned long long)info.records,
+		     (unsigned long long)info.live,
+		     (unsigned long long)info.integrity_errors,
+		     (unsigned long long)info.truncated);
+	if (info.integrity_errors)
+		agent_warn("store %s has integrity errors: run 'm2mvault verify %s'",
+			   a->cfg.store_name, a->cfg.store_name);
+	return 0;
+}
+
+/* Point every configured prefix at generation a->gen; drop the others. */
+static int set_policies(struct agent *a)
+{
+	struct m2mv_policy_info *old = NULL;
+	const struct agent_policy *p;
+	const struct agent_cred *c;
+	size_t n_old = 0, i, j;
+	const char *was;
+	int ret;
+
+	ret = m2mv_policy_list(a->ctl, a->cfg.store_name, &old, &n_old);
+	if (ret) {
+		agent_err("store %s: cannot list its policies: %s%s%s",
+			  a->cfg.store_name, m2mv_strerror(ret),
+			  *ctl_why(a) ? ": " : "", ctl_why(a));
+		return ret;
+	}
+	for (i = 0; i < a->cfg.n_policies; i++) {
+		p = &a->cfg.policies[i];
+		c = agent_state_find(&a->state, a->gen, agent_mode_type(p->mode));
+		if (!c) {
+			ret = -ENOKEY;
+			agent_err("policy '%s': no type %u credential in generation %lu",
+				  p->prefix, agent_mode_type(p->mode), a->gen);
+			goto out;
+		}
+		was = NULL;
+		for (j = 0; j < n_old; j++)
+			if (!strcmp(old[j].prefix, p->prefix))
+				was = old[j].credid;
+		if (was && !strcmp(was, c->id))
+			continue;
+		ret = m2mv_policy_set(a->ctl, a->cfg.store_name, p->prefix,
+				      c->id, (enum m2mv_mode)p->mode, p->flags);
+		if (ret) {
+			agent_err("policy '%s' of store %s: %s%s%s", p->prefix,
+				  a->cfg.store_name, m2mv_strerror(ret),
+				  *ctl_why(a) ? ": " : "", ctl_why(a));
+			goto out;
+		}
+		agent_notice("policy '%s': %s%s under %s%s%s", p->prefix,
+			     mode_name(p->mode),
+			     p->flags & M2MV_POLICY_F_INSTANCE ? " (per instance)" : "",
+			     c->id, was ? ", was " : "", was ? was : "");
+	}
+	/* The agent owns the store's policies: drop those not configured. */
+	for (j = 0; j < n_old; j++) {
+		for (i = 0; i < a->cfg.n_policies; i++)
+			if (!strcmp(old[j].prefix, a->cfg.policies[i].prefix))
+				break;
+		if (i < a->cfg.n_policies)
+			continue;
+		ret = m2mv_policy_del(a->ctl, a->cfg.store_name, old[j].prefix);
+		if (ret && ret != -ENOENT) {
+			agent_err("removing policy '%s' of store %s: %s",
+				  old[j].prefix, a->cfg.store_name,
+				  m2mv_strerror(ret));
+			goto out;
+		}
+		ret = 0;
+		agent_notice("policy '%s': removed (not in %s)", old[j].prefix,
+			     a->cfg.file);
+	}
+out:
+	free(old);
+	return ret;
+}
+
+/*
+ * Does generation @gen hold every type the policies need, with more than
+ * renew_before left? Sets a->expiry to its local expiry when it does.
+ */
+static int gen_usable(struct agent *a, unsigned long gen, time_t now)
+{
+	unsigned int types[2][M2MV_TEF_MAX_TYPES], timeout;
+	const struct agent_cred *c;
+	time_t expiry = 0;
+	size_t n[2], r, i;
+
+	if (!gen)
+		return 0;
+	agent_config_registrations(&a->cfg, types, n);
+	for (r = 0; r < 2; r++)
+		for (i = 0; i < n[r]; i++) {
+			c = agent_state_find(&a->state, gen, types[r][i]);
+			if (!c || agent_key_timeout(now, c->expires, a->cfg.lifetime,
+						    &timeout))
+				return 0;
+			if (!expiry || now + (time_t)timeout < expiry)
+				expiry = now + timeout;
+		}
+	if (expiry - now <= (time_t)a->cfg.renew_before)
+		return 0;
+	a->expiry = expiry;
+	return 1;
+}
+
+/* Register generation @gen (one registration per group of types). */
+static int register_gen(struct agent *a, struct m2mv_tef *t, unsigned long gen)
+{
+	unsigned int types[2][M2MV_TEF_MAX_TYPES];
+	size_t n[2], r;
+	int ret;
+
+	agent_config_registrations(&a->cfg, types, n);
+	for (r = 0; r < 2; r++) {
+		if (!n[r])
+			continue;
+		ret = agent_tef_register(a, t, types[r], n[r], gen, a->ring, 0,
+					 NULL);
+		if (ret)
+			return ret;
+	}
+	if (!gen_usable(a, gen, time(NULL))) {
+		agent_err("the TEF granted a lifetime too short to use (renew_before is %u s)",
+			  a->cfg.renew_before);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/* After a reboot the keyrings are empty: fetch the keys of live data
+ * credentials back, so the records sealed under them stay readable. */
+static void restore_data_keys(struct agent *a, struct m2mv_tef *t)
+{
+	struct agent_cred *c;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < a->state.n; i++) {
+		c = &a->state.creds[i];
+		if (!c->gen)
+			continue;
+		ret = agent_key_present(&a->cfg, a->ring, c->id);
+		if (ret == 1)
+			continue;
+		ret = agent_tef_reload(a, t, c, a->ring, NULL);
+		if (ret == -ENOENT) {
+			/* Revoked or expired at the TEF: forget it. */
+			c->expires = 0;
+		} else if (ret) {
+			agent_warn("records sealed under %s stay unreadable until its key is loaded",
+				   c->id);
+		}
+	}
+	agent_state_prune(&a->state, time(NULL));
+}
+
+static void drop_store_key(const char *credid)
+{
+	key_serial_t k;
+
+	k = keyctl_search(KEY_SPEC_PROCESS_KEYRING, M2MV_KEY_TYPE, credid, 0);
+	if (k >= 0)
+		agent_key_drop(k);
+}
+
+int agent_setup(struct agent *a)
+{
+	static const unsigned int store_types[] = { M2MV_CRED_TYPE_ESDATA_HMAC };
+	struct m2mv_tef *t = NULL;
+	struct agent_cred store_key;
+	const struct agent_cred *sk;
+	char err[AGENT_PATH_MAX + 64];
+	int ret, fd = -1, attached, created = 0;
+	unsigned long gen;
+	off_t size = 0;
+
+	ret = agent_state_load(a->cfg.state_file, time(NULL), &a->state, err,
+			       sizeof(err));
+	if (ret) {
+		agent_err("%s", err);
+		return ret;
+	}
+	ret = agent_keyring_open(&a->cfg, &a->ring);
+	if (ret)
+		return ret;
+	ret = store_attached(a, &attached);
+	if (ret)
+		return ret;
+
+	memset(&store_key, 0, sizeof(store_key));
+	if (!attached) {
+		fd = open_store_file(a, &size, &created);
+		if (fd < 0)
+			return fd;
+		sk = agent_state_store_key(&a->state);
+		if (size > 0 && !sk) {
+			agent_err("store file %s is not empty, but %s names no live store key: it cannot be attached",
+				  a->cfg.store_file, a->cfg.state_file);
+			ret = -ENOKEY;
+			goto out;
+		}
+		if (size > 0)
+			store_key = *sk;
+	}
+
+	ret = agent_tef_open(a, &t);
+	if (ret)
+		goto out;
+	if (!attached && size > 0) {
+		ret = agent_tef_reload(a, t, &store_key, 0, NULL);
+		if (ret) {
+			agent_err("store %s cannot be attached without its key %s",
+				  a->cfg.store_name, store_key.id);
+			goto out;
+		}
+	} else if (!attached) {
+		ret = agent_tef_register(a, t, store_types, 1, 0, 0, 1,
+					 &store_key);
+		if (ret)
+			goto out;
+	}
+	restore_data_keys(a, t);
+
+	gen = agent_state_newest_gen(&a->state);
+	if (gen_usable(a, gen, time(NULL))) {
+		a->gen = gen;
+		agent_info("generation %lu of the data credentials is still good for %lld s",
+			   gen, (long long)(a->expiry - time(NULL)));
+	} else {
+		ret = register_gen(a, t, gen + 1);
+		if (ret)
+			goto out;
+		a->gen = gen + 1;
+	}
+	m2mv_tef_close(t);
+	t = NULL;
+	ret = save_state(a);
+	if (ret)
+		goto out;
+
+	if (!attached) {
+		ret = attach(a, fd, store_key.id);
+		if (ret)
+			goto out;
+	}
+	ret = set_policies(a);
+out:
+	m2mv_tef_close(t);
+	if (fd >= 0)
+		close(fd);
+	/* Like "m2mvault attach": a file made for a store that did not come
+	 * about goes again. */
+	if (ret && created && !a->attached_here)
+		unlink(a->cfg.store_file);
+	/* The kernel keyed the store's chain MAC at attach; no need to keep
+	 * the store key around. */
+	if (store_key.id[0])
+		drop_store_key(store_key.id);
+	if (ret && a->state.n)
+		agent_state_save(a->cfg.state_file, &a->state);
+	OPENSSL_cleanse(&store_key, sizeof(store_key));
+	return ret;
+}
+
+int agent_renew(struct agent *a)
+{
+	unsigned long gen = agent_state_newest_gen(&a->state) + 1, old = a->gen;
+	time_t old_expiry = a->expiry;
+	struct m2mv_tef *t = NULL;
+	int ret;
+
+	agent_notice("renewing the data credentials (generation %lu, %lld s before generation %lu expires)",
+		     gen, (long long)(a->expiry - time(NULL)), old);
+	ret = agent_tef_open(a, &t);
+	if (ret)
+		return ret;
+	ret = register_gen(a, t, gen);
+	m2mv_tef_close(t);
+	if (save_state(a) && !ret)
+		ret = -EIO;
+	if (ret) {
+		a->expiry = old_expiry;
+		return ret;
+	}
+	a->gen = gen;
+	ret = set_policies(a);
+	if (ret) {
+		a->gen = old;
+		a->expiry = old_expiry;
+		return ret;
+	}
+	agent_notice("renewed: generation %lu replaces %lu; the old keys stay in the keyring until they expire",
+		     gen, old);
+	return 0;
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bootstrap sessions with the TEF (brief section 3): a DTLS-PSK handshake
+ * with Kpm/KpmId gives the session's Ke and KeID; each registration
+ * returns a Salt, from which the agent derives the credential keys itself
+ * (K_master = HMAC(Salt, Ke), then the seed's chain), and Credential-IDs
+ * that the TEF client has already checked. Retrieval gives back keys the
+ * agent registered earlier (it owns them): the store key, and data keys
+ * that records were sealed under, after a reboot emptied the keyrings.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "agent/agent.h"
+#include "common/b64url.h"
+
+static const char *tef_errstr(int err)
+{
+	switch (err) {
+	case -EINVAL:
+		return "the TEF refused the request as malformed (4.00)";
+	case -EACCES:
+		return "the TEF does not know this enrolee (4.01)";
+	case -EPERM:
+		return "the TEF forbids it (4.03)";
+	case -ENOENT:
+		return "unknown, expired or revoked credential (4.04)";
+	case -E2BIG:
+		return "request too large for the TEF (4.13)";
+	case -EPROTO:
+		return "malformed or inconsistent answer from the TEF";
+	case -ETIMEDOUT:
+		return "no answer from the TEF";
+	default:
+		return strerror(-err);
+	}
+}
+
+int agent_tef_open(struct agent *a, struct m2mv_tef **t)
+{
+	const struct agent_config *c = &a->cfg;
+	struct m2mv_tef_config tc = {
+		.host = c->tef_host,
+		.port = (uint16_t)c->tef_port,
+		.fqdn = c->tef_fqdn,
+		.psk_identity = c->tef_identity,
+		.psk = a->sec->psk,
+		.psk_len = a->sec->psk_len,
+		.timeout_ms = c->tef_timeout_ms,
+	};
+	int ret;
+
+	*t = NULL;
+	ret = m2mv_tef_connect(&tc, t);
+	switch (ret) {
+	case 0:
+		agent_info("bootstrapped with the TEF %s:%u: KeID %s",
+			   c->tef_host, c->tef_port, m2mv_tef_ke(*t)->keid);
+		return 0;
+	case -EACCES:
+		agent_err("TEF %s:%u: DTLS handshake refused: wrong PSK or unknown identity (KpmId %s, PSK from %s)",
+			  c->tef_host, c->tef_port, c->tef_identity,
+			  c->tef_psk_file);
+		break;
+	case -EHOSTUNREACH:
+	case -ECONNREFUSED:
+	case -ETIMEDOUT:
+	case -ENETUNREACH:
+	case -ECONNRESET:
+		agent_err("TEF %s:%u unreachable: %s", c->tef_host, c->tef_port,
+			  ret == -ETIMEDOUT ?
+			  "no DTLS handshake within the timeout" :
+			  strerror(-ret));
+		break;
+	default:
+		agent_err("TEF %s:%u: cannot connect: %s", c->tef_host,
+			  c->tef_port, strerror(-ret));
+		break;
+	}
+	*t = NULL;
+	return ret;
+}
+
+/* Load a key the kernel will expire when the TEF's credential does. */
+static int load(struct agent *a, const struct agent_cred *c,
+		key_serial_t ring, unsigned int lifetime, key_serial_t *id)
+{
+	unsigned int timeout;
+	int ret;
+
+	ret = agent_key_timeout(time(NULL), c->expires, lifetime, &timeout);
+	if (ret) {
+		agent_err("%s: expired by the TEF's clock already (expires %lld); are the clocks apart?",
+			  c->id, (long long)c->expires);
+		return ret;
+	}
+	ret = agent_key_load(&a->cfg, ring, c->id, a->sec->key, timeout, id);
+	if (ret) {
+		agent_err("%s: cannot load the key: %s", c->id, strerror(-ret));
+		return ret;
+	}
+	agent_info("loaded %s %s (expires in %u s)",
+		   c->gen ? "data key" : "store key", c->id, timeout);
+	return 0;
+}
+
+int agent_tef_register(struct agent *a, struct m2mv_tef *t,
+		       const unsigned int *types, size_t n_types,
+		       unsigned long gen, key_serial_t ring, int store,
+		       struct agent_cred *first)
+{
+	const struct agent_config *cfg = &a->cfg;
+	const char *targets[M2MV_TEF_MAX_TARGETS];
+	struct m2mv_tef_reg_req req = {
+		.targets = targets,
+		.types = types,
+		.n_types = n_types,
+		.lifetime = store ? cfg->store_key_lifetime : cfg->lifetime,
+	};
+	struct m2mv_tef_reg reg;
+	struct agent_cred c;
+	size_t i;
+	int ret;
+
+	if (!store) {
+		for (i = 0; i < cfg->n_targets; i++)
+			targets[i] = cfg->targets[i];
+		req.n_targets = cfg->n_targets;
+	}
+	memset(&reg, 0, sizeof(reg));
+	ret = m2mv_tef_register(t, &req, &reg);
+	if (ret) {
+		agent_err("registering %s credentials with the TEF: %s",
+			  store ? "the store" : "data", tef_errstr(ret));
+		goto out;
+	}
+	for (i = 0; i < reg.n_creds; i++) {
+		memset(&c, 0, sizeof(c));
+		snprintf(c.id, sizeof(c.id), "%s", reg.creds[i].id);
+		c.type = reg.creds[i].type;
+		c.expires = reg.expires;
+		c.gen = store ? 0 : gen;
+		ret = m2mv_kdf_credential_key(m2mv_tef_ke(t)->ke, reg.salt,
+					      c.type, a->sec->key);
+		if (!ret)
+			ret = load(a, &c, store ? 0 : ring, req.lifetime, NULL);
+		OPENSSL_cleanse(a->sec->key, sizeof(a->sec->key));
+		if (ret)
+			goto out;
+		ret = agent_state_add(&a->state, &c, time(NULL));
+		if (ret) {
+			agent_err("too many credentials to remember (%d)",
+				  AGENT_MAX_CREDS);
+			goto out;
+		}
+		agent_notice("registered %s (targets: %zu, lifetime %u s)",
+			     c.id, req.n_targets, req.lifetime);
+		if (first && i == 0)
+			*first = c;
+	}
+out:
+	/* The Salt is no secret on its own, but together with Ke it is. */
+	OPENSSL_cleanse(&reg, sizeof(reg));
+	return ret;
+}
+
+int agent_tef_reload(struct agent *a, struct m2mv_tef *t,
+		     const struct agent_cred *c, key_serial_t ring,
+		     key_serial_t *id)
+{
+	json_t *jwk = NULL;
+	char *diag = NULL;
+	const char *k;
+	size_t n;
+	long len;
+	int ret;
+
+	ret = m2mv_tef_retrieve(t, c->id, (void **)&jwk, &diag);
+	if (ret) {
+		agent_warn("retrieving %s from the TEF: %s%s%s", c->id,
+			   tef_errstr(ret), diag ? ": " : "", diag ? diag : "");
+		free(diag);
+		return ret;
+	}
+	k = json_string_value(json_object_get(jwk, "k"));
+	ret = -EPROTO;
+	if (k) {
+		n = strlen(k);
+		if (n < sizeof(a->sec->b64)) {
+			memcpy(a->sec->b64, k, n + 1);
+			len = m2mv_b64url_decode(a->sec->key, sizeof(a->sec->key),
+						 a->sec->b64);
+			ret = len == M2MV_KEY_LEN ? 0 : -EPROTO;
+		}
+		OPENSSL_cleanse((char *)k, n);
+	}
+	json_decref(jwk);
+	OPENSSL_cleanse(a->sec->b64, sizeof(a->sec->b64));
+	if (ret)
+		agent_err("%s: the TEF's JWK has no 32-byte \"k\"", c->id);
+	else
+		ret = load(a, c, ring, M2MV_TEF_MAX_LIFETIME, id);
+	OPENSSL_cleanse(a->sec->key, sizeof(a->sec->key));
+	free(diag);
+	return ret;
+}

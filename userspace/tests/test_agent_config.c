@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * m2mvaultd's configuration: every key, its defaults, and an error with
+ * the right line for each way of getting it wrong.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "agent/agent.h"
+
+#define BASE \
+	"[tef]\n" \
+	"host = 127.0.0.1\n" \
+	"fqdn = tef.example.com\n" \
+	"identity = kpm-gw1\n" \
+	"psk_file = /etc/m2mvault/kpm.psk\n" \
+	"[store]\n" \
+	"name = gw1\n" \
+	"file = /var/lib/m2mvault/gw1.store\n"
+
+struct fix {
+	struct agent_config cfg;
+	char err[1024];
+};
+
+static int setup(void **state)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	free(*state);
+	return 0;
+}
+
+static int parse(struct fix *f, const char *text)
+{
+	return agent_config_parse("t.conf", text, &f->cfg, f->err,
+				  sizeof(f->err));
+}
+
+/* Parsing @text fails with exactly @want. */
+static void fails(struct fix *f, const char *text, const char *want)
+{
+	int ret = parse(f, text);
+
+	if (ret != -EINVAL || strcmp(f->err, want))
+		fail_msg("got %d \"%s\", want \"%s\"", ret, f->err, want);
+}
+
+static void test_minimal_defaults(void **state)
+{
+	struct fix *f = *state;
+	struct agent_config *c = &f->cfg;
+
+	assert_int_equal(parse(f, BASE "[policy /cse/]\n"), 0);
+	assert_string_equal(f->err, "");
+	assert_string_equal(c->tef_host, "127.0.0.1");
+	assert_int_equal(c->tef_port, 5684);
+	assert_string_equal(c->tef_fqdn, "tef.example.com");
+	assert_string_equal(c->tef_identity, "kpm-gw1");
+	assert_string_equal(c->tef_psk_file, "/etc/m2mvault/kpm.psk");
+	assert_int_equal(c->tef_timeout_ms, 5000);
+	assert_int_equal(c->n_targets, 0);
+	assert_int_equal(c->lifetime, 86400);
+	assert_int_equal(c->renew_before, 21600);	/* a quarter */
+	assert_int_equal(c->keyring_mode, AGENT_KEYRING_SESSION);
+	assert_string_equal(c->keyring_name, "m2mvault");
+	assert_false(c->have_cse_uid);
+	assert_false(c->have_cse_gid);
+	assert_string_equal(c->store_name, "gw1");
+	assert_string_equal(c->store_file, "/var/lib/m2mvault/gw1.store");
+	assert_string_equal(c->state_file, "/var/lib/m2mvault/gw1.store.state");
+	assert_int_equal(c->store_key_lifetime, 31536000);
+	assert_int_equal(c->n_policies, 1);
+	assert_string_equal(c->policies[0].prefix, "/cse/");
+	assert_int_equal(c->policies[0].mode, M2MV_MODE_WRAP);
+	assert_int_equal(c->policies[0].flags, 0);
+	assert_int_equal(c->policies[0].line, 9);
+}
+
+static void test_every_key(void **state)
+{
+	struct fix *f = *state;
+	struct agent_config *c = &f->cfg;
+	static const char text[] =
+		"; a comment\n"
+		"# another\n"
+		"[tef]\n"
+		"  host = tef.local   ; inline comment\n"
+		"port = 15684\n"
+		"fqdn = tef.example.com\n"
+		"identity = kpm:gw1/a_b.c-d\n"
+		"psk_file = /k.psk\n"
+		"timeout_ms = 2500\n"
+		"[credentials]\n"
+		"targets = Cae2, Cae3  /x/ae4\n"
+		"targets = Cae5\n"
+		"lifetime = 2h\n"
+		"renew_before = 15m\n"
+		"[keyring]\n"
+		"mode = session\n"
+		"name = cse-gw1\n"
+		"cse_gid = 4242\n"
+		"[store]\n"
+		"name = gw1.a-b_c\n"
+		"file = /s/gw1.store\n"
+		"state = /s/gw1.state\n"
+		"store_key_lifetime = 30d\n"
+		"[ policy /cse/a/ ]\n"
+		"mode = dir\n"
+		"keys = instance\n"
+		"[policy /cse/b/]\n"
+		"mode = mic\n"
+		"[policy]\n"
+		"mode = wrap\n"
+		"keys = container\n";
+
+	assert_int_equal(parse(f, text), 0);
+	assert_string_equal(c->tef_host, "tef.local");
+	assert_int_equal(c->tef_port, 15684);
+	assert_string_equal(c->tef_identity, "kpm:gw1/a_b.c-d");
+	assert_int_equal(c->tef_timeout_ms, 2500);
+	assert_int_equal(c->n_targets, 4);
+	assert_string_equal(c->targets[0], "Cae2");
+	assert_string_equal(c->targets[1], "Cae3");
+	assert_string_equal(c->targets[2], "/x/ae4");
+	assert_string_equal(c->targets[3], "Cae5");
+	assert_int_equal(c->lifetime, 7200);
+	assert_int_equal(c->renew_before, 900);
+	assert_string_equal(c->keyring_name, "cse-gw1");
+	assert_true(c->have_cse_gid);
+	assert_int_equal(c->cse_gid, 4242);
+	assert_string_equal(c->store_name, "gw1.a-b_c");
+	assert_string_equal(c->state_file, "/s/gw1.state");
+	assert_int_equal(c->store_key_lifetime, 30 * 86400);
+	assert_int_equal(c->n_policies, 3);
+	assert_string_equal(c->policies[0].prefix, "/cse/a/");
+	assert_int_equal(c->policies[0].mode, M2MV_MODE_DIR);
+	assert_int_equal(c->policies[0].flags, M2MV_POLICY_F_INSTANCE);
+	assert_int_equal(c->policies[1].mode, M2MV_MODE_MIC);
+	assert_string_equal(c->policies[2].prefix, "");
+	assert_int_equal(c->policies[2].mode, M2MV_MODE_WRAP);
+	assert_int_equal(c->policies[2].line, 29);
+}
+
+static void test_user_mode(void **state)
+{
+	struct fix *f = *state;
+
+	assert_int_equal(parse(f, BASE "[keyring]\nmode = user\ncse_uid = 1234\n"
+				  "[policy \"\"]\n"), 0);
+	assert_int_equal(f->cfg.keyring_mode, AGENT_KEYRING_USER);
+	assert_int_equal(f->cfg.cse_uid, 1234);
+	assert_string_equal(f->cfg.policies[0].prefix, "");
+	/* (Names go through NSS, which leaves dlopen()ed modules behind for
+	 * valgrind to report: only numbers here.) */
+	fails(f, BASE "[keyring]\nmode = user\n[policy /]\n",
+	      "t.conf:10: [keyring] mode = user needs cse_uid (whose user keyring)");
+	fails(f, BASE "[keyring]\nmode = user\ncse_uid = 1\ncse_gid = 2\n[policy /]\n",
+	      "t.conf:12: [keyring] cse_gid is for mode = session (who may join the keyring)");
+	fails(f, BASE "[keyring]\ncse_uid = 1\n[policy /]\n",
+	      "t.conf:10: [keyring] cse_uid is for mode = user; in session mode cse_gid says who may join");
+	fails(f, BASE "[keyring]\nmode = shared\n[policy /]\n",
+	      "t.conf:10: [keyring] mode: session or user, not 'shared'");
+	fails(f, BASE "[keyring]\nname = .hidden\n[policy /]\n",
+	      "t.conf:10: [keyring] name: 1 to 64 characters of [A-Za-z0-9._:-], not starting with '.' or '_', not '.hidden'");
+	fails(f, BASE "[keyring]\nname = _uid.0\n[policy /]\n",
+	      "t.conf:10: [keyring] name: 1 to 64 characters of [A-Za-z0-9._:-], not starting with '.' or '_', not '_uid.0'");
+}
+
+static void test_missing(void **state)
+{
+	struct fix *f = *state;
+
+	fails(f, "[store]\nname = a\nfile = /a\n[policy /]\n",
+	      "t.conf: missing section [tef] (with 'host')");
+	fails(f, "[tef]\nhost = h\nidentity = i\npsk_file = /p\n"
+	      "[store]\nname = a\nfile = /a\n[policy /]\n",
+	      "t.conf:1: [tef] needs 'fqdn'");
+	fails(f, "[tef]\nhost = h\nfqdn = f\nidentity = i\npsk_file = /p\n"
+	      "[store]\nfile = /a\n[policy /]\n",
+	      "t.conf:6: [store] needs 'name'");
+	fails(f, BASE, "t.conf: no [policy PREFIX] section: nothing would be protected");
+}
+
+static void test_syntax(void **state)
+{
+	struct fix *f = *state;
+	char text[4096];
+	int n;
+
+	fails(f, BASE "[policy /]\nthis line is wrong\n",
+	      "t.conf:10: expected '[section]', 'key = value' or a comment");
+	fails(f, "host = x\n" BASE,
+	      "t.conf:1: 'host' before any [section]");
+	fails(f, BASE "[policy /\n",
+	      "t.conf:9: a section header is '[NAME]'");
+	fails(f, BASE "[tls]\nx = 1\n",
+	      "t.conf:9: unknown section [tls] (sections: tef, credentials, keyring, store, policy PREFIX)");
+	fails(f, BASE "[tef]\n[policy /]\n",
+	      "t.conf:9: section [tef] appears twice (first at line 1)");
+	fails(f, BASE "[policy /]\n[policy /]\n",
+	      "t.conf:10: [policy /] appears twice (first at line 9)");
+	fails(f, BASE "[policy /]\nmode = wrap\nmode = dir\n",
+	      "t.conf:11: [policy /]: 'mode' is set twice (first at line 10)");
+	fails(f, BASE "[policy /]\ncipher = aes\n",
+	      "t.conf:10: [policy /]: unknown key 'cipher' (keys: mode, keys)");
+	fails(f, "[tef]\nhost = a\nhost = b\n",
+	      "t.conf:3: [tef] host is set twice (first at line 2)");
+	fails(f, BASE "[store]\n",
+	      "t.conf:9: section [store] appears twice (first at line 6)");
+	fails(f, BASE "[tef]\n", "t.conf:9: section [tef] appears twice (first at line 1)");
+	fails(f, BASE "[policy /]\n[tef]\nretries = 3\n",
+	      "t.conf:10: section [tef] appears twice (first at line 1)");
+	fails(f, "[credentials]\nretries = 3\n",
+	      "t.conf:2: [credentials]: unknown key 'retries'");
+
+	/* inih cuts lines at 200 bytes: the agent refuses them instead. */
+	n = snprintf(text, sizeof(text), BASE "[policy /]\n[credentials]\ntargets = ");
+	memset(text + n, 'a', 250);
+	strcpy(text + n + 250, "\n");
+	fails(f, text, "t.conf:11: line longer than 198 characters (inih's limit for 'key = value')");
+	/* Section headers are read by the agent and may be longer. */
+	n = snprintf(text, sizeof(text), BASE "[policy /");
+	memset(text + n, 'p', 400);
+	strcpy(text + n + 400, "/]\nmode = mic\n");
+	assert_int_equal(parse(f, text), 0);
+	assert_int_equal(strlen(f->cfg.policies[0].prefix), 402);
+	assert_int_equal(f->cfg.policies[0].mode, M2MV_MODE_MIC);
+	/* Comments may be longer still. */
+	n = snprintf(text, sizeof(text), "# ");
+	memset(text + n, 'c', 900);
+	strcpy(text + n + 900, "\n" BASE "[policy /]\n");
+	assert_int_equal(parse(f, text), 0);
+	/* Beyond the agent's own buffer. */
+	n = snprintf(text, sizeof(text), BASE "[policy /");
+	memset(text + n, 'p', 1100);
+	strcpy(text + n + 1100, "/]\n");
+	fails(f, text, "t.conf:9: line longer than 1024 characters");
+}
+
+static void test_values(void **state)
+{
+	struct fix *f = *state;
+	char text[8192];
+	size_t n;
+	int i;
+
+	fails(f, BASE "[policy /]\nmode = none\n",
+	      "t.conf:10: [policy /]: mode is wrap, dir or mic, not 'none'");
+	fails(f, BASE "[policy /]\nkeys = record\n",
+	      "t.conf:10: [policy /]: keys is container or instance, not 'record'");
+	fails(f, BASE "[policy /cse/a b/]\n",
+	      "t.conf:9: [policy /cse/a b/]: a prefix is at most 512 characters of [A-Za-z0-9._~/-]");
+	fails(f, BASE "[policy /cse/$x]\n",
+	      "t.conf:9: [policy /cse/$x]: a prefix is at most 512 characters of [A-Za-z0-9._~/-]");
+	fails(f, "[tef]\nport = 0\n", "t.conf:2: [tef] port: 1 to 65535, not '0'");
+	fails(f, "[tef]\nport = 65536\n", "t.conf:2: [tef] port: 1 to 65535, not '65536'");
+	fails(f, "[tef]\nport = -1\n", "t.conf:2: [tef] port: 1 to 65535, not '-1'");
+	fails(f, "[tef]\nport = 12x\n", "t.conf:2: [tef] port: 1 to 65535, not '12x'");
+	fails(f, "[tef]\nhost = a b\n",
+	      "t.conf:2: [tef] host: an address or host name, not 'a b'");
+	fails(f, "[tef]\nhost =\n", "t.conf:2: [tef] host: an address or host name, not ''");
+	fails(f, "[tef]\nfqdn = tef_example\n",
+	      "t.conf:2: [tef] fqdn: 1 to 253 characters of [A-Za-z0-9.-], not 'tef_example'");
+	fails(f, "[tef]\nidentity = kpm gw1\n",
+	      "t.conf:2: [tef] identity: the KpmId, 1 to 128 characters of [A-Za-z0-9._:/-], not 'kpm gw1'");
+	fails(f, "[tef]\ntimeout_ms = 99\n",
+	      "t.conf:2: [tef] timeout_ms: 100 to 600000 milliseconds, not '99'");
+	fails(f, "[credentials]\nlifetime = 1\n",
+	      "t.conf:2: [credentials] lifetime: 2 s to 365 d (a number of seconds, or with s, m, h or d), not '1'");
+	fails(f, "[credentials]\nlifetime = 366d\n",
+	      "t.conf:2: [credentials] lifetime: 2 s to 365 d (a number of seconds, or with s, m, h or d), not '366d'");
+	fails(f, "[credentials]\nlifetime = 1w\n",
+	      "t.conf:2: [credentials] lifetime: 2 s to 365 d (a number of seconds, or with s, m, h or d), not '1w'");
+	fails(f, "[credentials]\nrenew_before = 0\n",
+	      "t.conf:2: [credentials] renew_before: 1 s to 365 d, not '0'");
+	fails(f, BASE "[policy /]\n[credentials]\nlifetime = 60\nrenew_before = 60\n",
+	      "t.conf:12: [credentials] renew_before (60 s) must be less than lifetime (60 s)");
+	fails(f, BASE "[policy /]\n[credentials]\nrenew_before = 1d\n",
+	      "t.conf:11: [credentials] renew_before (86400 s) must be less than lifetime (86400 s)");
+	fails(f, "[credentials]\ntargets = Cae2 Ca$e3\n",
+	      "t.conf:2: [credentials] targets: 'Ca$e3' is not an AE-ID ([A-Za-z0-9._:/-])");
+	fails(f, "[credentials]\ntargets = Cae2, Cae2\n",
+	      "t.conf:2: [credentials] targets: 'Cae2' is listed twice");
+	fails(f, "[store]\nname = gw1/a\n",
+	      "t.conf:2: [store] name: 1 to 31 characters of [A-Za-z0-9._-], not 'gw1/a'");
+	fails(f, "[store]\nname = 0123456789012345678901234567890123\n",
+	      "t.conf:2: [store] name: 1 to 31 characters of [A-Za-z0-9._-], not '0123456789012345678901234567890123'");
+	fails(f, "[store]\nfile = gw1.store\n",
+	      "t.conf:2: [store] file: an absolute path, not 'gw1.store'");
+	fails(f, "[store]\nstate = rel\n",
+	      "t.conf:2: [store] state: an absolute path, not 'rel'");
+	fails(f, BASE "state = /var/lib/m2mvault/gw1.store\n[policy /]\n",
+	      "t.conf:9: [store] state must not be the store file");
+	fails(f, "[store]\nstore_key_lifetime = 59\n",
+	      "t.conf:2: [store] store_key_lifetime: 60 s to 365 d, not '59'");
+
+	/* 32 targets at most, over several lines. */
+	n = (size_t)snprintf(text, sizeof(text), BASE "[policy /]\n[credentials]\n");
+	for (i = 0; i < 33; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "targets = Cae%d\n", i);
+	fails(f, text, "t.conf:43: [credentials] targets: at most 32 AE-IDs");
+}
+
+static void test_durations(void **state)
+{
+	unsigned int v;
+
+	(void)state;
+	assert_int_equal(agent_parse_duration("90", 1, 100, &v), 0);
+	assert_int_equal(v, 90);
+	assert_int_equal(agent_parse_duration("90s", 1, 100, &v), 0);
+	assert_int_equal(v, 90);
+	assert_int_equal(agent_parse_duration("2m", 1, 1000, &v), 0);
+	assert_int_equal(v, 120);
+	assert_int_equal(agent_parse_duration("3h", 1, 100000, &v), 0);
+	assert_int_equal(v, 10800);
+	assert_int_equal(agent_parse_duration("365d", 1, 31536000, &v), 0);
+	assert_int_equal(v, 31536000);
+	assert_int_equal(agent_parse_duration("", 0, 10, &v), -EINVAL);
+	assert_int_equal(agent_parse_duration("s", 0, 10, &v), -EINVAL);
+	assert_int_equal(agent_parse_duration("1.5h", 0, 100000, &v), -EINVAL);
+	assert_int_equal(agent_parse_duration(" 5", 0, 10, &v), -EINVAL);
+	assert_int_equal(agent_parse_duration("+5", 0, 10, &v), -EINVAL);
+	assert_int_equal(agent_parse_duration("11", 0, 10, &v), -EINVAL);
+	assert_int_equal(agent_parse_duration("99999999999999999999d", 0, 10, &v), -EINVAL);
+	assert_int_equal(agent_parse_duration("4294967296", 0, 4294967295U, &v), -EINVAL);
+}
+
+static void test_registrations(void **state)
+{
+	struct fix *f = *state;
+	unsigned int t[2][M2MV_TEF_MAX_TYPES];
+	size_t n[2];
+
+	assert_int_equal(parse(f, BASE "[policy /a/]\n[policy /b/]\nmode = wrap\n"), 0);
+	assert_int_equal(agent_config_registrations(&f->cfg, t, n), 1);
+	assert_int_equal(n[0], 1);
+	assert_int_equal(n[1], 0);
+	assert_int_equal(t[0][0], 15);
+
+	assert_int_equal(parse(f, BASE "[policy /a/]\nmode = dir\n[policy /b/]\nmode = mic\n"), 0);
+	assert_int_equal(agent_config_registrations(&f->cfg, t, n), 1);
+	assert_int_equal(n[0], 2);
+	assert_int_equal(t[0][0], 14);
+	assert_int_equal(t[0][1], 16);
+
+	/* 14 and 15 never share a registration. */
+	assert_int_equal(parse(f, BASE "[policy /a/]\nmode = dir\nkeys = instance\n"
+			       "[policy /b/]\nmode = mic\n[policy /c/]\n"), 0);
+	assert_int_equal(agent_config_registrations(&f->cfg, t, n), 2);
+	assert_int_equal(n[0], 2);
+	assert_int_equal(t[0][0], 15);
+	assert_int_equal(t[0][1], 16);
+	assert_int_equal(n[1], 1);
+	assert_int_equal(t[1][0], 14);
+
+	assert_int_equal(parse(f, BASE "[policy /a/]\nmode = mic\n"), 0);
+	assert_int_equal(agent_config_registrations(&f->cfg, t, n), 1);
+	assert_int_equal(n[0], 1);
+	assert_int_equal(t[0][0], 16);
+
+	assert_int_equal(agent_mode_type(M2MV_MODE_WRAP), 15);
+	assert_int_equal(agent_mode_type(M2MV_MODE_DIR), 14);
+	assert_int_equal(agent_mode_type(M2MV_MODE_MIC), 16);
+}
+
+static void test_file(void **state)
+{
+	struct fix *f = *state;
+	char path[] = "/tmp/test_agent_config.XXXXXX";
+	int fd, ret;
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_true(write(fd, BASE "[policy /]\nmode = dix\n", sizeof(BASE) + 22) > 0);
+	close(fd);
+	ret = agent_config_load(path, &f->cfg, f->err, sizeof(f->err));
+	assert_int_equal(ret, -EINVAL);
+	assert_non_null(strstr(f->err, ":10: [policy /]: mode is wrap, dir or mic, not 'dix'"));
+	assert_memory_equal(f->err, path, strlen(path));
+	unlink(path);
+	ret = agent_config_load(path, &f->cfg, f->err, sizeof(f->err));
+	assert_int_equal(ret, -ENOENT);
+	assert_non_null(strstr(f->err, ": cannot read the configuration: No such file or directory"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_minimal_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syntax, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test_setup_teardown(test_registrations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("agent_config", tests, NULL, NULL);
+}
