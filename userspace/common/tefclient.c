@@ -32,6 +32,7 @@ struct m2mv_tef {
 	int connected;
 	int failed;		/* an event or NACK ended the session */
 	int icmp;		/* ... because of an ICMP error */
+	int progressed;		/* the server answered the ClientHello */
 	int done;		/* the pending request has its answer */
 	coap_pdu_code_t code;
 	uint8_t *body;
@@ -51,18 +52,24 @@ static struct m2mv_tef *tef_of(coap_session_t *s)
 	return coap_session_get_app_data(s);
 }
 
+static int handshake_progressed(coap_session_t *s);
+
 static int on_event(coap_session_t *s, const coap_event_t ev)
 {
 	struct m2mv_tef *t = tef_of(s);
 
 	if (!t)
 		return 0;
-	if (ev == COAP_EVENT_DTLS_CONNECTED)
+	if (ev == COAP_EVENT_DTLS_CONNECTED) {
 		t->connected = 1;
-	else if (ev == COAP_EVENT_DTLS_ERROR || ev == COAP_EVENT_DTLS_CLOSED ||
-		 ev == COAP_EVENT_SESSION_FAILED ||
-		 ev == COAP_EVENT_SESSION_CLOSED)
+	} else if (ev == COAP_EVENT_DTLS_ERROR || ev == COAP_EVENT_DTLS_CLOSED ||
+		   ev == COAP_EVENT_SESSION_FAILED ||
+		   ev == COAP_EVENT_SESSION_CLOSED) {
+		/* Before libcoap drops the TLS state: how far did we get? */
+		if (!t->connected && handshake_progressed(s))
+			t->progressed = 1;
 		t->failed = 1;
+	}
 	return 0;
 }
 
@@ -125,10 +132,10 @@ static int resolve(const char *host, uint16_t port, coap_address_t *a)
 }
 
 /* Did the server answer the ClientHello (so a failure is the PSK's)? */
-static int handshake_progressed(struct m2mv_tef *t)
+static int handshake_progressed(coap_session_t *s)
 {
 	coap_tls_library_t lib;
-	SSL *ssl = coap_session_get_tls(t->s, &lib);
+	SSL *ssl = coap_session_get_tls(s, &lib);
 	OSSL_HANDSHAKE_STATE st;
 
 	if (!ssl || lib != COAP_TLS_LIBRARY_OPENSSL)
@@ -189,12 +196,11 @@ int m2mv_tef_connect(const struct m2mv_tef_config *cfg, struct m2mv_tef **out)
 	while (!t->connected && !t->failed && now_ms() < end)
 		coap_io_process(t->ctx, 100);
 	if (!t->connected) {
-		if (handshake_progressed(t))
+		/* The server answered: the PSK or identity was refused. */
+		if (t->progressed || handshake_progressed(t->s))
 			ret = -EACCES;
-		else if (t->icmp)
+		else if (t->icmp || t->failed)
 			ret = -ECONNREFUSED;
-		else if (t->failed)
-			ret = -EACCES;
 		else
 			ret = -ETIMEDOUT;
 		goto err;
