@@ -8,6 +8,8 @@
 #   make bench-quick  every store and phase with tiny counts (under 3
 #                     minutes); results in build/bench/quick/. Fails only
 #                     if a benchmark program fails, never on a timing.
+#   make bench-profile  perf profiles of the phases whose goals are hard
+#                     (Documentation/benchmarks/profiles/)
 
 BENCH_BIN := $(B)/bench/m2mvbench
 
@@ -18,7 +20,7 @@ $(BENCH_BIN): tools/bench/m2mvbench.c $(LIB_SO) userspace/lib/m2mvault.h \
 		-lm2mvault -lkeyutils -lsqlite3 \
 		$(shell pkg-config --libs libcrypto libnl-genl-3.0)
 
-.PHONY: bench bench-quick bench-build
+.PHONY: bench bench-quick bench-build bench-profile
 
 bench-build: module $(BENCH_BIN) $(LIB_SO)
 
@@ -28,3 +30,6 @@ bench: deps
 
 bench-quick: bench-build
 	@$(TOP)/tools/bench/run --quick --out $(B)/bench/quick
+
+bench-profile: bench-build
+	@$(TOP)/tools/bench/profile

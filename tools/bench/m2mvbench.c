@@ -6,6 +6,7 @@
  *   m2mvbench ops --store m2mv|files|openssl|sqlite --dir DIR --label LABEL
  *                 [--mode wrap|dir|mic] [--batch N] [--sizes 256,4096,...]
  *                 [--count N] [--secs S] [--writers N] [--csv FILE]
+ *                 [--phases put,get,getcold,sync1,sync8]
  *
  *	For each size: PUT without sync (1 writer), GET of those records
  *	with a warm cache, GET after dropping the caches, PUT with sync from
@@ -21,8 +22,10 @@
  *	(index rebuild); the index size from the slab (SUnreclaim while
  *	attached minus after the detach) per record; random GETs per second.
  *
- * CSV columns: label,op,size,ops,seconds,ops_per_s,mb_per_s,p50_us,p99_us
- * (scale rows use size for the record count; see tools/bench/report).
+ * CSV columns: label,op,size,ops,seconds,ops_per_s,mb_per_s,p50_us,p99_us,
+ * flushes_per_op (disk cache flushes completed during the phase per
+ * operation, when M2MV_BENCH_DISK names the disk; -1 otherwise). Scale rows
+ * use size for the record count; see tools/bench/report.
  *
  * Every operation's result is checked (GETs return the bytes written): any
  * failure ends the run with exit status 1 and a message naming it. Timings
@@ -63,6 +66,7 @@ static struct {
 	const char *dir;
 	const char *label;
 	const char *csv;
+	const char *phases;
 	enum m2mv_mode mode;
 	unsigned int batch;
 	unsigned int writers;
@@ -201,6 +205,64 @@ static ssize_t read_file(const char *path, void *buf, size_t cap)
 	}
 	close(fd);
 	return got;
+}
+
+/*
+ * Profiling hooks (tools/bench/profile): with M2MV_BENCH_PERF set to
+ * "LABEL/OP/SIZE" and M2MV_BENCH_PERF_CTL / M2MV_BENCH_PERF_ACK naming the
+ * control and ack FIFOs of 'perf record --control', only that phase is
+ * recorded.
+ */
+static void perf_ctl(const char *label, const char *op, uint64_t size,
+		     bool on)
+{
+	const char *want = getenv("M2MV_BENCH_PERF");
+	const char *ctl = getenv("M2MV_BENCH_PERF_CTL");
+	const char *ack = getenv("M2MV_BENCH_PERF_ACK");
+	char me[128], buf[16];
+	int fd;
+
+	if (!want || !ctl || !ack)
+		return;
+	snprintf(me, sizeof(me), "%s/%s/%llu", label, op,
+		 (unsigned long long)size);
+	if (strcmp(me, want))
+		return;
+	fd = open(ctl, O_WRONLY);
+	if (fd < 0 || write_all(fd, on ? "enable\n" : "disable\n",
+				on ? 7 : 8))
+		die("perf control %s: %s", ctl, strerror(errno));
+	close(fd);
+	fd = open(ack, O_RDONLY);
+	if (fd < 0 || read(fd, buf, sizeof(buf)) <= 0)
+		die("perf ack %s: %s", ack, strerror(errno));
+	close(fd);
+}
+
+/*
+ * Flush (cache flush) requests completed by the disk under cfg.dir, from
+ * /sys/block/DEV/stat (field 16); DEV is M2MV_BENCH_DISK. -1 if unknown.
+ */
+static long long disk_flushes(void)
+{
+	const char *dev = getenv("M2MV_BENCH_DISK");
+	unsigned long long v[17] = { 0 };
+	char path[128];
+	int n;
+	FILE *f;
+
+	if (!dev)
+		return -1;
+	snprintf(path, sizeof(path), "/sys/block/%s/stat", dev);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+		   &v[8], &v[9], &v[10], &v[11], &v[12], &v[13], &v[14],
+		   &v[15], &v[16]);
+	fclose(f);
+	return n >= 16 ? (long long)v[15] : -1;
 }
 
 /* ------------------------------------------------------------ m2mvault */
@@ -691,17 +753,19 @@ static int cmp_float(const void *a, const void *b)
 }
 
 static void emit(const char *label, const char *op, uint64_t size,
-		 uint64_t ops, double secs, double p50, double p99)
+		 uint64_t ops, double secs, double p50, double p99,
+		 long long flushes)
 {
 	double ops_s = secs > 0 ? ops / secs : 0;
+	double fpo = flushes >= 0 && ops ? (double)flushes / ops : -1;
 
-	fprintf(cfg.out, "%s,%s,%llu,%llu,%.6f,%.2f,%.3f,%.1f,%.1f\n", label,
-		op, (unsigned long long)size, (unsigned long long)ops, secs,
-		ops_s, ops_s * size / 1e6, p50, p99);
-	fflush(cfg.out);
-	fprintf(stderr, "%-16s %-8s %8llu  %8llu ops %7.2fs %10.1f ops/s %8.2f MB/s  p50 %8.1f us  p99 %8.1f us\n",
+	fprintf(cfg.out, "%s,%s,%llu,%llu,%.6f,%.2f,%.3f,%.1f,%.1f,%.3f\n",
 		label, op, (unsigned long long)size, (unsigned long long)ops,
-		secs, ops_s, ops_s * size / 1e6, p50, p99);
+		secs, ops_s, ops_s * size / 1e6, p50, p99, fpo);
+	fflush(cfg.out);
+	fprintf(stderr, "%-16s %-8s %8llu  %8llu ops %7.2fs %10.1f ops/s %8.2f MB/s  p50 %8.1f us  p99 %8.1f us  flushes/op %.3f\n",
+		label, op, (unsigned long long)size, (unsigned long long)ops,
+		secs, ops_s, ops_s * size / 1e6, p50, p99, fpo);
 }
 
 /*
@@ -716,6 +780,7 @@ static uint64_t phase(const char *name, const char *dirname, size_t size,
 	struct worker *w = calloc(nthreads, sizeof(*w));
 	unsigned int saved = cfg.writers;
 	uint64_t total = 0, m = 0;
+	long long fl0, fl1;
 	double t0, secs;
 	float *all;
 
@@ -729,6 +794,8 @@ static uint64_t phase(const char *name, const char *dirname, size_t size,
 		file_path(d, sizeof(d), res);
 		mkdirs(d);
 	}
+	perf_ctl(cfg.label, name, size, true);
+	fl0 = disk_flushes();
 	t0 = now();
 	for (unsigned int t = 0; t < nthreads; t++) {
 		w[t].id = t;
@@ -752,6 +819,8 @@ static uint64_t phase(const char *name, const char *dirname, size_t size,
 		total += w[t].done;
 	}
 	secs = now() - t0;
+	fl1 = disk_flushes();
+	perf_ctl(cfg.label, name, size, false);
 	all = xmalloc(sizeof(float) * total);
 	for (unsigned int t = 0; t < nthreads; t++) {
 		memcpy(all + m, w[t].lat, sizeof(float) * w[t].done);
@@ -760,11 +829,29 @@ static uint64_t phase(const char *name, const char *dirname, size_t size,
 	}
 	qsort(all, total, sizeof(float), cmp_float);
 	emit(cfg.label, name, size, total, secs, all[(total - 1) / 2],
-	     all[(uint64_t)((total - 1) * 0.99)]);
+	     all[(uint64_t)((total - 1) * 0.99)],
+	     fl0 >= 0 && fl1 >= 0 ? fl1 - fl0 : -1);
 	free(all);
 	free(w);
 	cfg.writers = saved;
 	return total;
+}
+
+/* Is phase @name selected by --phases (default: all)? */
+static bool want(const char *name)
+{
+	const char *p = cfg.phases;
+	size_t n = strlen(name);
+
+	if (!p)
+		return true;
+	while ((p = strstr(p, name))) {
+		if ((p == cfg.phases || p[-1] == ',') &&
+		    (p[n] == ',' || !p[n]))
+			return true;
+		p += n;
+	}
+	return false;
 }
 
 static uint64_t *shuffled(uint64_t n)
@@ -838,15 +925,26 @@ static void cmd_ops(void)
 		/* Keep the big-blob phases within the disk budget: 96 MiB. */
 		if (count * size > (96ull << 20))
 			count = (96ull << 20) / size;
-		n = phase("put", "p", size, data, true, false, 1, 0, NULL, count);
-		phase("get", "p", size, data, false, false, 1, n, NULL, count);
-		drop_caches();
-		order = shuffled(n);
-		phase("getcold", "p", size, data, false, false, 1, n, order, n);
-		free(order);
-		phase("sync1", "s1", size, data, true, true, 1, 0, NULL, count);
-		phase("sync8", "s8", size, data, true, true, cfg.writers, 0,
-		      NULL, count);
+		n = 0;
+		if (want("put") || want("get") || want("getcold"))
+			n = phase("put", "p", size, data, true, false, 1, 0,
+				  NULL, count);
+		if (want("get"))
+			phase("get", "p", size, data, false, false, 1, n, NULL,
+			      count);
+		if (want("getcold")) {
+			drop_caches();
+			order = shuffled(n);
+			phase("getcold", "p", size, data, false, false, 1, n,
+			      order, n);
+			free(order);
+		}
+		if (want("sync1"))
+			phase("sync1", "s1", size, data, true, true, 1, 0, NULL,
+			      count);
+		if (want("sync8"))
+			phase("sync8", "s8", size, data, true, true,
+			      cfg.writers, 0, NULL, count);
 		free(data);
 	}
 
@@ -971,7 +1069,9 @@ static void cmd_scale(void)
 		drop_caches();
 		t_read = seq_read(file, &bytes);
 		drop_caches();
+		perf_ctl("scale", "attach", n, true);
 		t_att = m2mv_attach_file(ctl, name, file, false, &info);
+		perf_ctl("scale", "attach", n, false);
 		if (info.live != n || info.integrity_errors)
 			die("scale attach %s: %llu live, %llu integrity errors",
 			    file, (unsigned long long)info.live,
@@ -981,6 +1081,7 @@ static void cmd_scale(void)
 		/* Random GETs, warm: the index lookup at this size. */
 		fd = m2mv_bound_fd(name);
 		lat = xmalloc(sizeof(float) * cfg.count);
+		perf_ctl("scale", "get", n, true);
 		t0 = now();
 		while (k < cfg.count) {
 			char res[48];
@@ -1007,29 +1108,30 @@ static void cmd_scale(void)
 				break;
 		}
 		secs = now() - t0;
+		perf_ctl("scale", "get", n, false);
 		close(fd);
 		m2mv_detach_name(ctl, name);
 		s_det = meminfo_kb("SUnreclaim");
 		qsort(lat, k, sizeof(float), cmp_float);
 
 		/* ops = file bytes, ops_per_s = records/s, mb_per_s = file MB/s. */
-		fprintf(cfg.out, "scale,seqread,%llu,%llu,%.6f,%.1f,%.3f,0,0\n",
+		fprintf(cfg.out, "scale,seqread,%llu,%llu,%.6f,%.1f,%.3f,0,0,-1\n",
 			(unsigned long long)n, (unsigned long long)bytes, t_read,
 			n / t_read, bytes / t_read / 1e6);
-		fprintf(cfg.out, "scale,attach,%llu,%llu,%.6f,%.1f,%.3f,0,0\n",
+		fprintf(cfg.out, "scale,attach,%llu,%llu,%.6f,%.1f,%.3f,0,0,-1\n",
 			(unsigned long long)n, (unsigned long long)bytes, t_att,
 			n / t_att, bytes / t_att / 1e6);
 		fprintf(stderr, "scale %llu: seqread %.3fs attach %.3fs (%.2fx)\n",
 			(unsigned long long)n, t_read, t_att, t_att / t_read);
 		/* ops = index bytes per record; seconds = path length. */
-		fprintf(cfg.out, "scale,index,%llu,%.1f,%zu,0,0,0,0\n",
+		fprintf(cfg.out, "scale,index,%llu,%.1f,%zu,0,0,0,0,-1\n",
 			(unsigned long long)n,
 			(s_att - s_det) * 1024.0 / n, strlen("/scale/c000/i0000000"));
 		fprintf(stderr, "scale %llu: index %.1f bytes/record (path %zu bytes), file %llu bytes\n",
 			(unsigned long long)n, (s_att - s_det) * 1024.0 / n,
 			strlen("/scale/c000/i0000000"), (unsigned long long)bytes);
 		emit("scale", "get", n, k, secs, lat[(k - 1) / 2],
-		     lat[(uint64_t)((k - 1) * 0.99)]);
+		     lat[(uint64_t)((k - 1) * 0.99)], -1);
 		free(lat);
 		free(buf);
 	}
@@ -1059,6 +1161,7 @@ static void usage(void)
 		"usage: m2mvbench ops --store m2mv|files|openssl|sqlite --dir DIR --label L\n"
 		"                     [--mode wrap|dir|mic] [--batch N] [--sizes A,B]\n"
 		"                     [--count N] [--secs S] [--writers N] [--csv FILE]\n"
+		"                     [--phases put,get,getcold,sync1,sync8]\n"
 		"       m2mvbench scale --dir DIR [--records A,B] [--blob N] [--count N]\n"
 		"                     [--secs S] [--csv FILE]\n");
 	exit(2);
@@ -1079,6 +1182,7 @@ int main(int argc, char **argv)
 		{ "csv", required_argument, NULL, 'c' },
 		{ "records", required_argument, NULL, 'r' },
 		{ "blob", required_argument, NULL, 'B' },
+		{ "phases", required_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t list[16];
@@ -1131,6 +1235,7 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		case 'B': cfg.blob = strtoull(optarg, NULL, 10); break;
+		case 'P': cfg.phases = optarg; break;
 		default: usage();
 		}
 	}
