@@ -36,7 +36,7 @@ int tef_db_open(const char *path, sqlite3 **dbp)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
 	umask(old);
-	if (rc == SQLITE_OK && chmod(path, 0600))
+	if (rc == SQLITE_OK && strcmp(path, ":memory:") && chmod(path, 0600))
 		rc = SQLITE_CANTOPEN;
 	if (rc != SQLITE_OK) {
 		fprintf(stderr, "m2m-tefd: %s: %s\n", path,
