@@ -1,0 +1,411 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# m2mvaultd against the reference TEF (m2m-tefd) and the real module: the
+# agent bootstraps, loads the keys where a CSE process possesses them and
+# nobody else does, attaches the store and sets the policies; a CSE writes
+# and reads; the TEF hands the same keys to a target; the failures say
+# what is wrong; a TEF restart, a detached store and an emptied keyring
+# are recovered; renewal with 20-second credentials loses no write; and
+# the agent is valgrind-clean.
+#
+# The CSE runs as uid/gid 4242 (no passwd entry needed) in the agent's
+# named keyring: "keyctl session RING m2mvault ...". Everything the test
+# makes (TEF, agents, writers, stores, keyrings, files) goes at the end.
+. "$(dirname "$0")/lib.sh"
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$top/build/bin
+M=$BIN/m2mvault
+AGENT=$BIN/m2mvaultd
+TEFD=$BIN/m2m-tefd
+CONSUME=$BIN/m2m-consume
+PORT=25684
+FQDN=tef.example.com
+RING=m2mv-agent-test-$$
+STORE=agt$$
+RSTORE=agtr$$
+CSE_ID=4242
+OTHER_ID=4243
+VG="valgrind -q --leak-check=full --error-exitcode=1"
+
+echo "TAP version 13"
+# shellcheck disable=SC2154 # _tap_n is lib.sh's
+finish() {
+	echo "1..$_tap_n"
+	done_testing
+	exit
+}
+skip() { ok "$1 # SKIP $2"; }
+
+for b in "$M" "$AGENT" "$TEFD"; do
+	if [ ! -x "$b" ]; then
+		echo "1..0 # SKIP $b is not built"
+		exit 0
+	fi
+done
+
+W=$(mktemp -d /tmp/m2mv-agent.XXXXXX)
+chmod 755 "$W"		# the CSE (uid 4242) reads its input files here
+mkdir "$W/cse"		# and writes there
+chown "$CSE_ID:$CSE_ID" "$W/cse"
+TEF_PID=
+AGENT_PID=
+WRITER_PID=
+
+cleanup() {
+	local r
+	[ -n "$WRITER_PID" ] && kill "$WRITER_PID" 2>/dev/null
+	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null
+	[ -n "$TEF_PID" ] && kill "$TEF_PID" 2>/dev/null
+	wait 2>/dev/null
+	"$M" detach "$STORE" >/dev/null 2>&1
+	"$M" detach "$RSTORE" >/dev/null 2>&1
+	while r=$(keyctl search @u keyring "$RING" 2>/dev/null); do
+		keyctl unlink "$r" @u >/dev/null 2>&1 || break
+	done
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+# ------------------------------------------------------------- helpers
+
+tef_start() {
+	: >"$W/tef.log"
+	"$TEFD" --db "$W/tef.db" --fqdn "$FQDN" --listen 127.0.0.1 \
+		--port "$PORT" 2>>"$W/tef.log" &
+	TEF_PID=$!
+	for _ in $(seq 1 300); do
+		grep -q 'listening on' "$W/tef.log" && return 0
+		kill -0 "$TEF_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$W/tef.log"
+	return 1
+}
+
+tef_stop() {
+	[ -n "$TEF_PID" ] || return 0
+	kill -TERM "$TEF_PID" 2>/dev/null
+	wait "$TEF_PID" 2>/dev/null
+	TEF_PID=
+}
+
+# enrol KPMID AE-ID: a random Kpm in $W/KPMID.psk (hex, 0600), enrolled.
+enrol() {
+	(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/$1.psk")
+	"$TEFD" --db "$W/tef.db" enrol --kpm-id "$1" --ae-id "$2" \
+		--psk-file "$W/$1.psk"
+}
+
+# conf FILE STORE LIFETIME RENEW [EXTRA-TEF-LINE]
+conf() {
+	cat >"$1" <<EOF
+# agent_test.sh
+[tef]
+host = 127.0.0.1
+port = $PORT
+fqdn = $FQDN
+identity = kpm-gw1
+psk_file = $W/kpm-gw1.psk
+timeout_ms = ${TIMEOUT_MS:-5000}
+
+[credentials]
+targets = Cae2
+lifetime = $3
+renew_before = $4
+
+[keyring]
+name = $RING
+cse_gid = $CSE_ID
+
+[store]
+name = $2
+file = $W/$2.store
+
+[policy /cse/ae1/temp/]
+mode = wrap
+
+[policy /cse/ae1/hum/]
+mode = dir
+keys = container
+
+[policy /cse/acp/]
+mode = mic
+EOF
+}
+
+# cse CMD...: a CSE process, uid/gid 4242, in the agent's keyring
+# (keyctl says "Joined session keyring: N" on stderr first).
+cse() {
+	setpriv --reuid="$CSE_ID" --regid="$CSE_ID" --clear-groups \
+		keyctl session "$RING" "$@"
+}
+
+# other CMD...: uid/gid 4243 trying to join the same keyring by name.
+other() {
+	setpriv --reuid="$OTHER_ID" --regid="$OTHER_ID" --clear-groups \
+		keyctl session "$RING" "$@"
+}
+
+same() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
+has() { grep -Eq -- "$2" "$1" || { echo "no '$2' in $1:"; cat "$1"; return 1; }; }
+lacks() { ! grep -Eq -- "$2" "$1" || { echo "'$2' in $1:"; cat "$1"; return 1; }; }
+# credid TYPE: the Credential-ID of that type in the current policies.
+credid() { "$M" policy ls "$STORE" | awk -v t="^$1-" '$NF ~ t {print $NF; exit}'; }
+
+# --------------------------------------------------------- bootstrap
+
+check "m2m-tefd starts with a temporary database" tef_start
+check "enrol the agent (kpm-gw1, Cgw1)" enrol kpm-gw1 Cgw1
+check "enrol the target AE2 (kpm-ae2, Cae2)" enrol kpm-ae2 Cae2
+check "enrol AE3, not a target (kpm-ae3, Cae3)" enrol kpm-ae3 Cae3
+conf "$W/a.conf" "$STORE" 600 60
+
+"$AGENT" -c "$W/a.conf" --once 2>"$W/agent.log"
+rc=$?
+check "m2mvaultd --once sets up and exits 0" same "$rc" 0
+check "it logs its KeID, registrations and readiness" \
+	sh -c "grep -q 'KeID [0-9a-f]\{32\}@$FQDN' '$W/agent.log' &&
+	       grep -q 'registered 15-' '$W/agent.log' &&
+	       grep -q 'ready: store $STORE attached' '$W/agent.log'"
+check "the store file is created mode 0600" \
+	same "$(stat -c %a "$W/$STORE.store")" 600
+check "the state file is mode 0600 and names the store key" \
+	sh -c "[ \$(stat -c %a '$W/$STORE.store.state') = 600 ] &&
+	       grep -q '^store 0 16 [0-9]* 16-[0-9a-f]\{32\}@$FQDN\$' '$W/$STORE.store.state'"
+storekey=$(awk '$1 == "store" {print $5}' "$W/$STORE.store.state")
+
+# ------------------------------------------------------------ keyrings
+
+ring=$(keyctl search @u keyring "$RING" 2>/dev/null)
+check "the named keyring is in the agent's user keyring" test -n "$ring"
+# keyring;uid;gid;perm;name: possessors view/read/search, owner all,
+# group 4242 view/read/search, others nothing.
+check "the keyring is the agent's, group 4242, perm 0b3f0b00" \
+	same "$(keyctl rdescribe "$ring" 2>&1)" "keyring;0;$CSE_ID;0b3f0b00;$RING"
+cse keyctl show @s >"$W/keys" 2>/dev/null
+check "the CSE's keyring lists the three data keys by Credential-ID" \
+	sh -c "[ \$(grep -c 'm2mvault: 1[456]-[0-9a-f]\{32\}@$FQDN\$' '$W/keys') = 3 ]"
+check "the store key is not in the CSE's keyring" lacks "$W/keys" "$storekey"
+kid=$(cse keyctl search @s m2mvault "$(credid 15)" 2>/dev/null)
+check "the CSE finds the wrap key by its Credential-ID" test -n "$kid"
+# key: possessors view/search/link, owner view/link/setattr, nothing else.
+check "keys grant possessors view/search/link, the owner view/link/setattr" \
+	sh -c "keyctl rdescribe '$kid' | grep -q '^m2mvault;0;0;19310000;15-'"
+check "the key's timeout is the credential lifetime (10 minutes)" \
+	sh -c "cse() { setpriv --reuid=$CSE_ID --regid=$CSE_ID --clear-groups keyctl session '$RING' \"\$@\"; };
+	       cse cat /proc/keys 2>/dev/null | awk -v k=\$(printf %08x '$kid') '\$1 == k {print \$4}' | grep -Eq '^(9|10)m\$'"
+refuse "keyctl print cannot read a key back" cse keyctl print "$kid"
+refuse "keyctl read cannot either" cse keyctl read "$kid"
+refuse "keyctl pipe cannot either" cse keyctl pipe "$kid"
+refuse "a possessor cannot change a key's timeout" cse keyctl timeout "$kid" 0
+
+# ------------------------------------------------------------ store, policies
+
+"$M" status "$STORE" >"$W/status" 2>&1
+check "m2mvault status shows the store attached, state ok" \
+	has "$W/status" "^$STORE +ok .*$W/$STORE.store"
+"$M" policy ls "$STORE" >"$W/pol" 2>&1
+check "policy ls shows the three prefixes under the loaded credentials" \
+	sh -c "grep -q '/cse/ae1/temp/ *wrap .*15-[0-9a-f]\{32\}@$FQDN' '$W/pol' &&
+	       grep -q '/cse/ae1/hum/ *dir .*14-[0-9a-f]\{32\}@$FQDN' '$W/pol' &&
+	       grep -q '/cse/acp/ *mic .*16-[0-9a-f]\{32\}@$FQDN' '$W/pol' &&
+	       for c in \$(awk 'NR > 1 {print \$NF}' '$W/pol'); do grep -q \"\$c\" '$W/keys' || exit 1; done"
+
+# ------------------------------------------------------------ data plane
+
+printf '{"m2m:cin":{"con":"wrap-secret-1"}}' >"$W/in-temp"
+printf '{"m2m:cin":{"con":"dir-secret-1"}}' >"$W/in-hum"
+printf '{"m2m:acp":{"acor":["Cae2"]}}' >"$W/in-acp"
+check "the CSE puts a wrap record" cse "$M" put "$STORE" /cse/ae1/temp/cin1 "$W/in-temp"
+check "the CSE puts a dir record" cse "$M" put "$STORE" /cse/ae1/hum/cin1 "$W/in-hum"
+check "the CSE puts a mic record" cse "$M" put "$STORE" /cse/acp/acp1 "$W/in-acp"
+check "the CSE gets the plaintext back" \
+	same "$(cse "$M" get "$STORE" /cse/ae1/temp/cin1 2>/dev/null)" '{"m2m:cin":{"con":"wrap-secret-1"}}'
+refuse "the store file holds no plaintext" grep -aq 'secret-1' "$W/$STORE.store"
+other "$M" get "$STORE" /cse/ae1/temp/cin1 >/dev/null 2>"$W/err"
+check "another uid cannot join the keyring: ENOKEY" \
+	has "$W/err" "credential key not in the caller's keyrings"
+other "$M" put "$STORE" /cse/ae1/temp/x "$W/in-temp" >/dev/null 2>"$W/err"
+check "nor write: ENOKEY" has "$W/err" "credential key not in the caller's keyrings"
+keyctl session - "$M" get "$STORE" /cse/ae1/temp/cin1 >/dev/null 2>"$W/err"
+check "root in a session without the keyring: ENOKEY" \
+	has "$W/err" "credential key not in the caller's keyrings"
+other keyctl show @s >"$W/other-keys" 2>/dev/null
+check "the other uid sees none of the keys" lacks "$W/other-keys" "m2mvault"
+
+# ------------------------------------------------------------ the target
+
+if [ -x "$CONSUME" ]; then
+	consume() {
+		local id=$1
+		shift
+		"$CONSUME" --tef "127.0.0.1:$PORT" --fqdn "$FQDN" --identity "$id" \
+			--psk-file "$W/$id.psk" "$@"
+	}
+	for p in temp/cin1:wrap-secret-1 hum/cin1:dir-secret-1; do
+		"$M" export "$STORE" "/cse/ae1/${p%%:*}" --compact >"$W/x.jwe"
+		check "AE2 decrypts the ${p%%/*} export with the TEF's key" \
+			same "$(consume kpm-ae2 "$W/x.jwe" 2>&1)" "{\"m2m:cin\":{\"con\":\"${p#*:}\"}}"
+	done
+	"$M" export "$STORE" /cse/acp/acp1 --json >"$W/acp.json"
+	check "AE2 verifies the mic record (JWS) with the TEF's key" \
+		same "$(consume kpm-ae2 "$W/acp.json" 2>&1)" '{"m2m:acp":{"acor":["Cae2"]}}'
+	consume kpm-ae3 "$W/x.jwe" >/dev/null 2>"$W/err"
+	check "AE3, not among the targets, is refused by the TEF" \
+		has "$W/err" "access control|not allowed|forbid|4\.03"
+else
+	skip "AE2 decrypts exports with the TEF's keys" "$CONSUME is not built"
+	skip "AE3 is refused by the TEF" "$CONSUME is not built"
+fi
+
+# ------------------------------------------------------------ failures
+
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/wrong.psk")
+sed "s|^psk_file = .*|psk_file = $W/wrong.psk|" "$W/a.conf" >"$W/wrong.conf"
+"$AGENT" -c "$W/wrong.conf" --once 2>"$W/err"
+rc=$?
+check "a wrong PSK: exit 1" same "$rc" 1
+check "... with a clear message" \
+	has "$W/err" "^m2mvaultd: TEF 127.0.0.1:$PORT: DTLS handshake refused: wrong PSK or unknown identity"
+chmod 644 "$W/wrong.psk"
+"$AGENT" -c "$W/wrong.conf" --once 2>"$W/err"
+rc=$?
+chmod 600 "$W/wrong.psk"
+check "a PSK file others may read is refused" \
+	sh -c "[ $rc = 1 ] && grep -q 'group or others (chmod 600)' '$W/err'"
+printf '[tef]\nhost = 127.0.0.1\nport = 99999\n' >"$W/bad.conf"
+"$AGENT" -c "$W/bad.conf" --once 2>"$W/err"
+rc=$?
+check "a bad configuration: exit 2, FILE:LINE and the reason" \
+	sh -c "[ $rc = 2 ] && grep -q '^m2mvaultd: $W/bad.conf:3: \[tef\] port: 1 to 65535' '$W/err'"
+"$AGENT" -c "$W/missing.conf" --once 2>"$W/err"
+rc=$?
+check "a missing configuration: exit 2" \
+	sh -c "[ $rc = 2 ] && grep -q 'cannot read the configuration' '$W/err'"
+unshare -n "$AGENT" -c "$W/a.conf" --once 2>"$W/err"
+rc=$?
+check "no m2mvault family (another network namespace): exit 1, clear message" \
+	sh -c "[ $rc = 1 ] && grep -q '^m2mvaultd: m2mvault module not loaded (generic netlink family m2mvault not found)' '$W/err'"
+
+tef_stop
+TIMEOUT_MS=2000 conf "$W/down.conf" "$STORE" 600 60
+"$AGENT" -c "$W/down.conf" --once 2>"$W/err"
+rc=$?
+check "the TEF down: exit 1" same "$rc" 1
+check "... with a clear message" has "$W/err" "^m2mvaultd: TEF 127.0.0.1:$PORT unreachable: "
+
+# ---------------------------------------------- TEF restarted, recoveries
+
+check "the TEF restarts on its database" tef_start
+"$AGENT" -c "$W/a.conf" --once 2>"$W/agent2.log"
+rc=$?
+check "after the TEF restarted, a second agent run works" same "$rc" 0
+check "... finds the store attached and reuses the credentials" \
+	sh -c "grep -q 'already attached' '$W/agent2.log' &&
+	       grep -q 'still good' '$W/agent2.log' && ! grep -q registered '$W/agent2.log'"
+check "... and the records stay readable" \
+	same "$(cse "$M" get "$STORE" /cse/ae1/hum/cin1 2>/dev/null)" '{"m2m:cin":{"con":"dir-secret-1"}}'
+
+"$M" detach "$STORE" >/dev/null 2>&1
+"$AGENT" -c "$W/a.conf" --once 2>"$W/agent3.log"
+rc=$?
+check "after a detach the agent re-attaches the store" same "$rc" 0
+check "... with the store key retrieved from the TEF" \
+	has "$W/agent3.log" "loaded store key $storekey"
+check "... finding the records in it" \
+	has "$W/agent3.log" "attached store $STORE .*: [1-9][0-9]* records, 3 live, 0 integrity errors"
+check "... the policies are back" \
+	sh -c "[ \$('$M' policy ls '$STORE' | grep -c '@$FQDN') = 3 ]"
+check "... and the records readable" \
+	same "$(cse "$M" get "$STORE" /cse/acp/acp1 2>/dev/null)" '{"m2m:acp":{"acor":["Cae2"]}}'
+check "the store key is not left in any keyring it could be found in" \
+	sh -c "! keyctl search @u m2mvault '$storekey' >/dev/null 2>&1"
+
+# A reboot empties the keyrings: the agent fetches the keys back.
+keyctl clear "$ring"
+refuse "with the keyring emptied the CSE cannot read" \
+	cse "$M" get "$STORE" /cse/ae1/temp/cin1
+"$AGENT" -c "$W/a.conf" --once 2>"$W/agent4.log"
+rc=$?
+check "the agent restores the keys of live credentials from the TEF" \
+	sh -c "[ $rc = 0 ] && [ \$(grep -c 'loaded data key' '$W/agent4.log') = 3 ]"
+check "... and the records are readable again" \
+	same "$(cse "$M" get "$STORE" /cse/ae1/temp/cin1 2>/dev/null)" '{"m2m:cin":{"con":"wrap-secret-1"}}'
+
+# ------------------------------------------------------------ renewal
+
+# 20-second credentials renewed 10 s before they expire, while a CSE
+# writes for about two and a half lifetimes.
+conf "$W/r.conf" "$RSTORE" 20 10
+"$AGENT" -c "$W/r.conf" --foreground 2>"$W/renew.log" &
+AGENT_PID=$!
+for _ in $(seq 1 150); do grep -q 'ready:' "$W/renew.log" && break; sleep 0.2; done
+check "the agent runs as a daemon (ready)" has "$W/renew.log" "ready: store $RSTORE"
+"$M" policy ls "$RSTORE" >"$W/pol-before" 2>&1
+old15=$(awk '$NF ~ /^15-/ {print $NF}' "$W/pol-before")
+oldkey=$(cse keyctl search @s m2mvault "$old15" 2>/dev/null)
+check "the first generation's wrap key is in the keyring" test -n "$oldkey"
+cse "$M" put "$RSTORE" /cse/ae1/temp/first "$W/in-temp" >/dev/null 2>&1
+# One CSE process session: PUTs as fast as the CLI goes, for 50 s.
+cat >"$W/writer.sh" <<EOF
+#!/bin/bash
+n=0 fails=0 end=\$((SECONDS + 50))
+while [ \$SECONDS -lt \$end ]; do
+	echo "w\$n" | "$M" put "$RSTORE" "/cse/ae1/temp/w\$n" - >/dev/null 2>>"$W/cse/put-err" ||
+		fails=\$((fails + 1))
+	echo "m\$n" | "$M" put "$RSTORE" "/cse/acp/m\$n" - >/dev/null 2>>"$W/cse/put-err" ||
+		fails=\$((fails + 1))
+	n=\$((n + 1))
+done
+echo "\$n \$fails" >"$W/cse/writer.out"
+EOF
+chmod 755 "$W/writer.sh"
+cse "$W/writer.sh" 2>/dev/null &
+WRITER_PID=$!
+wait "$WRITER_PID"
+WRITER_PID=
+writes=0 fails=unknown
+read -r writes fails <"$W/cse/writer.out"
+check "no PUT failed across the renewals ($((writes * 2)) PUTs)" \
+	sh -c "[ '$fails' = 0 ] && [ '$writes' -gt 20 ] || { cat '$W/cse/put-err'; false; }"
+"$M" policy ls "$RSTORE" >"$W/pol-after" 2>&1
+check "the policies name new Credential-IDs" \
+	sh -c "! grep -q '$old15' '$W/pol-after' && [ \$(grep -c '@$FQDN' '$W/pol-after') = 3 ]"
+check "the agent renewed at least three times and logged it" \
+	sh -c "[ \$(grep -c 'renewed: generation' '$W/renew.log') -ge 3 ]"
+keyctl describe "$oldkey" >"$W/err" 2>&1
+check "the first generation's key has expired in the keyring" \
+	has "$W/err" "expired|not available"
+cse "$M" get "$RSTORE" /cse/ae1/temp/first >/dev/null 2>"$W/err"
+check "its records are unreadable now: crypto-erase by expiry" \
+	has "$W/err" "credential key expired|not in the caller's keyrings"
+check "records of the current generation read back" \
+	sh -c "cse() { setpriv --reuid=$CSE_ID --regid=$CSE_ID --clear-groups keyctl session '$RING' \"\$@\" 2>/dev/null; };
+	       last=\$(( $writes - 1 )); [ \"\$(cse '$M' get '$RSTORE' /cse/ae1/temp/w\$last)\" = w\$last ]"
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID"
+rc=$?
+AGENT_PID=
+check "SIGTERM ends the agent with status 0" same "$rc" 0
+check "... and it says so" has "$W/renew.log" "stopping on signal 15"
+
+# ------------------------------------------------------------ valgrind
+
+TIMEOUT_MS=60000 conf "$W/vg.conf" "$STORE" 600 60
+$VG "$AGENT" -c "$W/vg.conf" --once 2>"$W/vg.log"
+rc=$?
+check "m2mvaultd --once is valgrind-clean" \
+	sh -c "[ $rc = 0 ] || { cat '$W/vg.log'; false; }"
+"$M" detach "$RSTORE" >/dev/null 2>&1
+TIMEOUT_MS=60000 conf "$W/vgr.conf" "$RSTORE" 20 10
+$VG "$AGENT" -c "$W/vgr.conf" --once 2>"$W/vg2.log"
+rc=$?
+check "... also when it attaches a store (valgrind)" \
+	sh -c "[ $rc = 0 ] && grep -q 'attached store $RSTORE' '$W/vg2.log' || { cat '$W/vg2.log'; false; }"
+$VG "$AGENT" -c "$W/wrong.conf" --once 2>"$W/vg3.log"
+rc=$?
+check "... and when the handshake fails (valgrind)" \
+	sh -c "[ $rc = 1 ] && grep -q 'wrong PSK' '$W/vg3.log' && ! grep -q '==[0-9]*==' '$W/vg3.log' || { cat '$W/vg3.log'; false; }"
+
+finish
