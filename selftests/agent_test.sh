@@ -333,6 +333,26 @@ check "the agent restores the keys of live credentials from the TEF" \
 check "... and the records are readable again" \
 	same "$(cse "$M" get "$STORE" /cse/ae1/temp/cin1 2>/dev/null)" '{"m2m:cin":{"con":"wrap-secret-1"}}'
 
+# Crypto-erase: the operator revokes the current wrap key.
+wrapid=$(credid 15)
+wrapkey=$(cse keyctl search @s m2mvault "$wrapid" 2>/dev/null)
+check "root, the keys' owner, can revoke the wrap key without possessing it" \
+	keyctl session - keyctl revoke "$wrapkey"
+cse "$M" put "$STORE" /cse/ae1/temp/cin2 "$W/in-temp" >/dev/null 2>"$W/err"
+check "writes under it stop at once: EKEYREVOKED" has "$W/err" "credential key revoked"
+refuse "its records are unreadable" cse "$M" get "$STORE" /cse/ae1/temp/cin1
+"$AGENT" -c "$W/a.conf" --once 2>"$W/agent5.log"
+rc=$?
+check "the agent does not restore a revoked key" \
+	sh -c "[ $rc = 0 ] && grep -q '$wrapid was revoked in the keyring: not restoring it' '$W/agent5.log'"
+check "... and registers a new generation" has "$W/agent5.log" "registered 15-"
+check "the policy names the new wrap key" test "$(credid 15)" != "$wrapid"
+check "writes work again" cse "$M" put "$STORE" /cse/ae1/temp/cin2 "$W/in-temp"
+refuse "the revoked key's records stay unreadable" \
+	cse "$M" get "$STORE" /cse/ae1/temp/cin1
+check "records of the other keys stay readable" \
+	same "$(cse "$M" get "$STORE" /cse/ae1/hum/cin1 2>/dev/null)" '{"m2m:cin":{"con":"dir-secret-1"}}'
+
 # ------------------------------------------------------------ renewal
 
 # 20-second credentials renewed 10 s before they expire, while a CSE

@@ -281,7 +281,7 @@ int agent_key_load(const struct agent_config *cfg, key_serial_t ring,
 		   const char *credid, const uint8_t key[M2MV_KEY_LEN],
 		   unsigned int timeout, key_serial_t *id);
 
-/* Is a key @credid linked (directly) in @ring? 1, 0 or -errno. */
+/* Is a key @credid in @ring? 1 yes, 2 revoked, 0 no (or expired), -errno. */
 int agent_key_present(const struct agent_config *cfg, key_serial_t ring,
 		      const char *credid);
 
@@ -305,10 +305,13 @@ int agent_tef_register(struct agent *a, struct m2mv_tef *t,
 		       const unsigned int *types, size_t n_types,
 		       unsigned long gen, key_serial_t ring, int store,
 		       struct agent_cred *first);
-/* Retrieve credential @c (we own it) from the TEF and load it. */
+/*
+ * Retrieve credential @c (we own it) from the TEF and load it, with a
+ * timeout of at most @lifetime.
+ */
 int agent_tef_reload(struct agent *a, struct m2mv_tef *t,
 		     const struct agent_cred *c, key_serial_t ring,
-		     key_serial_t *id);
+		     unsigned int lifetime, key_serial_t *id);
 
 /* -------------------------------------------------------------- setup.c */
 

@@ -247,7 +247,9 @@ int agent_key_present(const struct agent_config *cfg, key_serial_t ring,
 	}
 	if (!ret)
 		return 1;
-	if (ret == -ENOKEY || ret == -EKEYEXPIRED || ret == -EKEYREVOKED)
+	if (ret == -EKEYREVOKED)
+		return 2;
+	if (ret == -ENOKEY || ret == -EKEYEXPIRED)
 		return 0;
 	return ret;
 }

@@ -257,8 +257,12 @@ static int register_gen(struct agent *a, struct m2mv_tef *t, unsigned long gen)
 	return 0;
 }
 
-/* After a reboot the keyrings are empty: fetch the keys of live data
- * credentials back, so the records sealed under them stay readable. */
+/*
+ * After a reboot the keyrings are empty: fetch the keys of live data
+ * credentials back, so the records sealed under them stay readable. A key
+ * revoked in the keyring stays revoked: that is an operator's crypto-erase,
+ * so the agent forgets the credential instead.
+ */
 static void restore_data_keys(struct agent *a, struct m2mv_tef *t)
 {
 	struct agent_cred *c;
@@ -272,7 +276,14 @@ static void restore_data_keys(struct agent *a, struct m2mv_tef *t)
 		ret = agent_key_present(&a->cfg, a->ring, c->id);
 		if (ret == 1)
 			continue;
-		ret = agent_tef_reload(a, t, c, a->ring, NULL);
+		if (ret == 2) {
+			agent_warn("%s was revoked in the keyring: not restoring it (its records stay unreadable); forgetting it",
+				   c->id);
+			c->expires = 0;
+			continue;
+		}
+		ret = agent_tef_reload(a, t, c, a->ring, M2MV_TEF_MAX_LIFETIME,
+				       NULL);
 		if (ret == -ENOENT) {
 			/* Revoked or expired at the TEF: forget it. */
 			c->expires = 0;
@@ -337,7 +348,8 @@ int agent_setup(struct agent *a)
 	if (ret)
 		goto out;
 	if (!attached && size > 0) {
-		ret = agent_tef_reload(a, t, &store_key, 0, NULL);
+		ret = agent_tef_reload(a, t, &store_key, 0,
+				       M2MV_TEF_MAX_LIFETIME, NULL);
 		if (ret) {
 			agent_err("store %s cannot be attached without its key %s",
 				  a->cfg.store_name, store_key.id);

@@ -170,7 +170,7 @@ out:
 
 int agent_tef_reload(struct agent *a, struct m2mv_tef *t,
 		     const struct agent_cred *c, key_serial_t ring,
-		     key_serial_t *id)
+		     unsigned int lifetime, key_serial_t *id)
 {
 	json_t *jwk = NULL;
 	char *diag = NULL;
@@ -203,7 +203,7 @@ int agent_tef_reload(struct agent *a, struct m2mv_tef *t,
 	if (ret)
 		agent_err("%s: the TEF's JWK has no 32-byte \"k\"", c->id);
 	else
-		ret = load(a, c, ring, M2MV_TEF_MAX_LIFETIME, id);
+		ret = load(a, c, ring, lifetime, id);
 	OPENSSL_cleanse(a->sec->key, sizeof(a->sec->key));
 	free(diag);
 	return ret;
