@@ -60,6 +60,7 @@ cleanup() {
 	wait 2>/dev/null
 	"$M" detach "$STORE" >/dev/null 2>&1
 	"$M" detach "$RSTORE" >/dev/null 2>&1
+	"$M" detach "agtu$$" >/dev/null 2>&1
 	while r=$(keyctl search @u keyring "$RING" 2>/dev/null); do
 		keyctl unlink "$r" @u >/dev/null 2>&1 || break
 	done
@@ -353,6 +354,39 @@ refuse "the revoked key's records stay unreadable" \
 check "records of the other keys stay readable" \
 	same "$(cse "$M" get "$STORE" /cse/ae1/hum/cin1 2>/dev/null)" '{"m2m:cin":{"con":"dir-secret-1"}}'
 
+# ------------------------------------------------------------ user mode
+
+# The keys of a third store go into the user keyring of uid 4244 instead.
+USTORE=agtu$$
+U_ID=4244
+conf "$W/u.conf" "$USTORE" 600 60
+sed -i -e "s/^name = $RING\$/mode = user/" -e "s/^cse_gid = .*/cse_uid = $U_ID/" "$W/u.conf"
+"$AGENT" -c "$W/u.conf" --once 2>"$W/agentu.log"
+rc=$?
+check "user mode: the agent sets up (exit 0)" \
+	sh -c "[ $rc = 0 ] || { cat '$W/agentu.log'; false; }"
+# A process of uid 4244 whose session keyring links its user keyring, as
+# pam_keyinit sets it up.
+ucse() {
+	setpriv --reuid="$U_ID" --regid="$U_ID" --clear-groups \
+		keyctl session - sh -c 'keyctl link @u @s && exec "$@"' ucse "$@"
+}
+ucse keyctl show @u >"$W/ukeys" 2>/dev/null
+check "the data keys are in uid 4244's user keyring" \
+	sh -c "[ \$(grep -c 'm2mvault: 1[456]-[0-9a-f]\{32\}@$FQDN\$' '$W/ukeys') = 3 ]"
+ucse "$M" put "$USTORE" /cse/ae1/temp/u1 "$W/in-temp" 2>"$W/err"
+rc=$?
+check "uid 4244 writes" sh -c "[ $rc = 0 ] || { cat '$W/err'; false; }"
+check "... and reads" \
+	same "$(ucse "$M" get "$USTORE" /cse/ae1/temp/u1 2>/dev/null)" '{"m2m:cin":{"con":"wrap-secret-1"}}'
+cse "$M" get "$USTORE" /cse/ae1/temp/u1 >/dev/null 2>"$W/err"
+check "the session-mode CSE (uid 4242) cannot: ENOKEY" \
+	has "$W/err" "credential key not in the caller's keyrings"
+check "back as root after acting as uid 4244, the agent attached and set policies" \
+	has "$W/agentu.log" "ready: store $USTORE attached, keyring \\(user keyring\\)"
+ucse keyctl clear @u >/dev/null 2>&1
+"$M" detach "$USTORE" >/dev/null 2>&1
+
 # ------------------------------------------------------------ renewal
 
 # 20-second credentials renewed 10 s before they expire, while a CSE
@@ -427,5 +461,18 @@ $VG "$AGENT" -c "$W/wrong.conf" --once 2>"$W/vg3.log"
 rc=$?
 check "... and when the handshake fails (valgrind)" \
 	sh -c "[ $rc = 1 ] && grep -q 'wrong PSK' '$W/vg3.log' && ! grep -q '==[0-9]*==' '$W/vg3.log' || { cat '$W/vg3.log'; false; }"
+
+TIMEOUT_MS=60000 conf "$W/vgd.conf" "$STORE" 600 60
+$VG "$AGENT" -c "$W/vgd.conf" 2>"$W/vgd.log" &
+AGENT_PID=$!
+for _ in $(seq 1 600); do grep -q 'ready:' "$W/vgd.log" && break; sleep 0.2; done
+kill -HUP "$AGENT_PID"
+for _ in $(seq 1 600); do grep -q 'renewed: generation' "$W/vgd.log" && break; sleep 0.2; done
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID"
+rc=$?
+AGENT_PID=
+check "... as a daemon through a SIGHUP renewal and SIGTERM (valgrind)" \
+	sh -c "[ $rc = 0 ] && grep -q 'renewed: generation' '$W/vgd.log' && grep -q 'stopping on signal 15' '$W/vgd.log' || { cat '$W/vgd.log'; false; }"
 
 finish
