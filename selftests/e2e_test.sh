@@ -212,7 +212,7 @@ check "the expired key no longer opens its records" \
 
 # --------------------------------------------------------------- valgrind
 check "m2m-consume is valgrind-clean" \
-	sh -c "$VG '$BIN/m2m-consume' --tef 127.0.0.1:$TEF_PORT --fqdn $TEF_FQDN --identity kpm-ae2 --psk-file '$W/kpm-ae2.psk' '$W/hum.jwe' >/dev/null"
+	sh -c "$VG '$BIN/m2m-consume' --timeout 60000 --tef 127.0.0.1:$TEF_PORT --fqdn $TEF_FQDN --identity kpm-ae2 --psk-file '$W/kpm-ae2.psk' '$W/hum.jwe' >/dev/null"
 sed 's/^timeout_ms = .*/timeout_ms = 60000/' "$W/a.conf" >"$W/vg.conf"
 check "m2mvaultd --once is valgrind-clean" \
 	sh -c "$VG '$BIN/m2mvaultd' -c '$W/vg.conf' --once 2>'$W/vg.log' || { cat '$W/vg.log'; false; }"

@@ -35,6 +35,7 @@ struct opts {
 	const char *psk_file;
 	const char *output;
 	const char *input;
+	unsigned int timeout_ms;
 	int verbose;
 };
 
@@ -42,7 +43,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: m2m-consume --tef HOST[:PORT] --fqdn TEF-FQDN --identity KPMID\n"
-		"                   --psk-file FILE [--output FILE] [--verbose] [INPUT|-]\n"
+		"                   --psk-file FILE [--output FILE] [--timeout MS]\n"
+		"                   [--verbose] [INPUT|-]\n"
 		"INPUT is a record exported by 'm2mvault export' (JWE or JWS, compact\n"
 		"or flattened JSON); the PSK file holds Kpm as hex text.\n");
 	return 2;
@@ -161,7 +163,8 @@ static int fetch_key(const struct opts *o, const char *kid,
 		     uint8_t key[M2MV_KEY_LEN])
 {
 	struct m2mv_tef_config cfg = { .fqdn = o->fqdn,
-				       .psk_identity = o->identity };
+				       .psk_identity = o->identity,
+				       .timeout_ms = o->timeout_ms };
 	uint8_t psk[M2MV_PSK_MAX];
 	struct m2mv_tef *t = NULL;
 	char host[256], *diag = NULL;
@@ -351,14 +354,15 @@ int main(int argc, char **argv)
 		{ "identity", required_argument, NULL, 'i' },
 		{ "psk-file", required_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .input = "-" };
 	json_t *rec, *hdr;
+	char *text, *end;
 	size_t len;
-	char *text;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "o:v", lo, NULL)) != -1) {
@@ -369,6 +373,11 @@ int main(int argc, char **argv)
 		case 'k': o.psk_file = optarg; break;
 		case 'o': o.output = optarg; break;
 		case 'v': o.verbose = 1; break;
+		case 'T':
+			o.timeout_ms = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || o.timeout_ms < 100 || o.timeout_ms > 600000)
+				return usage();
+			break;
 		case 'h': usage(); return 0;
 		default: return usage();
 		}
