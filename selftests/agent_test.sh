@@ -148,6 +148,10 @@ other() {
 		keyctl session "$RING" "$@"
 }
 
+# agent ARGS...: m2mvaultd in a session keyring of its own that does not
+# link its user keyring, as systemd starts services (KeyringMode=private).
+agent() { keyctl session - "$AGENT" "$@"; }
+
 same() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
 has() { grep -Eq -- "$2" "$1" || { echo "no '$2' in $1:"; cat "$1"; return 1; }; }
 lacks() { ! grep -Eq -- "$2" "$1" || { echo "'$2' in $1:"; cat "$1"; return 1; }; }
@@ -162,7 +166,7 @@ check "enrol the target AE2 (kpm-ae2, Cae2)" enrol kpm-ae2 Cae2
 check "enrol AE3, not a target (kpm-ae3, Cae3)" enrol kpm-ae3 Cae3
 conf "$W/a.conf" "$STORE" 600 60
 
-"$AGENT" -c "$W/a.conf" --once 2>"$W/agent.log"
+agent -c "$W/a.conf" --once 2>"$W/agent.log"
 rc=$?
 check "m2mvaultd --once sets up and exits 0" same "$rc" 0
 check "it logs its KeID, registrations and readiness" \
@@ -264,23 +268,23 @@ fi
 
 (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$W/wrong.psk")
 sed "s|^psk_file = .*|psk_file = $W/wrong.psk|" "$W/a.conf" >"$W/wrong.conf"
-"$AGENT" -c "$W/wrong.conf" --once 2>"$W/err"
+agent -c "$W/wrong.conf" --once 2>"$W/err"
 rc=$?
 check "a wrong PSK: exit 1" same "$rc" 1
 check "... with a clear message" \
 	has "$W/err" "^m2mvaultd: TEF 127.0.0.1:$PORT: DTLS handshake refused: wrong PSK or unknown identity"
 chmod 644 "$W/wrong.psk"
-"$AGENT" -c "$W/wrong.conf" --once 2>"$W/err"
+agent -c "$W/wrong.conf" --once 2>"$W/err"
 rc=$?
 chmod 600 "$W/wrong.psk"
 check "a PSK file others may read is refused" \
 	sh -c "[ $rc = 1 ] && grep -q 'group or others (chmod 600)' '$W/err'"
 printf '[tef]\nhost = 127.0.0.1\nport = 99999\n' >"$W/bad.conf"
-"$AGENT" -c "$W/bad.conf" --once 2>"$W/err"
+agent -c "$W/bad.conf" --once 2>"$W/err"
 rc=$?
 check "a bad configuration: exit 2, FILE:LINE and the reason" \
 	sh -c "[ $rc = 2 ] && grep -q '^m2mvaultd: $W/bad.conf:3: \[tef\] port: 1 to 65535' '$W/err'"
-"$AGENT" -c "$W/missing.conf" --once 2>"$W/err"
+agent -c "$W/missing.conf" --once 2>"$W/err"
 rc=$?
 check "a missing configuration: exit 2" \
 	sh -c "[ $rc = 2 ] && grep -q 'cannot read the configuration' '$W/err'"
@@ -291,7 +295,7 @@ check "no m2mvault family (another network namespace): exit 1, clear message" \
 
 tef_stop
 TIMEOUT_MS=2000 conf "$W/down.conf" "$STORE" 600 60
-"$AGENT" -c "$W/down.conf" --once 2>"$W/err"
+agent -c "$W/down.conf" --once 2>"$W/err"
 rc=$?
 check "the TEF down: exit 1" same "$rc" 1
 check "... with a clear message" has "$W/err" "^m2mvaultd: TEF 127.0.0.1:$PORT unreachable: "
@@ -299,7 +303,7 @@ check "... with a clear message" has "$W/err" "^m2mvaultd: TEF 127.0.0.1:$PORT u
 # ---------------------------------------------- TEF restarted, recoveries
 
 check "the TEF restarts on its database" tef_start
-"$AGENT" -c "$W/a.conf" --once 2>"$W/agent2.log"
+agent -c "$W/a.conf" --once 2>"$W/agent2.log"
 rc=$?
 check "after the TEF restarted, a second agent run works" same "$rc" 0
 check "... finds the store attached and reuses the credentials" \
@@ -309,7 +313,7 @@ check "... and the records stay readable" \
 	same "$(cse "$M" get "$STORE" /cse/ae1/hum/cin1 2>/dev/null)" '{"m2m:cin":{"con":"dir-secret-1"}}'
 
 "$M" detach "$STORE" >/dev/null 2>&1
-"$AGENT" -c "$W/a.conf" --once 2>"$W/agent3.log"
+agent -c "$W/a.conf" --once 2>"$W/agent3.log"
 rc=$?
 check "after a detach the agent re-attaches the store" same "$rc" 0
 check "... with the store key retrieved from the TEF" \
@@ -327,7 +331,7 @@ check "the store key is not left in any keyring it could be found in" \
 keyctl clear "$ring"
 refuse "with the keyring emptied the CSE cannot read" \
 	cse "$M" get "$STORE" /cse/ae1/temp/cin1
-"$AGENT" -c "$W/a.conf" --once 2>"$W/agent4.log"
+agent -c "$W/a.conf" --once 2>"$W/agent4.log"
 rc=$?
 check "the agent restores the keys of live credentials from the TEF" \
 	sh -c "[ $rc = 0 ] && [ \$(grep -c 'loaded data key' '$W/agent4.log') = 3 ]"
@@ -342,7 +346,7 @@ check "root, the keys' owner, can revoke the wrap key without possessing it" \
 cse "$M" put "$STORE" /cse/ae1/temp/cin2 "$W/in-temp" >/dev/null 2>"$W/err"
 check "writes under it stop at once: EKEYREVOKED" has "$W/err" "credential key revoked"
 refuse "its records are unreadable" cse "$M" get "$STORE" /cse/ae1/temp/cin1
-"$AGENT" -c "$W/a.conf" --once 2>"$W/agent5.log"
+agent -c "$W/a.conf" --once 2>"$W/agent5.log"
 rc=$?
 check "the agent does not restore a revoked key" \
 	sh -c "[ $rc = 0 ] && grep -q '$wrapid was revoked in the keyring: not restoring it' '$W/agent5.log'"
@@ -361,7 +365,7 @@ USTORE=agtu$$
 U_ID=4244
 conf "$W/u.conf" "$USTORE" 600 60
 sed -i -e "s/^name = $RING\$/mode = user/" -e "s/^cse_gid = .*/cse_uid = $U_ID/" "$W/u.conf"
-"$AGENT" -c "$W/u.conf" --once 2>"$W/agentu.log"
+agent -c "$W/u.conf" --once 2>"$W/agentu.log"
 rc=$?
 check "user mode: the agent sets up (exit 0)" \
 	sh -c "[ $rc = 0 ] || { cat '$W/agentu.log'; false; }"
@@ -392,7 +396,7 @@ ucse keyctl clear @u >/dev/null 2>&1
 # 20-second credentials renewed 10 s before they expire, while a CSE
 # writes for about two and a half lifetimes.
 conf "$W/r.conf" "$RSTORE" 20 10
-"$AGENT" -c "$W/r.conf" --foreground 2>"$W/renew.log" &
+keyctl session - "$AGENT" -c "$W/r.conf" --foreground 2>"$W/renew.log" &
 AGENT_PID=$!
 for _ in $(seq 1 150); do grep -q 'ready:' "$W/renew.log" && break; sleep 0.2; done
 check "the agent runs as a daemon (ready)" has "$W/renew.log" "ready: store $RSTORE"
@@ -434,9 +438,9 @@ check "the first generation's key has expired in the keyring" \
 cse "$M" get "$RSTORE" /cse/ae1/temp/first >/dev/null 2>"$W/err"
 check "its records are unreadable now: crypto-erase by expiry" \
 	has "$W/err" "credential key expired|not in the caller's keyrings"
-check "records of the current generation read back" \
-	sh -c "cse() { setpriv --reuid=$CSE_ID --regid=$CSE_ID --clear-groups keyctl session '$RING' \"\$@\" 2>/dev/null; };
-	       last=\$(( $writes - 1 )); [ \"\$(cse '$M' get '$RSTORE' /cse/ae1/temp/w\$last)\" = w\$last ]"
+echo fresh | cse "$M" put "$RSTORE" /cse/ae1/temp/fresh - >/dev/null 2>&1
+check "a record written now reads back under the current generation" \
+	same "$(cse "$M" get "$RSTORE" /cse/ae1/temp/fresh 2>/dev/null)" fresh
 kill -TERM "$AGENT_PID"
 wait "$AGENT_PID"
 rc=$?
@@ -447,23 +451,23 @@ check "... and it says so" has "$W/renew.log" "stopping on signal 15"
 # ------------------------------------------------------------ valgrind
 
 TIMEOUT_MS=60000 conf "$W/vg.conf" "$STORE" 600 60
-$VG "$AGENT" -c "$W/vg.conf" --once 2>"$W/vg.log"
+keyctl session - $VG "$AGENT" -c "$W/vg.conf" --once 2>"$W/vg.log"
 rc=$?
 check "m2mvaultd --once is valgrind-clean" \
 	sh -c "[ $rc = 0 ] || { cat '$W/vg.log'; false; }"
 "$M" detach "$RSTORE" >/dev/null 2>&1
 TIMEOUT_MS=60000 conf "$W/vgr.conf" "$RSTORE" 20 10
-$VG "$AGENT" -c "$W/vgr.conf" --once 2>"$W/vg2.log"
+keyctl session - $VG "$AGENT" -c "$W/vgr.conf" --once 2>"$W/vg2.log"
 rc=$?
 check "... also when it attaches a store (valgrind)" \
 	sh -c "[ $rc = 0 ] && grep -q 'attached store $RSTORE' '$W/vg2.log' || { cat '$W/vg2.log'; false; }"
-$VG "$AGENT" -c "$W/wrong.conf" --once 2>"$W/vg3.log"
+keyctl session - $VG "$AGENT" -c "$W/wrong.conf" --once 2>"$W/vg3.log"
 rc=$?
 check "... and when the handshake fails (valgrind)" \
 	sh -c "[ $rc = 1 ] && grep -q 'wrong PSK' '$W/vg3.log' && ! grep -q '==[0-9]*==' '$W/vg3.log' || { cat '$W/vg3.log'; false; }"
 
 TIMEOUT_MS=60000 conf "$W/vgd.conf" "$STORE" 600 60
-$VG "$AGENT" -c "$W/vgd.conf" 2>"$W/vgd.log" &
+keyctl session - $VG "$AGENT" -c "$W/vgd.conf" 2>"$W/vgd.log" &
 AGENT_PID=$!
 for _ in $(seq 1 600); do grep -q 'ready:' "$W/vgd.log" && break; sleep 0.2; done
 kill -HUP "$AGENT_PID"

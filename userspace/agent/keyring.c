@@ -80,13 +80,22 @@ static int describe(key_serial_t id, uid_t *uid)
 	return ret;
 }
 
+/*
+ * The agent may run with a session keyring that does not link its user
+ * keyring (systemd's KeyringMode=private): then it does not possess what
+ * is in its user keyring, and has only the owner's permissions on it. So
+ * a new keyring is made in the agent's process keyring, where the agent
+ * possesses it and may set its permissions, and linked into the user
+ * keyring only then. Either way it ends up linked in the process keyring,
+ * so that the agent possesses it, and the keys in it, while it runs.
+ */
 static int open_named(const struct agent_config *cfg, key_serial_t *ring)
 {
 	const char *name = cfg->keyring_name;
 	key_perm_t perm = RING_PERM_POS | KEY_USR_ALL;
 	key_serial_t r;
+	int ret, created = 0;
 	uid_t owner = 0;
-	int ret;
 
 	r = keyctl_search(KEY_SPEC_USER_KEYRING, "keyring", name, 0);
 	if (r < 0 && errno != ENOKEY && errno != EKEYEXPIRED &&
@@ -97,15 +106,14 @@ static int open_named(const struct agent_config *cfg, key_serial_t *ring)
 		return ret;
 	}
 	if (r < 0) {
-		r = add_key("keyring", name, NULL, 0, KEY_SPEC_USER_KEYRING);
+		r = add_key("keyring", name, NULL, 0, KEY_SPEC_PROCESS_KEYRING);
 		if (r < 0) {
 			ret = -errno;
-			agent_err("keyring %s: cannot create it in the user keyring: %s",
-				  name, strerror(-ret));
+			agent_err("keyring %s: cannot create it: %s", name,
+				  strerror(-ret));
 			return ret;
 		}
-		agent_notice("created keyring %s (%d), linked into the user keyring of uid %u",
-			     name, r, (unsigned int)geteuid());
+		created = 1;
 	} else {
 		ret = describe(r, &owner);
 		if (ret) {
@@ -119,7 +127,13 @@ static int open_named(const struct agent_config *cfg, key_serial_t *ring)
 				  (unsigned int)geteuid());
 			return -EPERM;
 		}
-		agent_info("using keyring %s (%d)", name, r);
+		if (keyctl_link(r, KEY_SPEC_PROCESS_KEYRING) < 0) {
+			ret = -errno;
+			agent_err("keyring %s (%d): cannot link it into the agent's process keyring: %s%s",
+				  name, r, strerror(-ret),
+				  ret == -EACCES ? " (not made by m2mvaultd? unlink it from the user keyring)" : "");
+			return ret;
+		}
 	}
 	if (cfg->have_cse_gid) {
 		if (keyctl_chown(r, (uid_t)-1, cfg->cse_gid) < 0) {
@@ -128,7 +142,7 @@ static int open_named(const struct agent_config *cfg, key_serial_t *ring)
 				  (unsigned int)cfg->cse_gid, strerror(-ret),
 				  ret == -EACCES ?
 				  " (the agent must be in that group, or have CAP_SYS_ADMIN)" : "");
-			return ret;
+			goto fail;
 		}
 		perm |= RING_PERM_GRP;
 	}
@@ -136,17 +150,25 @@ static int open_named(const struct agent_config *cfg, key_serial_t *ring)
 		ret = -errno;
 		agent_err("keyring %s: cannot set its permissions: %s", name,
 			  strerror(-ret));
-		return ret;
+		goto fail;
 	}
-	/* The agent possesses it (and the keys in it) while it runs. */
-	if (keyctl_link(r, KEY_SPEC_PROCESS_KEYRING) < 0) {
-		ret = -errno;
-		agent_err("keyring %s: cannot link it into the agent's process keyring: %s",
-			  name, strerror(-ret));
-		return ret;
+	if (created) {
+		if (keyctl_link(r, KEY_SPEC_USER_KEYRING) < 0) {
+			ret = -errno;
+			agent_err("keyring %s: cannot link it into the user keyring: %s",
+				  name, strerror(-ret));
+			goto fail;
+		}
+		agent_notice("created keyring %s (%d), linked into the user keyring of uid %u",
+			     name, r, (unsigned int)geteuid());
+	} else {
+		agent_info("using keyring %s (%d)", name, r);
 	}
 	*ring = r;
 	return 0;
+fail:
+	keyctl_unlink(r, KEY_SPEC_PROCESS_KEYRING);
+	return ret;
 }
 
 int agent_keyring_open(const struct agent_config *cfg, key_serial_t *ring)
