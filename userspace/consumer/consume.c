@@ -4,28 +4,34 @@
  * m2mvault exported (JWE or JWS, compact or flattened JSON), retrieves the
  * credential named by its "kid" from the TEF over DTLS-PSK with its own
  * Kpm, derives the per-container or per-instance key for "dir" records,
- * and decrypts or verifies the record with libjose. The plaintext goes to
- * standard output (or --output).
+ * and decrypts or verifies the record with libjose (record.c). The
+ * plaintext goes to standard output or --output; with --json, a JSON
+ * object describing the record and carrying the plaintext.
+ *
+ * The record is checked before the TEF is asked: a malformed record, or
+ * one bound to another path than --path, never costs a key retrieval.
  *
  * Exit status: 0 success; 1 refused or failed (the message says why);
  * 2 usage.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <jansson.h>
-#include <jose/jose.h>
 #include <openssl/crypto.h>
 
-#include "common/b64url.h"
 #include "common/hexkey.h"
 #include "common/kdf.h"
 #include "common/tefclient.h"
+#include "consumer/record.h"
 
+#define PROG			"m2m-consume"
 #define CONSUME_MAX_INPUT	(64U << 20)
 
 struct opts {
@@ -34,107 +40,82 @@ struct opts {
 	const char *identity;
 	const char *psk_file;
 	const char *output;
+	const char *path;
 	const char *input;
 	unsigned int timeout_ms;
+	int json;
 	int verbose;
 };
 
-static int usage(void)
+static int usage(FILE *f)
 {
-	fprintf(stderr,
-		"usage: m2m-consume --tef HOST[:PORT] --fqdn TEF-FQDN --identity KPMID\n"
-		"                   --psk-file FILE [--output FILE] [--timeout MS]\n"
-		"                   [--verbose] [INPUT|-]\n"
-		"INPUT is a record exported by 'm2mvault export' (JWE or JWS, compact\n"
-		"or flattened JSON); the PSK file holds Kpm as hex text.\n");
-	return 2;
+	fprintf(f,
+		"usage: " PROG " --tef HOST[:PORT] --fqdn TEF-FQDN --identity KPMID\n"
+		"                   --psk-file FILE [--output FILE] [--json] [--path PATH]\n"
+		"                   [--timeout MS] [--verbose] [INPUT|-]\n"
+		"\n"
+		"Decrypts or verifies a record exported by 'm2mvault export' (JWE or JWS,\n"
+		"compact or flattened JSON; standard input if INPUT is absent or '-')\n"
+		"with the key the TEF gives for its kid, and writes the plaintext.\n"
+		"\n"
+		"  --tef HOST[:PORT]  the TEF (CoAP over DTLS-PSK; port %u by default)\n"
+		"  --fqdn TEF-FQDN    the TEF's FQDN, as in Credential-IDs\n"
+		"  --identity KPMID   this consumer's PSK identity at the TEF\n"
+		"  --psk-file FILE    Kpm as hex text, whitespace ignored, 16 to 64\n"
+		"                     bytes; the file must not be readable by others\n"
+		"  --output FILE      write there (created mode 0600), not to stdout\n"
+		"  --json             print a JSON object: kid, alg, enc, path,\n"
+		"                     version, store, keys, form, size, payload\n"
+		"                     (BASE64URL) and text (if the plaintext is UTF-8)\n"
+		"  --path PATH        refuse a record bound to another resource path\n"
+		"  --timeout MS       per TEF request and handshake (default 5000)\n"
+		"  --verbose          say what is being done on stderr\n"
+		"\n"
+		"Exit status: 0 done; 1 refused, unauthentic or failed; 2 usage.\n",
+		M2MV_TEF_PORT);
+	return f == stdout ? 0 : 2;
 }
 
+/* The whole input; NULL with errno set (EFBIG past the limit). */
 static char *read_all(const char *path, size_t *len)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
 	size_t cap = 65536, n = 0, r;
 	char *buf, *nb;
+	int err = 0;
 
 	if (!f)
 		return NULL;
-	buf = malloc(cap + 1);
-	while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+	buf = malloc(cap);
+	if (!buf)
+		err = ENOMEM;
+	while (!err && (r = fread(buf + n, 1, cap - n, f)) > 0) {
 		n += r;
-		if (n == cap) {
-			if (cap >= CONSUME_MAX_INPUT) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			cap *= 2;
-			nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-			}
-			buf = nb;
+		if (n < cap)
+			continue;
+		if (cap >= CONSUME_MAX_INPUT) {
+			err = EFBIG;
+			break;
 		}
+		nb = realloc(buf, cap * 2);
+		if (!nb) {
+			err = ENOMEM;
+			break;
+		}
+		buf = nb;
+		cap *= 2;
 	}
+	if (!err && ferror(f))
+		err = EIO;
 	if (f != stdin)
 		fclose(f);
-	if (!buf)
+	if (err) {
+		free(buf);
+		errno = err;
 		return NULL;
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
-		     buf[n - 1] == ' '))
-		n--;
-	buf[n] = '\0';
+	}
 	*len = n;
 	return buf;
-}
-
-/* A compact serialization as the flattened JSON object libjose takes. */
-static json_t *from_compact(char *text)
-{
-	char *p[5];
-	int n = 0;
-
-	p[n++] = text;
-	for (char *c = text; *c; c++) {
-		if (*c != '.')
-			continue;
-		if (n == 5)
-			return NULL;
-		*c = '\0';
-		p[n++] = c + 1;
-	}
-	if (n == 3)
-		return json_pack("{s:s,s:s,s:s}", "protected", p[0], "payload",
-				 p[1], "signature", p[2]);
-	if (n == 5 && *p[1])
-		return json_pack("{s:s,s:s,s:s,s:s,s:s}", "protected", p[0],
-				 "encrypted_key", p[1], "iv", p[2],
-				 "ciphertext", p[3], "tag", p[4]);
-	if (n == 5)
-		return json_pack("{s:s,s:s,s:s,s:s}", "protected", p[0], "iv",
-				 p[2], "ciphertext", p[3], "tag", p[4]);
-	return NULL;
-}
-
-static json_t *protected_header(const json_t *obj)
-{
-	const char *p = json_string_value(json_object_get(obj, "protected"));
-	size_t n = p ? strlen(p) : 0;
-	json_t *hdr = NULL;
-	uint8_t *raw;
-	long len;
-
-	if (!p)
-		return NULL;
-	raw = malloc(n);
-	if (!raw)
-		return NULL;
-	len = m2mv_b64url_decode(raw, n, p);
-	if (len > 0)
-		hdr = json_loadb((const char *)raw, (size_t)len,
-				 JSON_REJECT_DUPLICATES, NULL);
-	free(raw);
-	return hdr;
 }
 
 static int parse_hostport(const char *arg, char *host, size_t size,
@@ -146,11 +127,14 @@ static int parse_hostport(const char *arg, char *host, size_t size,
 
 	*port = M2MV_TEF_PORT;
 	if (!colon) {
-		snprintf(host, size, "%s", arg);
+		if (!*arg || strlen(arg) >= size)
+			return -EINVAL;
+		strcpy(host, arg);
 		return 0;
 	}
 	p = strtol(colon + 1, &end, 10);
-	if (*end || p < 1 || p > 65535 || (size_t)(colon - arg) >= size)
+	if (colon == arg || *end || p < 1 || p > 65535 ||
+	    (size_t)(colon - arg) >= size)
 		return -EINVAL;
 	memcpy(host, arg, (size_t)(colon - arg));
 	host[colon - arg] = '\0';
@@ -158,8 +142,8 @@ static int parse_hostport(const char *arg, char *host, size_t size,
 	return 0;
 }
 
-/* The credential key named @kid, from the TEF: 0 or an exit status. */
-static int fetch_key(const struct opts *o, const char *kid,
+/* The credential key for @rec's kid, from the TEF: 0 or an exit status. */
+static int fetch_key(const struct opts *o, const struct consume_record *rec,
 		     uint8_t key[M2MV_KEY_LEN])
 {
 	struct m2mv_tef_config cfg = { .fqdn = o->fqdn,
@@ -168,17 +152,21 @@ static int fetch_key(const struct opts *o, const char *kid,
 	uint8_t psk[M2MV_PSK_MAX];
 	struct m2mv_tef *t = NULL;
 	char host[256], *diag = NULL;
+	const char *why;
 	json_t *jwk = NULL;
-	const char *k;
 	size_t psk_len;
 	int ret;
 
-	if (parse_hostport(o->tef, host, sizeof(host), &cfg.port))
-		return usage();
+	if (parse_hostport(o->tef, host, sizeof(host), &cfg.port)) {
+		fprintf(stderr, PROG ": --tef %s: not HOST or HOST:PORT\n",
+			o->tef);
+		return 2;
+	}
 	cfg.host = host;
+	mlock(psk, sizeof(psk));
 	ret = m2mv_hexkey_read(o->psk_file, psk, &psk_len);
 	if (ret) {
-		fprintf(stderr, "m2m-consume: %s: %s\n", o->psk_file,
+		fprintf(stderr, PROG ": %s: %s\n", o->psk_file,
 			ret == -EACCES ? "readable by others (chmod 600)" :
 			ret == -EINVAL ? "not 16 to 64 bytes of hex" :
 			strerror(-ret));
@@ -186,163 +174,143 @@ static int fetch_key(const struct opts *o, const char *kid,
 	}
 	cfg.psk = psk;
 	cfg.psk_len = psk_len;
+	if (o->verbose)
+		fprintf(stderr, PROG ": retrieving %s from the TEF at %s:%u as %s\n",
+			rec->kid, host, cfg.port, o->identity);
 	ret = m2mv_tef_connect(&cfg, &t);
 	OPENSSL_cleanse(psk, sizeof(psk));
 	if (ret) {
-		fprintf(stderr, "m2m-consume: TEF %s: %s\n", o->tef,
+		fprintf(stderr, PROG ": TEF %s: %s\n", o->tef,
 			ret == -EACCES ? "DTLS handshake refused: wrong PSK or unknown identity" :
-			ret == -ETIMEDOUT ? "no answer (unreachable)" :
+			ret == -ETIMEDOUT || ret == -EHOSTUNREACH ||
+			ret == -ECONNREFUSED ? "no answer (unreachable)" :
 			strerror(-ret));
 		return 1;
 	}
-	ret = m2mv_tef_retrieve(t, kid, (void **)&jwk, &diag);
+	ret = m2mv_tef_retrieve(t, rec->kid, (void **)&jwk, &diag);
 	if (ret == -EPERM) {
-		fprintf(stderr, "m2m-consume: TEF refused credential %s: not in its access control policy\n",
-			kid);
+		fprintf(stderr, PROG ": TEF refused credential %s: not in its access control policy\n",
+			rec->kid);
 	} else if (ret == -ENOENT) {
-		fprintf(stderr, "m2m-consume: TEF has no usable credential %s: %s\n",
-			kid, diag ? diag : "not found");
+		/* The TEF's diagnostic says unknown, expired or revoked. */
+		fprintf(stderr, PROG ": TEF has no usable credential %s: %s\n",
+			rec->kid, diag ? diag : "unknown, expired or revoked");
 	} else if (ret) {
-		fprintf(stderr, "m2m-consume: retrieving %s: %s\n", kid,
+		fprintf(stderr, PROG ": retrieving %s: %s\n", rec->kid,
 			diag ? diag : strerror(-ret));
-	} else {
-		k = json_string_value(json_object_get(jwk, "k"));
-		if (!k || m2mv_b64url_decode(key, M2MV_KEY_LEN, k) !=
-			  M2MV_KEY_LEN) {
-			fprintf(stderr, "m2m-consume: the TEF's JWK is not a 256-bit key\n");
-			ret = -EPROTO;
-		}
-		if (k)
-			OPENSSL_cleanse((char *)k, strlen(k));
+	} else if (consume_jwk_key(rec, jwk, key, &why)) {
+		fprintf(stderr, PROG ": %s: %s\n", rec->kid, why);
+		ret = -EPROTO;
+	}
+	if (jwk) {
+		json_t *k = json_object_get(jwk, "k");
+
+		if (json_is_string(k))
+			OPENSSL_cleanse((char *)json_string_value(k),
+					json_string_length(k));
+		json_decref(jwk);
 	}
 	free(diag);
-	json_decref(jwk);
 	m2mv_tef_close(t);
 	return ret ? 1 : 0;
 }
 
-static json_t *oct_jwk(const uint8_t key[M2MV_KEY_LEN])
+static int write_out(const struct opts *o, const struct consume_record *rec,
+		     const uint8_t *pt, size_t ptl)
 {
-	char k[M2MV_B64URL_BUFSZ(M2MV_KEY_LEN)];
-	json_t *jwk;
+	json_t *summary = NULL;
+	char *text = NULL;
+	const void *data = pt;
+	size_t n = ptl, done = 0;
+	ssize_t w;
+	int fd = 1, ret = 0;
 
-	if (m2mv_b64url_encode(k, sizeof(k), key, M2MV_KEY_LEN))
-		return NULL;
-	jwk = json_pack("{s:s,s:s}", "kty", "oct", "k", k);
-	OPENSSL_cleanse(k, sizeof(k));
-	return jwk;
+	if (o->json) {
+		summary = consume_record_summary(rec, pt, ptl);
+		text = summary ? json_dumps(summary, JSON_COMPACT) : NULL;
+		if (!text) {
+			json_decref(summary);
+			fprintf(stderr, PROG ": out of memory\n");
+			return 1;
+		}
+		data = text;
+		n = strlen(text);
+	}
+	if (o->output) {
+		fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			  0600);
+		if (fd < 0) {
+			fprintf(stderr, PROG ": %s: %s\n", o->output,
+				strerror(errno));
+			ret = 1;
+		}
+	}
+	while (!ret && done < n) {
+		w = write(fd, (const char *)data + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			fprintf(stderr, PROG ": writing %s: %s\n",
+				o->output ? o->output : "the output",
+				w < 0 ? strerror(errno) : "short write");
+			ret = 1;
+			break;
+		}
+		done += (size_t)w;
+	}
+	if (!ret && o->json && write(fd, "\n", 1) != 1)
+		ret = 1;
+	if (o->output && fd >= 0 && close(fd) && !ret) {
+		fprintf(stderr, PROG ": %s: %s\n", o->output, strerror(errno));
+		ret = 1;
+	}
+	if (text) {
+		OPENSSL_cleanse(text, strlen(text));
+		free(text);
+	}
+	if (summary) {
+		json_t *t = json_object_get(summary, "text");
+
+		if (json_is_string(t))
+			OPENSSL_cleanse((char *)json_string_value(t),
+					json_string_length(t));
+		json_decref(summary);
+	}
+	return ret;
 }
 
-static void wipe_jwk(json_t *jwk)
+static int consume(const struct opts *o, const struct consume_record *rec)
 {
-	json_t *k = json_object_get(jwk, "k");
-
-	if (json_is_string(k))
-		OPENSSL_cleanse((char *)json_string_value(k),
-				json_string_length(k));
-	json_decref(jwk);
-}
-
-/* The CEK of a "dir" record, from K_data_conf and the header. */
-static int dir_cek(const json_t *hdr, const uint8_t conf[M2MV_KEY_LEN],
-		   uint8_t cek[M2MV_KEY_LEN])
-{
-	const char *path, *kdf, *nonce;
-	uint8_t n[M2MV_NONCE_LEN];
-	size_t id_len;
-
-	if (json_unpack((json_t *)hdr, "{s:s,s:s,s:s}", "m2mv_path", &path,
-			"m2mv_kdf", &kdf, "m2mv_nonce", &nonce) ||
-	    (strcmp(kdf, "container") && strcmp(kdf, "instance")) ||
-	    m2mv_b64url_decode(n, sizeof(n), nonce) != M2MV_NONCE_LEN ||
-	    m2mv_kdf_dir_id(path, !strcmp(kdf, "instance"), &id_len))
-		return -EINVAL;
-	return m2mv_kdf_dir_conf(conf, path, id_len, n, cek);
-}
-
-static int consume(const struct opts *o, json_t *rec, const json_t *hdr)
-{
-	const char *kid = json_string_value(json_object_get(hdr, "kid"));
-	const char *alg = json_string_value(json_object_get(hdr, "alg"));
-	uint8_t key[M2MV_KEY_LEN], cek[M2MV_KEY_LEN];
-	void *pt = NULL;
+	uint8_t key[M2MV_KEY_LEN];
+	uint8_t *pt = NULL;
 	size_t ptl = 0;
-	json_t *jwk = NULL;
-	FILE *out;
 	int ret;
 
-	if (!kid || !alg) {
-		fprintf(stderr, "m2m-consume: the protected header has no kid or alg\n");
-		return 1;
-	}
-	if (o->verbose)
-		fprintf(stderr, "m2m-consume: %s record, kid %s, path %s\n",
-			alg, kid,
-			json_string_value(json_object_get(hdr, "m2mv_path")) ?: "?");
-	if (strcmp(alg, "dir") && strcmp(alg, "A256KW") &&
-	    strcmp(alg, "HS256")) {
-		fprintf(stderr, "m2m-consume: unsupported alg %s\n", alg);
-		return 1;
-	}
 	mlock(key, sizeof(key));
-	mlock(cek, sizeof(cek));
-	ret = fetch_key(o, kid, key);
+	ret = fetch_key(o, rec, key);
 	if (ret)
 		goto out;
-	ret = 1;
-	if (!strcmp(alg, "dir")) {
-		if (dir_cek(hdr, key, cek)) {
-			fprintf(stderr, "m2m-consume: dir record without m2mv_path/m2mv_kdf/m2mv_nonce\n");
-			goto out;
-		}
-		jwk = oct_jwk(cek);
+	ret = consume_record_open(rec, key, &pt, &ptl);
+	if (ret == -EBADMSG) {
+		fprintf(stderr, PROG ": authentication failed: the %s does not verify under %s\n",
+			rec->mode == CONSUME_MIC ? "JWS" : "JWE", rec->kid);
+	} else if (ret) {
+		fprintf(stderr, PROG ": opening the record: %s\n",
+			strerror(-ret));
 	} else {
-		jwk = oct_jwk(key);
-	}
-	if (!jwk)
-		goto out;
-	if (!strcmp(alg, "HS256")) {
-		const char *p;
-		long n;
-
-		if (!jose_jws_ver(NULL, rec, NULL, jwk, false)) {
-			fprintf(stderr, "m2m-consume: authentication failed: the JWS does not verify\n");
-			goto out;
-		}
-		p = json_string_value(json_object_get(rec, "payload"));
-		ptl = p ? strlen(p) : 0;
-		pt = malloc(ptl + 1);
-		n = pt && p ? m2mv_b64url_decode(pt, ptl + 1, p) : -EINVAL;
-		if (n < 0)
-			goto out;
-		ptl = (size_t)n;
-	} else {
-		pt = jose_jwe_dec(NULL, rec, NULL, jwk, &ptl);
-		if (!pt) {
-			fprintf(stderr, "m2m-consume: authentication failed: the JWE does not decrypt\n");
-			goto out;
-		}
-	}
-	out = o->output ? fopen(o->output, "wb") : stdout;
-	if (!out || fwrite(pt, 1, ptl, out) != ptl) {
-		fprintf(stderr, "m2m-consume: writing the plaintext failed\n");
-	} else {
-		ret = 0;
 		if (o->verbose)
-			fprintf(stderr, "m2m-consume: %zu bytes %s\n", ptl,
-				strcmp(alg, "HS256") ? "decrypted" :
-				"verified");
+			fprintf(stderr, PROG ": %zu bytes %s\n", ptl,
+				rec->mode == CONSUME_MIC ? "verified" :
+				"verified and decrypted");
+		ret = write_out(o, rec, pt, ptl);
 	}
-	if (out && out != stdout && fclose(out))
-		ret = 1;
+	ret = ret ? 1 : 0;
 out:
 	if (pt) {
 		OPENSSL_cleanse(pt, ptl);
 		free(pt);
 	}
-	wipe_jwk(jwk);
 	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(cek, sizeof(cek));
 	return ret;
 }
 
@@ -354,15 +322,18 @@ int main(int argc, char **argv)
 		{ "identity", required_argument, NULL, 'i' },
 		{ "psk-file", required_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "path", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .input = "-" };
-	json_t *rec, *hdr;
+	struct consume_record rec;
+	const char *why = NULL;
 	char *text, *end;
-	size_t len;
+	size_t len = 0;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "o:v", lo, NULL)) != -1) {
@@ -372,41 +343,55 @@ int main(int argc, char **argv)
 		case 'i': o.identity = optarg; break;
 		case 'k': o.psk_file = optarg; break;
 		case 'o': o.output = optarg; break;
+		case 'j': o.json = 1; break;
+		case 'p': o.path = optarg; break;
 		case 'v': o.verbose = 1; break;
 		case 'T':
+			errno = 0;
 			o.timeout_ms = (unsigned int)strtoul(optarg, &end, 10);
-			if (*end || o.timeout_ms < 100 || o.timeout_ms > 600000)
-				return usage();
+			if (errno || *end || o.timeout_ms < 100 ||
+			    o.timeout_ms > 600000) {
+				fprintf(stderr, PROG ": --timeout takes 100 to 600000 ms\n");
+				return 2;
+			}
 			break;
-		case 'h': usage(); return 0;
-		default: return usage();
+		case 'h': return usage(stdout);
+		default: return usage(stderr);
 		}
 	}
 	if (optind + 1 == argc)
 		o.input = argv[optind];
 	else if (optind != argc)
-		return usage();
-	if (!o.tef || !o.fqdn || !o.identity || !o.psk_file)
-		return usage();
+		return usage(stderr);
+	if (!o.tef || !o.fqdn || !o.identity || !o.psk_file) {
+		fprintf(stderr, PROG ": --tef, --fqdn, --identity and --psk-file are required\n");
+		return usage(stderr);
+	}
 
 	text = read_all(o.input, &len);
 	if (!text) {
-		fprintf(stderr, "m2m-consume: cannot read %s\n", o.input);
+		fprintf(stderr, PROG ": %s: %s\n",
+			strcmp(o.input, "-") ? o.input : "standard input",
+			errno == EFBIG ? "larger than 64 MiB" : strerror(errno));
 		return 1;
 	}
-	rec = len && text[0] == '{' ?
-	      json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL) :
-	      from_compact(text);
+	ret = consume_record_parse(text, len, &rec, &why);
 	free(text);
-	hdr = rec ? protected_header(rec) : NULL;
-	if (!hdr) {
-		fprintf(stderr, "m2m-consume: %s is not a JWE or JWS with a protected header\n",
-			o.input);
-		json_decref(rec);
-		return 1;
+	if (ret) {
+		fprintf(stderr, PROG ": %s: not an m2mvault export: %s\n",
+			strcmp(o.input, "-") ? o.input : "standard input",
+			ret == -ENOMEM ? "out of memory" : why);
+		ret = 1;
+	} else if (o.path && (!rec.path || strcmp(rec.path, o.path))) {
+		fprintf(stderr, PROG ": the record is bound to path %s, not %s\n",
+			rec.path ? rec.path : "(none)", o.path);
+		ret = 1;
+	} else {
+		if (o.verbose)
+			fprintf(stderr, PROG ": %s record, kid %s, path %s\n",
+				rec.alg, rec.kid, rec.path ? rec.path : "(none)");
+		ret = consume(&o, &rec);
 	}
-	ret = consume(&o, rec, hdr);
-	json_decref(hdr);
-	json_decref(rec);
+	consume_record_free(&rec);
 	return ret;
 }

@@ -1,14 +1,32 @@
 # SPDX-License-Identifier: GPL-2.0
 # m2m-consume, the consumer (AE2). Included from userspace/userspace.mk.
+#
+# Everything but consume.c (main, options, the TEF) goes into an archive
+# that the host tests userspace/tests/test_consume*.c link too.
 
-CONSUMER_OBJS := $(UOBJ)/consumer/consume.o
+CONSUMER_SRCS := $(filter-out userspace/consumer/consume.c,\
+		   $(wildcard userspace/consumer/*.c))
+CONSUMER_OBJS := $(patsubst userspace/%.c,$(UOBJ)/%.o,$(CONSUMER_SRCS))
+CONSUMER_A := $(UOBJ)/libm2mvconsume.a
 CONSUMER := $(B)/bin/m2m-consume
 CONSUMER_PKGS := jose libcoap-3-openssl jansson openssl
 
-$(CONSUMER_OBJS): USER_CFLAGS += $(shell pkg-config --cflags $(CONSUMER_PKGS))
+$(CONSUMER_OBJS) $(UOBJ)/consumer/consume.o: \
+	USER_CFLAGS += $(shell pkg-config --cflags $(CONSUMER_PKGS))
 
-$(CONSUMER): $(CONSUMER_OBJS) $(COMMON_LIB)
+$(CONSUMER_A): $(CONSUMER_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(CONSUMER): $(UOBJ)/consumer/consume.o $(CONSUMER_A) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(CONSUMER_PKGS))
+
+# This rule's shorter stem wins over the generic one in userspace.mk.
+$(B)/tests/test_consume%: userspace/tests/test_consume%.c $(CONSUMER_A) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(shell pkg-config --cflags $(CONSUMER_PKGS)) \
+		$< -o $@ $(CONSUMER_A) $(COMMON_LIB) -lcmocka \
+		$(shell pkg-config --libs $(CONSUMER_PKGS))
 
 userspace: $(CONSUMER)

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * An exported m2mvault record as the consumer (m2m-consume) takes it: the
+ * JWE or JWS that "m2mvault export" prints, compact or flattened JSON
+ * (Documentation/uapi.rst), with the protected header the kernel writes
+ * (kmod/jose.c):
+ *
+ *   wrap  {"alg":"A256KW","enc":"A256GCM","kid":"15-...",m2mv_*}
+ *   dir   {"alg":"dir","enc":"A256GCM","kid":"14-...",m2mv_*,
+ *          "m2mv_kdf":"container"|"instance","m2mv_nonce":"<16 bytes>"}
+ *   mic   {"alg":"HS256","kid":"16-...",m2mv_*}
+ *
+ * where m2mv_* is "m2mv_path", "m2mv_ver" and "m2mv_store". Anything else
+ * is refused before a key is fetched: another alg or enc, a kid whose
+ * credential type does not match the alg, "zip" or "crit", unprotected
+ * headers, the general JSON serialization, unknown members.
+ *
+ * Opening takes the credential key the TEF returns for the kid (for dir,
+ * K_data_conf; the record's CEK is derived from it as the kernel did) and
+ * decrypts or verifies with libjose.
+ */
+#ifndef M2MV_CONSUMER_RECORD_H
+#define M2MV_CONSUMER_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/kdf.h"
+
+enum consume_mode {
+	CONSUME_WRAP,	/* JWE A256KW + A256GCM, credential type 15 */
+	CONSUME_DIR,	/* JWE dir + A256GCM, credential type 14 */
+	CONSUME_MIC,	/* JWS HS256, credential type 16 */
+};
+
+struct consume_record {
+	json_t *jose;		/* the flattened JSON serialization */
+	json_t *hdr;		/* its protected header, decoded */
+	enum consume_mode mode;
+	int compact;		/* the input was the compact serialization */
+	const char *kid;	/* these point into @hdr */
+	const char *alg;
+	const char *path;	/* "m2mv_path", or NULL if absent */
+	int instance;		/* dir: per-instance key */
+	uint8_t nonce[M2MV_NONCE_LEN];	/* dir: "m2mv_nonce" */
+};
+
+/**
+ * consume_record_parse() - parse and check an exported record
+ * @text: the input, compact or flattened JSON (trailing white space is
+ *	ignored); not modified
+ * @len: bytes at @text
+ * @rec: out; release with consume_record_free(), also after a failure
+ * @why: out: on failure, what is wrong (a static string)
+ *
+ * Return: 0, -EINVAL for anything that is not an m2mvault export,
+ * -ENOMEM.
+ */
+int consume_record_parse(const char *text, size_t len,
+			 struct consume_record *rec, const char **why);
+
+/**
+ * consume_jwk_key() - the 256-bit key of the JWK the TEF returned for
+ * @rec's kid, after checking that the JWK is meant for it: "kty" "oct",
+ * "kid" (if present) equal to the record's, "alg" (if present) equal to
+ * the record's alg
+ * @key: out; wiped on failure
+ *
+ * Return: 0 or -EPROTO (@why says why).
+ */
+int consume_jwk_key(const struct consume_record *rec, const json_t *jwk,
+		    uint8_t key[M2MV_KEY_LEN], const char **why);
+
+/**
+ * consume_record_open() - verify and decrypt (JWE) or verify (JWS)
+ * @key: the credential key of @rec's kid
+ * @pt: out: the plaintext (JWE) or payload (JWS), malloc'd, at least one
+ *	byte even when @ptl is 0; the caller wipes and frees it
+ * @ptl: out: its length
+ *
+ * Nothing is returned unless the tag or MAC verified.
+ *
+ * Return: 0; -EBADMSG when authentication fails (wrong key, a modified
+ * record); -EINVAL for dir parameters the kernel would not write; -ENOMEM.
+ */
+int consume_record_open(const struct consume_record *rec,
+			const uint8_t key[M2MV_KEY_LEN], uint8_t **pt,
+			size_t *ptl);
+
+/**
+ * consume_record_summary() - what --json prints: the record's kid, alg,
+ * enc, path, version, store and (dir) key scope, and the plaintext as
+ * "payload" (BASE64URL) and, when it is valid UTF-8, "text"
+ *
+ * Return: a new JSON object, or NULL for lack of memory.
+ */
+json_t *consume_record_summary(const struct consume_record *rec,
+			       const uint8_t *pt, size_t ptl);
+
+/** consume_record_free() - release what consume_record_parse() took */
+void consume_record_free(struct consume_record *rec);
+
+#endif /* M2MV_CONSUMER_RECORD_H */

@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host tests of the consumer's record handling (userspace/consumer/
+ * record.c): records are built here the way the kernel seals them
+ * (kmod/jose.c: the header's exact form, AAD = ASCII(BASE64URL(header)),
+ * 12-byte IV, AES-256-GCM, RFC 3394 key wrap, HMAC-SHA256) directly with
+ * OpenSSL, and the dir content keys are the values of
+ * Documentation/key-management.rst, not recomputed: the consumer must
+ * derive the same key from K_data_conf and the header.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "common/b64url.h"
+#include "consumer/record.h"
+
+#define KID14 "14-cf27b2df26538407cdb7387144d8cef6@tef.example.com"
+#define KID15 "15-1c6156b45d33380b9cd331ce3d39c3df@tef.example.com"
+#define KID16 "16-0035c429ef0fc64c5950ed979d2f33fb@tef.example.com"
+#define PATH "CSEBase/ae1/cnt1/cin1"
+#define TAIL "\"m2mv_path\":\"" PATH "\",\"m2mv_ver\":7," \
+	     "\"m2mv_store\":\"000102030405060708090a0b0c0d0e0f\""
+#define NONCE "\"m2mv_nonce\":\"oKGio6SlpqeoqaqrrK2urw\"}"
+
+static const char hdr_dir_c[] = "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\""
+	KID14 "\"," TAIL ",\"m2mv_kdf\":\"container\"," NONCE;
+static const char hdr_dir_i[] = "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\""
+	KID14 "\"," TAIL ",\"m2mv_kdf\":\"instance\"," NONCE;
+static const char hdr_wrap[] = "{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\""
+	KID15 "\"," TAIL "}";
+static const char hdr_mic[] = "{\"alg\":\"HS256\",\"kid\":\"" KID16 "\"," TAIL "}";
+
+static const char plain[] = "{\"m2m:cin\":{\"con\":\"secret-1\"}}";
+
+/* Key-management vectors: K_data_conf and the dir CEKs for PATH, a0..af. */
+static uint8_t k_conf[32], cek_container[32], cek_instance[32];
+static uint8_t k_wrap[32], k_mic[32], cek_rand[32], iv[12];
+
+static void unhex(uint8_t *dst, const char *hex)
+{
+	unsigned int b;
+
+	for (size_t i = 0; hex[2 * i]; i++) {
+		assert_int_equal(sscanf(hex + 2 * i, "%2x", &b), 1);
+		dst[i] = (uint8_t)b;
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	unhex(k_conf, "30bb3a445584116df9c01d2169f778ef"
+		      "a971ffc7de2b1f932fd5b9dcd093e4a4");
+	unhex(cek_container, "10f1d016750420f90dadd72ab86d770f"
+			     "ec2de42820083a5d2fcd0eb83102c4a1");
+	unhex(cek_instance, "d823742e126db4b992fef05204a15737"
+			    "4aa8791f5756ae2cff86add2b26130be");
+	for (int i = 0; i < 32; i++) {
+		k_wrap[i] = (uint8_t)(0x11 * (i % 15));
+		k_mic[i] = (uint8_t)(0xc0 + i);
+		cek_rand[i] = (uint8_t)(0x5a ^ i);
+	}
+	for (int i = 0; i < 12; i++)
+		iv[i] = (uint8_t)(0xe0 + i);
+	return 0;
+}
+
+static char *b64(const void *p, size_t n)
+{
+	char *s = malloc(M2MV_B64URL_BUFSZ(n));
+
+	assert_non_null(s);
+	assert_int_equal(m2mv_b64url_encode(s, M2MV_B64URL_BUFSZ(n), p, n), 0);
+	return s;
+}
+
+static char *join(const char *const *part, size_t n, int compact)
+{
+	static const char *const jwe[] = { "protected", "encrypted_key", "iv",
+					   "ciphertext", "tag" };
+	static const char *const jws[] = { "protected", "payload", "signature" };
+	char *out = calloc(1, 4096);
+	size_t i;
+
+	assert_non_null(out);
+	if (compact) {
+		for (i = 0; i < n; i++) {
+			if (i)
+				strcat(out, ".");
+			strcat(out, part[i]);
+		}
+		return out;
+	}
+	strcat(out, "{");
+	for (i = 0; i < n; i++) {
+		if (n == 5 && i == 1 && !*part[i])
+			continue;	/* RFC 7516 7.2.1 */
+		if (out[1])
+			strcat(out, ",");
+		sprintf(out + strlen(out), "\"%s\":\"%s\"",
+			n == 5 ? jwe[i] : jws[i], part[i]);
+	}
+	strcat(out, "}");
+	return out;
+}
+
+/* A JWE as the kernel seals it; @kek NULL for dir (@cek is the record's). */
+static char *make_jwe(const char *hdr, const uint8_t *kek, const uint8_t *cek,
+		      const char *pt, int compact)
+{
+	uint8_t ct[1024], tag[16], ek[40];
+	size_t ekl = 0, ptl = strlen(pt);
+	char *part[5], *out;
+	EVP_CIPHER_CTX *c;
+	int l, l2;
+
+	part[0] = b64(hdr, strlen(hdr));
+	if (kek) {
+		c = EVP_CIPHER_CTX_new();
+		EVP_CIPHER_CTX_set_flags(c, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+		assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_256_wrap(), NULL,
+						    kek, NULL), 1);
+		assert_int_equal(EVP_EncryptUpdate(c, ek, &l, cek, 32), 1);
+		assert_int_equal(EVP_EncryptFinal_ex(c, ek + l, &l2), 1);
+		ekl = (size_t)(l + l2);
+		assert_int_equal(ekl, 40);
+		EVP_CIPHER_CTX_free(c);
+	}
+	c = EVP_CIPHER_CTX_new();
+	assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, cek, iv), 1);
+	assert_int_equal(EVP_EncryptUpdate(c, NULL, &l, (const uint8_t *)part[0],
+					   (int)strlen(part[0])), 1);
+	assert_int_equal(EVP_EncryptUpdate(c, ct, &l, (const uint8_t *)pt,
+					   (int)ptl), 1);
+	assert_int_equal(EVP_EncryptFinal_ex(c, ct + l, &l2), 1);
+	assert_int_equal(EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag), 1);
+	EVP_CIPHER_CTX_free(c);
+	part[1] = b64(ek, ekl);
+	part[2] = b64(iv, sizeof(iv));
+	part[3] = b64(ct, ptl);
+	part[4] = b64(tag, sizeof(tag));
+	out = join((const char *const *)part, 5, compact);
+	for (int i = 0; i < 5; i++)
+		free(part[i]);
+	return out;
+}
+
+static char *make_jws(const char *hdr, const uint8_t *key, const char *pt,
+		      int compact)
+{
+	uint8_t mac[32];
+	unsigned int macl = 0;
+	char *part[3], input[2048], *out;
+
+	part[0] = b64(hdr, strlen(hdr));
+	part[1] = b64(pt, strlen(pt));
+	snprintf(input, sizeof(input), "%s.%s", part[0], part[1]);
+	assert_non_null(HMAC(EVP_sha256(), key, 32, (const uint8_t *)input,
+			     strlen(input), mac, &macl));
+	part[2] = b64(mac, macl);
+	out = join((const char *const *)part, 3, compact);
+	for (int i = 0; i < 3; i++)
+		free(part[i]);
+	return out;
+}
+
+/* Parse @text and open it with @key: 0 and @pt, or the first error. */
+static int run(const char *text, const uint8_t *key, char *pt, size_t size)
+{
+	struct consume_record rec;
+	const char *why = NULL;
+	uint8_t *out = NULL;
+	size_t outl = 0;
+	int ret;
+
+	ret = consume_record_parse(text, strlen(text), &rec, &why);
+	if (!ret) {
+		ret = consume_record_open(&rec, key, &out, &outl);
+		if (!ret) {
+			assert_true(outl < size);
+			memcpy(pt, out, outl);
+			pt[outl] = '\0';
+		}
+		free(out);
+	} else {
+		assert_non_null(why);
+	}
+	consume_record_free(&rec);
+	return ret;
+}
+
+static void expect_open(char *text, const uint8_t *key, const char *want)
+{
+	char pt[1024];
+
+	assert_int_equal(run(text, key, pt, sizeof(pt)), 0);
+	assert_string_equal(pt, want);
+	free(text);
+}
+
+static void expect_ret(char *text, const uint8_t *key, int want)
+{
+	char pt[1024];
+
+	assert_int_equal(run(text, key, pt, sizeof(pt)), want);
+	free(text);
+}
+
+/* ------------------------------------------------------------ the modes */
+
+static void test_dir(void **state)
+{
+	(void)state;
+	/* The consumer derives the CEK from K_data_conf and the header. */
+	expect_open(make_jwe(hdr_dir_c, NULL, cek_container, plain, 1),
+		    k_conf, plain);
+	expect_open(make_jwe(hdr_dir_c, NULL, cek_container, plain, 0),
+		    k_conf, plain);
+	expect_open(make_jwe(hdr_dir_i, NULL, cek_instance, plain, 1),
+		    k_conf, plain);
+	expect_open(make_jwe(hdr_dir_i, NULL, cek_instance, plain, 0),
+		    k_conf, plain);
+	/* Sealed under the container key but labelled per instance. */
+	expect_ret(make_jwe(hdr_dir_i, NULL, cek_container, plain, 1),
+		   k_conf, -EBADMSG);
+	/* Another K_data_conf. */
+	expect_ret(make_jwe(hdr_dir_c, NULL, cek_container, plain, 1),
+		   k_wrap, -EBADMSG);
+	/* The CEK itself is not the credential key. */
+	expect_ret(make_jwe(hdr_dir_c, NULL, cek_container, plain, 1),
+		   cek_container, -EBADMSG);
+}
+
+static void test_wrap(void **state)
+{
+	(void)state;
+	expect_open(make_jwe(hdr_wrap, k_wrap, cek_rand, plain, 1), k_wrap,
+		    plain);
+	expect_open(make_jwe(hdr_wrap, k_wrap, cek_rand, plain, 0), k_wrap,
+		    plain);
+	expect_open(make_jwe(hdr_wrap, k_wrap, cek_rand, "", 1), k_wrap, "");
+	expect_ret(make_jwe(hdr_wrap, k_wrap, cek_rand, plain, 1), k_conf,
+		   -EBADMSG);
+}
+
+static void test_mic(void **state)
+{
+	(void)state;
+	expect_open(make_jws(hdr_mic, k_mic, plain, 1), k_mic, plain);
+	expect_open(make_jws(hdr_mic, k_mic, plain, 0), k_mic, plain);
+	expect_open(make_jws(hdr_mic, k_mic, "", 1), k_mic, "");
+	expect_ret(make_jws(hdr_mic, k_mic, plain, 1), k_wrap, -EBADMSG);
+}
+
+/* Flip one character of part @part (0-based) of a compact record. */
+static char *tamper(char *text, int part)
+{
+	char *p = text;
+
+	for (int i = 0; i < part; i++)
+		p = strchr(p, '.') + 1;
+	*p = *p == 'A' ? 'B' : 'A';
+	return text;
+}
+
+static void test_tampered(void **state)
+{
+	char *a, *b;
+
+	(void)state;
+	expect_ret(tamper(make_jwe(hdr_wrap, k_wrap, cek_rand, plain, 1), 3),
+		   k_wrap, -EBADMSG);	/* ciphertext */
+	expect_ret(tamper(make_jwe(hdr_wrap, k_wrap, cek_rand, plain, 1), 4),
+		   k_wrap, -EBADMSG);	/* tag */
+	expect_ret(tamper(make_jwe(hdr_wrap, k_wrap, cek_rand, plain, 1), 1),
+		   k_wrap, -EBADMSG);	/* encrypted key */
+	expect_ret(tamper(make_jwe(hdr_dir_c, NULL, cek_container, plain, 1), 2),
+		   k_conf, -EBADMSG);	/* iv */
+	expect_ret(tamper(make_jws(hdr_mic, k_mic, plain, 1), 1), k_mic,
+		   -EBADMSG);		/* payload */
+	expect_ret(tamper(make_jws(hdr_mic, k_mic, plain, 1), 2), k_mic,
+		   -EBADMSG);		/* signature */
+
+	/* The header is authenticated: the same sealed bytes under a header
+	 * that names another path (a record moved) do not open. */
+	a = make_jwe(hdr_wrap, k_wrap, cek_rand, plain, 1);
+	b = make_jwe("{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\"" KID15
+		     "\",\"m2mv_path\":\"CSEBase/ae1/cnt2/cin1\",\"m2mv_ver\":7,"
+		     "\"m2mv_store\":\"000102030405060708090a0b0c0d0e0f\"}",
+		     k_wrap, cek_rand, plain, 1);
+	memcpy(b + strcspn(b, "."), a + strcspn(a, "."), strlen(a + strcspn(a, ".")) + 1);
+	free(a);
+	expect_ret(b, k_wrap, -EBADMSG);
+}
+
+/* --------------------------------------------------------- refused forms */
+
+static void refuse(const char *text)
+{
+	struct consume_record rec;
+	const char *why = NULL;
+
+	assert_int_equal(consume_record_parse(text, strlen(text), &rec, &why),
+			 -EINVAL);
+	assert_non_null(why);
+	consume_record_free(&rec);
+}
+
+static void refuse_hdr_jwe(const char *hdr)
+{
+	char *t = make_jwe(hdr, k_wrap, cek_rand, plain, 1);
+
+	refuse(t);
+	free(t);
+}
+
+static void test_refused(void **state)
+{
+	char *t, buf[4096];
+
+	(void)state;
+	refuse("");
+	refuse("\n");
+	refuse("a.b");
+	refuse("a.b.c.d");
+	refuse("a.b.c.d.e.f");
+	refuse("[1,2]");
+	refuse("{\"protected\":1}");
+	refuse("eyJhbGciOiJIUzI1NiJ9.e30.a+b");	/* not BASE64URL */
+
+	/* Headers the kernel never writes. */
+	refuse_hdr_jwe("{\"alg\":\"A128KW\",\"enc\":\"A256GCM\",\"kid\":\"" KID15 "\"}");
+	refuse_hdr_jwe("{\"alg\":\"A256KW\",\"enc\":\"A128GCM\",\"kid\":\"" KID15 "\"}");
+	refuse_hdr_jwe("{\"alg\":\"A256KW\",\"kid\":\"" KID15 "\"}");
+	refuse_hdr_jwe("{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\"" KID14 "\"}");
+	refuse_hdr_jwe("{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\"bogus\"}");
+	refuse_hdr_jwe("{\"alg\":\"A256KW\",\"enc\":\"A256GCM\"}");
+	refuse_hdr_jwe("{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\"" KID15
+		       "\",\"zip\":\"DEF\"}");
+	refuse_hdr_jwe("{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\"" KID15
+		       "\",\"crit\":[\"x\"],\"x\":1}");
+	refuse_hdr_jwe("{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\"" KID15
+		       "\",\"m2mv_path\":\"a b\"}");
+	refuse_hdr_jwe("{\"alg\":\"A256KW\",\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\""
+		       KID15 "\"}");	/* duplicate member */
+	refuse_hdr_jwe("[\"alg\"]");
+	/* A wrap header on a JWE without an encrypted key. */
+	t = make_jwe(hdr_wrap, NULL, cek_rand, plain, 1);
+	refuse(t);
+	free(t);
+	/* A dir header on a JWE with one. */
+	t = make_jwe(hdr_dir_c, k_wrap, cek_container, plain, 1);
+	refuse(t);
+	free(t);
+	/* dir without or with a bad nonce or key scope. */
+	refuse_hdr_jwe("{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"" KID14 "\"," TAIL
+		       ",\"m2mv_kdf\":\"container\"}");
+	refuse_hdr_jwe("{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"" KID14 "\"," TAIL
+		       ",\"m2mv_kdf\":\"store\"," NONCE);
+	refuse_hdr_jwe("{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"" KID14 "\"," TAIL
+		       ",\"m2mv_kdf\":\"container\",\"m2mv_nonce\":\"oKGio6SlpqeoqaqrrK2u\"}");
+	/* A JWS with enc, alg none, b64 false. */
+	t = make_jws("{\"alg\":\"HS256\",\"enc\":\"A256GCM\",\"kid\":\"" KID16 "\"}",
+		     k_mic, plain, 1);
+	refuse(t);
+	free(t);
+	t = make_jws("{\"alg\":\"none\",\"kid\":\"" KID16 "\"}", k_mic, plain, 1);
+	refuse(t);
+	free(t);
+	t = make_jws("{\"alg\":\"HS256\",\"kid\":\"" KID16 "\",\"b64\":false}",
+		     k_mic, plain, 1);
+	refuse(t);
+	free(t);
+	/* A JWS header on a JWE and the reverse. */
+	t = make_jwe(hdr_mic, k_wrap, cek_rand, plain, 1);
+	refuse(t);
+	free(t);
+	t = make_jws(hdr_wrap, k_mic, plain, 1);
+	refuse(t);
+	free(t);
+
+	/* Members m2mvault never writes: unprotected headers, aad, general. */
+	t = make_jws(hdr_mic, k_mic, plain, 0);
+	snprintf(buf, sizeof(buf), "%.*s,\"header\":{\"alg\":\"none\"}}",
+		 (int)strlen(t) - 1, t);
+	refuse(buf);
+	snprintf(buf, sizeof(buf), "{\"payload\":\"e30\",\"signatures\":[%s]}", t);
+	refuse(buf);
+	free(t);
+	t = make_jwe(hdr_wrap, k_wrap, cek_rand, plain, 0);
+	snprintf(buf, sizeof(buf), "%.*s,\"aad\":\"AA\"}", (int)strlen(t) - 1, t);
+	refuse(buf);
+	snprintf(buf, sizeof(buf), "%.*s,\"unprotected\":{}}", (int)strlen(t) - 1, t);
+	refuse(buf);
+	free(t);
+}
+
+static void test_trailing_space(void **state)
+{
+	char *t = make_jws(hdr_mic, k_mic, plain, 1), *u;
+
+	(void)state;
+	u = malloc(strlen(t) + 4);
+	strcpy(u, t);
+	strcat(u, " \r\n");
+	free(t);
+	expect_open(u, k_mic, plain);
+}
+
+/* ------------------------------------------------------- the TEF's JWK */
+
+static void jwk_case(const char *jwk_text, int want)
+{
+	char *t = make_jwe(hdr_dir_c, NULL, cek_container, plain, 1);
+	struct consume_record rec;
+	const char *why = NULL;
+	uint8_t key[32];
+	json_t *jwk = json_loads(jwk_text, 0, NULL);
+
+	assert_non_null(jwk);
+	assert_int_equal(consume_record_parse(t, strlen(t), &rec, &why), 0);
+	assert_int_equal(consume_jwk_key(&rec, jwk, key, &why), want);
+	if (!want)
+		assert_memory_equal(key, k_conf, 32);
+	else
+		assert_non_null(why);
+	consume_record_free(&rec);
+	json_decref(jwk);
+	free(t);
+}
+
+#define K_CONF_B64 "MLs6RFWEEW35wB0hafd476lx_8feKx-TL9W53NCT5KQ"
+
+static void test_jwk(void **state)
+{
+	(void)state;
+	jwk_case("{\"kty\":\"oct\",\"kid\":\"" KID14 "\",\"alg\":\"dir\",\"k\":\""
+		 K_CONF_B64 "\",\"exp\":2000000000}", 0);
+	jwk_case("{\"kty\":\"oct\",\"k\":\"" K_CONF_B64 "\"}", 0);
+	jwk_case("{\"kty\":\"RSA\",\"k\":\"" K_CONF_B64 "\"}", -EPROTO);
+	jwk_case("{\"kty\":\"oct\",\"kid\":\"" KID15 "\",\"k\":\"" K_CONF_B64 "\"}",
+		 -EPROTO);
+	jwk_case("{\"kty\":\"oct\",\"alg\":\"A256KW\",\"k\":\"" K_CONF_B64 "\"}",
+		 -EPROTO);
+	jwk_case("{\"kty\":\"oct\",\"k\":\"MLs6RFWEEW35wB0hafd476lx\"}", -EPROTO);
+	jwk_case("{\"kty\":\"oct\",\"k\":\"" K_CONF_B64 "AAAA\"}", -EPROTO);
+	jwk_case("{\"kty\":\"oct\"}", -EPROTO);
+}
+
+/* -------------------------------------------------------------- --json */
+
+static void test_summary(void **state)
+{
+	char *t = make_jwe(hdr_dir_i, NULL, cek_instance, plain, 0);
+	static const uint8_t bin[] = { 0xff, 0x00, 0x41 };
+	struct consume_record rec;
+	const char *why = NULL;
+	json_t *s;
+
+	(void)state;
+	assert_int_equal(consume_record_parse(t, strlen(t), &rec, &why), 0);
+	s = consume_record_summary(&rec, (const uint8_t *)plain, strlen(plain));
+	assert_non_null(s);
+	assert_string_equal(json_string_value(json_object_get(s, "kid")), KID14);
+	assert_string_equal(json_string_value(json_object_get(s, "alg")), "dir");
+	assert_string_equal(json_string_value(json_object_get(s, "enc")), "A256GCM");
+	assert_string_equal(json_string_value(json_object_get(s, "path")), PATH);
+	assert_int_equal(json_integer_value(json_object_get(s, "version")), 7);
+	assert_string_equal(json_string_value(json_object_get(s, "keys")), "instance");
+	assert_string_equal(json_string_value(json_object_get(s, "form")), "json");
+	assert_int_equal(json_integer_value(json_object_get(s, "size")),
+			 strlen(plain));
+	assert_string_equal(json_string_value(json_object_get(s, "text")), plain);
+	json_decref(s);
+	/* Binary plaintext: BASE64URL only. */
+	s = consume_record_summary(&rec, bin, sizeof(bin));
+	assert_non_null(s);
+	assert_null(json_object_get(s, "text"));
+	assert_string_equal(json_string_value(json_object_get(s, "payload")), "_wBB");
+	json_decref(s);
+	consume_record_free(&rec);
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dir),
+		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_mic),
+		cmocka_unit_test(test_tampered),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_trailing_space),
+		cmocka_unit_test(test_jwk),
+		cmocka_unit_test(test_summary),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
