@@ -86,7 +86,10 @@ static void hex(char *dst, const uint8_t *src, size_t n)
 int m2mv_kdf_split_exporter(const uint8_t exporter[M2MV_EXPORTER_LEN],
 			    const char *fqdn, struct m2mv_ke *out)
 {
-	if (!exporter || !out || !fqdn_ok(fqdn))
+	if (!out)
+		return -EINVAL;
+	OPENSSL_cleanse(out, sizeof(*out));
+	if (!exporter || !fqdn_ok(fqdn))
 		return -EINVAL;
 	memcpy(out->rel_keid, exporter, M2MV_REL_KEID_LEN);
 	memcpy(out->ke, exporter + M2MV_REL_KEID_LEN, M2MV_KEY_LEN);
@@ -101,8 +104,13 @@ int m2mv_kdf_exporter(void *ssl, const char *fqdn, struct m2mv_ke *out)
 	uint8_t buf[M2MV_EXPORTER_LEN];
 	int ret;
 
-	if (!ssl || !fqdn_ok(fqdn) || !out)
+	if (!out)
 		return -EINVAL;
+	OPENSSL_cleanse(out, sizeof(*out));
+	if (!ssl || !fqdn_ok(fqdn))
+		return -EINVAL;
+	/* use_context = 0: RFC 5705's exporter without a context value,
+	 * which differs from one with an empty context. */
 	if (SSL_export_keying_material(ssl, buf, sizeof(buf),
 				       M2MV_EXPORTER_LABEL,
 				       strlen(M2MV_EXPORTER_LABEL),
@@ -284,7 +292,10 @@ int m2mv_kdf_credential_key(const uint8_t ke[M2MV_KEY_LEN],
 	uint8_t master[M2MV_KEY_LEN], auth[M2MV_KEY_LEN], conf[M2MV_KEY_LEN];
 	int ret;
 
-	if (!ke || !salt || !key || (type != 14 && type != 15 && type != 16))
+	if (!key)
+		return -EINVAL;
+	OPENSSL_cleanse(key, M2MV_KEY_LEN);
+	if (!ke || !salt || (type != 14 && type != 15 && type != 16))
 		return -EINVAL;
 	ret = m2mv_kdf_master(salt, M2MV_SALT_LEN, ke, master);
 	if (!ret)

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <openssl/ssl.h>
+
 #include "common/credid.h"
 #include "common/kdf.h"
 
@@ -66,6 +68,9 @@ static void test_rfc5869_extract(void **state)
 	/* Test case 3: no salt (HashLen zeros). */
 	memset(ikm, 0x0b, 22);
 	assert_int_equal(m2mv_kdf_extract(NULL, 0, ikm, 22, prk), 0);
+	assert_hex(prk, 32, "19ef24a32c717b167f33a91d6f648bdf"
+			    "96596776afdb6377ac434c1c293ccb04");
+	assert_int_equal(m2mv_kdf_extract(salt, 0, ikm, 22, prk), 0);
 	assert_hex(prk, 32, "19ef24a32c717b167f33a91d6f648bdf"
 			    "96596776afdb6377ac434c1c293ccb04");
 	memset(salt, 0, 32);
@@ -214,6 +219,119 @@ static void test_credid(void **state)
 					 "tef.example.com"), -EINVAL);
 }
 
+/* ------------------------------------------- the exporter on a session */
+
+static const uint8_t test_kpm[16] = {
+	0x6b, 0x70, 0x6d, 0x2d, 0x74, 0x65, 0x73, 0x74,
+	0x2d, 0x70, 0x73, 0x6b, 0x2d, 0x30, 0x30, 0x31,
+};
+
+static unsigned int psk_client(SSL *ssl, const char *hint, char *identity,
+			       unsigned int max_identity, unsigned char *psk,
+			       unsigned int max_psk)
+{
+	(void)ssl;
+	(void)hint;
+	if (max_identity < 9 || max_psk < sizeof(test_kpm))
+		return 0;
+	strcpy(identity, "kpm-test");
+	memcpy(psk, test_kpm, sizeof(test_kpm));
+	return sizeof(test_kpm);
+}
+
+static unsigned int psk_server(SSL *ssl, const char *identity,
+			       unsigned char *psk, unsigned int max_psk)
+{
+	(void)ssl;
+	if (strcmp(identity, "kpm-test") || max_psk < sizeof(test_kpm))
+		return 0;
+	memcpy(psk, test_kpm, sizeof(test_kpm));
+	return sizeof(test_kpm);
+}
+
+static SSL_CTX *psk_ctx(int server)
+{
+	SSL_CTX *ctx = SSL_CTX_new(server ? TLS_server_method() :
+				   TLS_client_method());
+
+	assert_non_null(ctx);
+	assert_int_equal(SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION), 1);
+	assert_int_equal(SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION), 1);
+	assert_int_equal(SSL_CTX_set_cipher_list(ctx, "PSK-AES128-GCM-SHA256"), 1);
+	if (server)
+		SSL_CTX_set_psk_server_callback(ctx, psk_server);
+	else
+		SSL_CTX_set_psk_client_callback(ctx, psk_client);
+	return ctx;
+}
+
+static int step(SSL *ssl)
+{
+	int r = SSL_do_handshake(ssl), e;
+
+	if (r == 1)
+		return 1;
+	e = SSL_get_error(ssl, r);
+	assert_true(e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE);
+	return 0;
+}
+
+/*
+ * A TLS 1.2 PSK handshake in memory (the exporter of RFC 5705 is the same
+ * for DTLS 1.2): both ends of one session get the same RelativeKeID, Ke
+ * and KeID; "no context" is not the empty context.
+ */
+static void test_exporter_session(void **state)
+{
+	SSL_CTX *cctx = psk_ctx(0), *sctx = psk_ctx(1);
+	SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
+	uint8_t raw[48], empty_ctx[48];
+	struct m2mv_ke kc, ks;
+	BIO *bc, *bs;
+	int dc = 0, ds = 0;
+
+	(void)state;
+	assert_non_null(c);
+	assert_non_null(s);
+	assert_int_equal(BIO_new_bio_pair(&bc, 0, &bs, 0), 1);
+	SSL_set_bio(c, bc, bc);
+	SSL_set_bio(s, bs, bs);
+	SSL_set_connect_state(c);
+	SSL_set_accept_state(s);
+	/* No session yet: no exporter, and @out is left wiped. */
+	memset(&kc, 0xee, sizeof(kc));
+	assert_int_equal(m2mv_kdf_exporter(c, "tef.example.com", &kc), -EIO);
+	assert_int_equal(kc.ke[0] | kc.ke[31] | (uint8_t)kc.keid[0], 0);
+
+	for (int i = 0; i < 32 && !(dc && ds); i++) {
+		dc = dc || step(c);
+		ds = ds || step(s);
+	}
+	assert_true(dc && ds);
+
+	assert_int_equal(m2mv_kdf_exporter(c, "tef.example.com", &kc), 0);
+	assert_int_equal(m2mv_kdf_exporter(s, "tef.example.com", &ks), 0);
+	assert_memory_equal(kc.rel_keid, ks.rel_keid, sizeof(kc.rel_keid));
+	assert_memory_equal(kc.ke, ks.ke, sizeof(kc.ke));
+	assert_string_equal(kc.keid, ks.keid);
+	assert_int_equal(strlen(kc.keid), 32 + 1 + strlen("tef.example.com"));
+
+	assert_int_equal(SSL_export_keying_material(s, raw, sizeof(raw),
+		M2MV_EXPORTER_LABEL, strlen(M2MV_EXPORTER_LABEL), NULL, 0, 0), 1);
+	assert_memory_equal(raw, kc.rel_keid, 16);
+	assert_memory_equal(raw + 16, kc.ke, 32);
+	assert_int_equal(SSL_export_keying_material(s, empty_ctx,
+		sizeof(empty_ctx), M2MV_EXPORTER_LABEL,
+		strlen(M2MV_EXPORTER_LABEL), (const uint8_t *)"", 0, 1), 1);
+	assert_memory_not_equal(raw, empty_ctx, sizeof(raw));
+	assert_int_equal(m2mv_kdf_exporter(s, "bad fqdn", &ks), -EINVAL);
+
+	SSL_free(c);
+	SSL_free(s);
+	SSL_CTX_free(cctx);
+	SSL_CTX_free(sctx);
+}
+
 static void test_bad_arguments(void **state)
 {
 	uint8_t exporter[48] = { 0 }, k[32];
@@ -233,6 +351,22 @@ static void test_bad_arguments(void **state)
 	assert_int_equal(m2mv_kdf_exporter(NULL, "x", &ke), -EINVAL);
 	assert_int_equal(m2mv_kdf_master(NULL, 0, NULL, k), -EINVAL);
 	assert_int_equal(m2mv_kdf_data_keys(NULL, k, k), -EINVAL);
+	assert_int_equal(m2mv_kdf_dir_conf(NULL, "a", 1, exporter, k), -EINVAL);
+	assert_int_equal(m2mv_kdf_dir_auth(k, "a", 1, NULL, k), -EINVAL);
+	assert_int_equal(m2mv_kdf_e2e(NULL, 1, exporter, 32, NULL), -EINVAL);
+
+	/* Outputs are wiped on failure. */
+	memset(&ke, 0xee, sizeof(ke));
+	assert_int_equal(m2mv_kdf_split_exporter(exporter, "a b", &ke), -EINVAL);
+	assert_int_equal(ke.rel_keid[0] | ke.ke[0] | ke.ke[31], 0);
+	memset(k, 0xee, sizeof(k));
+	assert_int_equal(m2mv_kdf_credential_key(NULL, exporter, 14, k),
+			 -EINVAL);
+	assert_int_equal(k[0] | k[31], 0);
+	memset(k, 0xee, sizeof(k));
+	assert_int_equal(m2mv_kdf_credential_key(exporter, exporter, 13, k),
+			 -EINVAL);
+	assert_int_equal(k[0] | k[31], 0);
 }
 
 int main(void)
@@ -243,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_dir_keys),
 		cmocka_unit_test(test_e2e_chain),
 		cmocka_unit_test(test_credid),
+		cmocka_unit_test(test_exporter_session),
 		cmocka_unit_test(test_bad_arguments),
 	};
 
