@@ -12,6 +12,20 @@ def H(key, *parts):
     return hmac.new(key, b"".join(parts), hashlib.sha256).digest()
 
 
+# H as HKDF-Extract, against RFC 5869's test cases 1 to 3 (PRK); in case 3
+# the salt is absent, which HKDF defines as HashLen zero bytes.
+for salt_, ikm_, prk_ in [
+    (bytes(range(13)), b"\x0b" * 22,
+     "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5"),
+    (bytes(range(0x60, 0xb0)), bytes(range(0x50)),
+     "06a6b88c5853361a06104c9ceb35b45cef760014904671014a193f40c15fc244"),
+    (bytes(32), b"\x0b" * 22,
+     "19ef24a32c717b167f33a91d6f648bdf96596776afdb6377ac434c1c293ccb04"),
+]:
+    assert H(salt_, ikm_).hex() == prk_, "HMAC-SHA256 disagrees with RFC 5869"
+assert H(b"", b"\x0b" * 22) == H(bytes(32), b"\x0b" * 22)
+
+
 FQDN = b"tef.example.com"
 exporter = bytes(range(0x00, 0x30))
 salt = bytes(range(0x40, 0x60))

@@ -6,8 +6,9 @@
  * TS-0003 10.3.6, and Credential-ID construction.
  *
  * Every function returns 0 or a negative errno (-EINVAL for bad arguments,
- * -EIO when OpenSSL fails). Outputs are wiped on failure; callers wipe
- * their key buffers with OPENSSL_cleanse() after use.
+ * -ENOSPC for a short output buffer, -ENOMEM, -EIO when OpenSSL fails).
+ * Outputs are wiped on failure; callers wipe their key buffers with
+ * OPENSSL_cleanse() after use.
  */
 #ifndef M2MV_KDF_H
 #define M2MV_KDF_H
