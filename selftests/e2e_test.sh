@@ -52,7 +52,7 @@ enrol kpm-ae2 Cae2
 enrol kpm-ae3 Cae3
 agent_conf "$W/a.conf" 600 60 Cae2
 check "the agent bootstraps, registers, loads, attaches (--once)" \
-	sh -c "'$BIN/m2mvaultd' -c '$W/a.conf' --once 2>'$W/agent.log'"
+	sh -c "'$BIN/m2mvaultd' -c '$W/a.conf' --once 2>'$W/agent.log' || { cat '$W/agent.log'; false; }"
 check "the agent logged its KeID and readiness" \
 	sh -c "grep -q 'KeID [0-9a-f]\{32\}@$TEF_FQDN' '$W/agent.log' && grep -q 'ready:' '$W/agent.log'"
 keyctl session "$KEYRING" keyctl show @s >"$W/keys" 2>/dev/null
