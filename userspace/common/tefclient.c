@@ -3,6 +3,19 @@
  * The TEF protocol, client side (see tefclient.h): one DTLS-PSK session
  * with synchronous requests, driven by coap_io_process() until the answer
  * comes or the timeout passes.
+ *
+ * Telling failures apart at the handshake (Documentation/tef.rst):
+ *  - nothing listens: the ClientHello draws an ICMP port unreachable,
+ *    which libcoap reports as a NACK (COAP_NACK_ICMP_ISSUE) or a session
+ *    failure before any DTLS record came back: -ECONNREFUSED;
+ *  - an unknown identity: the server answered our ClientHello, then sent
+ *    a fatal alert (COAP_EVENT_DTLS_ERROR): -EACCES;
+ *  - a wrong PSK: the server answered, then dropped our Finished that it
+ *    could not decrypt, so the handshake never ends: -EACCES when the
+ *    timeout passes with the handshake past the ServerHello;
+ *  - no answer at all: -ETIMEDOUT.
+ *
+ * libcoap logs nothing unless M2MV_COAP_DEBUG is set in the environment.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -18,10 +31,13 @@
 #include <openssl/ssl.h>
 
 #include "common/b64url.h"
+#include "common/hexkey.h"
 #include "common/tefclient.h"
 
 #define TEF_DEFAULT_TIMEOUT_MS	5000
 #define TEF_MAX_REPLY		8192
+#define TEF_MAX_IDENTITY	128
+#define TEF_TOKEN_MAX		8
 
 struct m2mv_tef {
 	coap_context_t *ctx;
@@ -29,13 +45,18 @@ struct m2mv_tef {
 	struct m2mv_ke ke;
 	char fqdn[254];
 	unsigned int timeout_ms;
+	int debug;
+	/* Handshake and session state, from the event and NACK handlers. */
 	int connected;
-	int failed;		/* an event or NACK ended the session */
-	int icmp;		/* ... because of an ICMP error */
-	int progressed;		/* the server answered the ClientHello */
-	int done;		/* the pending request has its answer */
+	int failed;		/* the session ended or could not start */
+	int refused;		/* ... because of an ICMP error */
+	int progressed;		/* the server answered our ClientHello */
+	/* The pending request. */
+	uint8_t token[TEF_TOKEN_MAX];
+	size_t toklen;
+	int done;
 	coap_pdu_code_t code;
-	uint8_t *body;
+	uint8_t *body;		/* its answer's payload, NUL-terminated */
 	size_t body_len;
 };
 
@@ -52,86 +73,7 @@ static struct m2mv_tef *tef_of(coap_session_t *s)
 	return coap_session_get_app_data(s);
 }
 
-static int handshake_progressed(coap_session_t *s);
-
-static int on_event(coap_session_t *s, const coap_event_t ev)
-{
-	struct m2mv_tef *t = tef_of(s);
-
-	if (!t)
-		return 0;
-	if (ev == COAP_EVENT_DTLS_CONNECTED) {
-		t->connected = 1;
-	} else if (ev == COAP_EVENT_DTLS_ERROR || ev == COAP_EVENT_DTLS_CLOSED ||
-		   ev == COAP_EVENT_SESSION_FAILED ||
-		   ev == COAP_EVENT_SESSION_CLOSED) {
-		/* Before libcoap drops the TLS state: how far did we get? */
-		if (!t->connected && handshake_progressed(s))
-			t->progressed = 1;
-		t->failed = 1;
-	}
-	return 0;
-}
-
-static void on_nack(coap_session_t *s, const coap_pdu_t *sent,
-		    const coap_nack_reason_t reason, const coap_mid_t mid)
-{
-	struct m2mv_tef *t = tef_of(s);
-
-	(void)sent;
-	(void)mid;
-	if (!t)
-		return;
-	t->failed = 1;
-	if (reason == COAP_NACK_ICMP_ISSUE || reason == COAP_NACK_NOT_DELIVERABLE)
-		t->icmp = 1;
-}
-
-static coap_response_t on_response(coap_session_t *s, const coap_pdu_t *sent,
-				   const coap_pdu_t *rcvd, const coap_mid_t mid)
-{
-	struct m2mv_tef *t = tef_of(s);
-	const uint8_t *data;
-	size_t len = 0, off = 0, total = 0;
-
-	(void)sent;
-	(void)mid;
-	if (!t || t->done)
-		return COAP_RESPONSE_OK;
-	t->code = coap_pdu_get_code(rcvd);
-	free(t->body);
-	t->body = NULL;
-	t->body_len = 0;
-	if (coap_get_data_large(rcvd, &len, &data, &off, &total) && len &&
-	    !off && len <= TEF_MAX_REPLY) {
-		t->body = malloc(len + 1);
-		if (t->body) {
-			memcpy(t->body, data, len);
-			t->body[len] = '\0';
-			t->body_len = len;
-		}
-	}
-	t->done = 1;
-	return COAP_RESPONSE_OK;
-}
-
-static int resolve(const char *host, uint16_t port, coap_address_t *a)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM };
-	struct addrinfo *res;
-	char ps[8];
-
-	snprintf(ps, sizeof(ps), "%u", port);
-	if (getaddrinfo(host, ps, &hints, &res))
-		return -EHOSTUNREACH;
-	coap_address_init(a);
-	a->size = res->ai_addrlen;
-	memcpy(&a->addr, res->ai_addr, res->ai_addrlen);
-	freeaddrinfo(res);
-	return 0;
-}
-
-/* Did the server answer the ClientHello (so a failure is the PSK's)? */
+/* Did the server answer our ClientHello (so a failure is the PSK's)? */
 static int handshake_progressed(coap_session_t *s)
 {
 	coap_tls_library_t lib;
@@ -145,18 +87,145 @@ static int handshake_progressed(coap_session_t *s)
 	       st != DTLS_ST_CR_HELLO_VERIFY_REQUEST;
 }
 
-int m2mv_tef_connect(const struct m2mv_tef_config *cfg, struct m2mv_tef **out)
+static int on_event(coap_session_t *s, const coap_event_t ev)
+{
+	struct m2mv_tef *t = tef_of(s);
+
+	if (!t)
+		return 0;
+	if (t->debug)
+		fprintf(stderr, "tefclient: event 0x%04x\n", (unsigned int)ev);
+	switch (ev) {
+	case COAP_EVENT_DTLS_CONNECTED:
+		t->connected = 1;
+		break;
+	case COAP_EVENT_DTLS_ERROR:
+	case COAP_EVENT_DTLS_CLOSED:
+	case COAP_EVENT_SESSION_FAILED:
+	case COAP_EVENT_SESSION_CLOSED:
+		/* Before libcoap drops the TLS state: how far did we get? */
+		if (!t->connected && handshake_progressed(s))
+			t->progressed = 1;
+		t->failed = 1;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void on_nack(coap_session_t *s, const coap_pdu_t *sent,
+		    const coap_nack_reason_t reason, const coap_mid_t mid)
+{
+	struct m2mv_tef *t = tef_of(s);
+
+	(void)sent;
+	(void)mid;
+	if (!t)
+		return;
+	if (t->debug)
+		fprintf(stderr, "tefclient: nack %d\n", (int)reason);
+	if (reason == COAP_NACK_ICMP_ISSUE || reason == COAP_NACK_NOT_DELIVERABLE)
+		t->refused = 1;
+	if (reason != COAP_NACK_RST)
+		t->failed = 1;
+}
+
+static coap_response_t on_response(coap_session_t *s, const coap_pdu_t *sent,
+				   const coap_pdu_t *rcvd, const coap_mid_t mid)
+{
+	struct m2mv_tef *t = tef_of(s);
+	coap_bin_const_t tok = coap_pdu_get_token(rcvd);
+	size_t len = 0, off = 0, total = 0;
+	const uint8_t *data;
+
+	(void)sent;
+	(void)mid;
+	/* Only the answer to the pending request counts. */
+	if (!t || t->done || tok.length != t->toklen ||
+	    (t->toklen && memcmp(tok.s, t->token, t->toklen)))
+		return COAP_RESPONSE_OK;
+	t->code = coap_pdu_get_code(rcvd);
+	if (coap_get_data_large(rcvd, &len, &data, &off, &total) && len &&
+	    !off && len <= TEF_MAX_REPLY) {
+		t->body = malloc(len + 1);
+		if (t->body) {
+			memcpy(t->body, data, len);
+			t->body[len] = '\0';
+			t->body_len = len;
+		}
+	}
+	t->done = 1;
+	return COAP_RESPONSE_OK;
+}
+
+static void drop_body(struct m2mv_tef *t)
+{
+	if (t->body) {
+		OPENSSL_cleanse(t->body, t->body_len);
+		free(t->body);
+	}
+	t->body = NULL;
+	t->body_len = 0;
+}
+
+static int config_ok(const struct m2mv_tef_config *cfg)
+{
+	size_t idlen;
+
+	if (!cfg || !cfg->host || !*cfg->host || !cfg->fqdn ||
+	    !*cfg->fqdn || strlen(cfg->fqdn) > 253 || !cfg->psk_identity ||
+	    !cfg->psk || cfg->psk_len < M2MV_PSK_MIN ||
+	    cfg->psk_len > M2MV_PSK_MAX)
+		return 0;
+	idlen = strlen(cfg->psk_identity);
+	return idlen > 0 && idlen <= TEF_MAX_IDENTITY;
+}
+
+/* One handshake with @dst within @deadline: 0 or -errno as in the header. */
+static int handshake(struct m2mv_tef *t, const struct m2mv_tef_config *cfg,
+		     const coap_address_t *dst, uint64_t deadline)
 {
 	coap_dtls_cpsk_t psk = { .version = COAP_DTLS_CPSK_SETUP_VERSION };
+
+	t->connected = t->failed = t->refused = t->progressed = 0;
+	psk.psk_info.identity.s = (const uint8_t *)cfg->psk_identity;
+	psk.psk_info.identity.length = strlen(cfg->psk_identity);
+	psk.psk_info.key.s = cfg->psk;
+	psk.psk_info.key.length = cfg->psk_len;
+	t->s = coap_new_client_session_psk2(t->ctx, NULL, dst, COAP_PROTO_DTLS,
+					    &psk);
+	if (!t->s)
+		return -ENOMEM;
+	coap_session_set_app_data(t->s, t);
+	while (!t->connected && !t->failed && now_ms() < deadline)
+		coap_io_process(t->ctx, 50);
+	if (t->connected && !t->failed)
+		return 0;
+	if (t->progressed || handshake_progressed(t->s))
+		return -EACCES;
+	if (t->refused || t->failed)
+		return -ECONNREFUSED;
+	return -ETIMEDOUT;
+}
+
+int m2mv_tef_connect(const struct m2mv_tef_config *cfg, struct m2mv_tef **out)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
+				  .ai_flags = AI_ADDRCONFIG };
+	struct addrinfo *res = NULL, *ai;
+	coap_tls_library_t lib;
 	struct m2mv_tef *t;
 	coap_address_t dst;
-	uint64_t end;
+	uint64_t deadline;
+	char ps[8];
+	void *ssl;
 	int ret;
 
+	if (!out)
+		return -EINVAL;
 	*out = NULL;
-	if (!cfg || !cfg->host || !cfg->fqdn || !cfg->psk_identity ||
-	    !*cfg->psk_identity || !cfg->psk || !cfg->psk_len ||
-	    strlen(cfg->fqdn) >= sizeof(t->fqdn))
+	if (!config_ok(cfg))
 		return -EINVAL;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -164,14 +233,16 @@ int m2mv_tef_connect(const struct m2mv_tef_config *cfg, struct m2mv_tef **out)
 	snprintf(t->fqdn, sizeof(t->fqdn), "%s", cfg->fqdn);
 	t->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms :
 			TEF_DEFAULT_TIMEOUT_MS;
-	ret = resolve(cfg->host, cfg->port ? cfg->port : M2MV_TEF_PORT, &dst);
-	if (ret)
+	t->debug = getenv("M2MV_COAP_DEBUG") != NULL;
+	snprintf(ps, sizeof(ps), "%u", cfg->port ? cfg->port : M2MV_TEF_PORT);
+	if (getaddrinfo(cfg->host, ps, &hints, &res)) {
+		ret = -EHOSTUNREACH;
 		goto err;
+	}
 
 	coap_startup();
-	coap_set_log_level(getenv("M2MV_COAP_DEBUG") ? LOG_DEBUG : LOG_EMERG);
-	coap_dtls_set_log_level(getenv("M2MV_COAP_DEBUG") ? LOG_DEBUG :
-				LOG_EMERG);
+	coap_set_log_level(t->debug ? LOG_DEBUG : LOG_EMERG);
+	coap_dtls_set_log_level(t->debug ? LOG_DEBUG : LOG_EMERG);
 	ret = -ENOMEM;
 	t->ctx = coap_new_context(NULL);
 	if (!t->ctx)
@@ -182,36 +253,37 @@ int m2mv_tef_connect(const struct m2mv_tef_config *cfg, struct m2mv_tef **out)
 	coap_register_nack_handler(t->ctx, on_nack);
 	coap_register_response_handler(t->ctx, on_response);
 
-	psk.psk_info.identity.s = (const uint8_t *)cfg->psk_identity;
-	psk.psk_info.identity.length = strlen(cfg->psk_identity);
-	psk.psk_info.key.s = cfg->psk;
-	psk.psk_info.key.length = cfg->psk_len;
-	t->s = coap_new_client_session_psk2(t->ctx, NULL, &dst,
-					    COAP_PROTO_DTLS, &psk);
-	if (!t->s)
-		goto err;
-	coap_session_set_app_data(t->s, t);
-
-	end = now_ms() + t->timeout_ms;
-	while (!t->connected && !t->failed && now_ms() < end)
-		coap_io_process(t->ctx, 100);
-	if (!t->connected) {
-		/* The server answered: the PSK or identity was refused. */
-		if (t->progressed || handshake_progressed(t->s))
-			ret = -EACCES;
-		else if (t->icmp || t->failed)
-			ret = -ECONNREFUSED;
-		else
-			ret = -ETIMEDOUT;
-		goto err;
+	/* Each address in turn while they refuse (localhost: ::1, 127.0.0.1). */
+	deadline = now_ms() + t->timeout_ms;
+	ret = -EHOSTUNREACH;
+	for (ai = res; ai; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(dst.addr))
+			continue;
+		coap_address_init(&dst);
+		dst.size = ai->ai_addrlen;
+		memcpy(&dst.addr, ai->ai_addr, ai->ai_addrlen);
+		ret = handshake(t, cfg, &dst, deadline);
+		if (ret != -ECONNREFUSED || !ai->ai_next)
+			break;
+		coap_session_release(t->s);
+		t->s = NULL;
 	}
-	ret = m2mv_kdf_exporter(coap_session_get_tls(t->s, NULL), t->fqdn,
-				&t->ke);
 	if (ret)
 		goto err;
+	ssl = coap_session_get_tls(t->s, &lib);
+	if (!ssl || lib != COAP_TLS_LIBRARY_OPENSSL) {
+		ret = -EPROTO;
+		goto err;
+	}
+	ret = m2mv_kdf_exporter(ssl, t->fqdn, &t->ke);
+	if (ret)
+		goto err;
+	freeaddrinfo(res);
 	*out = t;
 	return 0;
 err:
+	if (res)
+		freeaddrinfo(res);
 	m2mv_tef_close(t);
 	return ret;
 }
@@ -243,68 +315,104 @@ static int code_errno(coap_pdu_code_t code)
 	}
 }
 
-/* One request; the answer's body (if any) stays in t->body. */
-static int request(struct m2mv_tef *t, coap_pdu_code_t method,
-		   const char *id, const char *body)
+static void release_body(coap_session_t *s, void *p)
 {
-	uint8_t tok[8], cf[4];
-	size_t toklen = 0;
+	(void)s;
+	free(p);
+}
+
+/* One request; the answer's payload (if any) stays in t->body. */
+static int request(struct m2mv_tef *t, coap_pdu_code_t method,
+		   const char *id, const char *body, coap_pdu_code_t want)
+{
+	uint8_t cf[4];
 	coap_pdu_t *pdu;
 	uint64_t end;
+	char *copy;
 
+	drop_body(t);
+	t->done = 0;
+	t->code = 0;
 	if (t->failed)
 		return -ECONNRESET;
 	pdu = coap_new_pdu(COAP_MESSAGE_CON, method, t->s);
 	if (!pdu)
 		return -ENOMEM;
-	coap_session_new_token(t->s, &toklen, tok);
-	if (!coap_add_token(pdu, toklen, tok) ||
+	coap_session_new_token(t->s, &t->toklen, t->token);
+	if (!coap_add_token(pdu, t->toklen, t->token) ||
 	    !coap_add_option(pdu, COAP_OPTION_URI_PATH, 4,
 			     (const uint8_t *)"cred") ||
 	    (id && !coap_add_option(pdu, COAP_OPTION_URI_PATH, strlen(id),
 				    (const uint8_t *)id)) ||
 	    (body && !coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
 				      coap_encode_var_safe(cf, sizeof(cf),
-					COAP_MEDIATYPE_APPLICATION_JSON), cf)) ||
-	    (body && !coap_add_data(pdu, strlen(body),
-				    (const uint8_t *)body))) {
+					COAP_MEDIATYPE_APPLICATION_JSON), cf))) {
 		coap_delete_pdu(pdu);
 		return -ENOMEM;
 	}
-	t->done = 0;
+	if (body) {
+		/* Block-wise if it does not fit; libcoap frees the copy. */
+		copy = strdup(body);
+		if (!copy ||
+		    !coap_add_data_large_request(t->s, pdu, strlen(copy),
+						 (const uint8_t *)copy,
+						 release_body, copy)) {
+			coap_delete_pdu(pdu);
+			return -ENOMEM;
+		}
+	}
 	if (coap_send(t->s, pdu) == COAP_INVALID_MID)
 		return -EIO;
 	end = now_ms() + t->timeout_ms;
 	while (!t->done && !t->failed && now_ms() < end)
-		coap_io_process(t->ctx, 100);
+		coap_io_process(t->ctx, 50);
 	if (!t->done)
 		return t->failed ? -ECONNRESET : -ETIMEDOUT;
-	return code_errno(t->code);
+	if (t->code == want)
+		return 0;
+	/* A 2.xx other than the one this method gives is no answer. */
+	return code_errno(t->code) ? code_errno(t->code) : -EPROTO;
 }
 
-static int parse_reg(struct m2mv_tef *t, struct m2mv_tef_reg *out)
+/* Is @v an integer 14, 15 or 16 listed in @req, not seen before? */
+static int type_expected(const struct m2mv_tef_reg_req *req, json_int_t v,
+			 unsigned int *seen)
+{
+	size_t i;
+
+	for (i = 0; i < req->n_types; i++)
+		if ((json_int_t)req->types[i] == v && !(*seen & (1U << i))) {
+			*seen |= 1U << i;
+			return 1;
+		}
+	return 0;
+}
+
+static int parse_reg(struct m2mv_tef *t, const struct m2mv_tef_reg_req *req,
+		     struct m2mv_tef_reg *out)
 {
 	char want[M2MV_CREDID_BUFSZ];
-	json_t *root, *creds, *c;
-	const char *keid, *salt, *id;
-	json_int_t expires, type;
+	json_t *root, *creds = NULL, *c;
+	const char *keid = NULL, *salt = NULL, *id = NULL;
+	json_int_t expires = 0, type = 0;
+	unsigned int seen = 0;
 	int ret = -EPROTO;
 	size_t i;
 
-	root = t->body ? json_loadb((char *)t->body, t->body_len, 0, NULL) :
-			 NULL;
-	if (json_unpack(root, "{s:s,s:s,s:I,s:o}", "keid", &keid, "salt",
+	root = t->body ? json_loadb((char *)t->body, t->body_len,
+				    JSON_REJECT_DUPLICATES, NULL) : NULL;
+	if (json_unpack(root, "{s:s,s:s,s:I,s:o!}", "keid", &keid, "salt",
 			&salt, "expires", &expires, "credentials", &creds) ||
-	    strcmp(keid, t->ke.keid) ||
+	    strcmp(keid, t->ke.keid) || expires <= 0 ||
 	    m2mv_b64url_decode(out->salt, sizeof(out->salt), salt) !=
 		    M2MV_SALT_LEN ||
-	    !json_is_array(creds) || json_array_size(creds) == 0 ||
-	    json_array_size(creds) > M2MV_TEF_MAX_TYPES)
+	    !json_is_array(creds) ||
+	    json_array_size(creds) != req->n_types)
 		goto out;
 	out->expires = (time_t)expires;
 	json_array_foreach(creds, i, c) {
-		if (json_unpack(c, "{s:I,s:s}", "type", &type, "id", &id) ||
-		    type < 14 || type > 16 ||
+		if (json_unpack(c, "{s:I,s:s!}", "type", &type, "id", &id) ||
+		    !type_expected(req, type, &seen) ||
 		    m2mv_kdf_credid(want, sizeof(want), (unsigned int)type,
 				    t->ke.keid, out->salt, t->fqdn) ||
 		    strcmp(want, id))
@@ -327,53 +435,104 @@ int m2mv_tef_register(struct m2mv_tef *t, const struct m2mv_tef_reg_req *req,
 	size_t i;
 	int ret;
 
+	if (!t || !out)
+		return -EINVAL;
 	memset(out, 0, sizeof(*out));
 	if (!req || req->n_types == 0 || req->n_types > M2MV_TEF_MAX_TYPES ||
-	    req->n_targets > M2MV_TEF_MAX_TARGETS)
+	    !req->types || req->n_targets > M2MV_TEF_MAX_TARGETS ||
+	    (req->n_targets && !req->targets) || req->lifetime == 0 ||
+	    req->lifetime > M2MV_TEF_MAX_LIFETIME)
 		return -EINVAL;
+	for (i = 0; i < req->n_targets; i++)
+		if (!req->targets[i])
+			return -EINVAL;
 	targets = json_array();
 	types = json_array();
-	for (i = 0; targets && i < req->n_targets; i++)
-		json_array_append_new(targets, json_string(req->targets[i]));
-	for (i = 0; types && i < req->n_types; i++)
-		json_array_append_new(types, json_integer(req->types[i]));
-	root = json_pack("{s:o,s:i,s:o}", "targets", targets, "lifetime",
-			 (int)req->lifetime, "types", types);
+	ret = targets && types ? 0 : -ENOMEM;
+	for (i = 0; !ret && i < req->n_targets; i++)
+		/* json_string() refuses text that is not UTF-8. */
+		if (json_array_append_new(targets,
+					  json_string(req->targets[i])))
+			ret = -EINVAL;
+	for (i = 0; !ret && i < req->n_types; i++)
+		if (json_array_append_new(types,
+					  json_integer(req->types[i])))
+			ret = -ENOMEM;
+	if (ret) {
+		json_decref(targets);
+		json_decref(types);
+		return ret;
+	}
+	root = json_pack("{s:o,s:I,s:o}", "targets", targets, "lifetime",
+			 (json_int_t)req->lifetime, "types", types);
 	body = root ? json_dumps(root, JSON_COMPACT) : NULL;
 	json_decref(root);
 	if (!body)
 		return -ENOMEM;
-	ret = request(t, COAP_REQUEST_CODE_POST, NULL, body);
+	ret = request(t, COAP_REQUEST_CODE_POST, NULL, body,
+		      COAP_RESPONSE_CODE_CREATED);
 	free(body);
 	if (!ret)
-		ret = parse_reg(t, out);
+		ret = parse_reg(t, req, out);
 	if (ret)
 		OPENSSL_cleanse(out, sizeof(*out));
 	return ret;
 }
 
+static const char *alg_of(unsigned int type)
+{
+	return type == 14 ? "dir" : type == 15 ? "A256KW" : "HS256";
+}
+
+/* The JWK must be for @credid, and its key 32 bytes. */
+static int jwk_ok(json_t *root, const char *credid, unsigned int type)
+{
+	uint8_t k[M2MV_KEY_LEN + 3];
+	const char *kty = NULL, *kid = NULL, *alg = NULL, *kv = NULL;
+	json_int_t exp = 0;
+	long n;
+
+	if (json_unpack(root, "{s:s,s:s,s:s,s:s,s:I}", "kty", &kty, "kid",
+			&kid, "alg", &alg, "k", &kv, "exp", &exp) ||
+	    strcmp(kty, "oct") || strcmp(kid, credid) ||
+	    strcmp(alg, alg_of(type)) || exp <= 0)
+		return 0;
+	n = m2mv_b64url_decode(k, sizeof(k), kv);
+	OPENSSL_cleanse(k, sizeof(k));
+	return n == M2MV_KEY_LEN;
+}
+
 int m2mv_tef_retrieve(struct m2mv_tef *t, const char *credid, void **jwk,
 		      char **diag)
 {
+	unsigned int type;
 	json_t *root;
 	int ret;
 
-	*jwk = NULL;
+	if (jwk)
+		*jwk = NULL;
 	if (diag)
 		*diag = NULL;
-	if (m2mv_credid_parse(credid, NULL))
+	if (!t || !jwk || m2mv_credid_parse(credid, &type))
 		return -EINVAL;
-	ret = request(t, COAP_REQUEST_CODE_GET, credid, NULL);
+	ret = request(t, COAP_REQUEST_CODE_GET, credid, NULL,
+		      COAP_RESPONSE_CODE_CONTENT);
 	if (ret) {
 		if (diag && t->body)
 			*diag = strdup((char *)t->body);
+		drop_body(t);
 		return ret;
 	}
-	root = t->body ? json_loadb((char *)t->body, t->body_len, 0, NULL) :
-			 NULL;
-	OPENSSL_cleanse(t->body, t->body_len);
-	if (!json_is_object(root) ||
-	    !json_is_string(json_object_get(root, "k"))) {
+	root = t->body ? json_loadb((char *)t->body, t->body_len,
+				    JSON_REJECT_DUPLICATES, NULL) : NULL;
+	drop_body(t);
+	if (!json_is_object(root) || !jwk_ok(root, credid, type)) {
+		/* jansson holds a copy of "k": wipe it first. */
+		json_t *k = json_object_get(root, "k");
+
+		if (json_is_string(k))
+			OPENSSL_cleanse((char *)json_string_value(k),
+					json_string_length(k));
 		json_decref(root);
 		return -EPROTO;
 	}
@@ -383,9 +542,14 @@ int m2mv_tef_retrieve(struct m2mv_tef *t, const char *credid, void **jwk,
 
 int m2mv_tef_revoke(struct m2mv_tef *t, const char *credid)
 {
-	if (m2mv_credid_parse(credid, NULL))
+	int ret;
+
+	if (!t || m2mv_credid_parse(credid, NULL))
 		return -EINVAL;
-	return request(t, COAP_REQUEST_CODE_DELETE, credid, NULL);
+	ret = request(t, COAP_REQUEST_CODE_DELETE, credid, NULL,
+		      COAP_RESPONSE_CODE_DELETED);
+	drop_body(t);
+	return ret;
 }
 
 void m2mv_tef_close(struct m2mv_tef *t)
@@ -398,9 +562,7 @@ void m2mv_tef_close(struct m2mv_tef *t)
 		coap_free_context(t->ctx);
 		coap_cleanup();
 	}
-	if (t->body)
-		OPENSSL_cleanse(t->body, t->body_len);
-	free(t->body);
+	drop_body(t);
 	OPENSSL_cleanse(t, sizeof(*t));
 	free(t);
 }

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Request and response bodies of m2m-tefd (JSON, jansson). */
+/*
+ * Request and response bodies of m2m-tefd (JSON, jansson). A register
+ * body is checked member by member: an object with exactly "targets",
+ * "lifetime" and "types", no duplicate member, no other member, each of
+ * the right JSON type and within its limits (Documentation/tef.rst).
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,26 +15,52 @@
 #include "common/b64url.h"
 #include "tef/tef.h"
 
+static int id_char_ok(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
+	       c == '/' || c == '-';
+}
+
 int tef_id_ok(const char *s)
 {
-	size_t n = strnlen(s, TEF_ID_MAX + 1), i;
+	size_t n, i;
 
+	if (!s)
+		return 0;
+	n = strnlen(s, TEF_ID_MAX + 1);
 	if (n == 0 || n > TEF_ID_MAX)
 		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		      c == ':' || c == '/' || c == '-'))
+	for (i = 0; i < n; i++)
+		if (!id_char_ok((unsigned char)s[i]))
 			return 0;
-	}
 	return 1;
+}
+
+void tef_id_print(char *buf, size_t size, const uint8_t *s, size_t len)
+{
+	size_t n = len > TEF_ID_MAX ? TEF_ID_MAX : len, i;
+
+	if (size < TEF_ID_MAX + 4) {
+		if (size)
+			buf[0] = '\0';
+		return;
+	}
+	if (!s || !len) {
+		strcpy(buf, "-");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		buf[i] = id_char_ok(s[i]) ? (char)s[i] : '?';
+	if (len > n)
+		strcpy(buf + n, "...");
+	else
+		buf[n] = '\0';
 }
 
 static int parse_targets(json_t *v, struct tef_reg_req *req, const char **why)
 {
-	size_t i;
+	size_t i, j;
 	json_t *t;
 
 	if (!json_is_array(v)) {
@@ -41,12 +72,19 @@ static int parse_targets(json_t *v, struct tef_reg_req *req, const char **why)
 		return -EINVAL;
 	}
 	json_array_foreach(v, i, t) {
-		if (!json_is_string(t) || !tef_id_ok(json_string_value(t)) ||
-		    strlen(json_string_value(t)) != json_string_length(t)) {
+		const char *s = json_string_value(t);
+
+		if (!json_is_string(t) || strlen(s) != json_string_length(t) ||
+		    !tef_id_ok(s)) {
 			*why = "a target is not an AE-ID";
 			return -EINVAL;
 		}
-		strcpy(req->targets[i], json_string_value(t));
+		for (j = 0; j < i; j++)
+			if (!strcmp(req->targets[j], s)) {
+				*why = "a target is repeated";
+				return -EINVAL;
+			}
+		strcpy(req->targets[i], s);
 	}
 	req->n_targets = json_array_size(v);
 	return 0;
@@ -94,17 +132,20 @@ int tef_parse_register(const uint8_t *data, size_t len,
 		       struct tef_reg_req *req, const char **why)
 {
 	json_t *root, *v;
-	json_error_t err;
 	const char *k;
 	int ret = -EINVAL;
 
 	memset(req, 0, sizeof(*req));
+	if (len > TEF_BODY_MAX) {
+		*why = "body larger than 4096 bytes";
+		return -E2BIG;
+	}
 	*why = "not a JSON object";
-	if (!data || !len || len > TEF_BODY_MAX)
+	if (!data || !len)
 		return -EINVAL;
-	root = json_loadb((const char *)data, len,
-			  JSON_REJECT_DUPLICATES,
-			  &err);
+	/* Strict: duplicate members, NUL in strings, trailing text refused. */
+	root = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES,
+			  NULL);
 	if (!root)
 		return -EINVAL;
 	if (!json_is_object(root))
@@ -117,6 +158,10 @@ int tef_parse_register(const uint8_t *data, size_t len,
 		}
 	}
 	v = json_object_get(root, "lifetime");
+	if (!v) {
+		*why = "lifetime missing";
+		goto out;
+	}
 	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 	    json_integer_value(v) > M2MV_TEF_MAX_LIFETIME) {
 		*why = "lifetime must be 1 to 31536000 seconds";
@@ -141,6 +186,8 @@ int tef_parse_register(const uint8_t *data, size_t len,
 	*why = NULL;
 out:
 	json_decref(root);
+	if (ret)
+		memset(req, 0, sizeof(*req));
 	return ret;
 }
 
@@ -156,19 +203,21 @@ char *tef_register_reply(const char *keid, const uint8_t salt[M2MV_SALT_LEN],
 	if (m2mv_b64url_encode(s, sizeof(s), salt, M2MV_SALT_LEN))
 		return NULL;
 	arr = json_array();
-	for (i = 0; arr && i < n; i++)
+	if (!arr)
+		return NULL;
+	for (i = 0; i < n; i++)
 		if (json_array_append_new(arr, json_pack("{s:i,s:s}", "type",
 							 (int)types[i], "id",
-							 ids[i])))
-			goto out;
+							 ids[i]))) {
+			json_decref(arr);
+			return NULL;
+		}
+	/* "o" hands arr over to root, also when json_pack() fails. */
 	root = json_pack("{s:s,s:s,s:I,s:o}", "keid", keid, "salt", s,
 			 "expires", (json_int_t)expires, "credentials", arr);
-	arr = NULL;
 	if (root)
 		text = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
-out:
-	json_decref(arr);
 	return text;
 }
 
@@ -178,22 +227,21 @@ char *tef_jwk(const char *credid, unsigned int type,
 	char k[M2MV_B64URL_BUFSZ(M2MV_KEY_LEN)];
 	const char *alg = type == 14 ? "dir" : type == 15 ? "A256KW" : "HS256";
 	char *text = NULL;
-	json_t *root;
+	json_t *root, *kv;
 
 	if (m2mv_b64url_encode(k, sizeof(k), key, M2MV_KEY_LEN))
 		return NULL;
 	root = json_pack("{s:s,s:s,s:s,s:s,s:I}", "kty", "oct", "kid", credid,
 			 "alg", alg, "k", k, "exp", (json_int_t)expires);
 	OPENSSL_cleanse(k, sizeof(k));
-	if (root) {
-		text = json_dumps(root, JSON_COMPACT);
-		/* jansson keeps its own copy of "k": wipe it before freeing. */
-		json_t *kv = json_object_get(root, "k");
-
-		if (kv)
-			OPENSSL_cleanse((char *)json_string_value(kv),
-					json_string_length(kv));
-		json_decref(root);
-	}
+	if (!root)
+		return NULL;
+	text = json_dumps(root, JSON_COMPACT);
+	/* jansson keeps its own copy of "k": wipe it before freeing. */
+	kv = json_object_get(root, "k");
+	if (kv)
+		OPENSSL_cleanse((char *)json_string_value(kv),
+				json_string_length(kv));
+	json_decref(root);
 	return text;
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The TEF's state in SQLite (WAL): enrolees (KpmId -> Kpm, AE-ID) and
- * registered credentials. The database and its WAL files are created
- * with mode 0600 (the process umask is 077 while they are opened).
+ * registered credentials. The database is created with the process umask
+ * at 077, so it is mode 0600 from its first byte; SQLite gives its -wal
+ * and -shm files the database's mode. A database found with looser
+ * permissions is tightened to 0600 (and said so).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +17,8 @@
 
 #include "tef/tef.h"
 
+#define TEF_SCHEMA_VERSION	1
+
 static const char schema[] =
 	"PRAGMA journal_mode=WAL;"
 	"PRAGMA synchronous=FULL;"
@@ -25,26 +29,62 @@ static const char schema[] =
 	" keid TEXT NOT NULL, key BLOB NOT NULL, expires INTEGER NOT NULL,"
 	" targets TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);";
 
-int tef_db_open(const char *path, sqlite3 **dbp)
+static int check_version(sqlite3 *db)
 {
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return SQLITE_ERROR;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (v == 0)
+		return sqlite3_exec(db, "PRAGMA user_version=1", NULL, NULL,
+				    NULL);
+	return v == TEF_SCHEMA_VERSION ? SQLITE_OK : SQLITE_MISMATCH;
+}
+
+int tef_db_open(const char *path, int create, sqlite3 **dbp)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX |
+		    SQLITE_OPEN_NOFOLLOW | (create ? SQLITE_OPEN_CREATE : 0);
+	int mem = !strcmp(path, ":memory:");
 	mode_t old = umask(077);
 	sqlite3 *db = NULL;
+	struct stat sb;
 	int rc;
 
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
-			     SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+	*dbp = NULL;
+	rc = sqlite3_open_v2(path, &db, flags, NULL);
+	if (rc == SQLITE_OK)
+		sqlite3_extended_result_codes(db, 1);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(db, 2000);
+	/* The first statement creates the file (and its WAL files). */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = check_version(db);
 	umask(old);
-	if (rc == SQLITE_OK && strcmp(path, ":memory:") && chmod(path, 0600))
-		rc = SQLITE_CANTOPEN;
+	if (rc == SQLITE_OK && !mem) {
+		if (stat(path, &sb)) {
+			rc = SQLITE_CANTOPEN;
+		} else if (sb.st_mode & 077) {
+			fprintf(stderr, "m2m-tefd: %s was mode %04o: made 0600\n",
+				path, (unsigned int)(sb.st_mode & 07777));
+			if (chmod(path, 0600))
+				rc = SQLITE_CANTOPEN;
+		}
+	}
 	if (rc != SQLITE_OK) {
 		fprintf(stderr, "m2m-tefd: %s: %s\n", path,
+			rc == SQLITE_MISMATCH ? "unknown schema version" :
 			db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		sqlite3_close(db);
 		return -EIO;
 	}
-	sqlite3_busy_timeout(db, 2000);
 	*dbp = db;
 	return 0;
 }
@@ -62,7 +102,7 @@ int tef_db_enrol(sqlite3 *db, const char *kpm_id, const char *ae_id,
 {
 	sqlite3_stmt *st;
 
-	if (!tef_id_ok(kpm_id) || !tef_id_ok(ae_id) ||
+	if (!tef_id_ok(kpm_id) || !tef_id_ok(ae_id) || !kpm ||
 	    kpm_len < M2MV_PSK_MIN || kpm_len > M2MV_PSK_MAX)
 		return -EINVAL;
 	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO enrolee"
@@ -78,6 +118,7 @@ int tef_db_enrol(sqlite3 *db, const char *kpm_id, const char *ae_id,
 int tef_db_enrolee(sqlite3 *db, const char *kpm_id, uint8_t *kpm,
 		   size_t *kpm_len, char ae_id[TEF_ID_MAX + 1])
 {
+	const unsigned char *ae;
 	sqlite3_stmt *st;
 	int ret = -ENOENT, n;
 
@@ -87,13 +128,14 @@ int tef_db_enrolee(sqlite3 *db, const char *kpm_id, uint8_t *kpm,
 	sqlite3_bind_text(st, 1, kpm_id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		n = sqlite3_column_bytes(st, 0);
-		if (n < M2MV_PSK_MIN || n > M2MV_PSK_MAX ||
-		    sqlite3_column_bytes(st, 1) > TEF_ID_MAX) {
+		ae = sqlite3_column_text(st, 1);
+		if (n < M2MV_PSK_MIN || n > M2MV_PSK_MAX || !ae ||
+		    !tef_id_ok((const char *)ae)) {
 			ret = -EIO;
 		} else {
 			memcpy(kpm, sqlite3_column_blob(st, 0), (size_t)n);
 			*kpm_len = (size_t)n;
-			strcpy(ae_id, (const char *)sqlite3_column_text(st, 1));
+			strcpy(ae_id, (const char *)ae);
 			ret = 0;
 		}
 	}
@@ -122,10 +164,13 @@ int tef_db_cred_add(sqlite3 *db, const struct tef_cred *c, const char *keid)
 
 int tef_db_cred_get(sqlite3 *db, const char *id, struct tef_cred *c)
 {
+	const unsigned char *owner, *targets;
 	sqlite3_stmt *st;
 	int ret = -ENOENT;
 
 	memset(c, 0, sizeof(*c));
+	if (strlen(id) >= sizeof(c->id))
+		return -ENOENT;
 	if (sqlite3_prepare_v2(db, "SELECT type, owner, key, expires, targets,"
 			       " revoked FROM credential WHERE id = ?", -1,
 			       &st, NULL) != SQLITE_OK)
@@ -133,16 +178,17 @@ int tef_db_cred_get(sqlite3 *db, const char *id, struct tef_cred *c)
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		ret = -EIO;
-		if (sqlite3_column_bytes(st, 2) != M2MV_KEY_LEN ||
-		    sqlite3_column_bytes(st, 1) > TEF_ID_MAX ||
-		    strlen(id) >= sizeof(c->id))
+		owner = sqlite3_column_text(st, 1);
+		targets = sqlite3_column_text(st, 4);
+		if (sqlite3_column_bytes(st, 2) != M2MV_KEY_LEN || !owner ||
+		    !tef_id_ok((const char *)owner) || !targets)
 			goto out;
 		snprintf(c->id, sizeof(c->id), "%s", id);
 		c->type = (unsigned int)sqlite3_column_int(st, 0);
-		strcpy(c->owner, (const char *)sqlite3_column_text(st, 1));
+		strcpy(c->owner, (const char *)owner);
 		memcpy(c->key, sqlite3_column_blob(st, 2), M2MV_KEY_LEN);
 		c->expires = (time_t)sqlite3_column_int64(st, 3);
-		c->targets = strdup((const char *)sqlite3_column_text(st, 4));
+		c->targets = strdup((const char *)targets);
 		c->revoked = sqlite3_column_int(st, 5);
 		ret = c->targets ? 0 : -ENOMEM;
 	}
@@ -166,29 +212,38 @@ int tef_db_cred_revoke(sqlite3 *db, const char *id)
 	return step_done(st);
 }
 
-int tef_db_list(sqlite3 *db, FILE *out)
+static const char *text_or(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t ? (const char *)t : "?";
+}
+
+int tef_db_list(sqlite3 *db, time_t now, FILE *out)
 {
 	sqlite3_stmt *st;
+	long long exp;
 
 	if (sqlite3_prepare_v2(db, "SELECT kpm_id, ae_id FROM enrolee"
 			       " ORDER BY kpm_id", -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	fprintf(out, "enrolees:\n");
 	while (sqlite3_step(st) == SQLITE_ROW)
-		fprintf(out, "  %s ae_id=%s\n", sqlite3_column_text(st, 0),
-			sqlite3_column_text(st, 1));
+		fprintf(out, "  %s ae_id=%s\n", text_or(st, 0), text_or(st, 1));
 	sqlite3_finalize(st);
 	if (sqlite3_prepare_v2(db, "SELECT id, owner, expires, revoked,"
 			       " targets FROM credential ORDER BY id", -1, &st,
 			       NULL) != SQLITE_OK)
 		return -EIO;
 	fprintf(out, "credentials:\n");
-	while (sqlite3_step(st) == SQLITE_ROW)
-		fprintf(out, "  %s owner=%s expires=%lld%s targets=%s\n",
-			sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
-			(long long)sqlite3_column_int64(st, 2),
-			sqlite3_column_int(st, 3) ? " revoked" : "",
-			sqlite3_column_text(st, 4));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		exp = (long long)sqlite3_column_int64(st, 2);
+		fprintf(out, "  %s owner=%s expires=%lld state=%s targets=%s\n",
+			text_or(st, 0), text_or(st, 1), exp,
+			sqlite3_column_int(st, 3) ? "revoked" :
+			exp <= (long long)now ? "expired" : "valid",
+			text_or(st, 4));
+	}
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -201,10 +256,13 @@ void tef_cred_clear(struct tef_cred *c)
 
 int tef_cred_allows(const struct tef_cred *c, const char *ae_id)
 {
-	json_t *arr = json_loads(c->targets, 0, NULL), *t;
+	json_t *arr, *t;
 	int found = 0;
 	size_t i;
 
+	if (!c->targets)
+		return 0;
+	arr = json_loads(c->targets, 0, NULL);
 	json_array_foreach(arr, i, t)
 		if (json_is_string(t) && !strcmp(json_string_value(t), ae_id))
 			found = 1;

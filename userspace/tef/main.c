@@ -5,23 +5,39 @@
  *   m2m-tefd --db FILE --fqdn NAME [--listen ADDR] [--port N] [--verbose]
  *   m2m-tefd --db FILE enrol --kpm-id ID --ae-id AE-ID --psk-file FILE
  *   m2m-tefd --db FILE list
+ *
+ * Exit status: 0 done (the server after SIGTERM or SIGINT), 1 failure,
+ * 2 usage.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
 #include "tef/tef.h"
 
-static int usage(void)
+static int usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: m2m-tefd --db FILE --fqdn NAME [--listen ADDR] [--port N] [--verbose]\n"
 		"       m2m-tefd --db FILE enrol --kpm-id ID --ae-id AE-ID --psk-file FILE\n"
-		"       m2m-tefd --db FILE list\n");
+		"       m2m-tefd --db FILE list\n"
+		"\n"
+		"The reference TEF: CoAP over DTLS 1.2 PSK (POST /cred, GET and DELETE\n"
+		"/cred/<Credential-ID>), enrolees and credentials in an SQLite file.\n"
+		"  --db FILE      the database (created mode 0600)\n"
+		"  --fqdn NAME    the TEF-FQDN that ends every KeID and Credential-ID\n"
+		"  --listen ADDR  numeric address to bind (default 127.0.0.1)\n"
+		"  --port N       UDP port (default %u)\n"
+		"  --verbose      log sessions, and libcoap's and OpenSSL's messages\n"
+		"  enrol          add or replace an enrolee; the PSK file holds Kpm as\n"
+		"                 hex (16 to 64 bytes, whitespace ignored, mode 0600)\n"
+		"  list           enrolees and credentials (never keys)\n",
+		M2MV_TEF_PORT);
 	return 2;
 }
 
@@ -35,7 +51,7 @@ static int cmd_enrol(sqlite3 *db, int argc, char **argv)
 	};
 	const char *id = NULL, *ae = NULL, *file = NULL;
 	uint8_t kpm[M2MV_PSK_MAX];
-	size_t len;
+	size_t len = 0;
 	int c, ret;
 
 	optind = 1;
@@ -47,10 +63,10 @@ static int cmd_enrol(sqlite3 *db, int argc, char **argv)
 		else if (c == 'k')
 			file = optarg;
 		else
-			return usage();
+			return usage(stderr);
 	}
 	if (!id || !ae || !file || optind != argc)
-		return usage();
+		return usage(stderr);
 	if (!tef_id_ok(id) || !tef_id_ok(ae)) {
 		fprintf(stderr, "m2m-tefd: KpmId and AE-ID are 1-128 of [A-Za-z0-9._:/-]\n");
 		return 2;
@@ -86,12 +102,13 @@ int main(int argc, char **argv)
 	};
 	struct tef_server_config cfg = { .listen = "127.0.0.1",
 					 .port = M2MV_TEF_PORT };
-	const char *dbpath = NULL;
+	const char *dbpath = NULL, *cmd = NULL;
 	sqlite3 *db;
 	char *end;
 	long port;
 	int c, ret;
 
+	/* "+": options after the subcommand belong to it. */
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -104,46 +121,46 @@ int main(int argc, char **argv)
 			cfg.listen = optarg;
 			break;
 		case 'p':
+			errno = 0;
 			port = strtol(optarg, &end, 10);
-			if (*end || port < 1 || port > 65535)
-				return usage();
+			if (errno || end == optarg || *end || port < 1 ||
+			    port > 65535)
+				return usage(stderr);
 			cfg.port = (uint16_t)port;
 			break;
 		case 'v':
 			cfg.verbose = 1;
 			break;
 		case 'h':
-			usage();
+			usage(stdout);
 			return 0;
 		default:
-			return usage();
+			return usage(stderr);
 		}
 	}
-	if (!dbpath)
-		return usage();
-	if (optind < argc && strcmp(argv[optind], "enrol") &&
-	    strcmp(argv[optind], "list"))
-		return usage();
-	if (optind == argc && !cfg.fqdn)
-		return usage();
-	if (tef_db_open(dbpath, &db))
-		return 1;
-	if (optind < argc && !strcmp(argv[optind], "enrol")) {
-		ret = cmd_enrol(db, argc - optind, argv + optind);
-	} else if (optind < argc) {
-		ret = tef_db_list(db, stdout) ? 1 : 0;
-	} else {
+	if (optind < argc)
+		cmd = argv[optind];
+	if (!dbpath || (cmd && strcmp(cmd, "enrol") && strcmp(cmd, "list")) ||
+	    (cmd && !strcmp(cmd, "list") && optind + 1 != argc))
+		return usage(stderr);
+	if (!cmd) {
+		if (!cfg.fqdn)
+			return usage(stderr);
 		/* The FQDN goes into every KeID and Credential-ID. */
-		struct m2mv_ke probe;
-		uint8_t zero[M2MV_EXPORTER_LEN] = { 0 };
-
-		if (m2mv_kdf_split_exporter(zero, cfg.fqdn, &probe)) {
-			fprintf(stderr, "m2m-tefd: bad --fqdn %s\n", cfg.fqdn);
-			ret = 2;
-		} else {
-			ret = tef_serve(db, &cfg) ? 1 : 0;
+		if (!tef_fqdn_ok(cfg.fqdn)) {
+			fprintf(stderr, "m2m-tefd: bad --fqdn %s: 1 to %d of [A-Za-z0-9.-]\n",
+				cfg.fqdn, TEF_FQDN_MAX);
+			return 2;
 		}
 	}
+	if (tef_db_open(dbpath, !cmd || !strcmp(cmd, "enrol"), &db))
+		return 1;
+	if (cmd && !strcmp(cmd, "enrol"))
+		ret = cmd_enrol(db, argc - optind, argv + optind);
+	else if (cmd)
+		ret = tef_db_list(db, time(NULL), stdout) ? 1 : 0;
+	else
+		ret = tef_serve(db, &cfg) ? 1 : 0;
 	sqlite3_close(db);
 	return ret;
 }

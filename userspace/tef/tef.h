@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * m2m-tefd, the reference Trust Enabling Function: request bodies
- * (body.c), the SQLite store (db.c) and the CoAP/DTLS-PSK server
- * (server.c). The protocol is in common/tefclient.h and
- * Documentation/tef.rst.
+ * m2m-tefd, the reference Trust Enabling Function: request and response
+ * bodies (body.c), the SQLite store (db.c), the three operations on
+ * credentials (cred.c, free of any transport so that host tests drive them
+ * directly) and the CoAP over DTLS-PSK server (server.c). The protocol is
+ * in common/tefclient.h and Documentation/tef.rst.
  */
 #ifndef M2MV_TEF_H
 #define M2MV_TEF_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -19,8 +21,15 @@
 #include "common/kdf.h"
 #include "common/tefclient.h"
 
-#define TEF_BODY_MAX		4096
+#define TEF_BODY_MAX		4096	/* request bodies; more is 4.13 */
 #define TEF_ID_MAX		128	/* AE-IDs and KpmIds */
+/* Types 14 and 15 exclude each other, so a registration has at most two. */
+#define TEF_REG_MAX_CREDS	2
+/*
+ * Longest FQDN whose Credential-IDs fit M2MV_CREDID_MAX:
+ * "NN-" + 32 hex + "@" + FQDN.
+ */
+#define TEF_FQDN_MAX		(M2MV_CREDID_MAX - 3 - 32 - 1)
 
 /* ------------------------------------------------------------ body.c */
 
@@ -36,9 +45,17 @@ struct tef_reg_req {
 int tef_id_ok(const char *s);
 
 /**
+ * tef_id_print() - @len bytes from the wire, made safe for one log line:
+ * characters outside the AE-ID alphabet become '?', and more than
+ * TEF_ID_MAX bytes are cut with "...".
+ * @buf: out, at least TEF_ID_MAX + 4 bytes
+ */
+void tef_id_print(char *buf, size_t size, const uint8_t *s, size_t len);
+
+/**
  * tef_parse_register() - validate a register request body
  * @why: out: a short reason when it is refused (static string)
- * Return: 0 or -EINVAL.
+ * Return: 0, -EINVAL (malformed: 4.00) or -E2BIG (over TEF_BODY_MAX: 4.13).
  */
 int tef_parse_register(const uint8_t *data, size_t len,
 		       struct tef_reg_req *req, const char **why);
@@ -47,6 +64,7 @@ int tef_parse_register(const uint8_t *data, size_t len,
 char *tef_register_reply(const char *keid, const uint8_t salt[M2MV_SALT_LEN],
 			 time_t expires, const unsigned int *types,
 			 char ids[][M2MV_CREDID_BUFSZ], size_t n);
+/* The caller wipes the text (it holds the key) before freeing it. */
 char *tef_jwk(const char *credid, unsigned int type,
 	      const uint8_t key[M2MV_KEY_LEN], time_t expires);
 
@@ -62,7 +80,11 @@ struct tef_cred {
 	char *targets;		/* JSON array text, malloc'd */
 };
 
-int tef_db_open(const char *path, sqlite3 **dbp);
+/**
+ * tef_db_open() - open or create the database (mode 0600, WAL)
+ * @create: 0 to refuse a database that does not exist yet
+ */
+int tef_db_open(const char *path, int create, sqlite3 **dbp);
 int tef_db_enrol(sqlite3 *db, const char *kpm_id, const char *ae_id,
 		 const uint8_t *kpm, size_t kpm_len);
 /* -ENOENT for an unknown KpmId. @kpm is M2MV_PSK_MAX bytes. */
@@ -72,10 +94,43 @@ int tef_db_cred_add(sqlite3 *db, const struct tef_cred *c, const char *keid);
 /* -ENOENT if unknown; the caller tef_cred_clear()s @c. */
 int tef_db_cred_get(sqlite3 *db, const char *id, struct tef_cred *c);
 int tef_db_cred_revoke(sqlite3 *db, const char *id);
-int tef_db_list(sqlite3 *db, FILE *out);
+int tef_db_list(sqlite3 *db, time_t now, FILE *out);
 void tef_cred_clear(struct tef_cred *c);
 /* Is @ae_id listed in @c's targets? */
 int tef_cred_allows(const struct tef_cred *c, const char *ae_id);
+
+/* ------------------------------------------------------------ cred.c */
+
+/*
+ * The outcome of one operation: a CoAP response code written as its
+ * three digits (201, 404, ...), and either a JSON body or a diagnostic.
+ */
+struct tef_reply {
+	unsigned int code;
+	char *json;		/* malloc'd; NULL for errors */
+	size_t json_len;
+	int secret;		/* json holds a key: wipe it */
+	const char *why;	/* static diagnostic of an error */
+	char note[1024];		/* what was done, for the log (success) */
+};
+
+/**
+ * tef_register() - POST /cred by the enrolee @owner on the session @ke
+ * @now: the current time (expiry is @now + lifetime)
+ */
+void tef_register(sqlite3 *db, const char *fqdn, const struct m2mv_ke *ke,
+		  const char *owner, const uint8_t *body, size_t len,
+		  time_t now, struct tef_reply *r);
+/* GET /cred/<id> by @ae; @id is already a valid Credential-ID. */
+void tef_retrieve(sqlite3 *db, const char *id, const char *ae, time_t now,
+		  struct tef_reply *r);
+/* DELETE /cred/<id> by @ae. */
+void tef_revoke(sqlite3 *db, const char *id, const char *ae,
+		struct tef_reply *r);
+/* Wipe and free what a reply holds. */
+void tef_reply_clear(struct tef_reply *r);
+/* Does @fqdn fit every KeID and Credential-ID the TEF will make? */
+int tef_fqdn_ok(const char *fqdn);
 
 /* ---------------------------------------------------------- server.c */
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host tests of the TEF's request parsing and response building
- * (userspace/tef/body.c) and of the database rules (db.c) on an in-memory
- * SQLite database.
+ * (userspace/tef/body.c). The database and the operations on credentials
+ * are in test_tef_cred.c, the protocol end to end in test_tef_proto.c.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -70,6 +70,23 @@ static void test_register_refused(void **state)
 		"{\"targets\":[],\"lifetime\":60,\"lifetime\":60,\"types\":[16]}",
 		"{\"targets\":[],\"lifetime\":60,\"types\":[16]} trailing",
 		"{\"targets\":[\"a\\u0000b\"],\"lifetime\":60,\"types\":[16]}",
+		"{\"targets\":[\"Cae2\",\"Cae2\"],\"lifetime\":60,\"types\":[16]}",
+		"{\"targets\":null,\"lifetime\":60,\"types\":[16]}",
+		"{\"targets\":{},\"lifetime\":60,\"types\":[16]}",
+		"{\"targets\":[],\"lifetime\":true,\"types\":[16]}",
+		"{\"targets\":[],\"lifetime\":-5,\"types\":[16]}",
+		"{\"targets\":[],\"lifetime\":1e3,\"types\":[16]}",
+		"{\"targets\":[],\"lifetime\":99999999999999999999999,\"types\":[16]}",
+		"{\"targets\":[],\"lifetime\":60,\"types\":[\"16\"]}",
+		"{\"targets\":[],\"lifetime\":60,\"types\":[16.0]}",
+		"{\"targets\":[],\"lifetime\":60,\"types\":[[16]]}",
+		"{\"targets\":[],\"lifetime\":60,\"types\":[16],\"Types\":[16]}",
+		"{\"targets\":[\"\\u00e9t\u00e9\"],\"lifetime\":60,\"types\":[16]}",
+		"{\"lifetime\":60,\"types\":[16]}",
+		"{\"targets\":[],\"types\":[16]}",
+		"{\"targets\":[],\"lifetime\":60}",
+		"\"string\"", "42", "{\"targets\":[],\"lifetime\":60,\"types\":[16]",
+		"\xff\xfe{}",
 	};
 	const char *why;
 	size_t i;
@@ -101,11 +118,91 @@ static void test_register_limits(void **state)
 	memset(p, 'a', 129);
 	strcpy(p + 129, "\"]}");
 	assert_int_equal(parse(body, &why), -EINVAL);
-	/* Bodies past 4 KiB are refused before parsing. */
+	/* As many distinct 128-byte targets as fit 4 KiB. */
+	p = body + sprintf(body, "{\"lifetime\":60,\"types\":[16],\"targets\":[");
+	for (i = 0; i < 32 && p - body < TEF_BODY_MAX - 140; i++) {
+		p += sprintf(p, "%s\"%02d", i ? "," : "", i);
+		memset(p, 'x', 126);
+		p += 126;
+		*p++ = '"';
+	}
+	strcpy(p, "]}");
+	assert_true(strlen(body) <= TEF_BODY_MAX);
+	assert_int_equal(parse(body, &why), 0);
+	/* Bodies past 4 KiB are refused before parsing, as 4.13. */
 	memset(body, ' ', sizeof(body));
 	assert_int_equal(tef_parse_register((const uint8_t *)body,
 					    TEF_BODY_MAX + 1, &(struct tef_reg_req){ 0 },
+					    &why), -E2BIG);
+	assert_int_equal(tef_parse_register((const uint8_t *)body,
+					    TEF_BODY_MAX, &(struct tef_reg_req){ 0 },
 					    &why), -EINVAL);
+	/* Binary garbage, NUL bytes included. */
+	for (i = 0; i < 256; i++)
+		body[i] = (char)(i * 37 + 11);
+	assert_int_equal(tef_parse_register((const uint8_t *)body, 256,
+					    &(struct tef_reg_req){ 0 }, &why),
+			 -EINVAL);
+	assert_int_equal(tef_parse_register(NULL, 0, &(struct tef_reg_req){ 0 },
+					    &why), -EINVAL);
+}
+
+static void test_id_print(void **state)
+{
+	char buf[TEF_ID_MAX + 4], in[200];
+
+	(void)state;
+	tef_id_print(buf, sizeof(buf), (const uint8_t *)"kpm-ae1", 7);
+	assert_string_equal(buf, "kpm-ae1");
+	tef_id_print(buf, sizeof(buf), (const uint8_t *)"a b\n\x1b[0m", 8);
+	assert_string_equal(buf, "a?b???0m");
+	tef_id_print(buf, sizeof(buf), NULL, 0);
+	assert_string_equal(buf, "-");
+	memset(in, 'x', sizeof(in));
+	tef_id_print(buf, sizeof(buf), (const uint8_t *)in, sizeof(in));
+	assert_int_equal(strlen(buf), TEF_ID_MAX + 3);
+	assert_string_equal(buf + TEF_ID_MAX, "...");
+	assert_true(tef_id_ok("Cae-1.x_y:z/w"));
+	assert_false(tef_id_ok(""));
+	assert_false(tef_id_ok("a@b"));
+	memset(in, 'a', TEF_ID_MAX);
+	in[TEF_ID_MAX] = '\0';
+	assert_true(tef_id_ok(in));
+	in[TEF_ID_MAX] = 'a';
+	in[TEF_ID_MAX + 1] = '\0';
+	assert_false(tef_id_ok(in));
+}
+
+static void test_register_reply(void **state)
+{
+	char ids[2][M2MV_CREDID_BUFSZ] = { "15-aa@tef.example.com",
+					   "16-bb@tef.example.com" };
+	unsigned int types[2] = { 15, 16 };
+	uint8_t salt[M2MV_SALT_LEN], back[M2MV_SALT_LEN];
+	json_t *j, *c;
+	char *text;
+
+	(void)state;
+	memset(salt, 0xa5, sizeof(salt));
+	text = tef_register_reply("00@tef.example.com", salt, 77, types, ids, 2);
+	assert_non_null(text);
+	j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(j);
+	assert_int_equal(json_object_size(j), 4);
+	assert_string_equal(json_string_value(json_object_get(j, "keid")),
+			    "00@tef.example.com");
+	assert_int_equal(json_integer_value(json_object_get(j, "expires")), 77);
+	assert_int_equal(m2mv_b64url_decode(back, sizeof(back),
+		json_string_value(json_object_get(j, "salt"))), M2MV_SALT_LEN);
+	assert_memory_equal(back, salt, sizeof(salt));
+	c = json_object_get(j, "credentials");
+	assert_int_equal(json_array_size(c), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(c, 1),
+							    "type")), 16);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(c, 1),
+							      "id")), ids[1]);
+	json_decref(j);
+	free(text);
 }
 
 static void test_jwk(void **state)
@@ -137,46 +234,6 @@ static void test_jwk(void **state)
 	free(text);
 }
 
-static void test_db(void **state)
-{
-	uint8_t kpm[M2MV_PSK_MAX], k16[16] = { 1 };
-	char ae[TEF_ID_MAX + 1];
-	struct tef_cred c = { .type = 15, .expires = 99 }, g;
-	size_t len;
-	sqlite3 *db;
-
-	(void)state;
-	assert_int_equal(tef_db_open(":memory:", &db), 0);
-	assert_int_equal(tef_db_enrol(db, "kpm-1", "Cae1", k16, 16), 0);
-	assert_int_equal(tef_db_enrol(db, "kpm 1", "Cae1", k16, 16), -EINVAL);
-	assert_int_equal(tef_db_enrol(db, "kpm-2", "Cae2", k16, 15), -EINVAL);
-	assert_int_equal(tef_db_enrolee(db, "kpm-1", kpm, &len, ae), 0);
-	assert_int_equal(len, 16);
-	assert_string_equal(ae, "Cae1");
-	assert_int_equal(tef_db_enrolee(db, "nope", kpm, &len, ae), -ENOENT);
-
-	strcpy(c.id, "15-abc@tef.example.com");
-	strcpy(c.owner, "Cae1");
-	memset(c.key, 0x5a, sizeof(c.key));
-	c.targets = "[\"Cae2\"]";
-	assert_int_equal(tef_db_cred_add(db, &c, "00@tef.example.com"), 0);
-	assert_int_equal(tef_db_cred_add(db, &c, "00@tef.example.com"), -EIO);
-	assert_int_equal(tef_db_cred_get(db, c.id, &g), 0);
-	assert_memory_equal(g.key, c.key, 32);
-	assert_true(tef_cred_allows(&g, "Cae2"));
-	assert_false(tef_cred_allows(&g, "Cae3"));
-	assert_false(tef_cred_allows(&g, "Cae"));
-	tef_cred_clear(&g);
-	assert_int_equal(tef_db_cred_revoke(db, c.id), 0);
-	assert_int_equal(tef_db_cred_get(db, c.id, &g), 0);
-	assert_true(g.revoked);
-	for (int i = 0; i < 32; i++)
-		assert_int_equal(g.key[i], 0);
-	tef_cred_clear(&g);
-	assert_int_equal(tef_db_cred_get(db, "15-zz@x", &g), -ENOENT);
-	sqlite3_close(db);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,7 +241,8 @@ int main(void)
 		cmocka_unit_test(test_register_refused),
 		cmocka_unit_test(test_register_limits),
 		cmocka_unit_test(test_jwk),
-		cmocka_unit_test(test_db),
+		cmocka_unit_test(test_id_print),
+		cmocka_unit_test(test_register_reply),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
