@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host tests of the TEF's database (userspace/tef/db.c: file mode,
+ * persistence, rules) and of its operations on credentials (cred.c:
+ * register, retrieve, revoke; who may do what; expiry and revocation).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "common/b64url.h"
+#include "tef/tef.h"
+
+#define FQDN "tef.example.com"
+
+static const uint8_t k16[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
+				 14, 15, 16 };
+
+/* A session's Ke and KeID, as the exporter would give them. */
+static void fake_ke(struct m2mv_ke *ke, uint8_t seed)
+{
+	uint8_t exp[M2MV_EXPORTER_LEN];
+
+	memset(exp, seed, sizeof(exp));
+	assert_int_equal(m2mv_kdf_split_exporter(exp, FQDN, ke), 0);
+}
+
+static sqlite3 *mem_db(void)
+{
+	sqlite3 *db;
+
+	assert_int_equal(tef_db_open(":memory:", 1, &db), 0);
+	assert_int_equal(tef_db_enrol(db, "kpm-ae1", "Cae1", k16, 16), 0);
+	assert_int_equal(tef_db_enrol(db, "kpm-ae2", "Cae2", k16, 16), 0);
+	assert_int_equal(tef_db_enrol(db, "kpm-ae3", "Cae3", k16, 16), 0);
+	return db;
+}
+
+static void test_db_rules(void **state)
+{
+	uint8_t kpm[M2MV_PSK_MAX], k64[65] = { 0 };
+	char ae[TEF_ID_MAX + 1];
+	struct tef_cred c = { .type = 15, .expires = 99 }, g;
+	size_t len;
+	sqlite3 *db;
+
+	(void)state;
+	assert_int_equal(tef_db_open(":memory:", 1, &db), 0);
+	assert_int_equal(tef_db_enrol(db, "kpm-1", "Cae1", k16, 16), 0);
+	assert_int_equal(tef_db_enrol(db, "kpm 1", "Cae1", k16, 16), -EINVAL);
+	assert_int_equal(tef_db_enrol(db, "kpm-2", "Ca e2", k16, 16), -EINVAL);
+	assert_int_equal(tef_db_enrol(db, "kpm-2", "Cae2", k16, 15), -EINVAL);
+	assert_int_equal(tef_db_enrol(db, "kpm-2", "Cae2", k64, 65), -EINVAL);
+	assert_int_equal(tef_db_enrol(db, "kpm-2", "Cae2", k64, 64), 0);
+	assert_int_equal(tef_db_enrolee(db, "kpm-1", kpm, &len, ae), 0);
+	assert_int_equal(len, 16);
+	assert_memory_equal(kpm, k16, 16);
+	assert_string_equal(ae, "Cae1");
+	assert_int_equal(tef_db_enrolee(db, "nope", kpm, &len, ae), -ENOENT);
+	/* Enrolling again replaces the key and the AE-ID. */
+	assert_int_equal(tef_db_enrol(db, "kpm-1", "Cae9", k64, 32), 0);
+	assert_int_equal(tef_db_enrolee(db, "kpm-1", kpm, &len, ae), 0);
+	assert_int_equal(len, 32);
+	assert_string_equal(ae, "Cae9");
+
+	strcpy(c.id, "15-abc@tef.example.com");
+	strcpy(c.owner, "Cae1");
+	memset(c.key, 0x5a, sizeof(c.key));
+	c.targets = "[\"Cae2\"]";
+	assert_int_equal(tef_db_cred_add(db, &c, "00@tef.example.com"), 0);
+	assert_int_equal(tef_db_cred_add(db, &c, "00@tef.example.com"), -EIO);
+	assert_int_equal(tef_db_cred_get(db, c.id, &g), 0);
+	assert_memory_equal(g.key, c.key, 32);
+	assert_int_equal(g.type, 15);
+	assert_int_equal(g.expires, 99);
+	assert_true(tef_cred_allows(&g, "Cae2"));
+	assert_false(tef_cred_allows(&g, "Cae3"));
+	assert_false(tef_cred_allows(&g, "Cae"));
+	assert_false(tef_cred_allows(&g, "Cae1"));
+	tef_cred_clear(&g);
+	assert_int_equal(tef_db_cred_revoke(db, c.id), 0);
+	assert_int_equal(tef_db_cred_get(db, c.id, &g), 0);
+	assert_true(g.revoked);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(g.key[i], 0);
+	tef_cred_clear(&g);
+	assert_int_equal(tef_db_cred_get(db, "15-zz@x", &g), -ENOENT);
+	sqlite3_close(db);
+}
+
+static void test_db_file(void **state)
+{
+	char dir[] = "/tmp/test_tef_cred.XXXXXX", path[64], wal[72], link[64];
+	uint8_t kpm[M2MV_PSK_MAX];
+	char ae[TEF_ID_MAX + 1];
+	struct stat sb;
+	mode_t old;
+	size_t len;
+	sqlite3 *db;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/tef.db", dir);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	snprintf(link, sizeof(link), "%s/link.db", dir);
+	/* Not there and not to be made: refused, and not made. */
+	assert_int_equal(tef_db_open(path, 0, &db), -EIO);
+	assert_int_equal(stat(path, &sb), -1);
+	/* Made 0600 whatever the umask; so is the WAL. */
+	old = umask(0);
+	assert_int_equal(tef_db_open(path, 1, &db), 0);
+	assert_int_equal(umask(old), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(tef_db_enrol(db, "kpm-1", "Cae1", k16, 16), 0);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	sqlite3_close(db);
+	/* State persists; a loosened file is tightened. */
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_int_equal(tef_db_open(path, 0, &db), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 07777, 0600);
+	assert_int_equal(tef_db_enrolee(db, "kpm-1", kpm, &len, ae), 0);
+	assert_string_equal(ae, "Cae1");
+	sqlite3_close(db);
+	/* No following a symbolic link to the database. */
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(tef_db_open(link, 1, &db), -EIO);
+	/* Not a database at all. */
+	unlink(link);
+	f = fopen(link, "w");
+	assert_non_null(f);
+	fputs("this is not SQLite, not at all, and long enough to say so\n", f);
+	fclose(f);
+	assert_int_equal(tef_db_open(link, 1, &db), -EIO);
+	unlink(link);
+	unlink(path);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", path);
+	unlink(wal);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+static void reg(sqlite3 *db, const struct m2mv_ke *ke, const char *body,
+		time_t now, struct tef_reply *r)
+{
+	tef_register(db, FQDN, ke, "Cae1", (const uint8_t *)body, strlen(body),
+		     now, r);
+}
+
+/* Register as Cae1; check the reply against our own derivations. */
+static void registered(sqlite3 *db, const struct m2mv_ke *ke,
+		       const char *req, time_t now, char ids[2][M2MV_CREDID_BUFSZ],
+		       size_t *n)
+{
+	uint8_t salt[M2MV_SALT_LEN], key[M2MV_KEY_LEN];
+	char want[M2MV_CREDID_BUFSZ];
+	struct tef_reply r;
+	struct tef_cred c;
+	json_t *j, *creds, *e;
+	size_t i;
+
+	reg(db, ke, req, now, &r);
+	assert_int_equal(r.code, 201);
+	assert_non_null(r.json);
+	assert_null(r.why);
+	assert_non_null(strstr(r.note, "owner Cae1"));
+	j = json_loadb(r.json, r.json_len, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "keid")),
+			    ke->keid);
+	assert_int_equal(m2mv_b64url_decode(salt, sizeof(salt),
+		json_string_value(json_object_get(j, "salt"))), M2MV_SALT_LEN);
+	creds = json_object_get(j, "credentials");
+	*n = json_array_size(creds);
+	json_array_foreach(creds, i, e) {
+		unsigned int type = (unsigned int)json_integer_value(
+			json_object_get(e, "type"));
+
+		assert_int_equal(m2mv_kdf_credid(want, sizeof(want), type,
+						 ke->keid, salt, FQDN), 0);
+		assert_string_equal(json_string_value(json_object_get(e, "id")),
+				    want);
+		strcpy(ids[i], want);
+		/* The TEF stored the key the enrolee derives on its side. */
+		assert_int_equal(m2mv_kdf_credential_key(ke->ke, salt, type,
+							 key), 0);
+		assert_int_equal(tef_db_cred_get(db, want, &c), 0);
+		assert_memory_equal(c.key, key, sizeof(key));
+		assert_string_equal(c.owner, "Cae1");
+		assert_int_equal(c.expires,
+			json_integer_value(json_object_get(j, "expires")));
+		tef_cred_clear(&c);
+	}
+	json_decref(j);
+	tef_reply_clear(&r);
+}
+
+static void test_register(void **state)
+{
+	char ids[2][M2MV_CREDID_BUFSZ], ids2[2][M2MV_CREDID_BUFSZ];
+	struct m2mv_ke ke;
+	struct tef_reply r;
+	sqlite3 *db = mem_db();
+	size_t n;
+	char big[TEF_BODY_MAX + 2];
+
+	(void)state;
+	fake_ke(&ke, 7);
+	registered(db, &ke, "{\"targets\":[\"Cae2\"],\"lifetime\":60,"
+		   "\"types\":[15,16]}", 1000, ids, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(strncmp(ids[0], "15-", 3), 0);
+	assert_int_equal(strncmp(ids[1], "16-", 3), 0);
+	/* Same session, new Salt: new Credential-IDs. */
+	registered(db, &ke, "{\"targets\":[],\"lifetime\":60,\"types\":[15]}",
+		   1000, ids2, &n);
+	assert_int_equal(n, 1);
+	assert_string_not_equal(ids[0], ids2[0]);
+
+	reg(db, &ke, "{\"x\":1}", 1000, &r);
+	assert_int_equal(r.code, 400);
+	assert_null(r.json);
+	assert_string_equal(r.why, "unknown member");
+	tef_reply_clear(&r);
+	memset(big, ' ', sizeof(big));
+	tef_register(db, FQDN, &ke, "Cae1", (const uint8_t *)big,
+		     TEF_BODY_MAX + 1, 1000, &r);
+	assert_int_equal(r.code, 413);
+	tef_reply_clear(&r);
+	tef_register(db, FQDN, &ke, "Cae1", NULL, 0, 1000, &r);
+	assert_int_equal(r.code, 400);
+	tef_reply_clear(&r);
+	sqlite3_close(db);
+}
+
+static void expect(struct tef_reply *r, unsigned int code, const char *why)
+{
+	assert_int_equal(r->code, code);
+	if (why)
+		assert_string_equal(r->why, why);
+	else
+		assert_null(r->why);
+	tef_reply_clear(r);
+}
+
+static void test_retrieve_revoke(void **state)
+{
+	char ids[2][M2MV_CREDID_BUFSZ];
+	uint8_t salt_key[M2MV_KEY_LEN], k[M2MV_KEY_LEN];
+	struct tef_reply r;
+	struct tef_cred c;
+	struct m2mv_ke ke;
+	sqlite3 *db = mem_db();
+	json_t *j;
+	size_t n;
+
+	(void)state;
+	fake_ke(&ke, 9);
+	registered(db, &ke, "{\"targets\":[\"Cae2\"],\"lifetime\":100,"
+		   "\"types\":[14]}", 5000, ids, &n);
+	assert_int_equal(tef_db_cred_get(db, ids[0], &c), 0);
+	memcpy(salt_key, c.key, sizeof(salt_key));
+	tef_cred_clear(&c);
+
+	/* The owner and the target get the JWK; no one else. */
+	tef_retrieve(db, ids[0], "Cae1", 5000, &r);
+	assert_int_equal(r.code, 205);
+	assert_true(r.secret);
+	j = json_loadb(r.json, r.json_len, 0, NULL);
+	assert_string_equal(json_string_value(json_object_get(j, "kid")),
+			    ids[0]);
+	assert_string_equal(json_string_value(json_object_get(j, "alg")), "dir");
+	assert_int_equal(json_integer_value(json_object_get(j, "exp")), 5100);
+	assert_int_equal(m2mv_b64url_decode(k, sizeof(k),
+		json_string_value(json_object_get(j, "k"))), M2MV_KEY_LEN);
+	assert_memory_equal(k, salt_key, sizeof(k));
+	json_decref(j);
+	tef_reply_clear(&r);
+	tef_retrieve(db, ids[0], "Cae2", 5099, &r);
+	expect(&r, 205, NULL);
+	tef_retrieve(db, ids[0], "Cae3", 5000, &r);
+	expect(&r, 403, "not in the credential's access control policy");
+	tef_retrieve(db, "14-00000000000000000000000000000000@" FQDN, "Cae1",
+		     5000, &r);
+	expect(&r, 404, "unknown credential");
+
+	/* Expired at its expiry time, for everyone in the ACP. */
+	tef_retrieve(db, ids[0], "Cae2", 5100, &r);
+	expect(&r, 404, "expired");
+	tef_retrieve(db, ids[0], "Cae1", 9999, &r);
+	expect(&r, 404, "expired");
+	tef_retrieve(db, ids[0], "Cae3", 9999, &r);
+	expect(&r, 403, "not in the credential's access control policy");
+
+	/* Only the owner revokes; then it is gone for all. */
+	tef_revoke(db, ids[0], "Cae2", &r);
+	expect(&r, 403, "only the owner may revoke");
+	tef_revoke(db, "14-00@" FQDN, "Cae1", &r);
+	expect(&r, 404, "unknown credential");
+	tef_retrieve(db, ids[0], "Cae2", 5000, &r);
+	expect(&r, 205, NULL);
+	tef_revoke(db, ids[0], "Cae1", &r);
+	assert_non_null(strstr(r.note, "revoked"));
+	expect(&r, 202, NULL);
+	tef_retrieve(db, ids[0], "Cae1", 5000, &r);
+	expect(&r, 404, "revoked");
+	tef_retrieve(db, ids[0], "Cae2", 5000, &r);
+	expect(&r, 404, "revoked");
+	tef_retrieve(db, ids[0], "Cae3", 5000, &r);
+	expect(&r, 403, "not in the credential's access control policy");
+	tef_revoke(db, ids[0], "Cae1", &r);
+	expect(&r, 202, NULL);
+	sqlite3_close(db);
+}
+
+static void test_list_no_keys(void **state)
+{
+	char ids[2][M2MV_CREDID_BUFSZ], hex[65], b64[M2MV_B64URL_BUFSZ(32)];
+	struct tef_cred c;
+	struct m2mv_ke ke;
+	sqlite3 *db = mem_db();
+	char *text = NULL;
+	size_t n, size = 0;
+	FILE *f;
+
+	(void)state;
+	fake_ke(&ke, 3);
+	registered(db, &ke, "{\"targets\":[\"Cae2\",\"Cae3\"],\"lifetime\":60,"
+		   "\"types\":[16]}", time(NULL), ids, &n);
+	assert_int_equal(tef_db_cred_get(db, ids[0], &c), 0);
+	for (int i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", c.key[i]);
+	assert_int_equal(m2mv_b64url_encode(b64, sizeof(b64), c.key, 32), 0);
+	tef_cred_clear(&c);
+	f = open_memstream(&text, &size);
+	assert_non_null(f);
+	assert_int_equal(tef_db_list(db, time(NULL), f), 0);
+	fclose(f);
+	assert_non_null(strstr(text, "kpm-ae2 ae_id=Cae2"));
+	assert_non_null(strstr(text, ids[0]));
+	assert_non_null(strstr(text, "state=valid"));
+	assert_null(strstr(text, hex));
+	assert_null(strstr(text, b64));
+	free(text);
+	sqlite3_close(db);
+}
+
+static void test_fqdn(void **state)
+{
+	char name[TEF_FQDN_MAX + 2];
+
+	(void)state;
+	assert_true(tef_fqdn_ok("tef.example.com"));
+	assert_true(tef_fqdn_ok("localhost"));
+	assert_false(tef_fqdn_ok(""));
+	assert_false(tef_fqdn_ok("tef_example.com"));
+	assert_false(tef_fqdn_ok("tef example"));
+	assert_false(tef_fqdn_ok(NULL));
+	memset(name, 'a', sizeof(name));
+	name[TEF_FQDN_MAX] = '\0';
+	assert_true(tef_fqdn_ok(name));
+	name[TEF_FQDN_MAX] = 'a';
+	name[TEF_FQDN_MAX + 1] = '\0';
+	assert_false(tef_fqdn_ok(name));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_db_rules),
+		cmocka_unit_test(test_db_file),
+		cmocka_unit_test(test_register),
+		cmocka_unit_test(test_retrieve_revoke),
+		cmocka_unit_test(test_list_no_keys),
+		cmocka_unit_test(test_fqdn),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
