@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The TEF protocol end to end on loopback: the real m2m-tefd (TEFD_PATH,
+ * run as a child process, outside valgrind) against the client library
+ * (userspace/common/tefclient.c, in this process, under valgrind).
+ * Covers the handshake outcomes the client must tell apart, register,
+ * retrieve and revoke with their refusals, block-wise bodies, expiry,
+ * re-enrolment, and the server's log lines.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "common/b64url.h"
+#include "common/tefclient.h"
+#include "tef/tef.h"
+
+#define FQDN "tef.example.com"
+
+static char dir[] = "/tmp/test_tef_proto.XXXXXX";
+static char dbpath[64], logpath[64];
+static uint16_t port;
+static pid_t tefd;
+
+static const uint8_t kpm1[16] = { [0 ... 15] = 0x11 };
+static const uint8_t kpm2[20] = { [0 ... 19] = 0x22 };
+static const uint8_t kpm3[32] = { [0 ... 31] = 0x33 };
+static const uint8_t kpm2b[16] = { [0 ... 15] = 0x2b };
+
+static uint16_t free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(fd, (struct sockaddr *)&a, &len))
+		return 0;
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static char *slurp(const char *path)
+{
+	char *buf = calloc(1, 1 << 16);
+	FILE *f = fopen(path, "r");
+
+	if (f && buf)
+		fread(buf, 1, (1 << 16) - 1, f);
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+static int log_has(const char *needle)
+{
+	char *text = slurp(logpath);
+	int found = text && strstr(text, needle);
+
+	free(text);
+	return found;
+}
+
+static int enrol(const char *id, const char *ae, const uint8_t *k, size_t n)
+{
+	sqlite3 *db;
+	int ret;
+
+	if (tef_db_open(dbpath, 1, &db))
+		return -1;
+	ret = tef_db_enrol(db, id, ae, k, n);
+	sqlite3_close(db);
+	return ret;
+}
+
+static int start(void **state)
+{
+	char ps[8];
+	int fd, i;
+
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(dbpath, sizeof(dbpath), "%s/tef.db", dir);
+	snprintf(logpath, sizeof(logpath), "%s/tef.log", dir);
+	if (enrol("kpm-ae1", "Cae1", kpm1, sizeof(kpm1)) ||
+	    enrol("kpm-ae2", "Cae2", kpm2, sizeof(kpm2)) ||
+	    enrol("kpm-ae3", "Cae3", kpm3, sizeof(kpm3)))
+		return -1;
+	port = free_port();
+	snprintf(ps, sizeof(ps), "%u", port);
+	fflush(NULL);
+	tefd = fork();
+	if (tefd < 0)
+		return -1;
+	if (tefd == 0) {
+		fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		execl(TEFD_PATH, "m2m-tefd", "--db", dbpath, "--fqdn", FQDN,
+		      "--listen", "127.0.0.1", "--port", ps, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100; i++) {
+		if (log_has("m2m-tefd: listening on 127.0.0.1:"))
+			return 0;
+		usleep(50000);
+	}
+	return -1;
+}
+
+static int stop(void **state)
+{
+	char cmd[128];
+	int status = -1;
+
+	(void)state;
+	if (tefd > 0) {
+		kill(tefd, SIGTERM);
+		waitpid(tefd, &status, 0);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		return -1;
+	/* A clean exit on SIGTERM is part of the contract. */
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static int connect_as(const char *id, const uint8_t *k, size_t n,
+		      unsigned int timeout_ms, struct m2mv_tef **t)
+{
+	struct m2mv_tef_config cfg = {
+		.host = "127.0.0.1", .port = port, .fqdn = FQDN,
+		.psk_identity = id, .psk = k, .psk_len = n,
+		.timeout_ms = timeout_ms,
+	};
+
+	return m2mv_tef_connect(&cfg, t);
+}
+
+static void test_handshake(void **state)
+{
+	struct m2mv_tef_config cfg = {
+		.host = "127.0.0.1", .fqdn = FQDN, .psk_identity = "kpm-ae1",
+		.psk = kpm1, .psk_len = sizeof(kpm1),
+	};
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	const struct m2mv_ke *ke;
+	struct m2mv_tef *t = NULL;
+	int silent;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(connect_as("kpm-ae1", kpm1, sizeof(kpm1), 3000, &t), 0);
+	ke = m2mv_tef_ke(t);
+	assert_int_equal(strlen(ke->keid), 32 + 1 + strlen(FQDN));
+	for (i = 0; i < 32; i++)
+		assert_non_null(strchr("0123456789abcdef", ke->keid[i]));
+	assert_string_equal(ke->keid + 32, "@" FQDN);
+	m2mv_tef_close(t);
+
+	/* A wrong key: the handshake never completes. */
+	assert_int_equal(connect_as("kpm-ae1", kpm2b, sizeof(kpm2b), 1500, &t),
+			 -EACCES);
+	assert_null(t);
+	/* An unknown identity: refused at once. */
+	assert_int_equal(connect_as("kpm-nobody", kpm1, sizeof(kpm1), 3000, &t),
+			 -EACCES);
+	/* Nothing listening. */
+	cfg.port = free_port();
+	cfg.timeout_ms = 3000;
+	assert_int_equal(m2mv_tef_connect(&cfg, &t), -ECONNREFUSED);
+	/* A socket that never answers. */
+	silent = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(silent >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(silent, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(silent, (struct sockaddr *)&a, &alen), 0);
+	cfg.port = ntohs(a.sin_port);
+	cfg.timeout_ms = 1000;
+	assert_int_equal(m2mv_tef_connect(&cfg, &t), -ETIMEDOUT);
+	close(silent);
+	/* Bad configurations never reach the network. */
+	cfg.port = port;
+	cfg.psk_len = 8;
+	assert_int_equal(m2mv_tef_connect(&cfg, &t), -EINVAL);
+	cfg.psk_len = sizeof(kpm1);
+	cfg.psk_identity = "";
+	assert_int_equal(m2mv_tef_connect(&cfg, &t), -EINVAL);
+	cfg.psk_identity = "kpm-ae1";
+	cfg.fqdn = NULL;
+	assert_int_equal(m2mv_tef_connect(&cfg, &t), -EINVAL);
+	assert_int_equal(m2mv_tef_connect(NULL, &t), -EINVAL);
+	m2mv_tef_close(NULL);
+
+	assert_true(log_has("refused handshake from 127.0.0.1:"));
+	assert_true(log_has("identity kpm-nobody: unknown enrolee"));
+}
+
+/* The JWK's key, decoded. */
+static void jwk_key(void *jwk, uint8_t key[M2MV_KEY_LEN])
+{
+	json_t *k = json_object_get(jwk, "k");
+
+	assert_int_equal(m2mv_b64url_decode(key, M2MV_KEY_LEN,
+					    json_string_value(k)), M2MV_KEY_LEN);
+	json_decref(jwk);
+}
+
+static void test_register_retrieve_revoke(void **state)
+{
+	const char *targets[] = { "Cae2" };
+	unsigned int types[] = { 15, 16 };
+	struct m2mv_tef_reg_req req = {
+		.targets = targets, .n_targets = 1, .lifetime = 600,
+		.types = types, .n_types = 2,
+	};
+	uint8_t mine[2][M2MV_KEY_LEN], got[M2MV_KEY_LEN];
+	struct m2mv_tef *t1, *t2, *t3;
+	struct m2mv_tef_reg reg;
+	char *diag = NULL;
+	void *jwk = NULL;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(connect_as("kpm-ae1", kpm1, sizeof(kpm1), 3000, &t1), 0);
+	assert_int_equal(connect_as("kpm-ae2", kpm2, sizeof(kpm2), 3000, &t2), 0);
+	assert_int_equal(connect_as("kpm-ae3", kpm3, sizeof(kpm3), 3000, &t3), 0);
+	assert_int_equal(m2mv_tef_register(t1, &req, &reg), 0);
+	assert_int_equal(reg.n_creds, 2);
+	assert_int_equal(reg.creds[0].type, 15);
+	assert_int_equal(reg.creds[1].type, 16);
+	assert_true(reg.expires > time(NULL) + 590);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(m2mv_kdf_credential_key(m2mv_tef_ke(t1)->ke,
+							 reg.salt,
+							 reg.creds[i].type,
+							 mine[i]), 0);
+
+	/* The owner and the target get the key the owner derived. */
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(m2mv_tef_retrieve(t1, reg.creds[i].id, &jwk,
+						   &diag), 0);
+		assert_null(diag);
+		jwk_key(jwk, got);
+		assert_memory_equal(got, mine[i], M2MV_KEY_LEN);
+		assert_int_equal(m2mv_tef_retrieve(t2, reg.creds[i].id, &jwk,
+						   NULL), 0);
+		jwk_key(jwk, got);
+		assert_memory_equal(got, mine[i], M2MV_KEY_LEN);
+	}
+	/* Another enrolee is refused, with the reason. */
+	assert_int_equal(m2mv_tef_retrieve(t3, reg.creds[0].id, &jwk, &diag),
+			 -EPERM);
+	assert_null(jwk);
+	assert_string_equal(diag, "not in the credential's access control policy");
+	free(diag);
+	assert_int_equal(m2mv_tef_retrieve(t3, "15-0123@" FQDN, &jwk, &diag),
+			 -ENOENT);
+	assert_string_equal(diag, "unknown credential");
+	free(diag);
+	assert_int_equal(m2mv_tef_retrieve(t3, "not an id", &jwk, NULL),
+			 -EINVAL);
+
+	/* Only the owner revokes; then nobody retrieves. */
+	assert_int_equal(m2mv_tef_revoke(t2, reg.creds[0].id), -EPERM);
+	assert_int_equal(m2mv_tef_revoke(t1, reg.creds[0].id), 0);
+	assert_int_equal(m2mv_tef_retrieve(t2, reg.creds[0].id, &jwk, &diag),
+			 -ENOENT);
+	assert_string_equal(diag, "revoked");
+	free(diag);
+	assert_int_equal(m2mv_tef_retrieve(t2, reg.creds[1].id, &jwk, NULL), 0);
+	jwk_key(jwk, got);
+	assert_int_equal(m2mv_tef_revoke(t1, "16-0123@" FQDN), -ENOENT);
+
+	m2mv_tef_close(t1);
+	m2mv_tef_close(t2);
+	m2mv_tef_close(t3);
+	assert_true(log_has("identity kpm-ae3: not in the credential's access control policy"));
+	assert_true(log_has("identity kpm-ae2: only the owner may revoke"));
+}
+
+static void test_blockwise(void **state)
+{
+	static char names[M2MV_TEF_MAX_TARGETS][TEF_ID_MAX + 1];
+	const char *targets[M2MV_TEF_MAX_TARGETS];
+	unsigned int types[] = { 14 };
+	struct m2mv_tef_reg_req req = {
+		.targets = targets, .lifetime = 60, .types = types,
+		.n_types = 1,
+	};
+	struct m2mv_tef_reg reg;
+	struct m2mv_tef *t;
+	void *jwk;
+	size_t i;
+
+	(void)state;
+	/* 32 targets of 100 bytes: some 3.4 KB, several Block1 blocks. */
+	for (i = 0; i < M2MV_TEF_MAX_TARGETS; i++) {
+		snprintf(names[i], sizeof(names[i]), "C%02zu", i);
+		memset(names[i] + 3, 'x', 97);
+		names[i][100] = '\0';
+		targets[i] = names[i];
+	}
+	req.n_targets = M2MV_TEF_MAX_TARGETS;
+	strcpy(names[31], "Cae2");
+	assert_int_equal(connect_as("kpm-ae1", kpm1, sizeof(kpm1), 3000, &t), 0);
+	assert_int_equal(m2mv_tef_register(t, &req, &reg), 0);
+	m2mv_tef_close(t);
+	assert_int_equal(connect_as("kpm-ae2", kpm2, sizeof(kpm2), 3000, &t), 0);
+	assert_int_equal(m2mv_tef_retrieve(t, reg.creds[0].id, &jwk, NULL), 0);
+	json_decref(jwk);
+	m2mv_tef_close(t);
+
+	/* 32 of 128 bytes: over 4 KiB, refused as 4.13. */
+	for (i = 0; i < M2MV_TEF_MAX_TARGETS; i++) {
+		memset(names[i] + 3, 'y', TEF_ID_MAX - 3);
+		names[i][TEF_ID_MAX] = '\0';
+	}
+	assert_int_equal(connect_as("kpm-ae1", kpm1, sizeof(kpm1), 3000, &t), 0);
+	assert_int_equal(m2mv_tef_register(t, &req, &reg), -E2BIG);
+	/* The session still serves. */
+	req.n_targets = 1;
+	assert_int_equal(m2mv_tef_register(t, &req, &reg), 0);
+	m2mv_tef_close(t);
+	assert_true(log_has("body larger than 4096 bytes"));
+}
+
+static void test_client_checks(void **state)
+{
+	const char *targets[] = { "Cae2", NULL };
+	const char *bad_utf8[] = { "\xff\xfe" };
+	unsigned int types[] = { 16 };
+	struct m2mv_tef_reg_req req = {
+		.targets = targets, .n_targets = 1, .lifetime = 60,
+		.types = types, .n_types = 1,
+	};
+	struct m2mv_tef_reg reg;
+	struct m2mv_tef *t;
+
+	(void)state;
+	assert_int_equal(connect_as("kpm-ae1", kpm1, sizeof(kpm1), 3000, &t), 0);
+	req.lifetime = 0;
+	assert_int_equal(m2mv_tef_register(t, &req, &reg), -EINVAL);
+	req.lifetime = M2MV_TEF_MAX_LIFETIME + 1;
+	assert_int_equal(m2mv_tef_register(t, &req, &reg), -EINVAL);
+	req.lifetime = 60;
+	req.n_targets = 2;
+	assert_int_equal(m2mv_tef_register(t, &req, &reg), -EINVAL);
+	req.n_targets = 1;
+	req.targets = bad_utf8;
+	assert_int_equal(m2mv_tef_register(t, &req, &reg), -EINVAL);
+	req.targets = targets;
+	req.n_types = 0;
+	assert_int_equal(m2mv_tef_register(t, &req, &reg), -EINVAL);
+	/* The TEF's own checks: bad type, 14 with 15, a repeated target. */
+	types[0] = 13;
+	req.n_types = 1;
+	assert_int_equal(m2mv_tef_register(t, &req, &reg), -EINVAL);
+	m2mv_tef_close(t);
+	assert_true(log_has("types are 14, 15 or 16"));
+}
+
+static void test_expired(void **state)
+{
+	unsigned int types[] = { 16 };
+	struct m2mv_tef_reg_req req = { .lifetime = 1, .types = types,
+					.n_types = 1 };
+	struct m2mv_tef_reg reg;
+	struct m2mv_tef *t;
+	char *diag = NULL;
+	void *jwk;
+
+	(void)state;
+	assert_int_equal(connect_as("kpm-ae1", kpm1, sizeof(kpm1), 3000, &t), 0);
+	assert_int_equal(m2mv_tef_register(t, &req, &reg), 0);
+	sleep(2);
+	assert_int_equal(m2mv_tef_retrieve(t, reg.creds[0].id, &jwk, &diag),
+			 -ENOENT);
+	assert_string_equal(diag, "expired");
+	free(diag);
+	m2mv_tef_close(t);
+}
+
+static void test_reenrol(void **state)
+{
+	unsigned int types[] = { 16 };
+	struct m2mv_tef_reg_req req = { .lifetime = 60, .types = types,
+					.n_types = 1 };
+	struct m2mv_tef_reg reg;
+	struct m2mv_tef *t, *u;
+
+	(void)state;
+	assert_int_equal(connect_as("kpm-ae2", kpm2, sizeof(kpm2), 3000, &t), 0);
+	assert_int_equal(m2mv_tef_register(t, &req, &reg), 0);
+	/* A new key for the enrolee, while the server runs. */
+	assert_int_equal(enrol("kpm-ae2", "Cae2", kpm2b, sizeof(kpm2b)), 0);
+	assert_int_equal(m2mv_tef_register(t, &req, &reg), -EACCES);
+	m2mv_tef_close(t);
+	assert_int_equal(connect_as("kpm-ae2", kpm2b, sizeof(kpm2b), 3000, &u), 0);
+	assert_int_equal(m2mv_tef_register(u, &req, &reg), 0);
+	m2mv_tef_close(u);
+	assert_true(log_has("enrolled again with another key"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_handshake),
+		cmocka_unit_test(test_register_retrieve_revoke),
+		cmocka_unit_test(test_blockwise),
+		cmocka_unit_test(test_client_checks),
+		cmocka_unit_test(test_expired),
+		cmocka_unit_test(test_reenrol),
+	};
+
+	return cmocka_run_group_tests(tests, start, stop);
+}
