@@ -60,6 +60,12 @@ deps:
 	@$(TOP)/tools/deps
 
 # ----------------------------------------------------------------- tests
+#
+# Nothing here may query a package when the Makefiles are read: on a fresh
+# machine 'make demo' or 'make check' parses them before 'make deps' has
+# installed anything. Package flags are recursive variables (expanded in
+# recipes only) and the top-level targets run deps, then a sub-make.
+# tools/parse-check proves it; tools/check runs it first.
 check: deps
 	@$(TOP)/tools/check
 
@@ -72,7 +78,10 @@ check-vm: module selftests
 check-vm-debug: module-debug selftests
 	@$(TOP)/tools/vmtest --kernel debug -- selftests/run-suite
 
-demo: deps all
+# deps first, then a sub-make: this make read the Makefiles before the
+# packages were there, so it must not build anything itself.
+demo: deps
+	@$(MAKE) -s all
 	@$(TOP)/tools/vmtest --kernel debian --timeout 600 -- tools/demo
 
 # ------------------------------------------------------------ benchmarks

@@ -44,10 +44,10 @@ mandir ?= $(prefix)/share/man
 LIB_VERSION := $(shell sed -n 's/^\#define M2MV_LIB_VERSION "\(.*\)"/\1/p' \
 		 userspace/lib/m2mvault.h)
 LIB_MAJOR := $(firstword $(subst ., ,$(LIB_VERSION)))
-NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0)
-NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0)
-JSON_CFLAGS := $(shell pkg-config --cflags jansson)
-JSON_LIBS := $(shell pkg-config --libs jansson)
+NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
+NL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
+JSON_CFLAGS = $(shell pkg-config --cflags jansson)
+JSON_LIBS = $(shell pkg-config --libs jansson)
 
 LIB_SRCS := $(wildcard userspace/lib/*.c)
 LIB_OBJS := $(patsubst userspace/%.c,$(UOBJ)/%.o,$(LIB_SRCS))
@@ -115,7 +115,7 @@ $(B)/tests/test_lib%: userspace/tests/test_lib%.c $(CLI_A) $(LIB_A) $(COMMON_LIB
 		$(CLI_A) $(LIB_A) $(COMMON_LIB) -lcmocka $(NL_LIBS) $(JSON_LIBS)
 
 # The man page, when docutils' rst2man is installed (not part of 'all').
-RST2MAN := $(firstword $(shell command -v rst2man rst2man.py 2>/dev/null))
+RST2MAN = $(firstword $(shell command -v rst2man rst2man.py 2>/dev/null))
 MAN8 := $(B)/man/m2mvault.8
 
 .PHONY: man install-userspace
