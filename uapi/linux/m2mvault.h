@@ -535,7 +535,8 @@ struct m2mv_disk_ckpt {
  *	in:  NAME, FD (an empty regular file, read-write), CREDID (optional:
  *	     re-seal every live record of a mode under this credential)
  *	out: a STORE_COMPACT message with NAME, RECORDS, FILE_BYTES; the store
- *	     continues on the new file
+ *	     continues on the new file; EVENT_COMPACT_PROGRESS events on the
+ *	     events group while it runs
  * M2MV_CMD_EVENT (multicast on "events" only)
  *	EVENT (u32, enum m2mv_event) and, by event: NAME, PATH, SEQ, CREDID,
  *	REASON (u32, positive errno), DONE and TOTAL (u64, bytes)
@@ -621,6 +622,7 @@ enum m2mv_event {
 	M2MV_EVENT_COMPACTED,		/* NAME, RECORDS, FILE_BYTES */
 	M2MV_EVENT_SCRUB_PROGRESS,	/* NAME, DONE, TOTAL */
 	M2MV_EVENT_SCRUB_DONE,		/* NAME, RECORDS, INTEGRITY_ERRORS */
+	M2MV_EVENT_COMPACT_PROGRESS,	/* NAME, DONE, TOTAL */
 };
 
 #endif /* _UAPI_LINUX_M2MVAULT_H */
