@@ -27,7 +27,8 @@ CFLAGS ?= -O2 -g
 USER_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I$(TOP)/uapi -I$(TOP)/userspace
 PKGS := libkeyutils libnl-genl-3.0 openssl jansson libcoap-3-openssl
 
-MOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/m2mvault.h
+MOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h kmod/selftest/*.c) \
+	uapi/linux/m2mvault.h
 
 .PHONY: all module module-debug userspace selftests deps check check-host \
 	check-vm check-vm-debug demo bench style clean

@@ -16,9 +16,9 @@
 #include <linux/key.h>
 #include <linux/string.h>
 
-#include "m2mvault.h"
 #include "cred.h"
 #include "keytype.h"
+#include "names.h"
 
 /* The Credential-ID type whose keys may seal records in @mode. */
 int m2mv_cred_type_for_mode(u8 mode)
@@ -30,6 +30,21 @@ int m2mv_cred_type_for_mode(u8 mode)
 		return M2MV_CRED_TYPE_ESDATA_DIRECT;
 	case M2MV_MODE_MIC:
 		return M2MV_CRED_TYPE_ESDATA_HMAC;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* The mode a key of Credential-ID type @type seals records in. */
+int m2mv_cred_mode_for_type(unsigned int type)
+{
+	switch (type) {
+	case M2MV_CRED_TYPE_ESDATA_WRAP:
+		return M2MV_MODE_WRAP;
+	case M2MV_CRED_TYPE_ESDATA_DIRECT:
+		return M2MV_MODE_DIR;
+	case M2MV_CRED_TYPE_ESDATA_HMAC:
+		return M2MV_MODE_MIC;
 	default:
 		return -EINVAL;
 	}

@@ -10,7 +10,9 @@
 #include <linux/types.h>
 #include <linux/m2mvault.h>
 
+/* The mode <-> Credential-ID type map: wrap 15, dir 14, mic 16. */
 int m2mv_cred_type_for_mode(u8 mode);
+int m2mv_cred_mode_for_type(unsigned int type);
 int m2mv_cred_get(const char *kid, u8 mode, u8 key[M2MV_KEY_SIZE]);
 
 #endif /* _M2MV_CRED_H */

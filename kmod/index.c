@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "m2mvault_private.h"
 #include "index.h"
 
 /* Entry flags: the M2MV_STAT_F_* bits as they are, then our own. */
@@ -31,16 +32,6 @@ struct m2mv_ient {
 };
 
 static_assert(offsetof(struct m2mv_ient, path) <= 64);
-
-static int path_cmp(const char *a, u16 alen, const char *b, u16 blen)
-{
-	u16 n = min(alen, blen);
-	int r = n ? memcmp(a, b, n) : 0;
-
-	if (r)
-		return r;
-	return alen < blen ? -1 : alen > blen;
-}
 
 static bool ient_visible(const struct m2mv_ient *e)
 {
@@ -97,7 +88,7 @@ static struct m2mv_ient *ient_find(struct m2mv_index *ix, const char *path,
 
 	while (n) {
 		struct m2mv_ient *e = rb_entry(n, struct m2mv_ient, node);
-		int c = path_cmp(path, len, e->path, e->path_len);
+		int c = m2mv_bytes_cmp(path, len, e->path, e->path_len);
 
 		if (c < 0)
 			n = n->rb_left;
@@ -121,7 +112,7 @@ static struct m2mv_ient *ient_get(struct m2mv_index *ix, const char *path,
 
 		parent = *link;
 		e = rb_entry(parent, struct m2mv_ient, node);
-		c = path_cmp(path, len, e->path, e->path_len);
+		c = m2mv_bytes_cmp(path, len, e->path, e->path_len);
 		if (c < 0)
 			link = &parent->rb_left;
 		else if (c > 0)
@@ -155,7 +146,6 @@ static void ient_copy(const struct m2mv_ient *e, struct m2mv_entry *out)
 	out->data_len = e->data_len;
 	out->mode = e->mode;
 	out->rec_flags = e->flags & M2MV_IENT_STAT_MASK;
-	out->deleted = e->flags & M2MV_IENT_DELETED;
 }
 
 static void ient_set(struct m2mv_ient *e, const struct m2mv_index_rec *r)
@@ -309,7 +299,7 @@ static struct rb_node *ient_first(struct m2mv_index *ix, const char *key,
 
 	while (n) {
 		struct m2mv_ient *e = rb_entry(n, struct m2mv_ient, node);
-		int c = path_cmp(e->path, e->path_len, key, len);
+		int c = m2mv_bytes_cmp(e->path, e->path_len, key, len);
 
 		if (c > 0 || (inclusive && !c)) {
 			best = n;
@@ -347,7 +337,7 @@ unsigned int m2mv_index_collect(struct m2mv_index *ix,
 	unsigned int count = 0;
 
 	lockdep_assert_held(&ix->lock);
-	if (path_cmp(after, after_len, prefix, prefix_len) < 0)
+	if (m2mv_bytes_cmp(after, after_len, prefix, prefix_len) < 0)
 		n = ient_first(ix, prefix, prefix_len, true);
 	else
 		n = ient_first(ix, after, after_len, false);

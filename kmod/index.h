@@ -25,8 +25,18 @@
 #include <linux/rbtree.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
+#include <linux/m2mvault.h>
 
-#include "store.h"
+/* A copy of one index entry, taken under the index lock. */
+struct m2mv_entry {
+	loff_t off;		/* record offset in the file */
+	u64 version;
+	u32 reclen;
+	u32 data_len;		/* payload length */
+	u8 mode;
+	u8 rec_flags;		/* M2MV_STAT_F_* */
+	u64 gen;		/* the store file's generation (compaction) */
+};
 
 struct m2mv_index {
 	struct rw_semaphore lock;

@@ -1,18 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Decoders of the data-plane ioctls (ioctl.c). device.c calls them with a
+ * reference to the store the file is bound to and the operation's scratch;
+ * each returns 0 or a negative errno (Documentation/uapi.rst lists them per
+ * ioctl).
+ */
 #ifndef _M2MV_IOCTL_H
 #define _M2MV_IOCTL_H
 
-#include <linux/mutex.h>
+#include <linux/compiler.h>
 
 struct m2mv_store;
+struct m2mv_vop;
 
-/* Per open file of /dev/m2mvault: the store it is bound to. */
-struct m2mv_file {
-	struct mutex lock;		/* protects @store */
-	struct m2mv_store *store;
-};
+typedef long (*m2mv_ioc_fn)(struct m2mv_store *s, struct m2mv_vop *op,
+			    void __user *uarg);
 
-long m2mv_ioctl(struct m2mv_file *f, unsigned int cmd, void __user *arg);
-void m2mv_file_release(struct m2mv_file *f);
+long m2mv_ioc_put(struct m2mv_store *s, struct m2mv_vop *op,
+		  void __user *uarg);
+long m2mv_ioc_get(struct m2mv_store *s, struct m2mv_vop *op,
+		  void __user *uarg);
+long m2mv_ioc_delete(struct m2mv_store *s, struct m2mv_vop *op,
+		     void __user *uarg);
+long m2mv_ioc_stat(struct m2mv_store *s, struct m2mv_vop *op,
+		   void __user *uarg);
+long m2mv_ioc_list(struct m2mv_store *s, struct m2mv_vop *op,
+		   void __user *uarg);
+long m2mv_ioc_export(struct m2mv_store *s, struct m2mv_vop *op,
+		     void __user *uarg);
+long m2mv_ioc_batch(struct m2mv_store *s, struct m2mv_vop *op,
+		    void __user *uarg);
 
 #endif /* _M2MV_IOCTL_H */

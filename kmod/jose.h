@@ -31,6 +31,7 @@
 #ifndef _M2MV_JOSE_H
 #define _M2MV_JOSE_H
 
+#include <linux/init.h>
 #include <linux/types.h>
 #include <linux/m2mvault.h>
 
@@ -58,6 +59,6 @@ ssize_t m2mv_jose_export_len(const struct m2mv_rec *rec, bool json);
 ssize_t m2mv_jose_export(const struct m2mv_rec *rec, bool json, char *out,
 			 size_t size);
 
-int m2mv_jose_selftest(void);
+int __init m2mv_jose_selftest(void);
 
 #endif /* _M2MV_JOSE_H */

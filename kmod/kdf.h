@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Key derivation and MACs: HMAC-SHA256 through the kernel crypto API, and
- * the seed's per-container / per-instance key (brief section 3.4):
+ * the dir mode's per-container / per-instance key:
  *
  *	K = HMAC(K_data_conf, "Data Confidentiality" || id || nonce16)
  *
@@ -9,13 +9,14 @@
  * id (the path up to, not including, its last '/'; the whole path if it has
  * no '/'; empty for "/x") or, per instance, the whole path: m2mv_dir_id().
  *
- * All functions allocate a crypto transform per call: process context, may
- * sleep, safe to call concurrently. They return 0 or a negative errno of
- * the crypto API (-ENOMEM, -ENOENT).
+ * All functions take a pooled crypto transform per call (tfm.c): process
+ * context, may sleep, safe to call concurrently. They return 0 or a
+ * negative errno of the crypto API (-ENOMEM, -ENOENT).
  */
 #ifndef _M2MV_KDF_H
 #define _M2MV_KDF_H
 
+#include <linux/init.h>
 #include <linux/types.h>
 #include <linux/uio.h>
 
@@ -30,6 +31,6 @@ void m2mv_dir_id(const char *path, u16 path_len, bool instance,
 int m2mv_kdf_dir_cek(const u8 key[32], const char *id, u16 id_len,
 		     const u8 nonce[16], u8 cek[32]);
 
-int m2mv_kdf_selftest(void);
+int __init m2mv_kdf_selftest(void);
 
 #endif /* _M2MV_KDF_H */

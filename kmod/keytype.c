@@ -16,57 +16,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "m2mvault.h"
 #include "keytype.h"
-
-static bool m2mv_credid_char_ok(char c)
-{
-	return m2mv_isalnum(c) || c == '.' || c == '_' || c == '@' || c == '-';
-}
-
-/**
- * m2mv_credid_parse() - validate a Credential-ID and return its type
- * @desc: the Credential-ID, not necessarily NUL-terminated
- * @len: its length in bytes
- * @type: out: the decimal type in front of the first '-'
- *
- * Return: 0, or -EINVAL if @desc is not "<type>-<value>" with a type this
- * module knows and a value of [A-Za-z0-9._@-]+, at most M2MV_CREDID_MAX bytes.
- */
-int m2mv_credid_parse(const char *desc, size_t len, unsigned int *type)
-{
-	unsigned int t = 0;
-	size_t i = 0;
-
-	if (len == 0 || len > M2MV_CREDID_MAX)
-		return -EINVAL;
-
-	/* At most three digits, no leading zero. */
-	while (i < len && i < 3 && m2mv_isdigit(desc[i])) {
-		if (i == 0 && desc[i] == '0')
-			return -EINVAL;
-		t = t * 10 + (desc[i] - '0');
-		i++;
-	}
-	if (i == 0 || i >= len || desc[i] != '-')
-		return -EINVAL;
-	i++;
-	if (i >= len)
-		return -EINVAL;
-	for (; i < len; i++)
-		if (!m2mv_credid_char_ok(desc[i]))
-			return -EINVAL;
-
-	switch (t) {
-	case M2MV_CRED_TYPE_ESDATA_DIRECT:
-	case M2MV_CRED_TYPE_ESDATA_WRAP:
-	case M2MV_CRED_TYPE_ESDATA_HMAC:
-		*type = t;
-		return 0;
-	default:
-		return -EINVAL;
-	}
-}
+#include "names.h"
 
 static int m2mv_key_vet_description(const char *desc)
 {

@@ -12,4 +12,7 @@ struct m2mv_key_payload {
 
 extern struct key_type m2mv_key_type;
 
+int m2mv_keytype_init(void);
+void m2mv_keytype_exit(void);
+
 #endif /* _M2MV_KEYTYPE_H */

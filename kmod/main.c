@@ -7,10 +7,11 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 
-#include "m2mvault.h"
+#include "device.h"
 #include "jose.h"
 #include "kdf.h"
-#include "policy.h"
+#include "keytype.h"
+#include "netlink.h"
 #include "seal.h"
 #include "store.h"
 #include "tfm.h"
@@ -75,7 +76,6 @@ static void __exit m2mv_exit(void)
 	m2mv_netlink_exit();
 	/* No file is open any more (each holds a module reference). */
 	m2mv_store_exit();
-	m2mv_policy_flush(NULL);
 	m2mv_keytype_exit();
 	m2mv_tfm_exit();
 }

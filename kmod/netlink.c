@@ -14,8 +14,10 @@
 #include <linux/slab.h>
 #include <net/genetlink.h>
 
-#include "m2mvault.h"
 #include "control.h"
+#include "event.h"
+#include "names.h"
+#include "netlink.h"
 #include "policy.h"
 #include "store.h"
 
@@ -66,7 +68,7 @@ static int m2mv_nl_name(struct genl_info *info, const char **name)
 	if (GENL_REQ_ATTR_CHECK(info, M2MV_A_NAME))
 		return -EINVAL;
 	*name = nla_data(info->attrs[M2MV_A_NAME]);
-	if (m2mv_check_name(*name)) {
+	if (m2mv_name_check(*name)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_NAME],
 				    "store name must be 1-31 of [A-Za-z0-9._-]");
 		return -EINVAL;
@@ -74,11 +76,89 @@ static int m2mv_nl_name(struct genl_info *info, const char **name)
 	return 0;
 }
 
-/* NL_SET_ERR_MSG() wants a literal; these messages are static strings. */
-static void m2mv_nl_errmsg(struct genl_info *info, const char *msg)
+/* Why an attach failed, for the sender (NL_SET_ERR_MSG wants literals). */
+static void m2mv_nl_attach_err(struct netlink_ext_ack *extack, int err)
 {
-	if (info->extack)
-		info->extack->_msg = msg;
+	switch (err) {
+	case -EEXIST:
+		NL_SET_ERR_MSG(extack, "a store of that name is already attached");
+		break;
+	case -EBUSY:
+		NL_SET_ERR_MSG(extack, "the file is in use by another store");
+		break;
+	case -EBADF:
+		NL_SET_ERR_MSG(extack, "fd is not open with the access the store needs");
+		break;
+	case -EINVAL:
+		NL_SET_ERR_MSG(extack, "not a regular file");
+		break;
+	case -EBADMSG:
+		NL_SET_ERR_MSG(extack, "not a m2mvault store (superblock magic, version or CRC)");
+		break;
+	case -EKEYREJECTED:
+		NL_SET_ERR_MSG(extack, "the store key is not this store's, or not a type-16 key");
+		break;
+	case -ENOKEY:
+		NL_SET_ERR_MSG(extack, "the store key is not in the caller's keyrings");
+		break;
+	case -EKEYREVOKED:
+		NL_SET_ERR_MSG(extack, "the store key is revoked");
+		break;
+	case -EKEYEXPIRED:
+		NL_SET_ERR_MSG(extack, "the store key has expired");
+		break;
+	default:
+		NL_SET_ERR_MSG(extack, "attach failed");
+		break;
+	}
+}
+
+/* Why a compaction failed, for the sender. */
+static void m2mv_nl_compact_err(struct netlink_ext_ack *extack, int err)
+{
+	switch (err) {
+	case -ENOENT:
+		NL_SET_ERR_MSG(extack, "no store of that name is attached");
+		break;
+	case -EBADF:
+		NL_SET_ERR_MSG(extack, "fd is not open read-write");
+		break;
+	case -EINVAL:
+		NL_SET_ERR_MSG(extack, "the new file must be an empty regular file");
+		break;
+	case -EBUSY:
+		NL_SET_ERR_MSG(extack, "the new file is a store's or being compacted into");
+		break;
+	case -EROFS:
+		NL_SET_ERR_MSG(extack, "the store is attached read-only");
+		break;
+	case -ENOKEY:
+		NL_SET_ERR_MSG(extack, "a key re-sealing needs is not in the caller's keyrings");
+		break;
+	case -EBADMSG:
+		NL_SET_ERR_MSG(extack, "a live record failed its integrity checks");
+		break;
+	default:
+		NL_SET_ERR_MSG(extack, "compaction failed");
+		break;
+	}
+}
+
+/* The netlink attribute of each of a store's counters. */
+static u16 m2mv_nl_ctr_attr(int counter)
+{
+	switch (counter) {
+	case M2MV_STORE_CNT_PUTS:
+		return M2MV_CTR_PUTS;
+	case M2MV_STORE_CNT_GETS:
+		return M2MV_CTR_GETS;
+	case M2MV_STORE_CNT_DELETES:
+		return M2MV_CTR_DELETES;
+	case M2MV_STORE_CNT_INTEGRITY:
+		return M2MV_CTR_INTEGRITY_FAILURES;
+	default:
+		return M2MV_CTR_KEY_REFUSALS;
+	}
 }
 
 static u32 m2mv_nl_flags(struct genl_info *info)
@@ -126,7 +206,7 @@ static int m2mv_nl_attach(struct sk_buff *skb, struct genl_info *info)
 		return -EOPNOTSUPP;
 	}
 	credid = nla_data(info->attrs[M2MV_A_STORE_KEY]);
-	if (m2mv_check_credid(credid)) {
+	if (m2mv_credid_check(credid)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_STORE_KEY],
 				    "malformed Credential-ID");
 		return -EINVAL;
@@ -135,7 +215,7 @@ static int m2mv_nl_attach(struct sk_buff *skb, struct genl_info *info)
 	ret = m2mv_ctl_attach(name, nla_get_u32(info->attrs[M2MV_A_FD]),
 			      credid, flags, &rep);
 	if (ret) {
-		m2mv_nl_errmsg(info, m2mv_ctl_attach_errmsg(ret));
+		m2mv_nl_attach_err(info->extack, ret);
 		return ret;
 	}
 
@@ -153,7 +233,7 @@ static int m2mv_nl_attach(struct sk_buff *skb, struct genl_info *info)
 		return -EMSGSIZE;
 	}
 	genlmsg_end(msg, hdr);
-	m2mv_nl_event_store(M2MV_EVENT_ATTACHED, name);
+	m2mv_event_store(M2MV_EVENT_ATTACHED, name);
 	return genlmsg_reply(msg, info);
 }
 
@@ -170,7 +250,7 @@ static int m2mv_nl_detach(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_NAME],
 				    "no store of that name is attached");
 	if (!ret)
-		m2mv_nl_event_store(M2MV_EVENT_DETACHED, name);
+		m2mv_event_store(M2MV_EVENT_DETACHED, name);
 	return ret;
 }
 
@@ -209,7 +289,7 @@ static int m2mv_nl_put_store(struct sk_buff *skb, struct m2mv_store *s,
 	    nla_put_string(skb, M2MV_A_FILE, path) ||
 	    nla_put_u32(skb, M2MV_A_STATE, state) ||
 	    nla_put_u32(skb, M2MV_A_FLAGS, st.flags) ||
-	    nla_put_u64_64bit(skb, M2MV_A_RECORDS, st.seq, M2MV_A_PAD) ||
+	    nla_put_u64_64bit(skb, M2MV_A_RECORDS, st.records, M2MV_A_PAD) ||
 	    nla_put_u64_64bit(skb, M2MV_A_FILE_BYTES, st.size, M2MV_A_PAD) ||
 	    nla_put_u64_64bit(skb, M2MV_A_LIVE, st.live, M2MV_A_PAD) ||
 	    nla_put_u64_64bit(skb, M2MV_A_LIVE_BYTES, st.live_bytes,
@@ -223,7 +303,7 @@ static int m2mv_nl_put_store(struct sk_buff *skb, struct m2mv_store *s,
 	if (!ctrs)
 		goto err;
 	for (i = 0; i < __M2MV_STORE_CNT_MAX; i++)
-		if (nla_put_u64_64bit(skb, m2mv_ctr_attr(i), st.counters[i],
+		if (nla_put_u64_64bit(skb, m2mv_nl_ctr_attr(i), st.counters[i],
 				      M2MV_CTR_PAD))
 			goto err;
 	nla_nest_end(skb, ctrs);
@@ -271,7 +351,7 @@ static int m2mv_nl_prefix(struct genl_info *info, const char **prefix,
 		return -EINVAL;
 	*prefix = nla_data(info->attrs[M2MV_A_PREFIX]);
 	n = strnlen(*prefix, M2MV_PATH_MAX + 1);
-	if (n > M2MV_PATH_MAX || !m2mv_path_chars_ok(*prefix, n)) {
+	if (!m2mv_prefix_ok(*prefix, n)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_PREFIX],
 				    "prefix must be [A-Za-z0-9._~/-], at most 512 bytes");
 		return -EINVAL;
@@ -283,7 +363,6 @@ static int m2mv_nl_prefix(struct genl_info *info, const char **prefix,
 static int m2mv_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 {
 	const char *name, *prefix, *credid;
-	struct m2mv_store *s;
 	u32 flags, mode;
 	u16 len;
 	int ret;
@@ -305,16 +384,11 @@ static int m2mv_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 	credid = nla_data(info->attrs[M2MV_A_CREDID]);
 	mode = nla_get_u32(info->attrs[M2MV_A_MODE]);
 
-	s = m2mv_store_get(name);
-	if (!s) {
+	ret = m2mv_ctl_policy_set(name, prefix, len, credid, mode, flags);
+	if (ret == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_NAME],
 				    "no store of that name is attached");
-		return -ENOENT;
-	}
-	m2mv_store_put(s);
-
-	ret = m2mv_policy_set(name, prefix, len, credid, mode, flags);
-	if (ret == -EINVAL)
+	else if (ret == -EINVAL)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_CREDID],
 				    "Credential-ID malformed or its type does not fit the mode (wrap 15, dir 14, mic 16)");
 	return ret;
@@ -331,16 +405,17 @@ static int m2mv_nl_policy_del(struct sk_buff *skb, struct genl_info *info)
 		ret = m2mv_nl_prefix(info, &prefix, &len);
 	if (ret)
 		return ret;
-	ret = m2mv_policy_del(name, prefix, len);
+	ret = m2mv_ctl_policy_del(name, prefix, len);
 	if (ret == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_PREFIX],
-				    "no policy for that prefix");
+				    "no policy for that prefix in an attached store of that name");
 	return ret;
 }
 
 struct m2mv_policy_dump_ctx {
 	struct sk_buff *skb;
 	struct netlink_callback *cb;
+	const char *store;
 };
 
 static int m2mv_nl_put_policy(void *data, const struct m2mv_policy_info *p)
@@ -354,7 +429,7 @@ static int m2mv_nl_put_policy(void *data, const struct m2mv_policy_info *p)
 	if (!hdr)
 		return -EMSGSIZE;
 	genl_dump_check_consistent(c->cb, hdr);
-	if (nla_put_string(c->skb, M2MV_A_NAME, p->store) ||
+	if (nla_put_string(c->skb, M2MV_A_NAME, c->store) ||
 	    nla_put(c->skb, M2MV_A_PREFIX, p->prefix_len, p->prefix) ||
 	    nla_put_string(c->skb, M2MV_A_CREDID, p->credid) ||
 	    nla_put_u32(c->skb, M2MV_A_MODE, p->mode) ||
@@ -367,16 +442,35 @@ static int m2mv_nl_put_policy(void *data, const struct m2mv_policy_info *p)
 	return 0;
 }
 
+/*
+ * Every policy of every attached store: args[0] is the store's position,
+ * args[1] the policy's within the store. Any attach, detach or policy
+ * change moves the sequence, so a dump that spans one is flagged.
+ */
 static int m2mv_nl_policy_dump(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct m2mv_policy_dump_ctx c = { .skb = skb, .cb = cb };
-	unsigned long idx = cb->args[0];
+	unsigned long idx = cb->args[0], pidx = cb->args[1];
+	struct m2mv_store *s;
 	u64 gen;
-	int ret;
+	int ret = 0;
 
-	ret = m2mv_policy_walk(&idx, &gen, m2mv_nl_put_policy, &c);
-	cb->seq = gen;
+	for (;;) {
+		s = m2mv_store_get_nth(idx, &gen);
+		cb->seq = gen + m2mv_policies_gen();
+		if (!s)
+			break;
+		c.store = m2mv_store_name(s);
+		ret = m2mv_policy_walk(m2mv_store_policies(s), &pidx,
+				       m2mv_nl_put_policy, &c);
+		m2mv_store_put(s);
+		if (ret)
+			break;
+		idx++;
+		pidx = 0;
+	}
 	cb->args[0] = idx;
+	cb->args[1] = pidx;
 	if (ret == -EMSGSIZE && skb->len)
 		return skb->len;
 	return ret ? ret : skb->len;
@@ -418,14 +512,13 @@ static void m2mv_nl_verify_progress(void *data, u64 done, u64 total)
 {
 	struct m2mv_verify_ctx *c = data;
 
-	m2mv_nl_event_progress(c->name, done, total);
+	m2mv_event_progress(M2MV_EVENT_SCRUB_PROGRESS, c->name, done, total);
 }
 
 static int m2mv_nl_verify(struct sk_buff *skb, struct genl_info *info)
 {
 	struct m2mv_verify_ctx c = {};
 	struct m2mv_verify_report rep = {};
-	struct m2mv_store *s;
 	const char *name;
 	void *hdr;
 	int ret;
@@ -433,44 +526,41 @@ static int m2mv_nl_verify(struct sk_buff *skb, struct genl_info *info)
 	ret = m2mv_nl_name(info, &name);
 	if (ret)
 		return ret;
-	s = m2mv_store_get(name);
-	if (!s) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_NAME],
-				    "no store of that name is attached");
-		return -ENOENT;
-	}
 	/* Room for the report and up to M2MV_VERIFY_BAD_MAX bad records. */
 	c.msg = genlmsg_new(64 * 1024, GFP_KERNEL);
 	c.name = name;
-	ret = -ENOMEM;
 	if (!c.msg)
-		goto out;
+		return -ENOMEM;
 	hdr = genlmsg_put_reply(c.msg, info, &m2mv_genl_family, 0,
 				M2MV_CMD_STORE_VERIFY);
-	if (!hdr) {
-		nlmsg_free(c.msg);
-		goto out;
-	}
-	ret = m2mv_store_verify(s, m2mv_nl_verify_progress, m2mv_nl_verify_bad,
-				&c, &rep);
-	if (ret) {
-		nlmsg_free(c.msg);
-		goto out;
-	}
+	ret = -ENOMEM;
+	if (!hdr)
+		goto err;
+	ret = m2mv_ctl_verify(name, m2mv_nl_verify_progress, m2mv_nl_verify_bad,
+			      &c, &rep);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_NAME],
+				    "no store of that name is attached");
+	if (ret)
+		goto err;
+	ret = -EMSGSIZE;
 	if (nla_put_string(c.msg, M2MV_A_NAME, name) ||
 	    nla_put_u64_64bit(c.msg, M2MV_A_RECORDS, rep.records, M2MV_A_PAD) ||
 	    nla_put_u64_64bit(c.msg, M2MV_A_INTEGRITY_ERRORS,
-			      rep.integrity_errors, M2MV_A_PAD)) {
-		nlmsg_free(c.msg);
-		ret = -EMSGSIZE;
-		goto out;
-	}
+			      rep.integrity_errors, M2MV_A_PAD))
+		goto err;
 	genlmsg_end(c.msg, hdr);
-	m2mv_nl_event_scrub_done(name, rep.records, rep.integrity_errors);
-	ret = genlmsg_reply(c.msg, info);
-out:
-	m2mv_store_put(s);
+	m2mv_event_counts(M2MV_EVENT_SCRUB_DONE, name, M2MV_A_INTEGRITY_ERRORS,
+			  rep.records, rep.integrity_errors);
+	return genlmsg_reply(c.msg, info);
+err:
+	nlmsg_free(c.msg);
 	return ret;
+}
+
+static void m2mv_nl_compact_progress(void *data, u64 done, u64 total)
+{
+	m2mv_event_progress(M2MV_EVENT_COMPACT_PROGRESS, data, done, total);
 }
 
 static int m2mv_nl_compact(struct sk_buff *skb, struct genl_info *info)
@@ -488,7 +578,7 @@ static int m2mv_nl_compact(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	if (info->attrs[M2MV_A_CREDID]) {
 		credid = nla_data(info->attrs[M2MV_A_CREDID]);
-		if (m2mv_check_credid(credid)) {
+		if (m2mv_credid_check(credid)) {
 			NL_SET_ERR_MSG_ATTR(info->extack,
 					    info->attrs[M2MV_A_CREDID],
 					    "malformed Credential-ID");
@@ -496,9 +586,10 @@ static int m2mv_nl_compact(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 	ret = m2mv_ctl_compact(name, nla_get_u32(info->attrs[M2MV_A_FD]),
-			       credid, &rep);
+			       credid, m2mv_nl_compact_progress, (void *)name,
+			       &rep);
 	if (ret) {
-		m2mv_nl_errmsg(info, m2mv_ctl_compact_errmsg(ret));
+		m2mv_nl_compact_err(info->extack, ret);
 		return ret;
 	}
 	msg = m2mv_nl_reply(info, M2MV_CMD_STORE_COMPACT, &hdr);
@@ -511,124 +602,9 @@ static int m2mv_nl_compact(struct sk_buff *skb, struct genl_info *info)
 		return -EMSGSIZE;
 	}
 	genlmsg_end(msg, hdr);
-	m2mv_nl_event_compacted(name, rep.records, rep.bytes);
+	m2mv_event_counts(M2MV_EVENT_COMPACTED, name, M2MV_A_FILE_BYTES,
+			  rep.records, rep.bytes);
 	return genlmsg_reply(msg, info);
-}
-
-/* ----------------------------------------------------------------- events */
-
-static struct sk_buff *m2mv_event_new(u32 event, void **hdr)
-{
-	struct sk_buff *skb;
-
-	if (!genl_has_listeners(&m2mv_genl_family, &init_net,
-				M2MV_MCGRP_EVENTS))
-		return NULL;
-	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!skb)
-		return NULL;
-	*hdr = genlmsg_put(skb, 0, 0, &m2mv_genl_family, 0, M2MV_CMD_EVENT);
-	if (!*hdr || nla_put_u32(skb, M2MV_A_EVENT, event)) {
-		nlmsg_free(skb);
-		return NULL;
-	}
-	return skb;
-}
-
-static void m2mv_event_send(struct sk_buff *skb, void *hdr, bool ok)
-{
-	if (!ok) {
-		nlmsg_free(skb);
-		return;
-	}
-	genlmsg_end(skb, hdr);
-	genlmsg_multicast(&m2mv_genl_family, skb, 0, M2MV_MCGRP_EVENTS,
-			  GFP_KERNEL);
-}
-
-void m2mv_nl_event_store(u32 event, const char *name)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = m2mv_event_new(event, &hdr);
-	if (skb)
-		m2mv_event_send(skb, hdr,
-				!nla_put_string(skb, M2MV_A_NAME, name));
-}
-
-void m2mv_nl_event_integrity(const char *name, const char *path, u16 len,
-			     u64 seq, int reason)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = m2mv_event_new(M2MV_EVENT_INTEGRITY, &hdr);
-	if (skb)
-		m2mv_event_send(skb, hdr,
-				!nla_put_string(skb, M2MV_A_NAME, name) &&
-				!nla_put(skb, M2MV_A_PATH, len, path) &&
-				!nla_put_u64_64bit(skb, M2MV_A_SEQ, seq,
-						   M2MV_A_PAD) &&
-				!nla_put_u32(skb, M2MV_A_REASON, -reason));
-}
-
-void m2mv_nl_event_key(const char *name, const char *credid, int reason)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = m2mv_event_new(M2MV_EVENT_KEY_REFUSED, &hdr);
-	if (skb)
-		m2mv_event_send(skb, hdr,
-				!nla_put_string(skb, M2MV_A_NAME, name) &&
-				!nla_put_string(skb, M2MV_A_CREDID, credid) &&
-				!nla_put_u32(skb, M2MV_A_REASON, -reason));
-}
-
-void m2mv_nl_event_progress(const char *name, u64 done, u64 total)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = m2mv_event_new(M2MV_EVENT_SCRUB_PROGRESS, &hdr);
-	if (skb)
-		m2mv_event_send(skb, hdr,
-				!nla_put_string(skb, M2MV_A_NAME, name) &&
-				!nla_put_u64_64bit(skb, M2MV_A_DONE, done,
-						   M2MV_A_PAD) &&
-				!nla_put_u64_64bit(skb, M2MV_A_TOTAL, total,
-						   M2MV_A_PAD));
-}
-
-void m2mv_nl_event_scrub_done(const char *name, u64 records, u64 errors)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = m2mv_event_new(M2MV_EVENT_SCRUB_DONE, &hdr);
-	if (skb)
-		m2mv_event_send(skb, hdr,
-				!nla_put_string(skb, M2MV_A_NAME, name) &&
-				!nla_put_u64_64bit(skb, M2MV_A_RECORDS, records,
-						   M2MV_A_PAD) &&
-				!nla_put_u64_64bit(skb, M2MV_A_INTEGRITY_ERRORS,
-						   errors, M2MV_A_PAD));
-}
-
-void m2mv_nl_event_compacted(const char *name, u64 records, u64 bytes)
-{
-	struct sk_buff *skb;
-	void *hdr;
-
-	skb = m2mv_event_new(M2MV_EVENT_COMPACTED, &hdr);
-	if (skb)
-		m2mv_event_send(skb, hdr,
-				!nla_put_string(skb, M2MV_A_NAME, name) &&
-				!nla_put_u64_64bit(skb, M2MV_A_RECORDS, records,
-						   M2MV_A_PAD) &&
-				!nla_put_u64_64bit(skb, M2MV_A_FILE_BYTES, bytes,
-						   M2MV_A_PAD));
 }
 
 /* ------------------------------------------------------------------ family */
@@ -683,10 +659,15 @@ static struct genl_family m2mv_genl_family __ro_after_init = {
 
 int __init m2mv_netlink_init(void)
 {
-	return genl_register_family(&m2mv_genl_family);
+	int ret = genl_register_family(&m2mv_genl_family);
+
+	if (!ret)
+		m2mv_event_bind(&m2mv_genl_family, M2MV_MCGRP_EVENTS);
+	return ret;
 }
 
 void m2mv_netlink_exit(void)
 {
+	m2mv_event_bind(NULL, 0);
 	genl_unregister_family(&m2mv_genl_family);
 }

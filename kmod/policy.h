@@ -1,13 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Path policies: per store, path prefix -> Credential-ID and mode. The
- * longest matching prefix decides how a PUT is sealed.
+ * Path policies: path prefix -> Credential-ID and mode. Each store owns
+ * its table (struct m2mv_policies, in struct m2mv_store): policies live
+ * and die with their store, and none is ever looked up by store name.
+ * The longest matching prefix decides how a PUT is sealed.
+ *
+ * A table is killed when its store is detached: its policies are freed
+ * and every later set fails with -ENOENT, so a set racing a detach either
+ * lands before it (and goes with the store) or fails.
  */
 #ifndef _M2MV_POLICY_H
 #define _M2MV_POLICY_H
 
+#include <linux/list.h>
+#include <linux/rwsem.h>
 #include <linux/types.h>
 #include <linux/m2mvault.h>
+
+struct m2mv_policies {
+	struct rw_semaphore lock;	/* the next two */
+	struct list_head list;		/* of struct m2mv_policy_ent */
+	bool dead;			/* the store is detached */
+};
 
 struct m2mv_policy_match {
 	char credid[M2MV_CREDID_MAX + 1];
@@ -15,16 +29,8 @@ struct m2mv_policy_match {
 	bool instance;
 };
 
-int m2mv_policy_set(const char *store, const char *prefix, u16 len,
-		    const char *credid, u8 mode, u32 flags);
-int m2mv_policy_del(const char *store, const char *prefix, u16 len);
-int m2mv_policy_match(const char *store, const char *path, u16 len,
-		      struct m2mv_policy_match *m);
-void m2mv_policy_flush(const char *store);
-
 /* One policy as the control plane reports it. */
 struct m2mv_policy_info {
-	const char *store;
 	const char *prefix;
 	u16 prefix_len;
 	const char *credid;
@@ -33,7 +39,17 @@ struct m2mv_policy_info {
 };
 
 typedef int (*m2mv_policy_fn)(void *ctx, const struct m2mv_policy_info *p);
-int m2mv_policy_walk(unsigned long *idx, u64 *gen, m2mv_policy_fn fn,
-		     void *ctx);
+
+void m2mv_policies_init(struct m2mv_policies *pt);
+void m2mv_policies_kill(struct m2mv_policies *pt);
+u64 m2mv_policies_gen(void);
+
+int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
+		    const char *credid, u8 mode, u32 flags);
+int m2mv_policy_del(struct m2mv_policies *pt, const char *prefix, u16 len);
+int m2mv_policy_match(struct m2mv_policies *pt, const char *path, u16 len,
+		      struct m2mv_policy_match *m);
+int m2mv_policy_walk(struct m2mv_policies *pt, unsigned long *idx,
+		     m2mv_policy_fn fn, void *ctx);
 
 #endif /* _M2MV_POLICY_H */

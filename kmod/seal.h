@@ -23,6 +23,7 @@
 #ifndef _M2MV_SEAL_H
 #define _M2MV_SEAL_H
 
+#include <linux/init.h>
 #include <linux/types.h>
 
 struct m2mv_rec;
@@ -30,6 +31,6 @@ struct m2mv_rec;
 int m2mv_seal(struct m2mv_rec *rec, const u8 key[32]);
 int m2mv_open(struct m2mv_rec *rec, const u8 key[32]);
 
-int m2mv_seal_selftest(void);
+int __init m2mv_seal_selftest(void);
 
 #endif /* _M2MV_SEAL_H */

@@ -19,6 +19,8 @@
 #include <linux/types.h>
 #include <linux/m2mvault.h>
 
+struct m2mv_entry;
+struct m2mv_policies;
 struct m2mv_rec;
 struct m2mv_store;
 
@@ -28,18 +30,6 @@ struct m2mv_attach_report {
 	u64 live;		/* paths visible to lookups */
 	u64 integrity_errors;
 	u64 truncated;		/* bytes of torn tail cut off */
-};
-
-/* A copy of one index entry, taken under the index lock. */
-struct m2mv_entry {
-	loff_t off;		/* record offset in the file */
-	u64 version;
-	u32 reclen;
-	u32 data_len;		/* payload length */
-	u8 mode;
-	u8 rec_flags;		/* M2MV_STAT_F_* */
-	bool deleted;		/* newest record is a tombstone */
-	u64 gen;		/* the store file's generation (compaction) */
 };
 
 /*
@@ -60,6 +50,7 @@ enum m2mv_store_counter {
 /* A snapshot of a store's state for the control plane. */
 struct m2mv_store_status {
 	u64 seq;		/* of the last record */
+	u64 records;		/* intact records in the log, checkpoints too */
 	u64 live;
 	u64 live_bytes;
 	loff_t size;		/* end of the last record */
@@ -84,6 +75,7 @@ bool m2mv_store_detached(const struct m2mv_store *s);
 const char *m2mv_store_name(const struct m2mv_store *s);
 const u8 *m2mv_store_id(const struct m2mv_store *s);
 char *m2mv_store_file_path(struct m2mv_store *s, char *buf, int len);
+struct m2mv_policies *m2mv_store_policies(struct m2mv_store *s);
 void m2mv_store_status(struct m2mv_store *s, struct m2mv_store_status *st);
 
 int m2mv_store_reserve(struct m2mv_store *s, const char *path, u16 len,
@@ -130,11 +122,34 @@ typedef int (*m2mv_bad_fn)(void *ctx, const char *path, u16 len, u64 seq,
 typedef int (*m2mv_xform_fn)(void *ctx, const struct m2mv_rec *in,
 			     struct m2mv_rec *out);
 
-int m2mv_store_verify(struct m2mv_store *s, m2mv_progress_fn progress,
-		      m2mv_bad_fn bad, void *ctx,
+/*
+ * The check a scrub runs on each PUT that passed the log's own checks:
+ * 0 with *@what NULL (good) or set (and *@reason, a negative errno),
+ * M2MV_CHECK_NO_KEY (the tag could not be checked), or a negative errno
+ * that ends the scrub.
+ */
+#define M2MV_CHECK_NO_KEY	1
+typedef int (*m2mv_check_fn)(void *ctx, struct m2mv_store *s,
+			     const struct m2mv_rec *rec, const char **what,
+			     int *reason);
+
+struct m2mv_verify_ops {
+	m2mv_check_fn check;
+	void *check_ctx;
+	/* about every MiB and at the end: file offsets read and to read */
+	m2mv_progress_fn progress;
+	/* each failure: the path (empty if none is valid), seq (0 if
+	 * unknown), a negative reason; a negative return ends the scrub
+	 */
+	m2mv_bad_fn bad;
+	void *ctx;		/* for @progress and @bad */
+};
+
+int m2mv_store_verify(struct m2mv_store *s, const struct m2mv_verify_ops *ops,
 		      struct m2mv_verify_report *rep);
 int m2mv_store_compact(struct m2mv_store *s, struct file *file,
-		       m2mv_xform_fn xform, void *ctx,
+		       m2mv_xform_fn xform, void *xform_ctx,
+		       m2mv_progress_fn progress, void *progress_ctx,
 		       struct m2mv_compact_report *rep);
 
 #endif /* _M2MV_STORE_H */

@@ -16,7 +16,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
-#include "m2mvault.h"
+#include "m2mvault_private.h"
 #include "tfm.h"
 
 #define M2MV_TFM_POOL_MAX	16

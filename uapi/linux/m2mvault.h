@@ -64,7 +64,7 @@ enum m2mv_cred_type {
 #define M2MV_BLOB_MAX_DEFAULT	(16U << 20)
 #define M2MV_BATCH_MAX		1024
 
-/* Protection modes (brief section 4). */
+/* Protection modes: how a policy seals the records under its prefix. */
 enum m2mv_mode {
 	M2MV_MODE_NONE,		/* tombstones and checkpoints */
 	M2MV_MODE_WRAP,		/* JWE A256KW + A256GCM, key type 15 */

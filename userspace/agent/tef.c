@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Bootstrap sessions with the TEF (brief section 3): a DTLS-PSK handshake
- * with Kpm/KpmId gives the session's Ke and KeID; each registration
- * returns a Salt, from which the agent derives the credential keys itself
- * (K_master = HMAC(Salt, Ke), then the seed's chain), and Credential-IDs
- * that the TEF client has already checked. Retrieval gives back keys the
+ * Bootstrap sessions with the TEF (TS-0003 clause 10.3): a DTLS-PSK
+ * handshake with Kpm/KpmId gives the session's Ke and KeID; each
+ * registration returns a Salt, from which the agent derives the credential
+ * keys itself (K_master = HMAC(Salt, Ke), then the K_data_auth,
+ * K_data_conf chain), and Credential-IDs that the TEF client has already
+ * checked. Retrieval gives back keys the
  * agent registered earlier (it owns them): the store key, and data keys
  * that records were sealed under, after a reboot emptied the keyrings.
  */

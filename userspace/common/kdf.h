@@ -77,7 +77,7 @@ int m2mv_kdf_master(const uint8_t *salt, size_t salt_len,
 		    uint8_t master[M2MV_KEY_LEN]);
 
 /**
- * m2mv_kdf_data_keys() - the seed 000 expansion chain
+ * m2mv_kdf_data_keys() - the K_data_auth, K_data_conf expansion chain
  * K_data_auth = T(1) = HMAC(K_master, "Data Authenticity and Integrity" || 0x01)
  * K_data_conf = T(2) = HMAC(K_master, T(1) || "Data Confidentiality Key" || 0x02)
  */

@@ -42,7 +42,7 @@ static void test_key_timeout(void **state)
 static void test_renew_at(void **state)
 {
 	(void)state;
-	/* The brief's example: 20 s keys renewed 10 s before they expire. */
+	/* 20 s keys renewed 10 s before they expire. */
 	assert_int_equal(agent_renew_at(T0, T0 + 20, 10), T0 + 10);
 	assert_int_equal(agent_renew_at(T0, T0 + 86400, 21600), T0 + 64800);
 	/* Less left than renew_before: half way. */

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Writing to a store: version reservation, append under the structure
+ * chain with a checkpoint every M2MV_CKPT_INTERVAL records, group commit,
+ * and the last checkpoint and flush at detach.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/ktime.h>
+#include <linux/lockdep.h>
+#include <linux/string.h>
+
+#include "names.h"
+#include "record.h"
+#include "store_priv.h"
+
+/**
+ * m2mv_store_reserve() - reserve the next version of @path
+ * @s: the store
+ * @path: a valid path
+ * @len: its length
+ * @version: out: higher than every version of @path appended or reserved
+ *
+ * Return: 0, -ENODEV, -ENOMEM, -EOVERFLOW.
+ */
+int m2mv_store_reserve(struct m2mv_store *s, const char *path, u16 len,
+		       u64 *version)
+{
+	int ret;
+
+	if (m2mv_store_gone(s))
+		return -ENODEV;
+	down_write(&s->index.lock);
+	ret = m2mv_index_reserve(&s->index, path, len, version);
+	up_write(&s->index.lock);
+	return ret;
+}
+
+/* A write failed at @off: cut what it left, or refuse further writes. */
+static void store_undo(struct m2mv_store *s, loff_t off)
+{
+	int ret;
+
+	if (i_size_read(file_inode(s->file)) <= off)
+		return;
+	ret = m2mv_file_truncate(s->file, off);
+	if (ret) {
+		s->write_err = -EIO;
+		pr_err("store %s: cannot cut a failed write at offset %lld (%d): writes refused until the store is attached again\n",
+		       s->name, off, ret);
+	}
+}
+
+/* Time-stamp, chain, checksum and write @rec at the tail. */
+static int append_locked(struct m2mv_store *s, struct m2mv_rec *rec,
+			 u64 *seq, loff_t *end)
+{
+	struct m2mv_log_tail t;
+	int ret;
+
+	lockdep_assert_held(&s->append_lock);
+	if (s->detached)
+		return -ENODEV;
+	if (s->flags & M2MV_ATTACH_F_RDONLY)
+		return -EROFS;
+	if (s->write_err || READ_ONCE(s->sync_err))
+		return -EIO;
+
+	rec->head->time_ns = cpu_to_le64(ktime_get_real_ns());
+	t.seq = s->seq;
+	memcpy(t.chain, s->chain, sizeof(t.chain));
+	t.end = atomic64_read(&s->tail);
+	ret = m2mv_log_write(s->file, s->tfm, &t, rec);
+	if (ret) {
+		store_undo(s, atomic64_read(&s->tail));
+		return ret;
+	}
+	s->seq = t.seq;
+	s->records++;
+	memcpy(s->chain, t.chain, sizeof(t.chain));
+	atomic64_set_release(&s->tail, t.end);
+	*seq = t.seq;
+	*end = t.end;
+	return 0;
+}
+
+/* Append a checkpoint of the index as it is now. */
+static int append_ckpt(struct m2mv_store *s)
+{
+	struct m2mv_rec rec;
+	u64 live, live_bytes, seq;
+	loff_t end;
+	int ret;
+
+	lockdep_assert_held(&s->append_lock);
+	down_read(&s->index.lock);
+	live = s->index.live;
+	live_bytes = s->index.live_bytes;
+	up_read(&s->index.lock);
+	ret = m2mv_log_ckpt_alloc(&rec, s->seq, live, live_bytes);
+	if (ret)
+		return ret;
+	ret = append_locked(s, &rec, &seq, &end);
+	if (!ret)
+		s->since_ckpt = 0;
+	m2mv_rec_free(&rec);
+	return ret;
+}
+
+/**
+ * m2mv_store_append() - append a sealed PUT or DEL record
+ * @s: the store
+ * @rec: the record, complete but for seq, time, chain and CRC, which are
+ *	set here; its version must have come from m2mv_store_reserve()
+ * @seq: out: the record's sequence number
+ * @end: out: the offset just past it, for m2mv_store_sync()
+ *
+ * The index takes the record if its version is the highest of its path.
+ * Every M2MV_CKPT_INTERVAL records a checkpoint follows.
+ *
+ * Return: 0, -EINVAL (malformed record), -ENODEV (detached), -EROFS
+ * (attached read-only), -EIO (an earlier write or flush failed), -ENOMEM,
+ * or the file system's error (-ENOSPC, -EIO, ...); on error nothing was
+ * appended.
+ */
+int m2mv_store_append(struct m2mv_store *s, struct m2mv_rec *rec,
+		      u64 *seq, loff_t *end)
+{
+	struct m2mv_index_rec ir;
+	struct m2mv_rec view;
+	u32 len = m2mv_rec_len(rec);
+	u16 plen = m2mv_rec_path_len(rec);
+	u8 type = rec->head->type;
+	int ret;
+
+	if (m2mv_store_gone(s))
+		return -ENODEV;
+	/* Never write what the scan would not read back. */
+	if ((type != M2MV_REC_PUT && type != M2MV_REC_DEL) || len > rec->cap ||
+	    m2mv_rec_map(&view, rec->buf, len) ||
+	    !le64_to_cpu(rec->head->version) || !m2mv_path_ok(rec->path, plen))
+		return -EINVAL;
+
+	/* With an entry in place, indexing cannot fail after the write. */
+	down_write(&s->index.lock);
+	ret = m2mv_index_prepare(&s->index, rec->path, plen);
+	up_write(&s->index.lock);
+	if (ret)
+		return ret;
+
+	mutex_lock(&s->append_lock);
+	ret = append_locked(s, rec, seq, end);
+	if (!ret) {
+		m2mv_rec_to_ir(rec, *end - len, &ir);
+		down_write(&s->index.lock);
+		m2mv_index_apply(&s->index, rec->path, plen, &ir);
+		up_write(&s->index.lock);
+		if (++s->since_ckpt >= M2MV_CKPT_INTERVAL) {
+			int err = append_ckpt(s);
+
+			if (err)
+				pr_warn_ratelimited("store %s: checkpoint not written: %d\n",
+						    s->name, err);
+		}
+	}
+	mutex_unlock(&s->append_lock);
+	if (!ret)
+		atomic64_inc(&s->counters[type == M2MV_REC_PUT ?
+					  M2MV_STORE_CNT_PUTS :
+					  M2MV_STORE_CNT_DELETES]);
+	return ret;
+}
+
+/**
+ * m2mv_store_sync() - make everything before @end durable
+ * @s: the store
+ * @end: an offset from m2mv_store_append()
+ *
+ * Group commit: one flush covers every record appended before it started,
+ * and callers whose records it covered return without flushing again.
+ * A failed flush is sticky: data may have been lost from the page cache, so
+ * every later flush and append fails until the store is attached again.
+ *
+ * Return: 0, -ENODEV, or the file system's error.
+ */
+int m2mv_store_sync(struct m2mv_store *s, loff_t end)
+{
+	loff_t tail;
+	int ret;
+
+	if (atomic64_read_acquire(&s->durable) >= end)
+		return 0;
+	mutex_lock(&s->sync_lock);
+	ret = s->sync_err;
+	if (ret || atomic64_read_acquire(&s->durable) >= end)
+		goto out;
+	if (m2mv_store_gone(s)) {
+		ret = -ENODEV;
+		goto out;
+	}
+	tail = atomic64_read_acquire(&s->tail);
+	ret = vfs_fsync_range(s->file, 0, tail - 1, 1);
+	if (ret) {
+		WRITE_ONCE(s->sync_err, ret);
+		pr_err("store %s: flush failed (%d): writes refused until the store is attached again\n",
+		       s->name, ret);
+		goto out;
+	}
+	atomic64_set_release(&s->durable, tail);
+out:
+	mutex_unlock(&s->sync_lock);
+	return ret;
+}
+
+/* Write a last checkpoint, flush, and refuse everything from now on. */
+void m2mv_store_shutdown(struct m2mv_store *s)
+{
+	int ret = 0;
+
+	mutex_lock(&s->append_lock);
+	if (!(s->flags & M2MV_ATTACH_F_RDONLY) && !s->write_err &&
+	    !READ_ONCE(s->sync_err)) {
+		if (s->since_ckpt)
+			ret = append_ckpt(s);
+		if (!ret)
+			ret = m2mv_store_sync(s, atomic64_read(&s->tail));
+		if (ret)
+			pr_warn("store %s: final checkpoint or flush failed: %d\n",
+				s->name, ret);
+	}
+	WRITE_ONCE(s->detached, true);
+	mutex_unlock(&s->append_lock);
+	m2mv_policies_kill(&s->policies);
+	pr_info("store %s: detached\n", s->name);
+}

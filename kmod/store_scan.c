@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The attach scan: rebuild a store's index, chain state and dir-mode nonce
+ * table from its log, report damage, and cut a torn tail.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/algapi.h>
+#include <crypto/hash.h>
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/crc32c.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "jose.h"
+#include "kdf.h"
+#include "names.h"
+#include "store_scan.h"
+
+enum { SCAN_REC, SCAN_NONE, SCAN_LATER };
+
+static u8 *scan_get_big(struct m2mv_scan *sc, loff_t off, size_t n)
+{
+	int ret;
+
+	if (sc->big && sc->big_off == off && sc->big_len == n)
+		return sc->big;
+	kvfree(sc->big);
+	sc->big_len = 0;
+	sc->big = kvmalloc(n, GFP_KERNEL | __GFP_NOWARN);
+	if (!sc->big)
+		return ERR_PTR(-ENOMEM);
+	ret = m2mv_file_read_at(sc->file, sc->big, n, off);
+	if (ret) {
+		kvfree(sc->big);
+		sc->big = NULL;
+		return ERR_PTR(ret == -ENODATA ? -EIO : ret);
+	}
+	sc->big_off = off;
+	sc->big_len = n;
+	return sc->big;
+}
+
+/*
+ * Make @n bytes at @off (within the file) addressable: NULL if that needs
+ * the window moved and @may_move is false. Moving the window invalidates
+ * every pointer into it.
+ */
+static u8 *scan_get(struct m2mv_scan *sc, loff_t off, size_t n, bool may_move)
+{
+	loff_t end = sc->buf_off + sc->buf_len;
+	size_t keep = 0, want;
+	int ret;
+
+	if (off >= sc->buf_off && off + (loff_t)n <= end)
+		return sc->buf + (off - sc->buf_off);
+	if (!may_move)
+		return NULL;
+	if (n > M2MV_SCAN_BUF)
+		return scan_get_big(sc, off, n);
+
+	if (off >= sc->buf_off && off < end) {
+		keep = end - off;
+		memmove(sc->buf, sc->buf + (off - sc->buf_off), keep);
+	}
+	want = min_t(loff_t, M2MV_SCAN_BUF, sc->size - off);
+	sc->buf_off = off;
+	sc->buf_len = keep;
+	ret = m2mv_file_read_at(sc->file, sc->buf + keep, want - keep, off + keep);
+	if (ret)
+		return ERR_PTR(ret == -ENODATA ? -EIO : ret);
+	sc->buf_len = want;
+	return sc->buf;
+}
+
+/*
+ * Is there a complete record at @off, with a sane head and layout?
+ * SCAN_REC: yes, mapped in @rec; SCAN_NONE: no; SCAN_LATER: it lies beyond
+ * the window, which @may_move does not allow to move; or -errno.
+ */
+static int scan_probe(struct m2mv_scan *sc, loff_t off, struct m2mv_rec *rec,
+		      bool may_move)
+{
+	const struct m2mv_disk_rec *h;
+	u8 *p;
+	u32 len;
+
+	if (sc->size - off < (loff_t)sizeof(*h))
+		return SCAN_NONE;
+	p = scan_get(sc, off, sizeof(*h), may_move);
+	if (IS_ERR_OR_NULL(p))
+		return p ? PTR_ERR(p) : SCAN_LATER;
+	h = (const struct m2mv_disk_rec *)p;
+	if (h->magic != cpu_to_le32(M2MV_REC_MAGIC))
+		return SCAN_NONE;
+	len = le32_to_cpu(h->len);
+	if (len < sizeof(*h) || len % 8 || len > INT_MAX ||
+	    len > sc->size - off)
+		return SCAN_NONE;
+	p = scan_get(sc, off, len, may_move);
+	if (IS_ERR_OR_NULL(p))
+		return p ? PTR_ERR(p) : SCAN_LATER;
+	if (m2mv_rec_map(rec, p, len))
+		return SCAN_NONE;
+	return SCAN_REC;
+}
+
+/*
+ * Parse: collect the records from sc->pos on that lie in the window (the
+ * first one may move it). A record larger than the window comes alone.
+ */
+static int scan_parse(struct m2mv_scan *sc)
+{
+	const u8 *prev = sc->chain;
+	struct m2mv_scan_item *it;
+	u32 len;
+	int ret;
+
+	sc->nitems = 0;
+	while (sc->pos < sc->size && sc->nitems < M2MV_SCAN_ITEMS) {
+		it = &sc->items[sc->nitems];
+		ret = scan_probe(sc, sc->pos, &it->rec, !sc->nitems);
+		if (ret < 0)
+			return ret;
+		if (ret == SCAN_LATER)
+			break;
+		if (ret == SCAN_NONE) {
+			if (sc->gap < 0)
+				sc->gap = sc->pos;
+			sc->pos += 8;
+			continue;
+		}
+		len = m2mv_rec_len(&it->rec);
+		it->off = sc->pos;
+		it->gap = sc->gap;
+		it->prev = prev;
+		it->err = 0;
+		it->crc_ok = false;
+		it->mac_ok = false;
+		prev = it->rec.head->chain;
+		sc->gap = -1;
+		sc->pos += len;
+		sc->nitems++;
+		if (len > M2MV_SCAN_BUF)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * Verify one record: the CRC over all of it (with the crc field taken as
+ * zero, as m2mv_rec_crc() does, in one pass), then the chain MAC.
+ */
+static void scan_verify_one(struct m2mv_scan_item *it, struct shash_desc *desc)
+{
+	struct m2mv_disk_rec *h = it->rec.head;
+	__le32 stored = h->crc;
+	u8 mac[M2MV_CHAIN_SIZE];
+
+	h->crc = 0;
+	it->crc_ok = ~crc32c(~0U, it->rec.buf, m2mv_rec_len(&it->rec)) ==
+		     le32_to_cpu(stored);
+	h->crc = stored;
+	if (!it->crc_ok)
+		return;
+	it->err = m2mv_log_chain(desc, it->prev, &it->rec, mac);
+	it->mac_ok = !it->err && !crypto_memneq(mac, h->chain, sizeof(mac));
+}
+
+static void scan_verify_some(struct m2mv_scan *sc, struct shash_desc *desc)
+{
+	unsigned int i, end;
+
+	for (;;) {
+		i = atomic_fetch_add(M2MV_SCAN_GRAIN, &sc->next);
+		if (i >= sc->nitems)
+			return;
+		end = min(i + M2MV_SCAN_GRAIN, sc->nitems);
+		for (; i < end; i++)
+			scan_verify_one(&sc->items[i], desc);
+	}
+}
+
+static void scan_worker_fn(struct work_struct *work)
+{
+	struct m2mv_scan_worker *w =
+		container_of(work, struct m2mv_scan_worker, work);
+
+	scan_verify_some(w->sc, w->desc);
+	complete(&w->done);
+}
+
+/* Verify: the attaching task and the workers share out the items. */
+static void scan_verify(struct m2mv_scan *sc)
+{
+	unsigned int i, n;
+
+	atomic_set(&sc->next, 0);
+	n = min(sc->nworkers, (sc->nitems - 1) / M2MV_SCAN_GRAIN);
+	for (i = 0; i < n; i++) {
+		reinit_completion(&sc->workers[i].done);
+		queue_work(system_unbound_wq, &sc->workers[i].work);
+	}
+	scan_verify_some(sc, sc->desc);
+	for (i = 0; i < n; i++)
+		wait_for_completion(&sc->workers[i].done);
+}
+
+/* Workers for a log big enough to be worth it; none is fine too. */
+static void scan_workers_start(struct m2mv_scan *sc)
+{
+	unsigned int i, n = min(num_online_cpus() - 1, M2MV_SCAN_WORKERS);
+
+	if (sc->size < M2MV_SCAN_PARALLEL || !n)
+		return;
+	sc->workers = kcalloc(n, sizeof(*sc->workers), GFP_KERNEL);
+	if (!sc->workers)
+		return;
+	for (i = 0; i < n; i++) {
+		struct m2mv_scan_worker *w = &sc->workers[i];
+
+		w->desc = m2mv_log_desc_alloc(sc->s->tfm);
+		if (!w->desc)
+			break;
+		w->sc = sc;
+		INIT_WORK(&w->work, scan_worker_fn);
+		init_completion(&w->done);
+	}
+	sc->nworkers = i;
+}
+
+static void scan_workers_stop(struct m2mv_scan *sc)
+{
+	unsigned int i;
+
+	for (i = 0; i < sc->nworkers; i++) {
+		flush_work(&sc->workers[i].work);
+		kfree_sensitive(sc->workers[i].desc);
+	}
+	kfree(sc->workers);
+	sc->workers = NULL;
+	sc->nworkers = 0;
+}
+
+static void scan_warn(struct m2mv_scan *sc, loff_t off, u64 seq,
+		      const char *path, u16 len, const char *what)
+{
+	sc->rep->integrity_errors++;
+	m2mv_log_report(sc->s, "", off, seq, path, len, -EBADMSG, what);
+}
+
+/* A damaged record names @path: readers of @path must get EBADMSG. */
+static int scan_mark_bad(struct m2mv_scan *sc, const char *path, u16 len,
+			 const struct m2mv_index_rec *ir)
+{
+	int ret;
+
+	if (ir->type != M2MV_REC_PUT && ir->type != M2MV_REC_DEL)
+		return 0;
+	if (!m2mv_path_ok(path, len))
+		return 0;
+	ret = m2mv_index_mark_bad(&sc->s->index, path, len, ir);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Keep damage (@rec failing its CRC, or the bytes from @off to @end that
+ * hold no record) until an intact record after it shows it is not part of
+ * a torn tail. A damaged record's stored seq carries on (as its stored
+ * chain value does in parse), so that the damage stays local.
+ */
+static int scan_defer(struct m2mv_scan *sc, const struct m2mv_rec *rec,
+		      loff_t off, loff_t end)
+{
+	u16 plen = rec ? m2mv_rec_path_len(rec) : 0;
+	struct m2mv_scan_bad *b;
+
+	if (rec && !m2mv_path_ok(rec->path, plen))
+		plen = 0;
+	b = kzalloc(struct_size(b, path, plen), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	b->off = off;
+	b->end = end;
+	if (rec) {
+		b->record = true;
+		b->seq = le64_to_cpu(rec->head->seq);
+		m2mv_rec_to_ir(rec, off, &b->ir);
+		b->path_len = plen;
+		memcpy(b->path, rec->path, plen);
+		sc->seq = b->seq;
+	}
+	list_add_tail(&b->node, &sc->pending);
+	return 0;
+}
+
+/* An intact record follows: the damage kept so far is mid-log. */
+static int scan_flush(struct m2mv_scan *sc)
+{
+	struct m2mv_scan_bad *b, *next;
+	int ret = 0;
+
+	list_for_each_entry_safe(b, next, &sc->pending, node) {
+		if (b->record) {
+			scan_warn(sc, b->off, b->seq, b->path, b->path_len,
+				  "CRC32C mismatch: record damaged");
+			if (!ret)
+				ret = scan_mark_bad(sc, b->path, b->path_len,
+						    &b->ir);
+		} else {
+			scan_warn(sc, b->off, 0, NULL, 0,
+				  "bytes that are no record before the next record");
+		}
+		list_del(&b->node);
+		kfree(b);
+	}
+	return ret;
+}
+
+/* Nothing intact follows: the damage kept so far is the torn tail. */
+static void scan_drop(struct m2mv_scan *sc)
+{
+	struct m2mv_scan_bad *b, *next;
+
+	list_for_each_entry_safe(b, next, &sc->pending, node) {
+		list_del(&b->node);
+		kfree(b);
+	}
+}
+
+static int scan_ckpt(struct m2mv_scan *sc, const struct m2mv_rec *rec,
+		     loff_t off)
+{
+	const struct m2mv_disk_ckpt *c = (const void *)rec->payload;
+	struct m2mv_index *ix = &sc->s->index;
+	u64 seq = le64_to_cpu(rec->head->seq);
+
+	lockdep_assert_held(&ix->lock);
+	if (le64_to_cpu(c->records) != seq - 1 ||
+	    le64_to_cpu(c->live) != ix->live ||
+	    le64_to_cpu(c->live_bytes) != ix->live_bytes || c->reserved)
+		scan_warn(sc, off, seq, NULL, 0,
+			  "checkpoint does not match the records before it");
+	sc->ckpt_seq = seq;
+	return 0;
+}
+
+/* A dir-mode per-container PUT: count a use of its key's nonce. */
+static int scan_nonce(struct m2mv_scan *sc, const struct m2mv_rec *rec)
+{
+	const char *id;
+	u16 id_len;
+
+	if (m2mv_jose_header_kid(rec->hdr, m2mv_rec_hdr_len(rec), sc->kid)) {
+		pr_warn_ratelimited("store %s: seq %llu: no kid in the protected header\n",
+				    sc->s->name, le64_to_cpu(rec->head->seq));
+		return 0;
+	}
+	m2mv_dir_id(rec->path, m2mv_rec_path_len(rec), false, &id, &id_len);
+	return m2mv_dnonce_learn(sc->s, sc->kid, id, id_len, rec->head->nonce);
+}
+
+/* A complete record with a good CRC: check chain and seq, then index it. */
+static int scan_intact(struct m2mv_scan *sc, const struct m2mv_scan_item *it)
+{
+	const struct m2mv_rec *rec = &it->rec;
+	const struct m2mv_disk_rec *h = rec->head;
+	struct m2mv_index *ix = &sc->s->index;
+	u64 seq = le64_to_cpu(h->seq);
+	u16 plen = m2mv_rec_path_len(rec);
+	struct m2mv_index_rec ir;
+	const char *what = NULL;
+	int ret;
+
+	if (!it->mac_ok)
+		what = "chain MAC mismatch: record altered or records removed, moved or inserted";
+	else if (seq != sc->seq + 1)
+		what = "sequence number out of order";
+	sc->seq = seq;
+	m2mv_rec_to_ir(rec, it->off, &ir);
+	if (what) {
+		scan_warn(sc, it->off, seq, rec->path, plen, what);
+		return scan_mark_bad(sc, rec->path, plen, &ir);
+	}
+
+	sc->rep->records++;
+	if (h->type == M2MV_REC_CKPT)
+		return scan_ckpt(sc, rec, it->off);
+
+	if (!m2mv_path_ok(rec->path, plen) || !ir.version) {
+		scan_warn(sc, it->off, seq, NULL, 0, "invalid path or version");
+		return 0;
+	}
+	ret = m2mv_index_apply(ix, rec->path, plen, &ir);
+	if (ret == -EEXIST)
+		scan_warn(sc, it->off, seq, rec->path, plen,
+			  "a record with this version came before");
+	else if (ret < 0)
+		return ret;
+
+	if (h->type == M2MV_REC_PUT && h->mode == M2MV_MODE_DIR &&
+	    !(h->flags & M2MV_RECF_INSTANCE))
+		return scan_nonce(sc, rec);
+	return 0;
+}
+
+/*
+ * Apply: the records of the window in log order, under the index lock
+ * (nobody else can see the store yet; the lock is for lockdep's sake and
+ * costs one round trip per window).
+ */
+static int scan_apply_locked(struct m2mv_scan *sc)
+{
+	struct m2mv_scan_item *it;
+	unsigned int i;
+	u32 len;
+	int ret;
+
+	for (i = 0; i < sc->nitems; i++) {
+		it = &sc->items[i];
+		len = m2mv_rec_len(&it->rec);
+		if (it->err)
+			return it->err;
+		if (it->gap >= 0) {
+			ret = scan_defer(sc, NULL, it->gap, it->off);
+			if (ret)
+				return ret;
+		}
+		if (!it->crc_ok) {
+			ret = scan_defer(sc, &it->rec, it->off, it->off + len);
+			if (ret)
+				return ret;
+			continue;
+		}
+		ret = scan_flush(sc);
+		if (!ret)
+			ret = scan_intact(sc, it);
+		if (ret)
+			return ret;
+		sc->good_end = it->off + len;
+		sc->good_seq = sc->seq;
+		memcpy(sc->good_chain, it->rec.head->chain, M2MV_CHAIN_SIZE);
+	}
+	return 0;
+}
+
+static int scan_apply(struct m2mv_scan *sc)
+{
+	int ret;
+
+	down_write(&sc->s->index.lock);
+	ret = scan_apply_locked(sc);
+	up_write(&sc->s->index.lock);
+	return ret;
+}
+
+/* Parse, verify and apply (or, for a scrub, check) window after window. */
+static int scan_log(struct m2mv_scan *sc)
+{
+	int ret;
+
+	while (sc->pos < sc->size) {
+		ret = scan_parse(sc);
+		if (ret)
+			return ret;
+		if (sc->nitems) {
+			scan_verify(sc);
+			ret = sc->window(sc);
+			if (ret)
+				return ret;
+			memcpy(sc->chain,
+			       sc->items[sc->nitems - 1].rec.head->chain,
+			       M2MV_CHAIN_SIZE);
+		}
+		if (sc->step) {
+			ret = sc->step(sc);
+			if (ret)
+				return ret;
+		}
+		cond_resched();
+		if (fatal_signal_pending(current))
+			return -EINTR;
+	}
+	return 0;
+}
+
+/* Cut what follows the last intact record: a write the crash tore. */
+static int scan_cut_tail(struct m2mv_scan *sc)
+{
+	struct m2mv_store *s = sc->s;
+	loff_t torn = sc->size - sc->good_end;
+	int ret;
+
+	if (!torn)
+		return 0;
+	if (s->flags & M2MV_ATTACH_F_RDONLY) {
+		pr_warn("store %s: %lld bytes of torn tail at offset %lld left in place (read-only)\n",
+			s->name, torn, sc->good_end);
+		return 0;
+	}
+	ret = m2mv_file_truncate(s->file, sc->good_end);
+	if (ret) {
+		pr_err("store %s: cannot cut the torn tail at offset %lld: %d\n",
+		       s->name, sc->good_end, ret);
+		return ret;
+	}
+	pr_warn("store %s: cut %lld bytes of torn tail at offset %lld\n",
+		s->name, torn, sc->good_end);
+	sc->rep->truncated = torn;
+	return 0;
+}
+
+void m2mv_scan_free(struct m2mv_scan *sc)
+{
+	scan_drop(sc);
+	kfree_sensitive(sc->desc);
+	kvfree(sc->items);
+	kvfree(sc->big);
+	kvfree(sc->buf);
+	kfree(sc);
+}
+
+/*
+ * A scan of the records of @file from M2MV_SUPER_SIZE to @size, the first
+ * one chaining from @chain (the superblock's key check value).
+ */
+struct m2mv_scan *m2mv_scan_alloc(struct m2mv_store *s, struct file *file,
+				  loff_t size, const u8 *chain)
+{
+	struct m2mv_scan *sc;
+
+	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
+	if (!sc)
+		return NULL;
+	sc->s = s;
+	sc->file = file;
+	sc->window = scan_apply;
+	sc->size = size;
+	sc->pos = M2MV_SUPER_SIZE;
+	sc->gap = -1;
+	memcpy(sc->chain, chain, M2MV_CHAIN_SIZE);
+	INIT_LIST_HEAD(&sc->pending);
+	sc->good_end = M2MV_SUPER_SIZE;
+	memcpy(sc->good_chain, chain, M2MV_CHAIN_SIZE);
+
+	sc->buf = kvmalloc(M2MV_SCAN_BUF, GFP_KERNEL);
+	sc->items = kvmalloc_array(M2MV_SCAN_ITEMS, sizeof(*sc->items),
+				   GFP_KERNEL);
+	sc->desc = m2mv_log_desc_alloc(s->tfm);
+	if (!sc->buf || !sc->items || !sc->desc) {
+		m2mv_scan_free(sc);
+		return NULL;
+	}
+	return sc;
+}
+
+/* Parse, verify and apply (or check) the whole log, on several CPUs. */
+int m2mv_scan_run(struct m2mv_scan *sc)
+{
+	int ret;
+
+	scan_workers_start(sc);
+	ret = scan_log(sc);
+	scan_workers_stop(sc);
+	return ret;
+}
+
+/*
+ * Rebuild the index, the chain state and the nonce table from the records
+ * after the superblock; the chain starts from the key check value already
+ * in s->chain.
+ */
+int m2mv_store_scan(struct m2mv_store *s, loff_t size,
+		    struct m2mv_attach_report *rep)
+{
+	struct m2mv_scan *sc;
+	int ret;
+
+	sc = m2mv_scan_alloc(s, s->file, size, s->chain);
+	if (!sc)
+		return -ENOMEM;
+	sc->rep = rep;
+	ret = m2mv_scan_run(sc);
+	if (ret)
+		goto out;
+	scan_drop(sc);
+	ret = scan_cut_tail(sc);
+	if (ret)
+		goto out;
+
+	s->seq = sc->good_seq;
+	s->records = rep->records;
+	memcpy(s->chain, sc->good_chain, M2MV_CHAIN_SIZE);
+	s->since_ckpt = min_t(u64, sc->good_seq - sc->ckpt_seq, U32_MAX);
+	atomic64_set(&s->tail, sc->good_end);
+	atomic64_set(&s->durable, 0);
+	rep->live = s->index.live;
+out:
+	m2mv_scan_free(sc);
+	return ret;
+}

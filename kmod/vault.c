@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The record pipeline (vault.h): how a blob becomes a sealed record and
+ * back, for every caller that seals or opens one.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "cred.h"
+#include "event.h"
+#include "index.h"
+#include "jose.h"
+#include "kdf.h"
+#include "names.h"
+#include "seal.h"
+#include "store.h"
+#include "vault.h"
+
+static unsigned int max_blob = M2MV_BLOB_MAX_DEFAULT;
+module_param(max_blob, uint, 0644);
+MODULE_PARM_DESC(max_blob, "Largest blob a PUT accepts, in bytes (default 16 MiB)");
+
+struct m2mv_vop *m2mv_vop_alloc(void)
+{
+	return kmalloc(sizeof(struct m2mv_vop), GFP_KERNEL);
+}
+
+void m2mv_vop_free(struct m2mv_vop *op)
+{
+	kfree_sensitive(op);
+}
+
+/*
+ * Look up a credential for an operation on @s; a refusal is counted and
+ * announced on the events group, so an operator sees revoked, expired or
+ * missing keys as they bite.
+ */
+static int vault_key(struct m2mv_store *s, const char *kid, u8 mode,
+		     u8 key[M2MV_KEY_SIZE])
+{
+	int ret = m2mv_cred_get(kid, mode, key);
+
+	if (ret) {
+		m2mv_store_count(s, M2MV_STORE_CNT_KEY_REFUSALS);
+		m2mv_event_key(m2mv_store_name(s), kid, ret);
+	}
+	return ret;
+}
+
+/* The protected header fields of @rec (head, path) under @kid in @s. */
+static void vault_hdr_fields(struct m2mv_hdr_fields *f, struct m2mv_store *s,
+			     const struct m2mv_rec *rec, const char *kid)
+{
+	*f = (struct m2mv_hdr_fields) {
+		.mode = rec->head->mode,
+		.instance = rec->head->flags & M2MV_RECF_INSTANCE,
+		.kid = kid,
+		.path = rec->path,
+		.path_len = m2mv_rec_path_len(rec),
+		.version = le64_to_cpu(rec->head->version),
+		.store_id = m2mv_store_id(s),
+		.nonce = rec->head->nonce,
+	};
+}
+
+/* Write @rec's protected header for @kid and set its length. */
+static int vault_write_header(struct m2mv_store *s, struct m2mv_rec *rec,
+			      const char *kid)
+{
+	struct m2mv_hdr_fields f;
+	int ret;
+
+	vault_hdr_fields(&f, s, rec, kid);
+	ret = m2mv_jose_header(rec->hdr, M2MV_HDR_MAX, &f);
+	if (ret < 0)
+		return ret;
+	return m2mv_rec_set_hdr_len(rec, ret);
+}
+
+/*
+ * Rebuild the protected header a record must carry from what its head and
+ * path say, and compare: a record moved to another path, version or store,
+ * or with its header edited, fails here. @kid gets the record's kid;
+ * @hdr is scratch of M2MV_HDR_MAX bytes.
+ */
+static int vault_check_header(struct m2mv_store *s, const struct m2mv_rec *rec,
+			      char kid[M2MV_CREDID_MAX + 1], char *hdr,
+			      const char **what)
+{
+	struct m2mv_hdr_fields f;
+	int n;
+
+	if (m2mv_jose_header_kid(rec->hdr, m2mv_rec_hdr_len(rec), kid)) {
+		*what = "no kid in the protected header";
+		return -EBADMSG;
+	}
+	vault_hdr_fields(&f, s, rec, kid);
+	n = m2mv_jose_header(hdr, M2MV_HDR_MAX, &f);
+	if (n < 0 || n != m2mv_rec_hdr_len(rec) || memcmp(hdr, rec->hdr, n)) {
+		*what = "protected header does not match";
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+/**
+ * m2mv_vault_read() - look up, read and check the newest record of a path
+ * @s: the store
+ * @op: op->path is the path; op->kid gets the record's Credential-ID
+ * @e: out: the index entry
+ * @rec: out: the record (m2mv_rec_free()), checked but for its tag
+ *
+ * No key is needed: STAT and EXPORT use this.
+ *
+ * Return: 0, -ENOENT, -EBADMSG (reported), -ENODEV, -ENOMEM, or the file
+ * system's error.
+ */
+int m2mv_vault_read(struct m2mv_store *s, struct m2mv_vop *op,
+		    struct m2mv_entry *e, struct m2mv_rec *rec)
+{
+	const char *what;
+	int tries = 3;
+	int ret;
+
+	/* A compaction moving the record in between asks for a new lookup. */
+	do {
+		ret = m2mv_store_lookup(s, op->path, op->path_len, e);
+		if (ret)
+			return ret;
+		if (e->rec_flags & M2MV_STAT_F_BAD)
+			return -EBADMSG;
+		ret = m2mv_store_read(s, op->path, op->path_len, e, rec);
+	} while (ret == -EAGAIN && --tries);
+	if (ret)
+		return ret;
+	ret = vault_check_header(s, rec, op->kid, op->hdr, &what);
+	if (ret) {
+		m2mv_store_report_bad(s, op->path, op->path_len,
+				      le64_to_cpu(rec->head->seq), what);
+		m2mv_rec_free(rec);
+	}
+	return ret;
+}
+
+/**
+ * m2mv_vault_put() - seal a blob and append it as the path's next version
+ * @s: the store
+ * @op: op->path is the path
+ * @data: the blob, in user memory
+ * @len: its length
+ * @version: out: the version written
+ * @seq: out: the record's sequence number
+ * @end: out: for m2mv_store_sync()
+ *
+ * Return: 0; -ENODEV, -EMSGSIZE (over max_blob), -EACCES (no policy), a
+ * possession error (-ENOKEY, -EKEYREVOKED, -EKEYEXPIRED, -EKEYREJECTED),
+ * -EFAULT, -EDQUOT (dir key use limit), -ENOMEM, -EOVERFLOW, or an error
+ * of m2mv_store_append().
+ */
+int m2mv_vault_put(struct m2mv_store *s, struct m2mv_vop *op,
+		   const void __user *data, u32 len, u64 *version, u64 *seq,
+		   loff_t *end)
+{
+	struct m2mv_rec_shape shape = {
+		.type = M2MV_REC_PUT,
+		.path_len = op->path_len,
+		.hdr_max = M2MV_HDR_MAX,
+		.payload_len = len,
+	};
+	struct m2mv_rec rec = {};
+	const char *id;
+	u16 id_len;
+	u64 ver;
+	int ret;
+
+	if (m2mv_store_detached(s))
+		return -ENODEV;
+	if (len > READ_ONCE(max_blob))
+		return -EMSGSIZE;
+	ret = m2mv_policy_match(m2mv_store_policies(s), op->path,
+				op->path_len, &op->pol);
+	if (ret)
+		return ret;
+	/* Possession first: nobody without the key gets further. */
+	ret = vault_key(s, op->pol.credid, op->pol.mode, op->key);
+	if (ret)
+		return ret;
+
+	shape.mode = op->pol.mode;
+	shape.flags = op->pol.instance ? M2MV_RECF_INSTANCE : 0;
+	ret = m2mv_rec_alloc(&rec, &shape);
+	if (ret)
+		goto out;
+	memcpy(rec.path, op->path, op->path_len);
+	if (copy_from_user(rec.payload, data, len)) {
+		ret = -EFAULT;
+		goto out;
+	}
+
+	if (op->pol.mode == M2MV_MODE_DIR) {
+		m2mv_dir_id(op->path, op->path_len, op->pol.instance, &id,
+			    &id_len);
+		ret = m2mv_store_dir_nonce(s, op->pol.credid, id, id_len,
+					   op->pol.instance, rec.head->nonce);
+		if (ret)
+			goto out;
+	}
+
+	ret = m2mv_store_reserve(s, op->path, op->path_len, &ver);
+	if (ret)
+		goto out;
+	rec.head->version = cpu_to_le64(ver);
+	ret = vault_write_header(s, &rec, op->pol.credid);
+	if (ret)
+		goto out;
+
+	ret = m2mv_seal(&rec, op->key);
+	memzero_explicit(op->key, sizeof(op->key));
+	if (ret)
+		goto out;
+
+	ret = m2mv_store_append(s, &rec, seq, end);
+	if (!ret)
+		*version = ver;
+out:
+	memzero_explicit(op->key, sizeof(op->key));
+	m2mv_rec_free(&rec);
+	return ret;
+}
+
+/**
+ * m2mv_vault_get() - open the newest record of a path into user memory
+ * @s: the store
+ * @op: op->path is the path
+ * @buf: where the blob goes, in user memory
+ * @len: in: room at @buf; out: the blob's length (also on -EOVERFLOW)
+ * @version: out: its version
+ *
+ * Return: 0; -ENOENT, -EOVERFLOW (@buf too small), -EBADMSG (reported),
+ * a possession error, -EFAULT, -ENODEV, -ENOMEM, or the file system's
+ * error.
+ */
+int m2mv_vault_get(struct m2mv_store *s, struct m2mv_vop *op,
+		   void __user *buf, u32 *len, u64 *version)
+{
+	struct m2mv_entry e;
+	struct m2mv_rec rec;
+	u32 n;
+	int ret;
+
+	ret = m2mv_store_lookup(s, op->path, op->path_len, &e);
+	if (ret)
+		return ret;
+	if (e.data_len > *len) {
+		*len = e.data_len;
+		return -EOVERFLOW;
+	}
+	ret = m2mv_vault_read(s, op, &e, &rec);
+	if (ret)
+		return ret;
+
+	ret = vault_key(s, op->kid, rec.head->mode, op->key);
+	if (ret)
+		goto out;
+	ret = m2mv_open(&rec, op->key);
+	memzero_explicit(op->key, sizeof(op->key));
+	if (ret == -EBADMSG)
+		m2mv_store_report_bad(s, op->path, op->path_len,
+				      le64_to_cpu(rec.head->seq),
+				      "authentication tag does not verify");
+	if (ret)
+		goto out;
+	n = m2mv_rec_payload_len(&rec);
+	if (copy_to_user(buf, rec.payload, n)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	*len = n;
+	*version = e.version;
+	m2mv_store_count(s, M2MV_STORE_CNT_GETS);
+out:
+	m2mv_rec_free(&rec);
+	return ret;
+}
+
+/**
+ * m2mv_vault_delete() - append a tombstone for a path
+ * @s: the store
+ * @op: op->path is the path
+ * @version: out: the tombstone's version
+ * @end: out: for m2mv_store_sync()
+ *
+ * Deleting needs the same possession as writing.
+ *
+ * Return: 0; -ENOENT, -ENODEV, -EACCES, a possession error, -ENOMEM,
+ * -EOVERFLOW, or an error of m2mv_store_append().
+ */
+int m2mv_vault_delete(struct m2mv_store *s, struct m2mv_vop *op,
+		      u64 *version, loff_t *end)
+{
+	struct m2mv_rec_shape shape = {
+		.type = M2MV_REC_DEL,
+		.mode = M2MV_MODE_NONE,
+		.path_len = op->path_len,
+	};
+	struct m2mv_entry e;
+	struct m2mv_rec rec = {};
+	u64 seq, ver;
+	int ret;
+
+	if (m2mv_store_detached(s))
+		return -ENODEV;
+	ret = m2mv_policy_match(m2mv_store_policies(s), op->path,
+				op->path_len, &op->pol);
+	if (ret)
+		return ret;
+	ret = vault_key(s, op->pol.credid, op->pol.mode, op->key);
+	memzero_explicit(op->key, sizeof(op->key));
+	if (ret)
+		return ret;
+	ret = m2mv_store_lookup(s, op->path, op->path_len, &e);
+	if (ret)
+		return ret;
+
+	ret = m2mv_rec_alloc(&rec, &shape);
+	if (ret)
+		return ret;
+	memcpy(rec.path, op->path, op->path_len);
+	ret = m2mv_store_reserve(s, op->path, op->path_len, &ver);
+	if (ret)
+		goto out;
+	rec.head->version = cpu_to_le64(ver);
+	ret = m2mv_store_append(s, &rec, &seq, end);
+	if (!ret)
+		*version = ver;
+out:
+	m2mv_rec_free(&rec);
+	return ret;
+}
+
+/* ------------------------------------------------------------- scrub */
+
+struct m2mv_vault_scrub {
+	/* the last key looked up, as m2mv_cred_get() answered */
+	bool key_valid;
+	u8 key_mode;
+	int key_err;
+	char key_kid[M2MV_CREDID_MAX + 1];
+	u8 key[M2MV_KEY_SIZE];
+	char kid[M2MV_CREDID_MAX + 1];
+	char hdr[M2MV_HDR_MAX];
+};
+
+struct m2mv_vault_scrub *m2mv_vault_scrub_alloc(void)
+{
+	return kzalloc(sizeof(struct m2mv_vault_scrub), GFP_KERNEL);
+}
+
+void m2mv_vault_scrub_free(struct m2mv_vault_scrub *vs)
+{
+	kfree_sensitive(vs);
+}
+
+/*
+ * The caller's key for (@kid, @mode) into vs->key: 0, a possession error,
+ * -EKEYREJECTED, or another error that ends the scrub. The last answer is
+ * kept: records usually come in runs under one key.
+ */
+static int scrub_key(struct m2mv_vault_scrub *vs, const char *kid, u8 mode)
+{
+	int ret;
+
+	if (vs->key_valid && vs->key_mode == mode && !strcmp(vs->key_kid, kid))
+		return vs->key_err;
+	vs->key_valid = false;
+	ret = m2mv_cred_get(kid, mode, vs->key);
+	switch (ret) {
+	case 0:
+	case -ENOKEY:
+	case -EKEYREVOKED:
+	case -EKEYEXPIRED:
+	case -EACCES:
+	case -EKEYREJECTED:
+		vs->key_valid = true;
+		vs->key_mode = mode;
+		vs->key_err = ret;
+		strscpy(vs->key_kid, kid, sizeof(vs->key_kid));
+		break;
+	}
+	if (ret)
+		memzero_explicit(vs->key, sizeof(vs->key));
+	return ret;
+}
+
+/**
+ * m2mv_vault_check() - the scrub's check of one PUT (an m2mv_check_fn)
+ * @ctx: a struct m2mv_vault_scrub
+ * @s: the store
+ * @rec: the record, as the scan read it (left unchanged)
+ * @what: out: what failed, or NULL
+ * @reason: out: with @what, a negative errno
+ *
+ * The protected header must be the one the kernel writes for what the
+ * record's head says; the tag must verify under the key if the caller
+ * possesses it (opened in a private copy, whose plaintext is wiped).
+ *
+ * Return: 0, M2MV_CHECK_NO_KEY, or an error that ends the scrub.
+ */
+int m2mv_vault_check(void *ctx, struct m2mv_store *s,
+		     const struct m2mv_rec *rec, const char **what,
+		     int *reason)
+{
+	struct m2mv_vault_scrub *vs = ctx;
+	u32 len = m2mv_rec_len(rec);
+	struct m2mv_rec tmp;
+	u8 *copy;
+	int ret;
+
+	if (vault_check_header(s, rec, vs->kid, vs->hdr, what))
+		return 0;
+
+	ret = scrub_key(vs, vs->kid, rec->head->mode);
+	if (ret == -ENOKEY || ret == -EKEYREVOKED || ret == -EKEYEXPIRED ||
+	    ret == -EACCES)
+		return M2MV_CHECK_NO_KEY;
+	if (ret == -ENOMEM || ret == -EINTR || ret == -ERESTARTSYS)
+		return ret;
+	if (ret) {
+		/* EKEYREJECTED: the kid's type does not fit the mode */
+		*what = "the protected header names no usable credential";
+		*reason = ret;
+		return 0;
+	}
+
+	copy = kvmalloc(len, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, rec->buf, len);
+	ret = m2mv_rec_map(&tmp, copy, len);
+	if (ret) {
+		kvfree(copy);
+		return ret;
+	}
+	ret = m2mv_open(&tmp, vs->key);
+	m2mv_rec_free(&tmp);		/* wipes the plaintext */
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret) {
+		*what = "authentication tag does not verify";
+		*reason = ret;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------- rotation */
+
+struct m2mv_rotate {
+	struct m2mv_store *s;
+	char kid[M2MV_CREDID_MAX + 1];	/* the new credential */
+	u8 mode;			/* the mode it seals */
+	u8 key[M2MV_KEY_SIZE];		/* its bytes */
+	u8 old[M2MV_KEY_SIZE];
+	char old_kid[M2MV_CREDID_MAX + 1];
+};
+
+/**
+ * m2mv_vault_rotate_begin() - prepare re-sealing under @credid
+ * @s: the store
+ * @credid: the new credential, which the caller must possess
+ *
+ * Return: the context for m2mv_vault_reseal(), or an ERR_PTR: -EINVAL,
+ * -ENOMEM, or a possession error.
+ */
+struct m2mv_rotate *m2mv_vault_rotate_begin(struct m2mv_store *s,
+					    const char *credid)
+{
+	struct m2mv_rotate *r;
+	unsigned int type;
+	int ret;
+
+	ret = m2mv_credid_parse(credid, strnlen(credid, M2MV_CREDID_MAX + 1),
+				&type);
+	if (ret)
+		return ERR_PTR(ret);
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->s = s;
+	strscpy(r->kid, credid, sizeof(r->kid));
+	r->mode = m2mv_cred_mode_for_type(type);
+	ret = m2mv_cred_get(credid, r->mode, r->key);
+	if (ret) {
+		kfree_sensitive(r);
+		return ERR_PTR(ret);
+	}
+	return r;
+}
+
+void m2mv_vault_rotate_end(struct m2mv_rotate *r)
+{
+	kfree_sensitive(r);
+}
+
+/**
+ * m2mv_vault_reseal() - re-seal one live PUT under the new credential
+ * @ctx: from m2mv_vault_rotate_begin()
+ * @in: the record as it is
+ * @out: out: the record re-sealed
+ *
+ * A record sealed in the new credential's mode under another one is
+ * opened with the old key (which the caller must possess) and sealed
+ * anew with the same path, version, flags and nonce.
+ *
+ * Return: 1 with @out built, 0 to copy @in unchanged, or a negative errno.
+ */
+int m2mv_vault_reseal(void *ctx, const struct m2mv_rec *in,
+		      struct m2mv_rec *out)
+{
+	struct m2mv_rotate *r = ctx;
+	struct m2mv_rec_shape shape = {
+		.type = M2MV_REC_PUT,
+		.mode = in->head->mode,
+		.flags = in->head->flags,
+		.path_len = m2mv_rec_path_len(in),
+		.hdr_max = M2MV_HDR_MAX,
+		.payload_len = m2mv_rec_payload_len(in),
+	};
+	struct m2mv_rec tmp;
+	u8 *copy;
+	int ret;
+
+	if (in->head->type != M2MV_REC_PUT || in->head->mode != r->mode)
+		return 0;
+	if (m2mv_jose_header_kid(in->hdr, m2mv_rec_hdr_len(in), r->old_kid))
+		return -EBADMSG;
+	if (!strcmp(r->old_kid, r->kid))
+		return 0;
+
+	/* Open a private copy: @in stays intact if anything fails. */
+	copy = kvmalloc(m2mv_rec_len(in), GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, in->buf, m2mv_rec_len(in));
+	ret = m2mv_rec_map(&tmp, copy, m2mv_rec_len(in));
+	if (ret) {
+		kvfree(copy);
+		return ret;
+	}
+	ret = m2mv_cred_get(r->old_kid, tmp.head->mode, r->old);
+	if (!ret)
+		ret = m2mv_open(&tmp, r->old);
+	memzero_explicit(r->old, sizeof(r->old));
+	if (ret)
+		goto out;
+
+	ret = m2mv_rec_alloc(out, &shape);
+	if (ret)
+		goto out;
+	out->head->version = in->head->version;
+	memcpy(out->head->nonce, in->head->nonce, M2MV_NONCE_SIZE);
+	memcpy(out->path, in->path, shape.path_len);
+	memcpy(out->payload, tmp.payload, shape.payload_len);
+	ret = vault_write_header(r->s, out, r->kid);
+	if (!ret)
+		ret = m2mv_seal(out, r->key);
+	if (ret)
+		m2mv_rec_free(out);
+	else
+		ret = 1;
+out:
+	m2mv_rec_free(&tmp);
+	return ret;
+}
