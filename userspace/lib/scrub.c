@@ -16,7 +16,7 @@
 #include "lib/internal.h"
 
 static const struct nla_policy m2mv_bad_policy[M2MV_A_MAX + 1] = {
-	/* Terminated or not, as in the top-level policy (ctl.c). */
+	/* Terminated or not, as in the top-level policy (nl.c). */
 	[M2MV_A_PATH] = { .type = NLA_UNSPEC, .maxlen = M2MV_PATH_MAX + 1 },
 	[M2MV_A_SEQ] = { .type = NLA_U64 },
 	[M2MV_A_REASON] = { .type = NLA_U32 },
@@ -79,6 +79,8 @@ void m2mv_verify_info_free(struct m2mv_verify_info *info)
 
 /* Progress events of one store, to the caller's callback. */
 struct m2mv_progress {
+	struct m2mv_ctl *ctl;
+	struct nl_sock *sk;		/* joined to the events group */
 	const char *name;
 	m2mv_progress_fn fn;
 	void *arg;
@@ -95,6 +97,15 @@ static int m2mv_progress_event(const struct m2mv_event_info *ev, void *arg)
 	return 0;
 }
 
+/* The events socket is readable while the request waits. */
+static void m2mv_progress_read(void *arg)
+{
+	struct m2mv_progress *p = arg;
+
+	/* Progress is best effort: lost events are no failure. */
+	(void)m2mv__events_read(p->ctl, p->sk, m2mv_progress_event, p);
+}
+
 /*
  * Send @msg and wait for the reply, watching the events group for progress
  * if the caller wants it. Without the group, the command still runs.
@@ -103,19 +114,21 @@ static int m2mv_long_request(struct m2mv_ctl *ctl, struct nl_msg *msg,
 			     m2mv__reply_fn fn, void *arg,
 			     struct m2mv_progress *p)
 {
-	struct nl_sock *watch = NULL;
 	int ret;
 
-	if (p->fn && m2mv__events_socket(ctl, &watch)) {
+	p->ctl = ctl;
+	p->sk = NULL;
+	if (p->fn && m2mv__events_socket(ctl, &p->sk)) {
 		/* Progress is optional: its absence explains nothing. */
-		watch = NULL;
+		p->sk = NULL;
 		m2mv__clear_error(ctl);
 	}
-	if (!watch)
+	if (!p->sk)
 		return m2mv__request(ctl, msg, fn, arg);
-	ret = m2mv__request_watch(ctl, msg, fn, arg, watch,
-				  m2mv_progress_event, p);
-	nl_socket_free(watch);
+	ret = m2mv__request_watch(ctl, msg, fn, arg, nl_socket_get_fd(p->sk),
+				  m2mv_progress_read, p);
+	nl_socket_free(p->sk);
+	p->sk = NULL;
 	return ret;
 }
 
