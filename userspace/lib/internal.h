@@ -172,6 +172,27 @@ int m2mv__parse_policy(struct nlattr **tb, struct m2mv_policy_info *pi);
 int m2mv__parse_verify(struct nlmsghdr *nlh, struct nlattr **tb,
 		       struct m2mv_verify_info *vi);
 
+/* What a long command waits for: one store's progress events of a kind. */
+struct m2mv__progress {
+	unsigned int event;		/* M2MV_EVENT_*_PROGRESS */
+	const char *name;		/* the store */
+	m2mv_progress_fn fn;		/* NULL: none wanted */
+	void *arg;
+	struct m2mv_ctl *ctl;		/* while the command runs: */
+	struct nl_sock *sk;		/* joined to the events group */
+};
+
+/*
+ * Set @p up for command @cmd (M2MV_CMD_STORE_VERIFY: SCRUB_PROGRESS,
+ * M2MV_CMD_STORE_COMPACT: COMPACT_PROGRESS; any other: none) on store
+ * @name, calling @fn (may be NULL) with @arg.
+ */
+void m2mv__progress_init(struct m2mv__progress *p, unsigned int cmd,
+			 const char *name, m2mv_progress_fn fn, void *arg);
+
+/* An m2mv_event_fn: @ev to @arg's callback if it is the awaited kind. */
+int m2mv__progress_event(const struct m2mv_event_info *ev, void *arg);
+
 /* ---------------------------------------------------------- events.c */
 
 /* A socket joined to the events group, non-blocking: 0 or -errno. */
