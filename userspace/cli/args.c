@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "common/credid.h"
+#include "common/mode.h"
 
 /* Where a positional argument goes. */
 enum cli_slot {
@@ -409,20 +410,6 @@ static enum cli_parse_result cli_check_credid(FILE *err, const char *command,
 	return CLI_PARSE_RUN;
 }
 
-static unsigned int cli_mode_type(enum m2mv_mode mode)
-{
-	switch (mode) {
-	case M2MV_MODE_WRAP:
-		return M2MV_CRED_TYPE_ESDATA_WRAP;
-	case M2MV_MODE_DIR:
-		return M2MV_CRED_TYPE_ESDATA_DIRECT;
-	case M2MV_MODE_MIC:
-		return M2MV_CRED_TYPE_ESDATA_HMAC;
-	default:
-		return 0;
-	}
-}
-
 /* Checks of the whole command line, after the options. */
 static enum cli_parse_result cli_check(const struct cli_spec *s,
 				       struct cli_args *a, bool compact,
@@ -469,7 +456,7 @@ static enum cli_parse_result cli_check(const struct cli_spec *s,
 		snprintf(why, sizeof(why), "for mode %s",
 			 m2mv_mode_name(a->mode));
 		return cli_check_credid(err, cmd, "credential", a->credid,
-					cli_mode_type(a->mode), why);
+					m2mv_mode_cred_type(a->mode), why);
 	case CLI_COMPACT:
 		if (a->credid)
 			return cli_check_credid(err, cmd, "credential",
