@@ -12,12 +12,14 @@
 #                     (Documentation/benchmarks/profiles/)
 
 BENCH_BIN := $(B)/bench/m2mvbench
+# The driver, the phases, and one file per kind of store (bench.h).
+BENCH_SRCS := $(wildcard tools/bench/*.c)
 
-$(BENCH_BIN): tools/bench/m2mvbench.c $(LIB_SO) userspace/lib/m2mvault.h \
-		uapi/linux/m2mvault.h
+$(BENCH_BIN): $(BENCH_SRCS) tools/bench/bench.h $(LIB_SO) \
+		userspace/lib/m2mvault.h uapi/linux/m2mvault.h
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -pthread $< -o $@ -L$(UOBJ) -Wl,-rpath,$(UOBJ) \
-		-lm2mvault -lkeyutils -lsqlite3 \
+	$(CC) $(USER_CFLAGS) -pthread $(BENCH_SRCS) -o $@ -L$(UOBJ) \
+		-Wl,-rpath,$(UOBJ) -lm2mvault -lkeyutils -lsqlite3 \
 		$(shell pkg-config --libs libcrypto libnl-genl-3.0)
 
 .PHONY: bench bench-quick bench-build bench-profile

@@ -117,9 +117,6 @@ int agent_config_parse(const char *name, const char *text,
 int agent_parse_duration(const char *s, unsigned int min, unsigned int max,
 			 unsigned int *out);
 
-/* The Credential-ID type whose key seals records in @mode (14, 15, 16). */
-unsigned int agent_mode_type(unsigned int mode);
-
 /*
  * The registrations one generation of data credentials needs: types 14
  * and 15 both take K_data_conf and so never share a registration (the

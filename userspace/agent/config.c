@@ -22,6 +22,7 @@
 #include <ini.h>
 
 #include "agent/agent.h"
+#include "common/mode.h"
 
 enum section {
 	SEC_NONE, SEC_TEF, SEC_CREDENTIALS, SEC_KEYRING, SEC_STORE, SEC_POLICY,
@@ -218,18 +219,6 @@ static int path_ok(const char *s)
 	return strlen(s) <= M2MV_PATH_MAX && charset_ok(s, "._~/-");
 }
 
-unsigned int agent_mode_type(unsigned int mode)
-{
-	switch (mode) {
-	case M2MV_MODE_DIR:
-		return M2MV_CRED_TYPE_ESDATA_DIRECT;
-	case M2MV_MODE_MIC:
-		return M2MV_CRED_TYPE_ESDATA_HMAC;
-	default:
-		return M2MV_CRED_TYPE_ESDATA_WRAP;
-	}
-}
-
 size_t agent_config_registrations(const struct agent_config *cfg,
 				  unsigned int types[2][M2MV_TEF_MAX_TYPES],
 				  size_t n[2])
@@ -244,15 +233,15 @@ size_t agent_config_registrations(const struct agent_config *cfg,
 	}
 	n[0] = n[1] = 0;
 	if (wrap)
-		types[0][n[0]++] = M2MV_CRED_TYPE_ESDATA_WRAP;
+		types[0][n[0]++] = m2mv_mode_cred_type(M2MV_MODE_WRAP);
 	if (dir) {
 		if (wrap)
-			types[1][n[1]++] = M2MV_CRED_TYPE_ESDATA_DIRECT;
+			types[1][n[1]++] = m2mv_mode_cred_type(M2MV_MODE_DIR);
 		else
-			types[0][n[0]++] = M2MV_CRED_TYPE_ESDATA_DIRECT;
+			types[0][n[0]++] = m2mv_mode_cred_type(M2MV_MODE_DIR);
 	}
 	if (mic)
-		types[0][n[0]++] = M2MV_CRED_TYPE_ESDATA_HMAC;
+		types[0][n[0]++] = m2mv_mode_cred_type(M2MV_MODE_MIC);
 	return (n[0] ? 1 : 0) + (n[1] ? 1 : 0);
 }
 

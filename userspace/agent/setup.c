@@ -23,17 +23,8 @@
 #include <openssl/crypto.h>
 
 #include "agent/agent.h"
+#include "common/mode.h"
 #include "lib/m2mvault.h"
-
-static const char *mode_name(unsigned int mode)
-{
-	switch (mode) {
-	case M2MV_MODE_WRAP: return "wrap";
-	case M2MV_MODE_DIR: return "dir";
-	case M2MV_MODE_MIC: return "mic";
-	default: return "?";
-	}
-}
 
 static const char *ctl_why(const struct agent *a)
 {
@@ -155,11 +146,11 @@ static int set_policies(struct agent *a)
 	}
 	for (i = 0; i < a->cfg.n_policies; i++) {
 		p = &a->cfg.policies[i];
-		c = agent_state_find(&a->state, a->gen, agent_mode_type(p->mode));
+		c = agent_state_find(&a->state, a->gen, m2mv_mode_cred_type(p->mode));
 		if (!c) {
 			ret = -ENOKEY;
 			agent_err("policy '%s': no type %u credential in generation %lu",
-				  p->prefix, agent_mode_type(p->mode), a->gen);
+				  p->prefix, m2mv_mode_cred_type(p->mode), a->gen);
 			goto out;
 		}
 		was = NULL;
@@ -177,7 +168,7 @@ static int set_policies(struct agent *a)
 			goto out;
 		}
 		agent_notice("policy '%s': %s%s under %s%s%s", p->prefix,
-			     mode_name(p->mode),
+			     m2mv_mode_name(p->mode),
 			     p->flags & M2MV_POLICY_F_INSTANCE ? " (per instance)" : "",
 			     c->id, was ? ", was " : "", was ? was : "");
 	}

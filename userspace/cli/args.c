@@ -2,7 +2,8 @@
 /*
  * Command line parsing: global options, the command word(s), then the
  * command's own options with getopt_long and its positional arguments,
- * checked completely before anything runs.
+ * checked completely before anything runs. Each command is one row of
+ * cli_commands[]: its name, help, argument spec, check and handler.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,27 +12,7 @@
 
 #include "cli/cli.h"
 #include "common/credid.h"
-
-/* Where a positional argument goes. */
-enum cli_slot {
-	SLOT_STORE,
-	SLOT_PATH,
-	SLOT_FILE,
-	SLOT_CREDID,
-};
-
-struct cli_spec {
-	enum cli_cmd cmd;
-	const char *name;
-	const char *synopsis;
-	const char *help;
-	const char *shortopts;
-	const struct option *longopts;
-	unsigned int min;		/* positional arguments required */
-	unsigned int max;		/* and allowed */
-	enum cli_slot slots[3];
-	const char *argnames[3];
-};
+#include "common/mode.h"
 
 #define OPT_HELP { "help", no_argument, NULL, 'h' }
 #define OPT_END { NULL, 0, NULL, 0 }
@@ -85,232 +66,6 @@ static const struct option opts_compact[] = {
 	OPT_HELP, OPT_END,
 };
 
-static const struct cli_spec cli_specs[] = {
-	{
-		CLI_ATTACH, "attach", "NAME FILE --key CREDID [--readonly]",
-		"Attach the store file FILE under NAME. A missing or empty FILE is\n"
-		"created and formatted. CREDID names the store key (a type-16\n"
-		"m2mvault key in your keyrings) that authenticates the store's\n"
-		"structure. Prints what the scan of the file found.\n"
-		"\n"
-		"  -k, --key CREDID   the store key's Credential-ID (required)\n"
-		"  -r, --readonly     never write to FILE (nor cut a torn tail)\n"
-		"  -h, --help         show this help\n",
-		":k:rh", opts_attach, 2, 2, { SLOT_STORE, SLOT_FILE },
-		{ "NAME", "FILE" },
-	},
-	{
-		CLI_DETACH, "detach", "NAME",
-		"Detach the store NAME (after writing a checkpoint) and drop its\n"
-		"policies.\n"
-		"\n"
-		"  -h, --help         show this help\n",
-		":h", opts_plain, 1, 1, { SLOT_STORE }, { "NAME" },
-	},
-	{
-		CLI_POLICY_ADD, "policy add",
-		"NAME PREFIX CREDID --mode wrap|dir|mic [--per-instance]",
-		"Seal what is written under PREFIX in store NAME with the key\n"
-		"CREDID, in the given mode. The longest matching prefix decides;\n"
-		"'' covers every path. The Credential-ID type must fit the mode:\n"
-		"15 for wrap, 14 for dir, 16 for mic. Replaces the prefix's policy.\n"
-		"\n"
-		"  -m, --mode MODE      wrap, dir or mic (required)\n"
-		"  -i, --per-instance   dir only: a key per resource instance\n"
-		"                       instead of per container\n"
-		"  -h, --help           show this help\n",
-		":m:ih", opts_policy_add, 3, 3,
-		{ SLOT_STORE, SLOT_PATH, SLOT_CREDID },
-		{ "NAME", "PREFIX", "CREDID" },
-	},
-	{
-		CLI_POLICY_DEL, "policy del", "NAME PREFIX",
-		"Remove the policy of exactly PREFIX from store NAME.\n"
-		"\n"
-		"  -h, --help         show this help\n",
-		":h", opts_plain, 2, 2, { SLOT_STORE, SLOT_PATH },
-		{ "NAME", "PREFIX" },
-	},
-	{
-		CLI_POLICY_LS, "policy ls", "[NAME] [--json]",
-		"List the policies of store NAME, or of every store.\n"
-		"\n"
-		"  -j, --json         print a JSON array\n"
-		"  -h, --help         show this help\n",
-		":jh", opts_json, 0, 1, { SLOT_STORE }, { "NAME" },
-	},
-	{
-		CLI_STATUS, "status", "[NAME] [--stats] [--json]",
-		"Show the state and sizes of store NAME, or of every attached\n"
-		"store, as a table.\n"
-		"\n"
-		"  -s, --stats        add the operation counters since attach\n"
-		"  -j, --json         print a JSON array (counters included)\n"
-		"  -h, --help         show this help\n",
-		":jsh", opts_status, 0, 1, { SLOT_STORE }, { "NAME" },
-	},
-	{
-		CLI_PUT, "put", "[-s|--sync] STORE PATH [FILE|-]",
-		"Seal the contents of FILE (standard input if absent or '-') and\n"
-		"store them as the next version of PATH. Needs the key of the\n"
-		"policy covering PATH.\n"
-		"\n"
-		"  -s, --sync         return once the record is on stable storage\n"
-		"  -h, --help         show this help\n",
-		":sh", opts_sync, 2, 3, { SLOT_STORE, SLOT_PATH, SLOT_FILE },
-		{ "STORE", "PATH", "FILE" },
-	},
-	{
-		CLI_GET, "get", "STORE PATH [-o FILE]",
-		"Verify and decrypt the newest version of PATH and write it to\n"
-		"standard output or FILE (created with mode 0600, written only if\n"
-		"the record verifies). Needs the key that sealed it.\n"
-		"\n"
-		"  -o, --output FILE  write to FILE instead of standard output\n"
-		"  -h, --help         show this help\n",
-		":o:h", opts_get, 2, 2, { SLOT_STORE, SLOT_PATH },
-		{ "STORE", "PATH" },
-	},
-	{
-		CLI_RM, "rm", "[-s|--sync] STORE PATH",
-		"Delete PATH (append a tombstone). Needs the key of the policy\n"
-		"covering PATH.\n"
-		"\n"
-		"  -s, --sync         return once the tombstone is on stable storage\n"
-		"  -h, --help         show this help\n",
-		":sh", opts_sync, 2, 2, { SLOT_STORE, SLOT_PATH },
-		{ "STORE", "PATH" },
-	},
-	{
-		CLI_LS, "ls", "STORE [PREFIX] [--json]",
-		"List the live paths of STORE (under PREFIX) in bytewise order with\n"
-		"version, size, mode and flags. Needs no key.\n"
-		"\n"
-		"  -j, --json         print a JSON array\n"
-		"  -h, --help         show this help\n",
-		":jh", opts_json, 1, 2, { SLOT_STORE, SLOT_PATH },
-		{ "STORE", "PREFIX" },
-	},
-	{
-		CLI_STAT, "stat", "STORE PATH [--json]",
-		"Show the metadata of the newest version of PATH. Needs no key.\n"
-		"\n"
-		"  -j, --json         print a JSON object\n"
-		"  -h, --help         show this help\n",
-		":jh", opts_json, 2, 2, { SLOT_STORE, SLOT_PATH },
-		{ "STORE", "PATH" },
-	},
-	{
-		CLI_EXPORT, "export", "STORE PATH [--compact|--json]",
-		"Print the newest version of PATH as sealed, without a key: JWE for\n"
-		"wrap and dir records, JWS for mic records.\n"
-		"\n"
-		"      --compact      compact serialization (the default)\n"
-		"  -j, --json         flattened JSON serialization\n"
-		"  -h, --help         show this help\n",
-		":jh", opts_export, 2, 2, { SLOT_STORE, SLOT_PATH },
-		{ "STORE", "PATH" },
-	},
-	{
-		CLI_VERIFY, "verify", "NAME [--json]",
-		"Check every record of store NAME. Shows progress (a bar on a\n"
-		"terminal); lists the records that failed and exits 1 if any did.\n"
-		"\n"
-		"  -j, --json         print the result as a JSON object\n"
-		"  -h, --help         show this help\n",
-		":jh", opts_json, 1, 1, { SLOT_STORE }, { "NAME" },
-	},
-	{
-		CLI_COMPACT, "compact", "NAME NEWFILE [--rotate CREDID]",
-		"Rewrite the live records of store NAME into NEWFILE (created; it\n"
-		"must not exist or be empty); the store continues on NEWFILE.\n"
-		"\n"
-		"      --rotate CREDID  re-seal every live record of CREDID's mode\n"
-		"                       under CREDID\n"
-		"  -h, --help           show this help\n",
-		":h", opts_compact, 2, 2, { SLOT_STORE, SLOT_FILE },
-		{ "NAME", "NEWFILE" },
-	},
-	{
-		CLI_MONITOR, "monitor", "[--json]",
-		"Print events as they happen (integrity failures, refused keys,\n"
-		"stores attached, detached, compacted, scrub progress) until\n"
-		"interrupted.\n"
-		"\n"
-		"  -j, --json         one JSON object per line\n"
-		"  -h, --help         show this help\n",
-		":jh", opts_json, 0, 0, { SLOT_STORE }, { NULL },
-	},
-};
-
-#define CLI_NSPECS (sizeof(cli_specs) / sizeof(cli_specs[0]))
-
-static const struct cli_spec *cli_find(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < CLI_NSPECS; i++)
-		if (!strcmp(cli_specs[i].name, name))
-			return &cli_specs[i];
-	return NULL;
-}
-
-static void cli_usage_all(FILE *f)
-{
-	static const enum cli_cmd store_cmds[] = {
-		CLI_ATTACH, CLI_DETACH, CLI_POLICY_ADD, CLI_POLICY_DEL,
-		CLI_POLICY_LS, CLI_STATUS, CLI_VERIFY, CLI_COMPACT,
-		CLI_MONITOR,
-	};
-	static const enum cli_cmd data_cmds[] = {
-		CLI_PUT, CLI_GET, CLI_RM, CLI_LS, CLI_STAT, CLI_EXPORT,
-	};
-	size_t i, j;
-
-	fprintf(f, "Usage: " CLI_PROG " [--help] [--version] COMMAND [ARGS]\n"
-		"\nStores (need CAP_NET_ADMIN):\n");
-	for (i = 0; i < sizeof(store_cmds) / sizeof(store_cmds[0]); i++)
-		for (j = 0; j < CLI_NSPECS; j++)
-			if (cli_specs[j].cmd == store_cmds[i])
-				fprintf(f, "  %s %s\n", cli_specs[j].name,
-					cli_specs[j].synopsis);
-	fprintf(f, "\nData (need the credential keys in your keyrings):\n");
-	for (i = 0; i < sizeof(data_cmds) / sizeof(data_cmds[0]); i++)
-		for (j = 0; j < CLI_NSPECS; j++)
-			if (cli_specs[j].cmd == data_cmds[i])
-				fprintf(f, "  %s %s\n", cli_specs[j].name,
-					cli_specs[j].synopsis);
-	fprintf(f, "\n'" CLI_PROG " COMMAND --help' describes a command.\n"
-		"Exit status: 0 success, 1 the operation failed, 2 usage error.\n");
-}
-
-static void cli_usage_policy(FILE *f)
-{
-	size_t i;
-
-	fprintf(f, "Usage:\n");
-	for (i = 0; i < CLI_NSPECS; i++)
-		if (!strncmp(cli_specs[i].name, "policy ", 7))
-			fprintf(f, "  " CLI_PROG " %s %s\n", cli_specs[i].name,
-				cli_specs[i].synopsis);
-	fprintf(f, "\n'" CLI_PROG " policy add|del|ls --help' describes each.\n");
-}
-
-void cli_usage(FILE *f, const char *command)
-{
-	const struct cli_spec *s = command ? cli_find(command) : NULL;
-
-	if (command && !strcmp(command, "policy")) {
-		cli_usage_policy(f);
-		return;
-	}
-	if (!s) {
-		cli_usage_all(f);
-		return;
-	}
-	fprintf(f, "Usage: " CLI_PROG " %s %s\n\n%s", s->name, s->synopsis,
-		s->help);
-}
 
 static enum cli_parse_result cli_bad(FILE *err, const char *command,
 				     const char *fmt, ...)
@@ -409,96 +164,488 @@ static enum cli_parse_result cli_check_credid(FILE *err, const char *command,
 	return CLI_PARSE_RUN;
 }
 
-static unsigned int cli_mode_type(enum m2mv_mode mode)
+/* ------------------------------------------- checks of single commands */
+
+/*
+ * What the options said beyond struct cli_args, for a command's check:
+ * the meaning of -s and --compact is the command's.
+ */
+struct cli_opts {
+	bool s;			/* -s */
+	bool compact;		/* --compact */
+};
+
+static enum cli_parse_result cli_check_attach(struct cli_args *a,
+					      const struct cli_opts *o,
+					      FILE *err)
 {
-	switch (mode) {
-	case M2MV_MODE_WRAP:
-		return M2MV_CRED_TYPE_ESDATA_WRAP;
-	case M2MV_MODE_DIR:
-		return M2MV_CRED_TYPE_ESDATA_DIRECT;
-	case M2MV_MODE_MIC:
-		return M2MV_CRED_TYPE_ESDATA_HMAC;
-	default:
-		return 0;
+	(void)o;
+	if (!a->credid)
+		return cli_bad(err, a->name, "missing --key CREDID");
+	return cli_check_credid(err, a->name, "store key", a->credid,
+				M2MV_CRED_TYPE_ESDATA_HMAC, "(an HMAC key)");
+}
+
+static enum cli_parse_result cli_check_policy_add(struct cli_args *a,
+						  const struct cli_opts *o,
+						  FILE *err)
+{
+	char why[32];
+
+	(void)o;
+	if (a->mode == M2MV_MODE_NONE)
+		return cli_bad(err, a->name, "missing --mode wrap|dir|mic");
+	if ((a->flags & M2MV_POLICY_F_INSTANCE) && a->mode != M2MV_MODE_DIR)
+		return cli_bad(err, a->name, "--per-instance needs --mode dir");
+	snprintf(why, sizeof(why), "for mode %s", m2mv_mode_name(a->mode));
+	return cli_check_credid(err, a->name, "credential", a->credid,
+				m2mv_mode_cred_type(a->mode), why);
+}
+
+/* status: -s is --stats. */
+static enum cli_parse_result cli_check_status(struct cli_args *a,
+					      const struct cli_opts *o,
+					      FILE *err)
+{
+	(void)err;
+	a->stats = o->s;
+	return CLI_PARSE_RUN;
+}
+
+/* put, rm: -s is --sync. */
+static enum cli_parse_result cli_check_sync(struct cli_args *a,
+					    const struct cli_opts *o,
+					    FILE *err)
+{
+	(void)err;
+	if (o->s)
+		a->flags |= M2MV_F_SYNC;
+	return CLI_PARSE_RUN;
+}
+
+static enum cli_parse_result cli_check_export(struct cli_args *a,
+					      const struct cli_opts *o,
+					      FILE *err)
+{
+	if (o->compact && a->json)
+		return cli_bad(err, a->name,
+			       "--compact and --json exclude each other");
+	if (a->json)
+		a->flags |= M2MV_EXPORT_F_JSON;
+	return CLI_PARSE_RUN;
+}
+
+static enum cli_parse_result cli_check_compact(struct cli_args *a,
+					       const struct cli_opts *o,
+					       FILE *err)
+{
+	(void)o;
+	if (a->credid)
+		return cli_check_credid(err, a->name, "credential", a->credid,
+					0, "");
+	return CLI_PARSE_RUN;
+}
+
+/* --------------------------------------------------------- the commands */
+
+/*
+ * Every command, in the order 'm2mvault --help' lists them in its groups.
+ * A row says how to parse the command line and which function runs it.
+ */
+static const struct cli_command cli_commands[] = {
+	{
+		.name = "attach",
+		.run = cli_cmd_attach,
+		.synopsis = "NAME FILE --key CREDID [--readonly]",
+		.help =
+			"Attach the store file FILE under NAME. A missing or empty FILE is\n"
+			"created and formatted. CREDID names the store key (a type-16\n"
+			"m2mvault key in your keyrings) that authenticates the store's\n"
+			"structure. Prints what the scan of the file found.\n"
+			"\n"
+			"  -k, --key CREDID   the store key's Credential-ID (required)\n"
+			"  -r, --readonly     never write to FILE (nor cut a torn tail)\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":k:rh",
+		.longopts = opts_attach,
+		.min = 2,
+		.max = 2,
+		.slots = { SLOT_STORE, SLOT_FILE },
+		.argnames = { "NAME", "FILE" },
+		.group = CLI_GROUP_STORE,
+		.check = cli_check_attach,
+	},
+	{
+		.name = "detach",
+		.run = cli_cmd_detach,
+		.synopsis = "NAME",
+		.help =
+			"Detach the store NAME (after writing a checkpoint) and drop its\n"
+			"policies.\n"
+			"\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":h",
+		.longopts = opts_plain,
+		.min = 1,
+		.max = 1,
+		.slots = { SLOT_STORE },
+		.argnames = { "NAME" },
+		.group = CLI_GROUP_STORE,
+	},
+	{
+		.name = "policy add",
+		.run = cli_cmd_policy_add,
+		.synopsis = "NAME PREFIX CREDID --mode wrap|dir|mic [--per-instance]",
+		.help =
+			"Seal what is written under PREFIX in store NAME with the key\n"
+			"CREDID, in the given mode. The longest matching prefix decides;\n"
+			"'' covers every path. The Credential-ID type must fit the mode:\n"
+			"15 for wrap, 14 for dir, 16 for mic. Replaces the prefix's policy.\n"
+			"\n"
+			"  -m, --mode MODE      wrap, dir or mic (required)\n"
+			"  -i, --per-instance   dir only: a key per resource instance\n"
+			"                       instead of per container\n"
+			"  -h, --help           show this help\n",
+		.shortopts = ":m:ih",
+		.longopts = opts_policy_add,
+		.min = 3,
+		.max = 3,
+		.slots = { SLOT_STORE, SLOT_PATH, SLOT_CREDID },
+		.argnames = { "NAME", "PREFIX", "CREDID" },
+		.group = CLI_GROUP_STORE,
+		.check = cli_check_policy_add,
+	},
+	{
+		.name = "policy del",
+		.run = cli_cmd_policy_del,
+		.synopsis = "NAME PREFIX",
+		.help =
+			"Remove the policy of exactly PREFIX from store NAME.\n"
+			"\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":h",
+		.longopts = opts_plain,
+		.min = 2,
+		.max = 2,
+		.slots = { SLOT_STORE, SLOT_PATH },
+		.argnames = { "NAME", "PREFIX" },
+		.group = CLI_GROUP_STORE,
+	},
+	{
+		.name = "policy ls",
+		.run = cli_cmd_policy_ls,
+		.synopsis = "[NAME] [--json]",
+		.help =
+			"List the policies of store NAME, or of every store.\n"
+			"\n"
+			"  -j, --json         print a JSON array\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":jh",
+		.longopts = opts_json,
+		.min = 0,
+		.max = 1,
+		.slots = { SLOT_STORE },
+		.argnames = { "NAME" },
+		.group = CLI_GROUP_STORE,
+	},
+	{
+		.name = "status",
+		.run = cli_cmd_status,
+		.synopsis = "[NAME] [--stats] [--json]",
+		.help =
+			"Show the state and sizes of store NAME, or of every attached\n"
+			"store, as a table.\n"
+			"\n"
+			"  -s, --stats        add the operation counters since attach\n"
+			"  -j, --json         print a JSON array (counters included)\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":jsh",
+		.longopts = opts_status,
+		.min = 0,
+		.max = 1,
+		.slots = { SLOT_STORE },
+		.argnames = { "NAME" },
+		.group = CLI_GROUP_STORE,
+		.check = cli_check_status,
+	},
+	{
+		.name = "verify",
+		.run = cli_cmd_verify,
+		.synopsis = "NAME [--json]",
+		.help =
+			"Check every record of store NAME. Shows progress (a bar on a\n"
+			"terminal); lists the records that failed and exits 1 if any did.\n"
+			"\n"
+			"  -j, --json         print the result as a JSON object\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":jh",
+		.longopts = opts_json,
+		.min = 1,
+		.max = 1,
+		.slots = { SLOT_STORE },
+		.argnames = { "NAME" },
+		.group = CLI_GROUP_STORE,
+	},
+	{
+		.name = "compact",
+		.run = cli_cmd_compact,
+		.synopsis = "NAME NEWFILE [--rotate CREDID]",
+		.help =
+			"Rewrite the live records of store NAME into NEWFILE (created; it\n"
+			"must not exist or be empty); the store continues on NEWFILE.\n"
+			"\n"
+			"      --rotate CREDID  re-seal every live record of CREDID's mode\n"
+			"                       under CREDID\n"
+			"  -h, --help           show this help\n",
+		.shortopts = ":h",
+		.longopts = opts_compact,
+		.min = 2,
+		.max = 2,
+		.slots = { SLOT_STORE, SLOT_FILE },
+		.argnames = { "NAME", "NEWFILE" },
+		.group = CLI_GROUP_STORE,
+		.check = cli_check_compact,
+	},
+	{
+		.name = "monitor",
+		.run = cli_cmd_monitor,
+		.synopsis = "[--json]",
+		.help =
+			"Print events as they happen (integrity failures, refused keys,\n"
+			"stores attached, detached, compacted, scrub progress) until\n"
+			"interrupted.\n"
+			"\n"
+			"  -j, --json         one JSON object per line\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":jh",
+		.longopts = opts_json,
+		.min = 0,
+		.max = 0,
+		.slots = { SLOT_STORE },
+		.argnames = { NULL },
+		.group = CLI_GROUP_STORE,
+	},
+	{
+		.name = "put",
+		.run = cli_cmd_put,
+		.synopsis = "[-s|--sync] STORE PATH [FILE|-]",
+		.help =
+			"Seal the contents of FILE (standard input if absent or '-') and\n"
+			"store them as the next version of PATH. Needs the key of the\n"
+			"policy covering PATH.\n"
+			"\n"
+			"  -s, --sync         return once the record is on stable storage\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":sh",
+		.longopts = opts_sync,
+		.min = 2,
+		.max = 3,
+		.slots = { SLOT_STORE, SLOT_PATH, SLOT_FILE },
+		.argnames = { "STORE", "PATH", "FILE" },
+		.group = CLI_GROUP_DATA,
+		.path = true,
+		.check = cli_check_sync,
+	},
+	{
+		.name = "get",
+		.run = cli_cmd_get,
+		.synopsis = "STORE PATH [-o FILE]",
+		.help =
+			"Verify and decrypt the newest version of PATH and write it to\n"
+			"standard output or FILE (created with mode 0600, written only if\n"
+			"the record verifies). Needs the key that sealed it.\n"
+			"\n"
+			"  -o, --output FILE  write to FILE instead of standard output\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":o:h",
+		.longopts = opts_get,
+		.min = 2,
+		.max = 2,
+		.slots = { SLOT_STORE, SLOT_PATH },
+		.argnames = { "STORE", "PATH" },
+		.group = CLI_GROUP_DATA,
+		.path = true,
+	},
+	{
+		.name = "rm",
+		.run = cli_cmd_rm,
+		.synopsis = "[-s|--sync] STORE PATH",
+		.help =
+			"Delete PATH (append a tombstone). Needs the key of the policy\n"
+			"covering PATH.\n"
+			"\n"
+			"  -s, --sync         return once the tombstone is on stable storage\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":sh",
+		.longopts = opts_sync,
+		.min = 2,
+		.max = 2,
+		.slots = { SLOT_STORE, SLOT_PATH },
+		.argnames = { "STORE", "PATH" },
+		.group = CLI_GROUP_DATA,
+		.path = true,
+		.check = cli_check_sync,
+	},
+	{
+		.name = "ls",
+		.run = cli_cmd_ls,
+		.synopsis = "STORE [PREFIX] [--json]",
+		.help =
+			"List the live paths of STORE (under PREFIX) in bytewise order with\n"
+			"version, size, mode and flags. Needs no key.\n"
+			"\n"
+			"  -j, --json         print a JSON array\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":jh",
+		.longopts = opts_json,
+		.min = 1,
+		.max = 2,
+		.slots = { SLOT_STORE, SLOT_PATH },
+		.argnames = { "STORE", "PREFIX" },
+		.group = CLI_GROUP_DATA,
+	},
+	{
+		.name = "stat",
+		.run = cli_cmd_stat,
+		.synopsis = "STORE PATH [--json]",
+		.help =
+			"Show the metadata of the newest version of PATH. Needs no key.\n"
+			"\n"
+			"  -j, --json         print a JSON object\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":jh",
+		.longopts = opts_json,
+		.min = 2,
+		.max = 2,
+		.slots = { SLOT_STORE, SLOT_PATH },
+		.argnames = { "STORE", "PATH" },
+		.group = CLI_GROUP_DATA,
+		.path = true,
+	},
+	{
+		.name = "export",
+		.run = cli_cmd_export,
+		.synopsis = "STORE PATH [--compact|--json]",
+		.help =
+			"Print the newest version of PATH as sealed, without a key: JWE for\n"
+			"wrap and dir records, JWS for mic records.\n"
+			"\n"
+			"      --compact      compact serialization (the default)\n"
+			"  -j, --json         flattened JSON serialization\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":jh",
+		.longopts = opts_export,
+		.min = 2,
+		.max = 2,
+		.slots = { SLOT_STORE, SLOT_PATH },
+		.argnames = { "STORE", "PATH" },
+		.group = CLI_GROUP_DATA,
+		.path = true,
+		.check = cli_check_export,
+	},
+};
+
+#define CLI_NCOMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))
+
+static const struct cli_command *cli_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CLI_NCOMMANDS; i++)
+		if (!strcmp(cli_commands[i].name, name))
+			return &cli_commands[i];
+	return NULL;
+}
+
+/* The synopses of the commands of @group. */
+static void cli_usage_group(FILE *f, enum cli_group group)
+{
+	size_t i;
+
+	for (i = 0; i < CLI_NCOMMANDS; i++)
+		if (cli_commands[i].group == group)
+			fprintf(f, "  %s %s\n", cli_commands[i].name,
+				cli_commands[i].synopsis);
+}
+
+static void cli_usage_all(FILE *f)
+{
+	fprintf(f, "Usage: " CLI_PROG " [--help] [--version] COMMAND [ARGS]\n"
+		"\nStores (need CAP_NET_ADMIN):\n");
+	cli_usage_group(f, CLI_GROUP_STORE);
+	fprintf(f, "\nData (need the credential keys in your keyrings):\n");
+	cli_usage_group(f, CLI_GROUP_DATA);
+	fprintf(f, "\n'" CLI_PROG " COMMAND --help' describes a command.\n"
+		"Exit status: 0 success, 1 the operation failed, 2 usage error.\n");
+}
+
+static void cli_usage_policy(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage:\n");
+	for (i = 0; i < CLI_NCOMMANDS; i++)
+		if (!strncmp(cli_commands[i].name, "policy ", 7))
+			fprintf(f, "  " CLI_PROG " %s %s\n", cli_commands[i].name,
+				cli_commands[i].synopsis);
+	fprintf(f, "\n'" CLI_PROG " policy add|del|ls --help' describes each.\n");
+}
+
+void cli_usage(FILE *f, const char *command)
+{
+	const struct cli_command *s = command ? cli_find(command) : NULL;
+
+	if (command && !strcmp(command, "policy")) {
+		cli_usage_policy(f);
+		return;
 	}
+	if (!s) {
+		cli_usage_all(f);
+		return;
+	}
+	fprintf(f, "Usage: " CLI_PROG " %s %s\n\n%s", s->name, s->synopsis,
+		s->help);
 }
 
 /* Checks of the whole command line, after the options. */
-static enum cli_parse_result cli_check(const struct cli_spec *s,
-				       struct cli_args *a, bool compact,
-				       FILE *err)
+static enum cli_parse_result cli_check(const struct cli_command *c,
+				       struct cli_args *a,
+				       const struct cli_opts *o, FILE *err)
 {
-	const char *cmd = s->name;
-	char why[32];
-	bool want_path = a->cmd == CLI_PUT || a->cmd == CLI_GET ||
-			 a->cmd == CLI_RM || a->cmd == CLI_STAT ||
-			 a->cmd == CLI_EXPORT;
 	int ret;
 
 	if (a->store && cli_check_store(a->store))
-		return cli_bad(err, cmd,
+		return cli_bad(err, a->name,
 			       "invalid store name '%s' (1 to %d of [A-Za-z0-9._-])",
 			       a->store, M2MV_NAME_MAX - 1);
 	if (a->path) {
-		ret = cli_check_path(a->path, !want_path);
+		ret = cli_check_path(a->path, !c->path);
 		if (ret == -ENAMETOOLONG)
-			return cli_bad(err, cmd, "path longer than %d bytes",
+			return cli_bad(err, a->name, "path longer than %d bytes",
 				       M2MV_PATH_MAX);
 		if (ret)
-			return cli_bad(err, cmd,
+			return cli_bad(err, a->name,
 				       "invalid %s '%s' (%s[A-Za-z0-9._~/-])",
-				       want_path ? "path" : "prefix", a->path,
-				       want_path ? "1 to 512 of " : "");
+				       c->path ? "path" : "prefix", a->path,
+				       c->path ? "1 to 512 of " : "");
 	}
 	if (a->file && !*a->file)
-		return cli_bad(err, cmd, "empty file name");
-
-	switch (a->cmd) {
-	case CLI_ATTACH:
-		if (!a->credid)
-			return cli_bad(err, cmd, "missing --key CREDID");
-		return cli_check_credid(err, cmd, "store key", a->credid,
-					M2MV_CRED_TYPE_ESDATA_HMAC,
-					"(an HMAC key)");
-	case CLI_POLICY_ADD:
-		if (a->mode == M2MV_MODE_NONE)
-			return cli_bad(err, cmd, "missing --mode wrap|dir|mic");
-		if ((a->flags & M2MV_POLICY_F_INSTANCE) &&
-		    a->mode != M2MV_MODE_DIR)
-			return cli_bad(err, cmd, "--per-instance needs --mode dir");
-		snprintf(why, sizeof(why), "for mode %s",
-			 m2mv_mode_name(a->mode));
-		return cli_check_credid(err, cmd, "credential", a->credid,
-					cli_mode_type(a->mode), why);
-	case CLI_COMPACT:
-		if (a->credid)
-			return cli_check_credid(err, cmd, "credential",
-						a->credid, 0, "");
-		return CLI_PARSE_RUN;
-	case CLI_EXPORT:
-		if (compact && a->json)
-			return cli_bad(err, cmd,
-				       "--compact and --json exclude each other");
-		if (a->json)
-			a->flags |= M2MV_EXPORT_F_JSON;
-		return CLI_PARSE_RUN;
-	default:
-		return CLI_PARSE_RUN;
-	}
+		return cli_bad(err, a->name, "empty file name");
+	return c->check ? c->check(a, o, err) : CLI_PARSE_RUN;
 }
 
 /* The command's options and arguments: @argv[0] is the command word. */
-static enum cli_parse_result cli_parse_cmd(const struct cli_spec *s,
+static enum cli_parse_result cli_parse_cmd(const struct cli_command *s,
 					   int argc, char **argv,
 					   struct cli_args *a, FILE *out,
 					   FILE *err)
 {
-	bool compact = false;
+	struct cli_opts o = { 0 };
 	unsigned int i, n;
 	char opt[64];
 	int c;
 
-	a->cmd = s->cmd;
+	a->cmd = s;
 	a->name = s->name;
 	optind = 0;
 	opterr = 0;
@@ -528,16 +675,13 @@ static enum cli_parse_result cli_parse_cmd(const struct cli_spec *s,
 			a->json = true;
 			break;
 		case 's':
-			if (a->cmd == CLI_STATUS)
-				a->stats = true;
-			else
-				a->flags |= M2MV_F_SYNC;
+			o.s = true;
 			break;
 		case 'o':
 			a->file = optarg;
 			break;
 		case OPT_COMPACT:
-			compact = true;
+			o.compact = true;
 			break;
 		case ':':
 			return cli_bad(err, s->name, "option '%s' needs an argument",
@@ -572,7 +716,7 @@ static enum cli_parse_result cli_parse_cmd(const struct cli_spec *s,
 			break;
 		}
 	}
-	return cli_check(s, a, compact, err);
+	return cli_check(s, a, &o, err);
 }
 
 enum cli_parse_result cli_parse(int argc, char **argv, struct cli_args *a,
@@ -583,7 +727,7 @@ enum cli_parse_result cli_parse(int argc, char **argv, struct cli_args *a,
 		{ "version", no_argument, NULL, 'V' },
 		OPT_END,
 	};
-	const struct cli_spec *s;
+	const struct cli_command *s;
 	char name[32], opt[64];
 	const char *word;
 	int c, k;
@@ -653,3 +797,4 @@ enum cli_parse_result cli_parse(int argc, char **argv, struct cli_args *a,
 	}
 	return cli_parse_cmd(s, argc - k, argv + k, a, out, err);
 }
+

@@ -26,28 +26,68 @@ enum cli_exit {
 	CLI_EXIT_USAGE = 2,
 };
 
-enum cli_cmd {
-	CLI_NONE,
-	CLI_ATTACH,
-	CLI_DETACH,
-	CLI_POLICY_ADD,
-	CLI_POLICY_DEL,
-	CLI_POLICY_LS,
-	CLI_STATUS,
-	CLI_PUT,
-	CLI_GET,
-	CLI_RM,
-	CLI_LS,
-	CLI_STAT,
-	CLI_EXPORT,
-	CLI_VERIFY,
-	CLI_COMPACT,
-	CLI_MONITOR,
+enum cli_parse_result {
+	CLI_PARSE_RUN,		/* @a holds a command to run */
+	CLI_PARSE_DONE,		/* help or version printed: exit 0 */
+	CLI_PARSE_USAGE,	/* error printed: exit CLI_EXIT_USAGE */
+};
+
+struct cli_args;
+struct option;
+
+/* Where a positional argument goes. */
+enum cli_slot {
+	SLOT_STORE,
+	SLOT_PATH,
+	SLOT_FILE,
+	SLOT_CREDID,
+};
+
+/* Which heading of 'm2mvault --help' a command is listed under. */
+enum cli_group {
+	CLI_GROUP_STORE,	/* control plane, CAP_NET_ADMIN */
+	CLI_GROUP_DATA,		/* data plane, the credential keys */
+};
+
+struct cli_opts;
+
+/**
+ * struct cli_command - one command of the tool: a row of cli_commands[]
+ * @name: as typed ("attach", "policy add", ...)
+ * @run: runs the parsed command; a CLI_EXIT_* status
+ * @synopsis: its arguments, for the usage lines
+ * @help: what '--help' prints after the usage line
+ * @shortopts: getopt_long's option string (':' first)
+ * @longopts: getopt_long's long options
+ * @min: positional arguments required
+ * @max: and allowed
+ * @slots: where each positional argument goes
+ * @argnames: their names, for "missing NAME"
+ * @group: where 'm2mvault --help' lists it
+ * @path: its PATH is a resource path (1 or more bytes), not a prefix
+ * @check: checks and completes what only this command needs (may be NULL),
+ *	after the arguments common to all are checked
+ */
+struct cli_command {
+	const char *name;
+	int (*run)(const struct cli_args *a);
+	const char *synopsis;
+	const char *help;
+	const char *shortopts;
+	const struct option *longopts;
+	unsigned int min;
+	unsigned int max;
+	enum cli_slot slots[3];
+	const char *argnames[3];
+	enum cli_group group;
+	bool path;
+	enum cli_parse_result (*check)(struct cli_args *a,
+				       const struct cli_opts *o, FILE *err);
 };
 
 /**
  * struct cli_args - a parsed command line
- * @cmd: the command
+ * @cmd: the command (its row)
  * @name: its name as typed ("attach", "policy add", ...)
  * @store: NAME or STORE
  * @path: PATH, or PREFIX (may be "")
@@ -61,7 +101,7 @@ enum cli_cmd {
  * @stats: --stats (status)
  */
 struct cli_args {
-	enum cli_cmd cmd;
+	const struct cli_command *cmd;
 	const char *name;
 	const char *store;
 	const char *path;
@@ -71,12 +111,6 @@ struct cli_args {
 	unsigned int flags;
 	bool json;
 	bool stats;
-};
-
-enum cli_parse_result {
-	CLI_PARSE_RUN,		/* @a holds a command to run */
-	CLI_PARSE_DONE,		/* help or version printed: exit 0 */
-	CLI_PARSE_USAGE,	/* error printed: exit CLI_EXIT_USAGE */
 };
 
 /* ---------------------------------------------------------------- args.c */
@@ -215,7 +249,7 @@ int cli_cmd_verify(const struct cli_args *a);
 int cli_cmd_compact(const struct cli_args *a);
 int cli_cmd_monitor(const struct cli_args *a);
 
-/* Run the parsed command: a CLI_EXIT_* status. */
+/* Run the parsed command (its row's handler): a CLI_EXIT_* status. */
 int cli_run(const struct cli_args *a);
 
 #endif /* M2MV_CLI_H */

@@ -7,41 +7,7 @@
 
 int cli_run(const struct cli_args *a)
 {
-	switch (a->cmd) {
-	case CLI_ATTACH:
-		return cli_cmd_attach(a);
-	case CLI_DETACH:
-		return cli_cmd_detach(a);
-	case CLI_POLICY_ADD:
-		return cli_cmd_policy_add(a);
-	case CLI_POLICY_DEL:
-		return cli_cmd_policy_del(a);
-	case CLI_POLICY_LS:
-		return cli_cmd_policy_ls(a);
-	case CLI_STATUS:
-		return cli_cmd_status(a);
-	case CLI_PUT:
-		return cli_cmd_put(a);
-	case CLI_GET:
-		return cli_cmd_get(a);
-	case CLI_RM:
-		return cli_cmd_rm(a);
-	case CLI_LS:
-		return cli_cmd_ls(a);
-	case CLI_STAT:
-		return cli_cmd_stat(a);
-	case CLI_EXPORT:
-		return cli_cmd_export(a);
-	case CLI_VERIFY:
-		return cli_cmd_verify(a);
-	case CLI_COMPACT:
-		return cli_cmd_compact(a);
-	case CLI_MONITOR:
-		return cli_cmd_monitor(a);
-	case CLI_NONE:
-		break;
-	}
-	return CLI_EXIT_USAGE;
+	return a->cmd ? a->cmd->run(a) : CLI_EXIT_USAGE;
 }
 
 int main(int argc, char **argv)

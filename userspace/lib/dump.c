@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The dumps of the control plane: store status (STORE_GET) and policies
- * (POLICY_GET), collected into arrays and filtered by store name.
+ * (POLICY_GET), each collected by one helper into an array, filtered by
+ * store name.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,30 +17,41 @@
 /* A dump found inconsistent (the set changed under it) is re-run. */
 #define M2MV_DUMP_TRIES 4
 
-/* A growing array of fixed-size elements. */
+/*
+ * What a dump is collected into: a growing array of fixed-size elements,
+ * each parsed from one reply, the store's name at @name_off in each.
+ */
+struct m2mv_dump_spec {
+	uint8_t cmd;
+	size_t size;			/* of one element */
+	size_t name_off;		/* of its store name (a char array) */
+	int (*parse)(struct nlattr **tb, void *item);
+};
+
 struct m2mv_vec {
+	const struct m2mv_dump_spec *spec;
 	void *items;
 	size_t n;
 	size_t cap;
-	size_t size;			/* of one element */
 	const char *store;		/* keep only this store's, or NULL */
 };
 
 static void *m2mv_vec_push(struct m2mv_vec *v)
 {
+	size_t size = v->spec->size;
 	void *p;
 
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? v->cap * 2 : 8;
 
-		p = realloc(v->items, cap * v->size);
+		p = realloc(v->items, cap * size);
 		if (!p)
 			return NULL;
 		v->items = p;
 		v->cap = cap;
 	}
-	p = (char *)v->items + v->n++ * v->size;
-	memset(p, 0, v->size);
+	p = (char *)v->items + v->n++ * size;
+	memset(p, 0, size);
 	return p;
 }
 
@@ -50,23 +63,59 @@ static void m2mv_vec_reset(struct m2mv_vec *v)
 	v->cap = 0;
 }
 
-/* Run dump @cmd into @v, again while it comes back inconsistent. */
-static int m2mv_dump(struct m2mv_ctl *ctl, uint8_t cmd, m2mv__reply_fn fn,
-		     struct m2mv_vec *v)
+/* One reply: parse it into a new element, kept if it is @v->store's. */
+static int m2mv_vec_reply(struct nlmsghdr *nlh, struct nlattr **tb, void *arg)
 {
-	struct nl_msg *msg;
-	int tries, ret = -EAGAIN;
+	struct m2mv_vec *v = arg;
+	void *item;
+	int ret;
 
+	(void)nlh;
+	item = m2mv_vec_push(v);
+	if (!item)
+		return -ENOMEM;
+	ret = v->spec->parse(tb, item);
+	if (ret || (v->store &&
+		    strcmp((const char *)item + v->spec->name_off, v->store)))
+		v->n--;
+	return ret;
+}
+
+/*
+ * Run the dump @spec describes into *@items (NULL when empty) and *@count,
+ * keeping only store @store's elements if it is not NULL; again while the
+ * dump comes back inconsistent.
+ */
+static int m2mv_dump(struct m2mv_ctl *ctl, const struct m2mv_dump_spec *spec,
+		     const char *store, void **items, size_t *count)
+{
+	struct m2mv_vec v = { .spec = spec, .store = store };
+	struct nl_msg *msg;
+	int tries, ret;
+
+	*items = NULL;
+	*count = 0;
+	m2mv__clear_error(ctl);
+	if (store && (!*store || strlen(store) >= M2MV_NAME_MAX))
+		return -EINVAL;
+	ret = m2mv__need(ctl, spec->cmd);
+	if (ret)
+		return ret;
+	ret = -EAGAIN;
 	for (tries = 0; tries < M2MV_DUMP_TRIES && ret == -EAGAIN; tries++) {
-		m2mv_vec_reset(v);
-		msg = m2mv__msg(ctl, cmd, 1);
+		m2mv_vec_reset(&v);
+		msg = m2mv__msg(ctl, spec->cmd, 1);
 		if (!msg)
 			return -ENOMEM;
-		ret = m2mv__request(ctl, msg, fn, v);
+		ret = m2mv__request(ctl, msg, m2mv_vec_reply, &v);
 	}
+	if (ret || !v.n)
+		m2mv_vec_reset(&v);
 	if (ret)
-		m2mv_vec_reset(v);
-	return ret;
+		return ret;
+	*items = v.items;
+	*count = v.n;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- status */
@@ -119,49 +168,32 @@ int m2mv__parse_store(struct nlattr **tb, struct m2mv_store_info *si)
 	return 0;
 }
 
-static int m2mv_status_reply(struct nlmsghdr *nlh, struct nlattr **tb,
-			     void *arg)
+static int m2mv_store_item(struct nlattr **tb, void *item)
 {
-	struct m2mv_vec *v = arg;
-	struct m2mv_store_info *si;
-	int ret;
-
-	(void)nlh;
-	si = m2mv_vec_push(v);
-	if (!si)
-		return -ENOMEM;
-	ret = m2mv__parse_store(tb, si);
-	if (ret || (v->store && strcmp(si->name, v->store)))
-		v->n--;
-	return ret;
+	return m2mv__parse_store(tb, item);
 }
+
+static const struct m2mv_dump_spec m2mv_store_dump = {
+	.cmd = M2MV_CMD_STORE_GET,
+	.size = sizeof(struct m2mv_store_info),
+	.name_off = offsetof(struct m2mv_store_info, name),
+	.parse = m2mv_store_item,
+};
 
 int m2mv_status(struct m2mv_ctl *ctl, const char *name,
 		struct m2mv_store_info **list, size_t *count)
 {
-	struct m2mv_vec v = { .size = sizeof(struct m2mv_store_info) };
+	void *items;
 	int ret;
 
 	*list = NULL;
-	*count = 0;
-	m2mv__clear_error(ctl);
-	if (name && (!*name || strlen(name) >= M2MV_NAME_MAX))
-		return -EINVAL;
-	ret = m2mv__need(ctl, M2MV_CMD_STORE_GET);
+	ret = m2mv_dump(ctl, &m2mv_store_dump, name, &items, count);
 	if (ret)
 		return ret;
-	v.store = name;
-	ret = m2mv_dump(ctl, M2MV_CMD_STORE_GET, m2mv_status_reply, &v);
-	if (ret)
-		return ret;
-	if (name && !v.n) {
-		m2mv_vec_reset(&v);
+	/* A store asked for by name that is not there. */
+	if (name && !*count)
 		return -ENOENT;
-	}
-	if (!v.n)
-		m2mv_vec_reset(&v);
-	*list = v.items;
-	*count = v.n;
+	*list = items;
 	return 0;
 }
 
@@ -183,44 +215,27 @@ int m2mv__parse_policy(struct nlattr **tb, struct m2mv_policy_info *pi)
 	return 0;
 }
 
-static int m2mv_policy_reply(struct nlmsghdr *nlh, struct nlattr **tb,
-			     void *arg)
+static int m2mv_policy_item(struct nlattr **tb, void *item)
 {
-	struct m2mv_vec *v = arg;
-	struct m2mv_policy_info *pi;
-	int ret;
-
-	(void)nlh;
-	pi = m2mv_vec_push(v);
-	if (!pi)
-		return -ENOMEM;
-	ret = m2mv__parse_policy(tb, pi);
-	if (ret || (v->store && strcmp(pi->store, v->store)))
-		v->n--;
-	return ret;
+	return m2mv__parse_policy(tb, item);
 }
+
+static const struct m2mv_dump_spec m2mv_policy_dump = {
+	.cmd = M2MV_CMD_POLICY_GET,
+	.size = sizeof(struct m2mv_policy_info),
+	.name_off = offsetof(struct m2mv_policy_info, store),
+	.parse = m2mv_policy_item,
+};
 
 int m2mv_policy_list(struct m2mv_ctl *ctl, const char *store,
 		     struct m2mv_policy_info **list, size_t *count)
 {
-	struct m2mv_vec v = { .size = sizeof(struct m2mv_policy_info) };
+	void *items;
 	int ret;
 
 	*list = NULL;
-	*count = 0;
-	m2mv__clear_error(ctl);
-	if (store && (!*store || strlen(store) >= M2MV_NAME_MAX))
-		return -EINVAL;
-	ret = m2mv__need(ctl, M2MV_CMD_POLICY_GET);
-	if (ret)
-		return ret;
-	v.store = store;
-	ret = m2mv_dump(ctl, M2MV_CMD_POLICY_GET, m2mv_policy_reply, &v);
-	if (ret)
-		return ret;
-	if (!v.n)
-		m2mv_vec_reset(&v);
-	*list = v.items;
-	*count = v.n;
-	return 0;
+	ret = m2mv_dump(ctl, &m2mv_policy_dump, store, &items, count);
+	if (!ret)
+		*list = items;
+	return ret;
 }

@@ -126,6 +126,8 @@ const char *m2mv_event_name(unsigned int event)
 		return "scrub-progress";
 	case M2MV_EVENT_SCRUB_DONE:
 		return "scrub-done";
+	case M2MV_EVENT_COMPACT_PROGRESS:
+		return "compact-progress";
 	default:
 		return "unknown";
 	}

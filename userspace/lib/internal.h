@@ -59,7 +59,7 @@ struct m2mv__list_page {
 int m2mv__list_walk(struct m2mv__list_page *pg, struct m2mv_list_item *item,
 		    char path[M2MV_PATH_MAX + 1]);
 
-/* ------------------------------------------------------------- ctl.c */
+/* ------------------------------------------------------- ctl.c, nl.c */
 
 /* Commands the family advertises, as bits 1 << enum m2mv_cmd. */
 struct m2mv__family {
@@ -69,15 +69,35 @@ struct m2mv__family {
 	uint32_t ops;
 };
 
+/* Does the family implement command @cmd? */
+static inline int m2mv__fam_has(const struct m2mv__family *fam,
+				unsigned int cmd)
+{
+	return cmd < 32 && (fam->ops >> cmd) & 1;
+}
+
+/*
+ * A handle (ctl.c). The transport (nl.c) works on its socket, family and
+ * error text; the events (events.c) on its subscription.
+ */
 struct m2mv_ctl {
 	struct nl_sock *sk;		/* commands and their replies */
 	struct m2mv__family fam;
 	char err[512];			/* m2mv_ctl_last_error() */
-	int missing;			/* last command unknown to the module */
 	struct nl_sock *ev;		/* events subscription, or NULL */
 	m2mv_event_fn ev_fn;
 	void *ev_arg;
 };
+
+/* -------------------------------------------------------------- nl.c */
+
+/*
+ * Connect ctl->sk (extended acks on) and resolve the family into ctl->fam:
+ * 0, -ENOENT if the module is not loaded, or -errno. On failure ctl->sk
+ * may be left for m2mv__nl_close().
+ */
+int m2mv__nl_open(struct m2mv_ctl *ctl);
+void m2mv__nl_close(struct m2mv_ctl *ctl);
 
 /*
  * Called for each reply message, with its attributes parsed (M2MV_A_*;
@@ -86,22 +106,25 @@ struct m2mv_ctl {
 typedef int (*m2mv__reply_fn)(struct nlmsghdr *nlh, struct nlattr **tb,
 			      void *arg);
 
+/* Called when the fd watched during a request is readable. */
+typedef void (*m2mv__watch_fn)(void *arg);
+
 /* Start a request for @cmd (a dump with @dump): NULL if out of memory. */
 struct nl_msg *m2mv__msg(struct m2mv_ctl *ctl, uint8_t cmd, int dump);
 
 /*
  * Send @msg (always freed) and receive until the kernel is done: replies
  * go to @fn (may be NULL). A dump found inconsistent is reported as
- * -EAGAIN. Also used with @watch: while waiting, events arriving on that
- * socket go to @watch_fn (progress of long commands).
+ * -EAGAIN. The _watch variant also polls @watch_fd while it waits and
+ * calls @watch_fn whenever that is readable (progress of long commands).
  * Return: 0, the kernel's -errno (its extended ack in ctl->err), -EPROTO
  * for a reply @fn rejected, or a transport error.
  */
 int m2mv__request(struct m2mv_ctl *ctl, struct nl_msg *msg,
 		  m2mv__reply_fn fn, void *arg);
 int m2mv__request_watch(struct m2mv_ctl *ctl, struct nl_msg *msg,
-			m2mv__reply_fn fn, void *arg, struct nl_sock *watch,
-			m2mv_event_fn watch_fn, void *watch_arg);
+			m2mv__reply_fn fn, void *arg, int watch_fd,
+			m2mv__watch_fn watch_fn, void *watch_arg);
 
 /* Before a command: clear ctl->err; -EOPNOTSUPP (explained) if missing. */
 void m2mv__clear_error(struct m2mv_ctl *ctl);
@@ -148,6 +171,27 @@ int m2mv__parse_policy(struct nlattr **tb, struct m2mv_policy_info *pi);
 /* Add the counts and the BAD entries of a STORE_VERIFY reply to @vi. */
 int m2mv__parse_verify(struct nlmsghdr *nlh, struct nlattr **tb,
 		       struct m2mv_verify_info *vi);
+
+/* What a long command waits for: one store's progress events of a kind. */
+struct m2mv__progress {
+	unsigned int event;		/* M2MV_EVENT_*_PROGRESS */
+	const char *name;		/* the store */
+	m2mv_progress_fn fn;		/* NULL: none wanted */
+	void *arg;
+	struct m2mv_ctl *ctl;		/* while the command runs: */
+	struct nl_sock *sk;		/* joined to the events group */
+};
+
+/*
+ * Set @p up for command @cmd (M2MV_CMD_STORE_VERIFY: SCRUB_PROGRESS,
+ * M2MV_CMD_STORE_COMPACT: COMPACT_PROGRESS; any other: none) on store
+ * @name, calling @fn (may be NULL) with @arg.
+ */
+void m2mv__progress_init(struct m2mv__progress *p, unsigned int cmd,
+			 const char *name, m2mv_progress_fn fn, void *arg);
+
+/* An m2mv_event_fn: @ev to @arg's callback if it is the awaited kind. */
+int m2mv__progress_event(const struct m2mv_event_info *ev, void *arg);
 
 /* ---------------------------------------------------------- events.c */
 

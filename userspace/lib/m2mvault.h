@@ -102,7 +102,7 @@ const char *m2mv_state_name(unsigned int state);
  * @event: enum m2mv_event
  *
  * Return: "integrity", "key-refused", "attached", "detached", "compacted",
- * "scrub-progress", "scrub-done", or "unknown".
+ * "scrub-progress", "scrub-done", "compact-progress", or "unknown".
  */
 const char *m2mv_event_name(unsigned int event);
 
@@ -680,8 +680,9 @@ struct m2mv_compact_info {
  * @fd: an empty regular file open read-write; the store continues on it
  * @credid: NULL, or a Credential-ID to re-seal every live record of the
  *	matching mode under (credential rotation)
- * @progress: as for m2mv_verify(), fed by any M2MV_EVENT_SCRUB_PROGRESS
- *	events of this store while the kernel works (may be NULL)
+ * @progress: called (may be NULL) for each M2MV_EVENT_COMPACT_PROGRESS
+ *	event of this store that arrives while the kernel works (best
+ *	effort, as for m2mv_verify())
  * @arg: passed to @progress
  * @info: out (may be NULL): the new file's records and size
  *

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The long control-plane commands, verify (scrub) and compact: the request
- * waits for its reply while M2MV_EVENT_SCRUB_PROGRESS events of the store
- * arrive on the events group and feed the caller's progress callback.
+ * waits for its reply while the command's progress events of the store
+ * (M2MV_EVENT_SCRUB_PROGRESS, M2MV_EVENT_COMPACT_PROGRESS) arrive on the
+ * events group and feed the caller's progress callback.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 #include "lib/internal.h"
 
 static const struct nla_policy m2mv_bad_policy[M2MV_A_MAX + 1] = {
-	/* Terminated or not, as in the top-level policy (ctl.c). */
+	/* Terminated or not, as in the top-level policy (nl.c). */
 	[M2MV_A_PATH] = { .type = NLA_UNSPEC, .maxlen = M2MV_PATH_MAX + 1 },
 	[M2MV_A_SEQ] = { .type = NLA_U64 },
 	[M2MV_A_REASON] = { .type = NLA_U32 },
@@ -77,22 +78,41 @@ void m2mv_verify_info_free(struct m2mv_verify_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
-/* Progress events of one store, to the caller's callback. */
-struct m2mv_progress {
-	const char *name;
-	m2mv_progress_fn fn;
-	void *arg;
-};
-
-static int m2mv_progress_event(const struct m2mv_event_info *ev, void *arg)
+void m2mv__progress_init(struct m2mv__progress *p, unsigned int cmd,
+			 const char *name, m2mv_progress_fn fn, void *arg)
 {
-	struct m2mv_progress *p = arg;
+	memset(p, 0, sizeof(*p));
+	switch (cmd) {
+	case M2MV_CMD_STORE_VERIFY:
+		p->event = M2MV_EVENT_SCRUB_PROGRESS;
+		break;
+	case M2MV_CMD_STORE_COMPACT:
+		p->event = M2MV_EVENT_COMPACT_PROGRESS;
+		break;
+	}
+	p->name = name;
+	p->fn = p->event ? fn : NULL;
+	p->arg = arg;
+}
 
-	if (ev->event == M2MV_EVENT_SCRUB_PROGRESS &&
+int m2mv__progress_event(const struct m2mv_event_info *ev, void *arg)
+{
+	struct m2mv__progress *p = arg;
+
+	if (p->fn && ev->event == p->event &&
 	    M2MV_EVENT_HAS(ev, M2MV_A_NAME) && !strcmp(ev->name, p->name) &&
 	    M2MV_EVENT_HAS(ev, M2MV_A_DONE) && M2MV_EVENT_HAS(ev, M2MV_A_TOTAL))
 		p->fn(ev->done, ev->total, p->arg);
 	return 0;
+}
+
+/* The events socket is readable while the request waits. */
+static void m2mv_progress_read(void *arg)
+{
+	struct m2mv__progress *p = arg;
+
+	/* Progress is best effort: lost events are no failure. */
+	(void)m2mv__events_read(p->ctl, p->sk, m2mv__progress_event, p);
 }
 
 /*
@@ -101,21 +121,23 @@ static int m2mv_progress_event(const struct m2mv_event_info *ev, void *arg)
  */
 static int m2mv_long_request(struct m2mv_ctl *ctl, struct nl_msg *msg,
 			     m2mv__reply_fn fn, void *arg,
-			     struct m2mv_progress *p)
+			     struct m2mv__progress *p)
 {
-	struct nl_sock *watch = NULL;
 	int ret;
 
-	if (p->fn && m2mv__events_socket(ctl, &watch)) {
+	p->ctl = ctl;
+	p->sk = NULL;
+	if (p->fn && m2mv__events_socket(ctl, &p->sk)) {
 		/* Progress is optional: its absence explains nothing. */
-		watch = NULL;
+		p->sk = NULL;
 		m2mv__clear_error(ctl);
 	}
-	if (!watch)
+	if (!p->sk)
 		return m2mv__request(ctl, msg, fn, arg);
-	ret = m2mv__request_watch(ctl, msg, fn, arg, watch,
-				  m2mv_progress_event, p);
-	nl_socket_free(watch);
+	ret = m2mv__request_watch(ctl, msg, fn, arg, nl_socket_get_fd(p->sk),
+				  m2mv_progress_read, p);
+	nl_socket_free(p->sk);
+	p->sk = NULL;
 	return ret;
 }
 
@@ -123,11 +145,12 @@ int m2mv_verify(struct m2mv_ctl *ctl, const char *name,
 		m2mv_progress_fn progress, void *arg,
 		struct m2mv_verify_info *info)
 {
-	struct m2mv_progress p = { .name = name, .fn = progress, .arg = arg };
+	struct m2mv__progress p;
 	char store[M2MV_NAME_MAX];
 	struct nl_msg *msg;
 	int ret;
 
+	m2mv__progress_init(&p, M2MV_CMD_STORE_VERIFY, name, progress, arg);
 	memset(info, 0, sizeof(*info));
 	m2mv__clear_error(ctl);
 	if (m2mv__name_copy(store, name))
@@ -165,12 +188,13 @@ int m2mv_compact(struct m2mv_ctl *ctl, const char *name, int fd,
 		 const char *credid, m2mv_progress_fn progress, void *arg,
 		 struct m2mv_compact_info *info)
 {
-	struct m2mv_progress p = { .name = name, .fn = progress, .arg = arg };
 	char store[M2MV_NAME_MAX], cred[M2MV_CREDID_MAX + 1];
 	struct m2mv_compact_info local;
+	struct m2mv__progress p;
 	struct nl_msg *msg;
 	int ret;
 
+	m2mv__progress_init(&p, M2MV_CMD_STORE_COMPACT, name, progress, arg);
 	if (!info)
 		info = &local;
 	memset(info, 0, sizeof(*info));

@@ -376,9 +376,6 @@ static void test_registrations(void **state)
 	assert_int_equal(n[0], 1);
 	assert_int_equal(t[0][0], 16);
 
-	assert_int_equal(agent_mode_type(M2MV_MODE_WRAP), 15);
-	assert_int_equal(agent_mode_type(M2MV_MODE_DIR), 14);
-	assert_int_equal(agent_mode_type(M2MV_MODE_MIC), 16);
 }
 
 static void test_file(void **state)

@@ -86,7 +86,7 @@ static void test_parse_data_commands(void **state)
 	(void)state;
 	parse(&p, "put", "-s", "gw1", "cse/ae/cin1", "blob.bin", NULL);
 	assert_int_equal(p.res, CLI_PARSE_RUN);
-	assert_int_equal(p.a.cmd, CLI_PUT);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_put);
 	assert_string_equal(p.a.name, "put");
 	assert_string_equal(p.a.store, "gw1");
 	assert_string_equal(p.a.path, "cse/ae/cin1");
@@ -109,7 +109,7 @@ static void test_parse_data_commands(void **state)
 
 	parse(&p, "get", "gw1", "/w/obj", "-o", "out.bin", NULL);
 	assert_int_equal(p.res, CLI_PARSE_RUN);
-	assert_int_equal(p.a.cmd, CLI_GET);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_get);
 	assert_string_equal(p.a.path, "/w/obj");
 	assert_string_equal(p.a.file, "out.bin");
 	done(&p);
@@ -120,13 +120,13 @@ static void test_parse_data_commands(void **state)
 	done(&p);
 
 	parse(&p, "rm", "--sync", "gw1", "p", NULL);
-	assert_int_equal(p.a.cmd, CLI_RM);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_rm);
 	assert_int_equal(p.a.flags, M2MV_F_SYNC);
 	done(&p);
 
 	parse(&p, "ls", "gw1", NULL);
 	assert_int_equal(p.res, CLI_PARSE_RUN);
-	assert_int_equal(p.a.cmd, CLI_LS);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_ls);
 	assert_null(p.a.path);
 	assert_false(p.a.json);
 	done(&p);
@@ -139,12 +139,12 @@ static void test_parse_data_commands(void **state)
 	done(&p);
 
 	parse(&p, "stat", "gw1", "p", "--json", NULL);
-	assert_int_equal(p.a.cmd, CLI_STAT);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_stat);
 	assert_true(p.a.json);
 	done(&p);
 
 	parse(&p, "export", "gw1", "p", NULL);
-	assert_int_equal(p.a.cmd, CLI_EXPORT);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_export);
 	assert_int_equal(p.a.flags, M2MV_EXPORT_F_COMPACT);
 	done(&p);
 
@@ -167,7 +167,7 @@ static void test_parse_control_commands(void **state)
 	parse(&p, "attach", "gw1", "/tmp/gw1.store", "--key",
 	      "16-store@tef.example", NULL);
 	assert_int_equal(p.res, CLI_PARSE_RUN);
-	assert_int_equal(p.a.cmd, CLI_ATTACH);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_attach);
 	assert_string_equal(p.a.store, "gw1");
 	assert_string_equal(p.a.file, "/tmp/gw1.store");
 	assert_string_equal(p.a.credid, "16-store@tef.example");
@@ -180,13 +180,13 @@ static void test_parse_control_commands(void **state)
 	done(&p);
 
 	parse(&p, "detach", "gw1", NULL);
-	assert_int_equal(p.a.cmd, CLI_DETACH);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_detach);
 	done(&p);
 
 	parse(&p, "policy", "add", "gw1", "", "14-dir@tef.example", "--mode",
 	      "dir", "--per-instance", NULL);
 	assert_int_equal(p.res, CLI_PARSE_RUN);
-	assert_int_equal(p.a.cmd, CLI_POLICY_ADD);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_policy_add);
 	assert_string_equal(p.a.name, "policy add");
 	assert_string_equal(p.a.path, "");
 	assert_string_equal(p.a.credid, "14-dir@tef.example");
@@ -200,12 +200,12 @@ static void test_parse_control_commands(void **state)
 	done(&p);
 
 	parse(&p, "policy", "del", "gw1", "cse/", NULL);
-	assert_int_equal(p.a.cmd, CLI_POLICY_DEL);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_policy_del);
 	assert_string_equal(p.a.path, "cse/");
 	done(&p);
 
 	parse(&p, "policy", "ls", NULL);
-	assert_int_equal(p.a.cmd, CLI_POLICY_LS);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_policy_ls);
 	assert_null(p.a.store);
 	done(&p);
 
@@ -215,7 +215,7 @@ static void test_parse_control_commands(void **state)
 	done(&p);
 
 	parse(&p, "status", NULL);
-	assert_int_equal(p.a.cmd, CLI_STATUS);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_status);
 	assert_false(p.a.stats);
 	done(&p);
 
@@ -226,18 +226,18 @@ static void test_parse_control_commands(void **state)
 	done(&p);
 
 	parse(&p, "verify", "gw1", NULL);
-	assert_int_equal(p.a.cmd, CLI_VERIFY);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_verify);
 	done(&p);
 
 	parse(&p, "compact", "gw1", "/tmp/new", "--rotate", "15-k2@x", NULL);
 	assert_int_equal(p.res, CLI_PARSE_RUN);
-	assert_int_equal(p.a.cmd, CLI_COMPACT);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_compact);
 	assert_string_equal(p.a.file, "/tmp/new");
 	assert_string_equal(p.a.credid, "15-k2@x");
 	done(&p);
 
 	parse(&p, "monitor", "--json", NULL);
-	assert_int_equal(p.a.cmd, CLI_MONITOR);
+	assert_ptr_equal(p.a.cmd->run, cli_cmd_monitor);
 	assert_true(p.a.json);
 	done(&p);
 }

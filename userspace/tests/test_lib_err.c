@@ -78,6 +78,8 @@ static void test_other_names(void **state)
 			    "scrub-progress");
 	assert_string_equal(m2mv_event_name(M2MV_EVENT_SCRUB_DONE),
 			    "scrub-done");
+	assert_string_equal(m2mv_event_name(M2MV_EVENT_COMPACT_PROGRESS),
+			    "compact-progress");
 	assert_string_equal(m2mv_event_name(M2MV_EVENT_UNSPEC), "unknown");
 
 	assert_string_equal(m2mv_counter_name(M2MV_CTR_PUTS), "puts");

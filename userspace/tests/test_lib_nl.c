@@ -2,7 +2,8 @@
 /*
  * Host unit tests of the control plane's message handling, on messages
  * built here with libnl as the kernel would send them: extended acks, the
- * family's description, store status, policies, verify results, events.
+ * family's description, store status, policies, verify results, events,
+ * and which progress events reach verify's and compact's callbacks.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -621,6 +622,98 @@ static void test_events(void **state)
 	assert_int_equal(s.n, 0);
 }
 
+/* -------------------------------------------------------------- progress */
+
+struct progress_seen {
+	int n;
+	uint64_t done[8], total[8];
+};
+
+static void on_progress(uint64_t done, uint64_t total, void *arg)
+{
+	struct progress_seen *s = arg;
+
+	assert_true(s->n < 8);
+	s->done[s->n] = done;
+	s->total[s->n] = total;
+	s->n++;
+}
+
+static struct nl_msg *progress_msg(unsigned int event, const char *name,
+				   uint64_t done, int with_total)
+{
+	struct nl_msg *msg = new_msg(M2MV_CMD_EVENT);
+
+	nla_put_u32(msg, M2MV_A_EVENT, event);
+	nla_put_string(msg, M2MV_A_NAME, name);
+	nla_put_u64(msg, M2MV_A_DONE, done);
+	if (with_total)
+		nla_put_u64(msg, M2MV_A_TOTAL, 40);
+	return msg;
+}
+
+/*
+ * What the kernel sends while gw1 is compacted, with a scrub of gw1 and a
+ * compaction of gw2 running at the same time: each command's callback
+ * gets its own store's events of its own kind, complete ones only.
+ */
+static void test_progress(void **state)
+{
+	static unsigned char buf[4096];
+	struct progress_seen s = { 0 };
+	struct m2mv__progress p;
+	size_t off = 0;
+
+	(void)state;
+	off = append(buf, off, progress_msg(M2MV_EVENT_COMPACT_PROGRESS, "gw1",
+					    10, 1));
+	off = append(buf, off, progress_msg(M2MV_EVENT_COMPACT_PROGRESS, "gw2",
+					    20, 1));
+	off = append(buf, off, progress_msg(M2MV_EVENT_SCRUB_PROGRESS, "gw1",
+					    30, 1));
+	off = append(buf, off, progress_msg(M2MV_EVENT_COMPACT_PROGRESS, "gw1",
+					    35, 0));
+	off = append(buf, off, progress_msg(M2MV_EVENT_COMPACT_PROGRESS, "gw1",
+					    40, 1));
+
+	m2mv__progress_init(&p, M2MV_CMD_STORE_COMPACT, "gw1", on_progress, &s);
+	assert_int_equal(p.event, M2MV_EVENT_COMPACT_PROGRESS);
+	assert_int_equal(m2mv__events_decode(FAMILY, buf, off,
+					     m2mv__progress_event, &p), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.done[0], 10);
+	assert_int_equal(s.total[0], 40);
+	assert_int_equal(s.done[1], 40);
+	assert_int_equal(s.total[1], 40);
+
+	/* The foreign store's compaction, seen by its own command. */
+	memset(&s, 0, sizeof(s));
+	m2mv__progress_init(&p, M2MV_CMD_STORE_COMPACT, "gw2", on_progress, &s);
+	assert_int_equal(m2mv__events_decode(FAMILY, buf, off,
+					     m2mv__progress_event, &p), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.done[0], 20);
+
+	/* A scrub of gw1 sees only the scrub's progress. */
+	memset(&s, 0, sizeof(s));
+	m2mv__progress_init(&p, M2MV_CMD_STORE_VERIFY, "gw1", on_progress, &s);
+	assert_int_equal(p.event, M2MV_EVENT_SCRUB_PROGRESS);
+	assert_int_equal(m2mv__events_decode(FAMILY, buf, off,
+					     m2mv__progress_event, &p), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.done[0], 30);
+
+	/* No callback, or a command without progress: nothing is called. */
+	memset(&s, 0, sizeof(s));
+	m2mv__progress_init(&p, M2MV_CMD_STORE_COMPACT, "gw1", NULL, &s);
+	assert_int_equal(m2mv__events_decode(FAMILY, buf, off,
+					     m2mv__progress_event, &p), 0);
+	m2mv__progress_init(&p, M2MV_CMD_STORE_GET, "gw1", on_progress, &s);
+	assert_int_equal(m2mv__events_decode(FAMILY, buf, off,
+					     m2mv__progress_event, &p), 0);
+	assert_int_equal(s.n, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_events),
+		cmocka_unit_test(test_progress),
 	};
 
 	return cmocka_run_group_tests_name("lib_nl", tests, NULL, NULL);

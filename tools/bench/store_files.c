@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * --store files: one plaintext file per resource under DIR/files, written
+ * to a temporary name and renamed into place (fsync first with sync). The
+ * dm-integrity run is this store on a dm-integrity file system.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+static void file_path(char *out, size_t n, const char *res)
+{
+	snprintf(out, n, "%s/files%s", cfg.dir, res);
+}
+
+void files_phase_start(size_t size, const char *dirname)
+{
+	char d[512], res[96];
+
+	snprintf(res, sizeof(res), "/b/%zu/%s", size, dirname);
+	file_path(d, sizeof(d), res);
+	mkdirs(d);
+}
+
+void files_put(struct worker *w, const char *res, const uint8_t *data,
+	       size_t len)
+{
+	char fin[512], tmp[600];
+	int fd, ret;
+
+	file_path(fin, sizeof(fin), res);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", fin);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die("open %s: %s", tmp, strerror(errno));
+	ret = write_all(fd, data, len);
+	if (ret)
+		die("write %s: %s", tmp, strerror(-ret));
+	if (w->sync && fsync(fd))
+		die("fsync %s: %s", tmp, strerror(errno));
+	close(fd);
+	if (rename(tmp, fin))
+		die("rename %s: %s", fin, strerror(errno));
+}
+
+size_t files_get(struct worker *w, const char *res, uint8_t *buf, size_t cap)
+{
+	char fin[512];
+	ssize_t n;
+
+	file_path(fin, sizeof(fin), res);
+	n = read_file(fin, buf, cap);
+	if (n < 0)
+		die("read %s: %s", fin, strerror((int)-n));
+	(void)w;
+	return n;
+}
+
+const struct bench_store bench_files = {
+	.name = "files",
+	.phase_start = files_phase_start,
+	.put = files_put,
+	.get = files_get,
+};
