@@ -9,13 +9,13 @@
 #include <netlink/genl/genl.h>
 
 #include "kselftest_harness.h"
-#include "util.h"
+#include "m2mv.h"
 
 TEST(device_node)
 {
 	struct stat st;
 
-	ASSERT_EQ(0, stat(M2MV_DEV, &st)) TH_LOG("%s", strerror(errno));
+	ASSERT_EQ(0, stat(MVT_DEV, &st)) TH_LOG("%s", strerror(errno));
 	EXPECT_TRUE(S_ISCHR(st.st_mode));
 	EXPECT_EQ(0666, st.st_mode & 07777);
 }
@@ -26,7 +26,7 @@ FIXTURE(dev) {
 
 FIXTURE_SETUP(dev)
 {
-	self->fd = open(M2MV_DEV, O_RDWR | O_CLOEXEC);
+	self->fd = open(MVT_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(self->fd, 0) TH_LOG("%s", strerror(errno));
 }
 

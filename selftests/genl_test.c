@@ -199,12 +199,12 @@ FIXTURE_SETUP(genl)
 	self->fd = -1;
 	self->ring = keyctl_join_session_keyring(NULL);
 	ASSERT_GT(self->ring, 0);
-	ASSERT_GT(m2mv_key_add(K_STORE, NULL, self->ring, NULL), 0);
-	self->wrap = m2mv_key_add(K_WRAP, NULL, self->ring, NULL);
+	ASSERT_GT(mvt_key_add(K_STORE, NULL, self->ring, NULL), 0);
+	self->wrap = mvt_key_add(K_WRAP, NULL, self->ring, NULL);
 	ASSERT_GT(self->wrap, 0);
-	m2mv_store_name(self->name, "genl");
-	self->sfd = m2mv_store_file(self->file, sizeof(self->file), NULL,
-				    "genl");
+	mvt_store_name(self->name, "genl");
+	self->sfd = mvt_store_file(self->file, sizeof(self->file), NULL,
+				   "genl");
 	ASSERT_GE(self->sfd, 0);
 	a.name = self->name;
 	a.fd = self->sfd;
@@ -451,7 +451,7 @@ TEST_F(genl, events_and_counters)
 	uint8_t byte;
 
 	ASSERT_EQ(0, request(M2MV_CMD_POLICY_SET, false, fill_policy, &p, &r));
-	self->fd = m2mv_open_bound(self->name);
+	self->fd = mvt_open_bound(self->name);
 	ASSERT_GE(self->fd, 0);
 
 	ev = nl_socket_alloc();
@@ -464,14 +464,14 @@ TEST_F(genl, events_and_counters)
 	nl_socket_modify_cb(ev, NL_CB_VALID, NL_CB_CUSTOM, on_event, &e);
 
 	/* 3 PUTs, 2 GETs, 1 DELETE. */
-	ASSERT_EQ(0, m2mv_put(self->fd, "/e/a", "alpha", 5, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/e/b", "bravo", 5, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/e/c", "charlie", 7, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/e/a", "alpha", 5, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/e/b", "bravo", 5, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/e/c", "charlie", 7, 0, NULL));
 	len = sizeof(buf);
-	ASSERT_EQ(0, m2mv_get(self->fd, "/e/a", buf, &len, NULL));
+	ASSERT_EQ(0, mvt_get(self->fd, "/e/a", buf, &len, NULL));
 	len = sizeof(buf);
-	ASSERT_EQ(0, m2mv_get(self->fd, "/e/b", buf, &len, NULL));
-	ASSERT_EQ(0, m2mv_del(self->fd, "/e/b", 0, NULL));
+	ASSERT_EQ(0, mvt_get(self->fd, "/e/b", buf, &len, NULL));
+	ASSERT_EQ(0, mvt_del(self->fd, "/e/b", 0, NULL));
 
 	/* Damage the last record (/e/c): its GET fails, an event names it. */
 	for (off = M2MV_SUPER_SIZE;
@@ -485,7 +485,7 @@ TEST_F(genl, events_and_counters)
 	byte ^= 0x10;
 	ASSERT_EQ(1, pwrite(self->sfd, &byte, 1, last + h.len / 2));
 	len = sizeof(buf);
-	EXPECT_EQ(-EBADMSG, m2mv_get(self->fd, "/e/c", buf, &len, NULL));
+	EXPECT_EQ(-EBADMSG, mvt_get(self->fd, "/e/c", buf, &len, NULL));
 	ASSERT_TRUE(wait_event(ev, M2MV_EVENT_INTEGRITY, &e));
 	EXPECT_STREQ(self->name, e.name);
 	EXPECT_STREQ("/e/c", e.path);
@@ -494,7 +494,7 @@ TEST_F(genl, events_and_counters)
 
 	/* A revoked key: the PUT is refused and an event says why. */
 	ASSERT_EQ(0, keyctl_revoke(self->wrap));
-	EXPECT_EQ(-EKEYREVOKED, m2mv_put(self->fd, "/e/d", "delta", 5, 0, NULL));
+	EXPECT_EQ(-EKEYREVOKED, mvt_put(self->fd, "/e/d", "delta", 5, 0, NULL));
 	ASSERT_TRUE(wait_event(ev, M2MV_EVENT_KEY_REFUSED, &e));
 	EXPECT_STREQ(K_WRAP, e.credid);
 	EXPECT_EQ(EKEYREVOKED, e.reason);

@@ -308,20 +308,20 @@ FIXTURE(store) {
 	int nrecs;
 };
 
-static int do_attach(FIXTURE_DATA(store) *self, struct m2mv_nl_reply *rep)
+static int do_attach(FIXTURE_DATA(store) *self, struct mvt_nl_reply *rep)
 {
-	int ret = m2mv_attach(self->name, self->sfd, K_STORE, 0, rep);
+	int ret = mvt_attach(self->name, self->sfd, K_STORE, 0, rep);
 
 	if (ret)
 		return ret;
 	self->attached = true;
 	for (size_t i = 0; i < sizeof(pols) / sizeof(pols[0]); i++) {
-		ret = m2mv_policy(self->name, pols[i].prefix,
-				  pols[i].credid, pols[i].mode, pols[i].flags);
+		ret = mvt_policy(self->name, pols[i].prefix,
+				 pols[i].credid, pols[i].mode, pols[i].flags);
 		if (ret)
 			return ret;
 	}
-	self->fd = m2mv_open_bound(self->name);
+	self->fd = mvt_open_bound(self->name);
 	return self->fd < 0 ? self->fd : 0;
 }
 
@@ -333,7 +333,7 @@ static int do_detach(FIXTURE_DATA(store) *self)
 	if (self->fd >= 0)
 		close(self->fd);
 	self->fd = -1;
-	ret = m2mv_detach(self->name);
+	ret = mvt_detach(self->name);
 	if (ret)
 		return ret;
 	self->attached = false;
@@ -343,20 +343,20 @@ static int do_detach(FIXTURE_DATA(store) *self)
 
 FIXTURE_SETUP(store)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 
 	self->sfd = self->ctl = self->fd = -1;
 	self->ring = keyctl_join_session_keyring(NULL);
 	ASSERT_GT(self->ring, 0);
-	ASSERT_GT(m2mv_key_add(K_STORE, NULL, self->ring, self->skey), 0);
-	ASSERT_GT(m2mv_key_add(K_WRAP, NULL, self->ring, NULL), 0);
-	ASSERT_GT(m2mv_key_add(K_DIR, NULL, self->ring, NULL), 0);
-	ASSERT_GT(m2mv_key_add(K_MIC, NULL, self->ring, NULL), 0);
-	m2mv_store_name(self->name, "integ");
-	self->sfd = m2mv_store_file(self->file, sizeof(self->file), NULL,
-				    "integ");
+	ASSERT_GT(mvt_key_add(K_STORE, NULL, self->ring, self->skey), 0);
+	ASSERT_GT(mvt_key_add(K_WRAP, NULL, self->ring, NULL), 0);
+	ASSERT_GT(mvt_key_add(K_DIR, NULL, self->ring, NULL), 0);
+	ASSERT_GT(mvt_key_add(K_MIC, NULL, self->ring, NULL), 0);
+	mvt_store_name(self->name, "integ");
+	self->sfd = mvt_store_file(self->file, sizeof(self->file), NULL,
+				   "integ");
 	ASSERT_GE(self->sfd, 0);
-	self->ctl = m2mv_open_dev();
+	self->ctl = mvt_open_dev();
 	ASSERT_GE(self->ctl, 0);
 	ASSERT_EQ(0, do_attach(self, &rep));
 }
@@ -366,7 +366,7 @@ FIXTURE_TEARDOWN(store)
 	if (self->fd >= 0)
 		close(self->fd);
 	if (self->attached)
-		m2mv_detach(self->name);
+		mvt_detach(self->name);
 	if (self->ctl >= 0)
 		close(self->ctl);
 	if (self->sfd >= 0)
@@ -408,16 +408,16 @@ static int put_v(int fd, const char *path, size_t len, uint64_t *ver)
 
 	if (!buf)
 		return -ENOMEM;
-	ret = m2mv_stat(fd, path, &st);
+	ret = mvt_stat(fd, path, &st);
 	if (!ret)
 		next = st.version + 1;
 	/* A deleted path continues after its tombstone: ask PUT. */
 	content(buf, len, path, next);
-	ret = m2mv_put(fd, path, buf, len, 0, ver);
+	ret = mvt_put(fd, path, buf, len, 0, ver);
 	if (!ret && *ver != next) {
 		/* Version differs from the guess: rewrite with the real one. */
 		content(buf, len, path, *ver + 1);
-		ret = m2mv_put(fd, path, buf, len, 0, ver);
+		ret = mvt_put(fd, path, buf, len, 0, ver);
 	}
 	free(buf);
 	return ret;
@@ -434,7 +434,7 @@ static int get_check(int fd, const char *path, size_t len, uint64_t *ver)
 	size_t n;
 	int ret;
 
-	ret = m2mv_get_alloc(fd, path, (void **)&got, &n, &v);
+	ret = mvt_get_alloc(fd, path, (void **)&got, &n, &v);
 	if (ret)
 		return ret;
 	want = malloc(n ? n : 1);
@@ -478,7 +478,7 @@ TEST_F(store, file_format_matches_uapi)
 
 	ASSERT_EQ(0, populate(self->fd, paths6, 6));
 	ASSERT_EQ(0, put_v(self->fd, "/w/a", 10, &v));
-	ASSERT_EQ(0, m2mv_del(self->fd, "/m/c", 0, &v));
+	ASSERT_EQ(0, mvt_del(self->fd, "/m/c", 0, &v));
 	ASSERT_EQ(0, do_detach(self));
 
 	/* Superblock: magic, version, CRC, key check. */
@@ -560,7 +560,7 @@ static void torn_tail(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(store) *self, const char *last,
 		      uint64_t last_version, size_t keep)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	struct stat st;
 	uint64_t v;
 	int i, intact = 0;
@@ -597,7 +597,7 @@ static void torn_tail(struct __test_metadata *_metadata,
 
 TEST_F(store, torn_tail_inside_record_keeps_previous_version)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	uint64_t v;
 	int i;
 
@@ -639,7 +639,7 @@ TEST_F(store, torn_tail_inside_head_new_path)
 
 TEST_F(store, torn_tail_new_path_is_enoent)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	uint8_t out[8];
 	size_t n = sizeof(out);
 	int i;
@@ -655,14 +655,14 @@ TEST_F(store, torn_tail_new_path_is_enoent)
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(6, rep.records);
 	EXPECT_EQ(6, rep.live);
-	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/m/new", out, &n, NULL));
+	EXPECT_EQ(-ENOENT, mvt_get(self->fd, "/m/new", out, &n, NULL));
 	all_readable(_metadata, self->fd, paths6, 6, NULL);
 }
 
 TEST_F(store, zero_filled_tail_is_cut)
 {
 	static const uint8_t zeros[4096];
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	struct stat st;
 
 	ASSERT_EQ(0, populate(self->fd, paths6, 6));
@@ -732,7 +732,7 @@ static void rechain(struct __test_metadata *_metadata,
 
 TEST_F(store, payload_bit_flip_fails_the_tag)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 
 	ASSERT_EQ(0, populate(self->fd, paths12, 12));
 	ASSERT_EQ(0, do_detach(self));
@@ -757,12 +757,12 @@ TEST_F(store, payload_bit_flip_fails_the_tag)
 		/* Also inside a batch, and again. */
 		uint8_t out[256];
 		struct m2mv_batch_op op = {
-			.op = M2MV_BATCH_GET, .path = m2mv_ptr(victims[v]),
-			.path_len = strlen(victims[v]), .data = m2mv_ptr(out),
+			.op = M2MV_BATCH_GET, .path = mvt_ptr(victims[v]),
+			.path_len = strlen(victims[v]), .data = mvt_ptr(out),
 			.data_len = sizeof(out),
 		};
 
-		ASSERT_EQ(0, m2mv_batch(self->fd, &op, 1, NULL));
+		ASSERT_EQ(0, mvt_batch(self->fd, &op, 1, NULL));
 		EXPECT_EQ(-EBADMSG, op.result) TH_LOG("%s", victims[v]);
 	}
 	for (int k = 0; k < 12; k++) {
@@ -786,7 +786,7 @@ TEST_F(store, payload_bit_flip_fails_the_tag)
 
 TEST_F(store, payload_bit_flip_fails_the_crc)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	struct m2mv_stat st;
 
 	ASSERT_EQ(0, populate(self->fd, paths12, 12));
@@ -806,7 +806,7 @@ TEST_F(store, payload_bit_flip_fails_the_crc)
 		EXPECT_EQ(-EBADMSG, get_check(self->fd, victims[v],
 					      LEN(victims[v]), NULL))
 			TH_LOG("%s", victims[v]);
-		ASSERT_EQ(0, m2mv_stat(self->fd, victims[v], &st));
+		ASSERT_EQ(0, mvt_stat(self->fd, victims[v], &st));
 		EXPECT_EQ(M2MV_STAT_F_BAD, st.rec_flags & M2MV_STAT_F_BAD);
 	}
 	/* Everything after the damage is still there. */
@@ -824,7 +824,7 @@ TEST_F(store, payload_bit_flip_fails_the_crc)
 
 TEST_F(store, header_bit_flip)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 
 	ASSERT_EQ(0, populate(self->fd, paths12, 12));
 	ASSERT_EQ(0, do_detach(self));
@@ -864,7 +864,7 @@ TEST_F(store, head_field_flips)
 		offsetof(struct m2mv_disk_rec, version),
 		offsetof(struct m2mv_disk_rec, flags),
 	};
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 
 	ASSERT_EQ(0, populate(self->fd, paths12, 12));
 	ASSERT_EQ(0, do_detach(self));
@@ -916,7 +916,7 @@ TEST_F(store, record_copied_over_another)
 {
 	/* Same path length and data length: same record length. */
 	static const char *const p[] = { "/w/x1", "/w/x2", "/w/x3", "/w/x4" };
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	uint8_t *b;
 	int a, c;
 
@@ -942,7 +942,7 @@ TEST_F(store, record_copied_over_another)
 
 TEST_F(store, records_swapped)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	uint8_t *b1, *b2;
 	struct rec *r1, *r2;
 	int i;
@@ -976,7 +976,7 @@ TEST_F(store, records_swapped)
 
 TEST_F(store, record_cut_out)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	struct stat st;
 	uint8_t *rest;
 	size_t rest_len;
@@ -1007,7 +1007,7 @@ TEST_F(store, record_cut_out)
 
 TEST_F(store, old_version_reinserted)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	struct stat st;
 	uint64_t v;
 	uint8_t *b;
@@ -1063,7 +1063,7 @@ TEST_F(store, tamper_while_attached)
 TEST_F(store, rechained_file_still_attaches_clean)
 {
 	/* Sanity for the forgery tests: rechaining alone changes nothing. */
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 
 	ASSERT_EQ(0, populate(self->fd, paths6, 6));
 	ASSERT_EQ(0, do_detach(self));
@@ -1095,7 +1095,7 @@ static void forge(struct __test_metadata *_metadata, FIXTURE_DATA(store) *self,
 
 TEST_F(store, forged_kid_type_is_ekeyrejected)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	uint8_t out[256];
 	size_t n;
 	int i;
@@ -1118,18 +1118,18 @@ TEST_F(store, forged_kid_type_is_ekeyrejected)
 	forge(_metadata, self, i, hdr_off(&self->recs[i]),
 	      self->recs[i].h.hdr_len, "\"kid\":\"14-", "\"kid\":\"16-");
 	/* The keys those kids name exist: only the type is wrong. */
-	ASSERT_GT(m2mv_key_add("14-wrap@m2mv.test", NULL, self->ring, NULL), 0);
-	ASSERT_GT(m2mv_key_add("15-mic@m2mv.test", NULL, self->ring, NULL), 0);
-	ASSERT_GT(m2mv_key_add("16-dir@m2mv.test", NULL, self->ring, NULL), 0);
+	ASSERT_GT(mvt_key_add("14-wrap@m2mv.test", NULL, self->ring, NULL), 0);
+	ASSERT_GT(mvt_key_add("15-mic@m2mv.test", NULL, self->ring, NULL), 0);
+	ASSERT_GT(mvt_key_add("16-dir@m2mv.test", NULL, self->ring, NULL), 0);
 
 	ASSERT_EQ(0, do_attach(self, &rep));
 	EXPECT_EQ(0, rep.integrity_errors);
 	n = sizeof(out);
-	EXPECT_EQ(-EKEYREJECTED, m2mv_get(self->fd, "/w/a", out, &n, NULL));
+	EXPECT_EQ(-EKEYREJECTED, mvt_get(self->fd, "/w/a", out, &n, NULL));
 	n = sizeof(out);
-	EXPECT_EQ(-EKEYREJECTED, m2mv_get(self->fd, "/m/c", out, &n, NULL));
+	EXPECT_EQ(-EKEYREJECTED, mvt_get(self->fd, "/m/c", out, &n, NULL));
 	n = sizeof(out);
-	EXPECT_EQ(-EKEYREJECTED, m2mv_get(self->fd, "/d/c/b", out, &n, NULL));
+	EXPECT_EQ(-EKEYREJECTED, mvt_get(self->fd, "/d/c/b", out, &n, NULL));
 	all_readable(_metadata, self->fd, paths6 + 3, 3, "/m/c");
 }
 
@@ -1138,7 +1138,7 @@ TEST_F(store, forged_path_or_version_fails_the_tag)
 	static const char *const p[] = { "/w/f1", "/d/c/f1", "/m/f1", "/i/c/f1" };
 	static const char *const moved[] = { "/w/f7", "/d/c/f7", "/m/f7",
 					     "/i/c/f7" };
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	uint64_t v;
 	int i;
 
@@ -1188,11 +1188,11 @@ TEST_F(store, forged_path_or_version_fails_the_tag)
 		char q[16];
 		int ret;
 
-		ret = m2mv_get(self->fd, moved[k], out, &n, NULL);
+		ret = mvt_get(self->fd, moved[k], out, &n, NULL);
 		EXPECT_EQ(-EBADMSG, ret) TH_LOG("%s: %s", moved[k], strerror(-ret));
 		snprintf(q, sizeof(q), "%.*s2", (int)strlen(p[k]) - 1, p[k]);
 		n = sizeof(out);
-		ret = m2mv_get(self->fd, q, out, &n, NULL);
+		ret = mvt_get(self->fd, q, out, &n, NULL);
 		EXPECT_EQ(-EBADMSG, ret) TH_LOG("%s: %s", q, strerror(-ret));
 	}
 }
@@ -1212,16 +1212,16 @@ static int export_child(FIXTURE_DATA(store) *self, int wfd)
 		return 2;
 	for (int k = 0; k < 6; k++) {
 		n[0] = n[1] = sizeof(buf[0]);
-		if (m2mv_export(self->fd, paths6[k], 0, buf[0], &n[0], NULL) ||
-		    m2mv_export(self->fd, paths6[k], M2MV_EXPORT_F_JSON, buf[1],
-				&n[1], NULL))
+		if (mvt_export(self->fd, paths6[k], 0, buf[0], &n[0], NULL) ||
+		    mvt_export(self->fd, paths6[k], M2MV_EXPORT_F_JSON, buf[1],
+			       &n[1], NULL))
 			return 10 + k;
 		if (write(wfd, n, sizeof(n)) != sizeof(n) ||
 		    write(wfd, buf[0], n[0]) != (ssize_t)n[0] ||
 		    write(wfd, buf[1], n[1]) != (ssize_t)n[1])
 			return 3;
 		on = sizeof(out);
-		if (m2mv_get(self->fd, paths6[k], out, &on, NULL) != -ENOKEY)
+		if (mvt_get(self->fd, paths6[k], out, &on, NULL) != -ENOKEY)
 			return 20 + k;
 	}
 	return 0;
@@ -1266,9 +1266,9 @@ TEST_F(store, export_needs_no_key)
 
 			ASSERT_LT(n[j], sizeof(theirs));
 			ASSERT_EQ(0, read_full(pfd[0], theirs, n[j]));
-			ASSERT_EQ(0, m2mv_export(self->fd, paths6[k],
-						 j ? M2MV_EXPORT_F_JSON : 0,
-						 mine, &mn, NULL));
+			ASSERT_EQ(0, mvt_export(self->fd, paths6[k],
+						j ? M2MV_EXPORT_F_JSON : 0,
+						mine, &mn, NULL));
 			EXPECT_EQ(mn, n[j]);
 			EXPECT_EQ(0, memcmp(mine, theirs, mn)) TH_LOG("%s", paths6[k]);
 		}

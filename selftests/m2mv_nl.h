@@ -18,7 +18,7 @@
 #include <linux/m2mvault.h>
 
 /* Request attributes; NULL strings and has_* false are left out. */
-struct m2mv_nl_args {
+struct mvt_nl_args {
 	const char *name;
 	bool has_fd;
 	int fd;		/* sent as u32, so -1 arrives as 0xffffffff */
@@ -31,10 +31,10 @@ struct m2mv_nl_args {
 	uint32_t flags;
 };
 
-#define M2MV_NL_MAX_BAD 8
+#define MVT_NL_MAX_BAD 8
 
 /* What the reply carried (the last message's values for a repeat). */
-struct m2mv_nl_reply {
+struct mvt_nl_reply {
 	int err;
 	bool done;
 	uint64_t records;
@@ -43,15 +43,15 @@ struct m2mv_nl_reply {
 	uint64_t truncated;
 	uint64_t bytes;
 	int nbad;
-	char bad[M2MV_NL_MAX_BAD][M2MV_PATH_MAX + 1];
-	uint32_t reason[M2MV_NL_MAX_BAD];
+	char bad[MVT_NL_MAX_BAD][M2MV_PATH_MAX + 1];
+	uint32_t reason[MVT_NL_MAX_BAD];
 };
 
-static inline void m2mv_nl_bad(struct m2mv_nl_reply *r, struct nlattr *a)
+static inline void mvt_nl_bad(struct mvt_nl_reply *r, struct nlattr *a)
 {
 	struct nlattr *nb[M2MV_A_MAX + 1];
 
-	if (r->nbad >= M2MV_NL_MAX_BAD ||
+	if (r->nbad >= MVT_NL_MAX_BAD ||
 	    nla_parse_nested(nb, M2MV_A_MAX, a, NULL) || !nb[M2MV_A_PATH])
 		return;
 	snprintf(r->bad[r->nbad], sizeof(r->bad[0]), "%.*s",
@@ -61,10 +61,10 @@ static inline void m2mv_nl_bad(struct m2mv_nl_reply *r, struct nlattr *a)
 	r->nbad++;
 }
 
-static inline int m2mv_nl_valid(struct nl_msg *msg, void *arg)
+static inline int mvt_nl_valid(struct nl_msg *msg, void *arg)
 {
 	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
-	struct m2mv_nl_reply *r = arg;
+	struct mvt_nl_reply *r = arg;
 	struct nlattr *a;
 	int rem;
 
@@ -87,17 +87,17 @@ static inline int m2mv_nl_valid(struct nl_msg *msg, void *arg)
 			r->bytes = nla_get_u64(a);
 			break;
 		case M2MV_A_BAD:
-			m2mv_nl_bad(r, a);
+			mvt_nl_bad(r, a);
 			break;
 		}
 	}
 	return NL_OK;
 }
 
-static inline int m2mv_nl_err(struct sockaddr_nl *nla, struct nlmsgerr *e,
-			      void *arg)
+static inline int mvt_nl_err(struct sockaddr_nl *nla, struct nlmsgerr *e,
+			     void *arg)
 {
-	struct m2mv_nl_reply *r = arg;
+	struct mvt_nl_reply *r = arg;
 
 	(void)nla;
 	r->err = e->error;
@@ -105,15 +105,15 @@ static inline int m2mv_nl_err(struct sockaddr_nl *nla, struct nlmsgerr *e,
 	return NL_STOP;
 }
 
-static inline int m2mv_nl_ack(struct nl_msg *msg, void *arg)
+static inline int mvt_nl_ack(struct nl_msg *msg, void *arg)
 {
 	(void)msg;
-	((struct m2mv_nl_reply *)arg)->done = true;
+	((struct mvt_nl_reply *)arg)->done = true;
 	return NL_STOP;
 }
 
-static inline int m2mv_nl_fill(struct nl_msg *msg,
-			       const struct m2mv_nl_args *a)
+static inline int mvt_nl_fill(struct nl_msg *msg,
+			      const struct mvt_nl_args *a)
 {
 	return (a->name && nla_put_string(msg, M2MV_A_NAME, a->name)) ||
 	       (a->has_fd && nla_put_u32(msg, M2MV_A_FD, (uint32_t)a->fd)) ||
@@ -126,10 +126,10 @@ static inline int m2mv_nl_fill(struct nl_msg *msg,
 }
 
 /* Send @cmd with @a and wait for its answer; @r (may be NULL) gets it. */
-static inline int m2mv_nl(uint8_t cmd, const struct m2mv_nl_args *a,
-			  struct m2mv_nl_reply *r)
+static inline int mvt_nl(uint8_t cmd, const struct mvt_nl_args *a,
+			 struct mvt_nl_reply *r)
 {
-	struct m2mv_nl_reply local;
+	struct mvt_nl_reply local;
 	struct nl_sock *sk = nl_socket_alloc();
 	struct nl_msg *msg = NULL;
 	int fam, ret;
@@ -153,11 +153,11 @@ static inline int m2mv_nl(uint8_t cmd, const struct m2mv_nl_args *a,
 	msg = nlmsg_alloc();
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, fam, 0, 0,
 				 cmd, M2MV_GENL_VERSION) ||
-	    m2mv_nl_fill(msg, a))
+	    mvt_nl_fill(msg, a))
 		goto out;
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, m2mv_nl_valid, r);
-	nl_socket_modify_cb(sk, NL_CB_ACK, NL_CB_CUSTOM, m2mv_nl_ack, r);
-	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, m2mv_nl_err, r);
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, mvt_nl_valid, r);
+	nl_socket_modify_cb(sk, NL_CB_ACK, NL_CB_CUSTOM, mvt_nl_ack, r);
+	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, mvt_nl_err, r);
 	ret = nl_send_auto(sk, msg);
 	if (ret < 0) {
 		ret = -EIO;
