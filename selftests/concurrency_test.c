@@ -15,12 +15,7 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
-#include "m2mv.h"
-
-#define K_STORE	"16-store@m2mv.test"
-#define K_WRAP	"15-wrap@m2mv.test"
-#define K_DIR	"14-dir@m2mv.test"
-#define K_MIC	"16-mic@m2mv.test"
+#include "fixture.h"
 
 #define NTHREADS	4
 #define NPATHS		16
@@ -393,52 +388,27 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Wrap, mic and per-container dir: the modes the paths above use. */
+static const struct mvt_policy conc_policies[] = {
+	{ "/w/", NULL, M2MV_MODE_WRAP, MVT_K_WRAP, 0 },
+	{ "/m/", NULL, M2MV_MODE_MIC, MVT_K_MIC, 0 },
+	{ "/d/", NULL, M2MV_MODE_DIR, MVT_K_DIR, 0 },
+};
+
 FIXTURE(conc) {
-	key_serial_t ring;
-	char name[M2MV_NAME_MAX];
-	char file[256];
-	int sfd, ctl, fd;
-	bool attached;
+	MVT_VAULT_IN_FIXTURE;
 	struct shared *sh;
 };
 
-static int conc_attach(FIXTURE_DATA(conc) *self, struct mvt_nl_reply *rep)
-{
-	int ret = mvt_attach(self->name, self->sfd, K_STORE, 0, rep);
-
-	if (ret)
-		return ret;
-	self->attached = true;
-	ret = mvt_policy(self->name, "/w/", K_WRAP, M2MV_MODE_WRAP, 0);
-	if (!ret)
-		ret = mvt_policy(self->name, "/m/", K_MIC,
-				 M2MV_MODE_MIC, 0);
-	if (!ret)
-		ret = mvt_policy(self->name, "/d/", K_DIR,
-				 M2MV_MODE_DIR, 0);
-	if (ret)
-		return ret;
-	self->fd = mvt_open_bound(self->name);
-	return self->fd < 0 ? self->fd : 0;
-}
-
 FIXTURE_SETUP(conc)
 {
+	const struct mvt_vault_spec spec = {
+		.tag = "conc", .policies = conc_policies,
+		.npolicies = sizeof(conc_policies) / sizeof(conc_policies[0]),
+	};
 	const char *ops = getenv("M2MV_CONC_OPS");
 
-	self->sfd = self->ctl = self->fd = -1;
-	self->ring = keyctl_join_session_keyring(NULL);
-	ASSERT_GT(self->ring, 0);
-	ASSERT_GT(mvt_key_add(K_STORE, NULL, self->ring, NULL), 0);
-	ASSERT_GT(mvt_key_add(K_WRAP, NULL, self->ring, NULL), 0);
-	ASSERT_GT(mvt_key_add(K_DIR, NULL, self->ring, NULL), 0);
-	ASSERT_GT(mvt_key_add(K_MIC, NULL, self->ring, NULL), 0);
-	mvt_store_name(self->name, "conc");
-	self->sfd = mvt_store_file(self->file, sizeof(self->file), NULL, "conc");
-	ASSERT_GE(self->sfd, 0);
-	self->ctl = mvt_open_dev();
-	ASSERT_GE(self->ctl, 0);
-	ASSERT_EQ(0, conc_attach(self, NULL));
+	mvt_vault_setup(_metadata, &self->v, &spec);
 	self->sh = calloc(1, sizeof(*self->sh));
 	ASSERT_NE(NULL, self->sh);
 	pthread_mutex_init(&self->sh->lock, NULL);
@@ -452,16 +422,7 @@ FIXTURE_SETUP(conc)
 
 FIXTURE_TEARDOWN(conc)
 {
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->attached)
-		mvt_detach(self->name);
-	if (self->ctl >= 0)
-		close(self->ctl);
-	if (self->sfd >= 0)
-		close(self->sfd);
-	if (self->file[0])
-		unlink(self->file);
+	mvt_vault_teardown(_metadata, &self->v);
 	free(self->sh);
 }
 
@@ -523,11 +484,8 @@ TEST_F_TIMEOUT(conc, mixed_operations, 300)
 	}
 
 	/* And the log the threads wrote is clean. */
-	close(self->fd);
-	self->fd = -1;
-	ASSERT_EQ(0, mvt_detach(self->name));
-	self->attached = false;
-	ASSERT_EQ(0, conc_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_detach(&self->v));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
 	EXPECT_EQ(live, rep.live);
@@ -627,7 +585,7 @@ TEST_F_TIMEOUT(conc, detach_while_busy, 120)
 	/* Whatever was written before the detach is intact. */
 	close(self->fd);
 	self->fd = -1;
-	ASSERT_EQ(0, conc_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
 	memset(&wk, 0, sizeof(wk));
@@ -670,9 +628,9 @@ static void *churn_main(void *arg)
 			     strerror(errno));
 			break;
 		}
-		ret = mvt_attach(name, sfd, K_STORE, 0, NULL);
+		ret = mvt_attach(name, sfd, MVT_K_STORE, 0, NULL);
 		if (!ret)
-			ret = mvt_policy(name, "", K_WRAP, M2MV_MODE_WRAP, 0);
+			ret = mvt_policy(name, "", MVT_K_WRAP, M2MV_MODE_WRAP, 0);
 		fd = ret ? -1 : mvt_open_bound(name);
 		if (fd < 0 && !ret)
 			ret = fd;

@@ -15,29 +15,7 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
-#include "m2mv.h"
-
-#define K_STORE	"16-store@m2mv.test"
-#define K_WRAP	"15-wrap@m2mv.test"
-#define K_DIR	"14-dir@m2mv.test"
-#define K_MIC	"16-mic@m2mv.test"
-
-struct mode_case {
-	const char *prefix;	/* policy prefix; paths are prefix + leaf */
-	const char *path;	/* a path under it */
-	uint32_t mode;
-	const char *credid;
-	bool instance;
-};
-
-static const struct mode_case modes[] = {
-	{ "/w/", "/w/obj", M2MV_MODE_WRAP, K_WRAP, false },
-	{ "/d/", "/d/c1/obj", M2MV_MODE_DIR, K_DIR, false },
-	{ "/i/", "/i/c1/obj", M2MV_MODE_DIR, K_DIR, true },
-	{ "/m/", "/m/obj", M2MV_MODE_MIC, K_MIC, false },
-};
-
-#define NMODES (sizeof(modes) / sizeof(modes[0]))
+#include "fixture.h"
 
 /* Deterministic, seed-dependent bytes: mix-ups between blobs show. */
 static void pattern(void *buf, size_t len, uint64_t seed)
@@ -62,67 +40,16 @@ static uint64_t now_ns(void)
 }
 
 FIXTURE(vault) {
-	key_serial_t ring;
-	key_serial_t kstore, kwrap, kdir, kmic;
-	char name[M2MV_NAME_MAX];
-	char file[256];
-	int sfd;
-	int ctl;
-	int fd;
-	bool attached;
+	MVT_VAULT_IN_FIXTURE;
 	char saved_max_blob[32];
 	char saved_dir_limit[32];
 };
 
-static int set_policies(int ctl, const char *name)
-{
-	int ret;
-
-	for (size_t i = 0; i < NMODES; i++) {
-		ret = mvt_policy(name, modes[i].prefix, modes[i].credid,
-				 modes[i].mode,
-				 modes[i].instance ? M2MV_POLICY_F_INSTANCE : 0);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
 FIXTURE_SETUP(vault)
 {
-	struct mvt_nl_reply rep;
+	const struct mvt_vault_spec spec = { .tag = "data" };
 
-	self->sfd = self->ctl = self->fd = -1;
-	self->ring = keyctl_join_session_keyring(NULL);
-	ASSERT_GT(self->ring, 0) TH_LOG("join session: %s", strerror(errno));
-	self->kstore = mvt_key_add(K_STORE, NULL, self->ring, NULL);
-	self->kwrap = mvt_key_add(K_WRAP, NULL, self->ring, NULL);
-	self->kdir = mvt_key_add(K_DIR, NULL, self->ring, NULL);
-	self->kmic = mvt_key_add(K_MIC, NULL, self->ring, NULL);
-	ASSERT_GT(self->kstore, 0);
-	ASSERT_GT(self->kwrap, 0);
-	ASSERT_GT(self->kdir, 0);
-	ASSERT_GT(self->kmic, 0);
-
-	mvt_store_name(self->name, "data");
-	self->sfd = mvt_store_file(self->file, sizeof(self->file), NULL,
-				   "data");
-	ASSERT_GE(self->sfd, 0) TH_LOG("%s: %s", self->file,
-				       strerror(-self->sfd));
-	self->ctl = mvt_open_dev();
-	ASSERT_GE(self->ctl, 0) TH_LOG("open %s: %s", MVT_DEV,
-				       strerror(-self->ctl));
-	ASSERT_EQ(0, mvt_attach(self->name, self->sfd, K_STORE, 0,
-				&rep));
-	self->attached = true;
-	/* A new store is empty and clean. */
-	EXPECT_EQ(0, rep.records);
-	EXPECT_EQ(0, rep.live);
-	EXPECT_EQ(0, rep.integrity_errors);
-	EXPECT_EQ(0, rep.truncated);
-	ASSERT_EQ(0, set_policies(self->ctl, self->name));
-	self->fd = mvt_open_bound(self->name);
-	ASSERT_GE(self->fd, 0) TH_LOG("bind: %s", strerror(-self->fd));
+	mvt_vault_setup(_metadata, &self->v, &spec);
 }
 
 FIXTURE_TEARDOWN(vault)
@@ -131,40 +58,7 @@ FIXTURE_TEARDOWN(vault)
 		mvt_param_write("max_blob", self->saved_max_blob);
 	if (self->saved_dir_limit[0])
 		mvt_param_write("dir_key_limit", self->saved_dir_limit);
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->attached) {
-		EXPECT_EQ(0, mvt_detach(self->name));
-	}
-	if (self->ctl >= 0)
-		close(self->ctl);
-	if (self->sfd >= 0)
-		close(self->sfd);
-	if (self->file[0])
-		unlink(self->file);
-}
-
-/* Detach and attach the same file again with the store key and policies. */
-static int reattach(FIXTURE_DATA(vault) *self, struct mvt_nl_reply *rep)
-{
-	int ret;
-
-	if (self->fd >= 0)
-		close(self->fd);
-	self->fd = -1;
-	ret = mvt_detach(self->name);
-	if (ret)
-		return ret;
-	self->attached = false;
-	ret = mvt_attach(self->name, self->sfd, K_STORE, 0, rep);
-	if (ret)
-		return ret;
-	self->attached = true;
-	ret = set_policies(self->ctl, self->name);
-	if (ret)
-		return ret;
-	self->fd = mvt_open_bound(self->name);
-	return self->fd < 0 ? self->fd : 0;
+	mvt_vault_teardown(_metadata, &self->v);
 }
 
 /* PUT @len pattern bytes, GET them back, compare. 0 or a step number. */
@@ -203,9 +97,9 @@ TEST_F(vault, round_trip_small_all_modes)
 	static const size_t sizes[] = { 0, 1, 4096 };
 	char path[64];
 
-	for (size_t m = 0; m < NMODES; m++) {
+	for (size_t m = 0; m < MVT_NMODES; m++) {
 		for (size_t s = 0; s < 3; s++) {
-			snprintf(path, sizeof(path), "%s%zu", modes[m].path,
+			snprintf(path, sizeof(path), "%s%zu", mvt_modes[m].path,
 				 sizes[s]);
 			round_trip(_metadata, self->fd, path, sizes[s],
 				   m * 10 + s, 1);
@@ -222,13 +116,13 @@ TEST_F_TIMEOUT(vault, round_trip_16mib_all_modes, 600)
 	if (!mvt_param_read("max_blob", buf, sizeof(buf))) {
 		ASSERT_EQ(len, strtoul(buf, NULL, 0));
 	}
-	for (size_t m = 0; m < NMODES; m++)
-		round_trip(_metadata, self->fd, modes[m].path, len, 100 + m, 1);
+	for (size_t m = 0; m < MVT_NMODES; m++)
+		round_trip(_metadata, self->fd, mvt_modes[m].path, len, 100 + m, 1);
 }
 
 TEST_F(vault, overwrite_increments_version)
 {
-	for (size_t m = 0; m < NMODES; m++) {
+	for (size_t m = 0; m < MVT_NMODES; m++) {
 		struct m2mv_stat st;
 		uint8_t data[300], out[300];
 		uint64_t v = 0;
@@ -236,17 +130,17 @@ TEST_F(vault, overwrite_increments_version)
 
 		for (uint64_t i = 1; i <= 4; i++) {
 			pattern(data, sizeof(data) - i, m * 100 + i);
-			ASSERT_EQ(0, mvt_put(self->fd, modes[m].path, data,
+			ASSERT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, data,
 					     sizeof(data) - i, 0, &v));
 			EXPECT_EQ(i, v);
 		}
 		n = sizeof(out);
-		ASSERT_EQ(0, mvt_get(self->fd, modes[m].path, out, &n, &v));
+		ASSERT_EQ(0, mvt_get(self->fd, mvt_modes[m].path, out, &n, &v));
 		EXPECT_EQ(4, v);
 		EXPECT_EQ(sizeof(data) - 4, n);
 		pattern(data, sizeof(data) - 4, m * 100 + 4);
 		EXPECT_EQ(0, memcmp(data, out, n));
-		ASSERT_EQ(0, mvt_stat(self->fd, modes[m].path, &st));
+		ASSERT_EQ(0, mvt_stat(self->fd, mvt_modes[m].path, &st));
 		EXPECT_EQ(4, st.version);
 		EXPECT_EQ(sizeof(data) - 4, st.data_len);
 	}
@@ -254,8 +148,8 @@ TEST_F(vault, overwrite_increments_version)
 
 TEST_F(vault, delete_then_put_continues_versions)
 {
-	for (size_t m = 0; m < NMODES; m++) {
-		const char *p = modes[m].path;
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		const char *p = mvt_modes[m].path;
 		struct m2mv_stat st;
 		uint8_t out[16];
 		uint64_t v = 0;
@@ -288,22 +182,22 @@ TEST_F(vault, stat_fields)
 {
 	uint64_t last_seq = 0;
 
-	for (size_t m = 0; m < NMODES; m++) {
+	for (size_t m = 0; m < MVT_NMODES; m++) {
 		struct m2mv_stat st;
 		uint8_t data[777];
 		uint64_t t0, t1, v;
 
 		pattern(data, sizeof(data), m);
 		t0 = now_ns();
-		ASSERT_EQ(0, mvt_put(self->fd, modes[m].path, data, 100, 0, &v));
-		ASSERT_EQ(0, mvt_put(self->fd, modes[m].path, data,
+		ASSERT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, data, 100, 0, &v));
+		ASSERT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, data,
 				     sizeof(data), 0, &v));
 		t1 = now_ns();
-		ASSERT_EQ(0, mvt_stat(self->fd, modes[m].path, &st));
+		ASSERT_EQ(0, mvt_stat(self->fd, mvt_modes[m].path, &st));
 		EXPECT_EQ(2, st.version);
 		EXPECT_EQ(sizeof(data), st.data_len);
-		EXPECT_EQ(modes[m].mode, st.mode);
-		EXPECT_STREQ(modes[m].credid, st.credid);
+		EXPECT_EQ(mvt_modes[m].mode, st.mode);
+		EXPECT_STREQ(mvt_modes[m].credid, st.credid);
 		EXPECT_NE(0, st.mtime_ns);
 		EXPECT_LE(t0, st.mtime_ns);
 		EXPECT_GE(t1, st.mtime_ns);
@@ -311,8 +205,8 @@ TEST_F(vault, stat_fields)
 		last_seq = st.seq;
 		EXPECT_EQ(0, st.record_len % 8);
 		EXPECT_LE(sizeof(struct m2mv_disk_rec) + sizeof(data) +
-			  strlen(modes[m].path), st.record_len);
-		EXPECT_EQ(modes[m].instance ? M2MV_STAT_F_INSTANCE : 0,
+			  strlen(mvt_modes[m].path), st.record_len);
+		EXPECT_EQ((mvt_modes[m].flags & M2MV_POLICY_F_INSTANCE) ? M2MV_STAT_F_INSTANCE : 0,
 			  st.rec_flags);
 	}
 }
@@ -532,8 +426,8 @@ TEST_F(vault, export_compact_shapes)
 	uint8_t data[1000];
 
 	store_id_hex(_metadata, self->sfd, store);
-	for (size_t m = 0; m < NMODES; m++) {
-		const char *path = modes[m].path;
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		const char *path = mvt_modes[m].path;
 		const char *part[8];
 		size_t plen[8], n = sizeof(buf) - 1;
 		uint8_t hdr[2048];
@@ -556,7 +450,7 @@ TEST_F(vault, export_compact_shapes)
 		buf[n] = '\0';
 		EXPECT_EQ(n, strlen(buf));
 		k = mvt_split_dots(buf, n, part, plen, 8);
-		if (modes[m].mode == M2MV_MODE_MIC) {
+		if (mvt_modes[m].mode == M2MV_MODE_MIC) {
 			uint8_t pl[sizeof(data) + 8];
 
 			ASSERT_EQ(3, k);
@@ -568,7 +462,7 @@ TEST_F(vault, export_compact_shapes)
 			EXPECT_EQ(b64len(M2MV_HS256_TAG_SIZE), plen[2]);
 		} else {
 			ASSERT_EQ(5, k);
-			if (modes[m].mode == M2MV_MODE_WRAP) {
+			if (mvt_modes[m].mode == M2MV_MODE_WRAP) {
 				EXPECT_EQ(b64len(M2MV_WRAPPED_KEY_SIZE), plen[1]);
 			} else {
 				EXPECT_EQ(0, plen[1]);
@@ -583,16 +477,16 @@ TEST_F(vault, export_compact_shapes)
 		ASSERT_GT(hl, 0);
 		ASSERT_LT(hl, sizeof(hdr));
 		hdr[hl] = '\0';
-		switch (modes[m].mode) {
+		switch (mvt_modes[m].mode) {
 		case M2MV_MODE_WRAP:
 			snprintf(want, sizeof(want),
 				 "{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\"%s\",\"m2mv_path\":\"%s\",\"m2mv_ver\":2,\"m2mv_store\":\"%s\"}",
-				 modes[m].credid, path, store);
+				 mvt_modes[m].credid, path, store);
 			break;
 		case M2MV_MODE_MIC:
 			snprintf(want, sizeof(want),
 				 "{\"alg\":\"HS256\",\"kid\":\"%s\",\"m2mv_path\":\"%s\",\"m2mv_ver\":2,\"m2mv_store\":\"%s\"}",
-				 modes[m].credid, path, store);
+				 mvt_modes[m].credid, path, store);
 			break;
 		default:
 			/*
@@ -605,8 +499,8 @@ TEST_F(vault, export_compact_shapes)
 			EXPECT_EQ(b64len(M2MV_NONCE_SIZE), strlen(nonce));
 			snprintf(want, sizeof(want),
 				 "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"%s\",\"m2mv_path\":\"%s\",\"m2mv_ver\":2,\"m2mv_store\":\"%s\",\"m2mv_kdf\":\"%s\",\"m2mv_nonce\":\"%s\"}",
-				 modes[m].credid, path, store,
-				 modes[m].instance ? "instance" : "container",
+				 mvt_modes[m].credid, path, store,
+				 (mvt_modes[m].flags & M2MV_POLICY_F_INSTANCE) ? "instance" : "container",
 				 nonce);
 			break;
 		}
@@ -619,12 +513,12 @@ TEST_F(vault, export_json_object)
 	static char cbuf[16 << 10], jbuf[16 << 10];
 	uint8_t data[333];
 
-	for (size_t m = 0; m < NMODES; m++) {
-		const char *path = modes[m].path;
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		const char *path = mvt_modes[m].path;
 		const char *part[8];
 		size_t plen[8], cn = sizeof(cbuf) - 1, jn = sizeof(jbuf) - 1;
 		char want[4096];
-		bool jwe = modes[m].mode != M2MV_MODE_MIC;
+		bool jwe = mvt_modes[m].mode != M2MV_MODE_MIC;
 		int k;
 
 		pattern(data, sizeof(data), 7 + m);
@@ -655,7 +549,7 @@ TEST_F(vault, export_json_object)
 			MEMBER("iv", 2);
 			MEMBER("ciphertext", 3);
 			MEMBER("tag", 4);
-			if (modes[m].mode == M2MV_MODE_WRAP) {
+			if (mvt_modes[m].mode == M2MV_MODE_WRAP) {
 				MEMBER("encrypted_key", 1);
 			} else {
 				/* RFC 7516 7.2.1: omitted when empty. */
@@ -680,8 +574,8 @@ TEST_F(vault, eoverflow_reports_needed_length)
 	uint8_t data[100], out[100];
 	static char buf[8192];
 
-	for (size_t m = 0; m < NMODES; m++) {
-		const char *path = modes[m].path;
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		const char *path = mvt_modes[m].path;
 		size_t n = 10, need;
 		uint64_t v = 0;
 
@@ -739,9 +633,9 @@ TEST_F(vault, reattach_keeps_everything)
 	size_t n;
 	int old;
 
-	for (size_t m = 0; m < NMODES; m++) {
+	for (size_t m = 0; m < MVT_NMODES; m++) {
 		for (int i = 1; i <= 3; i++) {
-			snprintf(path, sizeof(path), "%s%d", modes[m].path, i);
+			snprintf(path, sizeof(path), "%s%d", mvt_modes[m].path, i);
 			for (int j = 0; j < i; j++) {
 				pattern(data, 100 * i + j, m * 1000 + i * 10 + j);
 				ASSERT_EQ(0, mvt_put(self->fd, path, data,
@@ -749,13 +643,13 @@ TEST_F(vault, reattach_keeps_everything)
 			}
 		}
 		/* x2 deleted: tombstone at version 3. */
-		snprintf(path, sizeof(path), "%s2", modes[m].path);
+		snprintf(path, sizeof(path), "%s2", mvt_modes[m].path);
 		ASSERT_EQ(0, mvt_del(self->fd, path, 0, &v));
 		EXPECT_EQ(3, v);
 	}
 
 	old = dup(self->fd);
-	ASSERT_EQ(0, reattach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_reattach(&self->v, &rep));
 	/* A file bound to the detached store stays useless. */
 	n = sizeof(out);
 	EXPECT_EQ(-ENODEV, mvt_get(old, "/w/obj1", out, &n, NULL));
@@ -763,14 +657,14 @@ TEST_F(vault, reattach_keeps_everything)
 	close(old);
 
 	/* 6 PUTs and 1 DELETE per mode, plus whatever checkpoints. */
-	EXPECT_LE(NMODES * 7, rep.records);
-	EXPECT_EQ(NMODES * 2, rep.live);
+	EXPECT_LE(MVT_NMODES * 7, rep.records);
+	EXPECT_EQ(MVT_NMODES * 2, rep.live);
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
 
-	for (size_t m = 0; m < NMODES; m++) {
+	for (size_t m = 0; m < MVT_NMODES; m++) {
 		for (int i = 1; i <= 3; i++) {
-			snprintf(path, sizeof(path), "%s%d", modes[m].path, i);
+			snprintf(path, sizeof(path), "%s%d", mvt_modes[m].path, i);
 			n = sizeof(out);
 			if (i == 2) {
 				EXPECT_EQ(-ENOENT, mvt_get(self->fd, path, out,
@@ -788,7 +682,7 @@ TEST_F(vault, reattach_keeps_everything)
 			EXPECT_EQ(0, memcmp(data, out, n)) TH_LOG("%s", path);
 			ASSERT_EQ(0, mvt_stat(self->fd, path, &st));
 			EXPECT_EQ(i, st.version);
-			EXPECT_STREQ(modes[m].credid, st.credid);
+			EXPECT_STREQ(mvt_modes[m].credid, st.credid);
 			/* Versions continue across the re-attach. */
 			ASSERT_EQ(0, mvt_put(self->fd, path, "next", 4, 0, &v));
 			EXPECT_EQ(i + 1, v) TH_LOG("%s", path);
@@ -796,12 +690,12 @@ TEST_F(vault, reattach_keeps_everything)
 	}
 
 	/* And once more, with the writes made after the first re-attach. */
-	ASSERT_EQ(0, reattach(self, &rep));
-	EXPECT_EQ(NMODES * 3, rep.live);
+	ASSERT_EQ(0, mvt_vault_reattach(&self->v, &rep));
+	EXPECT_EQ(MVT_NMODES * 3, rep.live);
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
-	for (size_t m = 0; m < NMODES; m++) {
-		snprintf(path, sizeof(path), "%s3", modes[m].path);
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		snprintf(path, sizeof(path), "%s3", mvt_modes[m].path);
 		n = sizeof(out);
 		ASSERT_EQ(0, mvt_get(self->fd, path, out, &n, &v));
 		EXPECT_EQ(4, v);
@@ -820,13 +714,13 @@ TEST_F(vault, policies_do_not_survive_detach)
 	ASSERT_EQ(0, mvt_detach(self->name));
 	self->attached = false;
 	/* No store of that name any more. */
-	EXPECT_EQ(-ENOENT, mvt_policy(self->name, "/w/", K_WRAP,
+	EXPECT_EQ(-ENOENT, mvt_policy(self->name, "/w/", MVT_K_WRAP,
 				      M2MV_MODE_WRAP, 0));
 	EXPECT_EQ(-ENOENT, mvt_detach(self->name));
 	self->fd = mvt_open_dev();
 	ASSERT_GE(self->fd, 0);
 	EXPECT_EQ(-ENOENT, mvt_bind(self->fd, self->name));
-	ASSERT_EQ(0, mvt_attach(self->name, self->sfd, K_STORE, 0,
+	ASSERT_EQ(0, mvt_attach(self->name, self->sfd, MVT_K_STORE, 0,
 				&rep));
 	self->attached = true;
 	ASSERT_EQ(0, mvt_bind(self->fd, self->name));
@@ -845,15 +739,15 @@ TEST_F(vault, sync_put_and_delete)
 	uint64_t v = 0;
 	size_t n;
 
-	for (size_t m = 0; m < NMODES; m++) {
-		ASSERT_EQ(0, mvt_put(self->fd, modes[m].path, "sync1", 5,
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		ASSERT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, "sync1", 5,
 				     M2MV_F_SYNC, &v));
 		EXPECT_EQ(1, v);
 		n = sizeof(out);
-		ASSERT_EQ(0, mvt_get(self->fd, modes[m].path, out, &n, &v));
+		ASSERT_EQ(0, mvt_get(self->fd, mvt_modes[m].path, out, &n, &v));
 		EXPECT_EQ(5, n);
 		EXPECT_EQ(0, memcmp(out, "sync1", 5));
-		ASSERT_EQ(0, mvt_del(self->fd, modes[m].path, M2MV_F_SYNC, &v));
+		ASSERT_EQ(0, mvt_del(self->fd, mvt_modes[m].path, M2MV_F_SYNC, &v));
 		EXPECT_EQ(2, v);
 	}
 }
@@ -1186,13 +1080,13 @@ TEST_F(vault, oversize_blob_is_emsgsize)
 	ASSERT_EQ(0, mvt_param_write("max_blob", "4096"));
 	big = calloc(1, 4097);
 	ASSERT_NE(NULL, big);
-	for (size_t m = 0; m < NMODES; m++) {
-		EXPECT_EQ(0, mvt_put(self->fd, modes[m].path, big, 4096, 0,
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		EXPECT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, big, 4096, 0,
 				     &v));
-		EXPECT_EQ(-EMSGSIZE, mvt_put(self->fd, modes[m].path, big,
+		EXPECT_EQ(-EMSGSIZE, mvt_put(self->fd, mvt_modes[m].path, big,
 					     4097, 0, NULL));
 		n = 4097;
-		EXPECT_EQ(0, mvt_get(self->fd, modes[m].path, big, &n, &v));
+		EXPECT_EQ(0, mvt_get(self->fd, mvt_modes[m].path, big, &n, &v));
 		EXPECT_EQ(1, v) TH_LOG("the refused PUT changed nothing");
 	}
 	/* Also inside a batch. */
@@ -1252,7 +1146,7 @@ static void all_refuse_path(struct __test_metadata *_metadata,
 			char *prefix = strndup(path, len);
 
 			ASSERT_NE(NULL, prefix);
-			EXPECT_EQ(-err, mvt_policy(self->name, prefix, K_WRAP,
+			EXPECT_EQ(-err, mvt_policy(self->name, prefix, MVT_K_WRAP,
 						   M2MV_MODE_WRAP, 0))
 				TH_LOG("POLICY %.*s (%u)",
 				       (int)(len > 40 ? 40 : len), path, len);
@@ -1604,12 +1498,12 @@ TEST_F(vault, attach_bad_files)
 	int rfd, sfd, dfd;
 
 	mvt_store_name(name, "bad");
-	EXPECT_EQ(-EBADF, mvt_attach(name, -1, K_STORE, 0, NULL));
-	EXPECT_EQ(-EBADF, mvt_attach(name, 1000000, K_STORE, 0,
+	EXPECT_EQ(-EBADF, mvt_attach(name, -1, MVT_K_STORE, 0, NULL));
+	EXPECT_EQ(-EBADF, mvt_attach(name, 1000000, MVT_K_STORE, 0,
 				     NULL));
 	dfd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ASSERT_GE(dfd, 0);
-	EXPECT_EQ(-EINVAL, mvt_attach(name, dfd, K_STORE,
+	EXPECT_EQ(-EINVAL, mvt_attach(name, dfd, MVT_K_STORE,
 				      M2MV_ATTACH_F_RDONLY, NULL));
 	close(dfd);
 
@@ -1618,12 +1512,12 @@ TEST_F(vault, attach_bad_files)
 	/* Read-only fd without M2MV_ATTACH_F_RDONLY. */
 	rfd = open(file, O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(rfd, 0);
-	EXPECT_EQ(-EBADF, mvt_attach(name, rfd, K_STORE, 0, NULL));
+	EXPECT_EQ(-EBADF, mvt_attach(name, rfd, MVT_K_STORE, 0, NULL));
 	close(rfd);
 	/* Not a store. */
 	pattern(junk, sizeof(junk), 42);
 	ASSERT_EQ(sizeof(junk), pwrite(sfd, junk, sizeof(junk), 0));
-	EXPECT_EQ(-EBADMSG, mvt_attach(name, sfd, K_STORE, 0, NULL));
+	EXPECT_EQ(-EBADMSG, mvt_attach(name, sfd, MVT_K_STORE, 0, NULL));
 	EXPECT_EQ(-ENOENT, mvt_detach(name));
 	close(sfd);
 	unlink(file);
@@ -1633,22 +1527,22 @@ TEST_F(vault, policy_rejects_unknown_flags_and_modes)
 {
 	/* Unknown flag bits: EOPNOTSUPP; a mode out of range: ERANGE. */
 	for (int bit = 1; bit < 32; bit++) {
-		EXPECT_EQ(-EOPNOTSUPP, mvt_policy(self->name, "/p/", K_WRAP,
+		EXPECT_EQ(-EOPNOTSUPP, mvt_policy(self->name, "/p/", MVT_K_WRAP,
 					       M2MV_MODE_WRAP, 1U << bit))
 			TH_LOG("flag bit %d", bit);
 	}
-	EXPECT_EQ(-ERANGE, mvt_policy(self->name, "/p/", K_WRAP,
+	EXPECT_EQ(-ERANGE, mvt_policy(self->name, "/p/", MVT_K_WRAP,
 				      M2MV_MODE_NONE, 0));
-	EXPECT_EQ(-ERANGE, mvt_policy(self->name, "/p/", K_WRAP,
+	EXPECT_EQ(-ERANGE, mvt_policy(self->name, "/p/", MVT_K_WRAP,
 				      __M2MV_MODE_MAX, 0));
-	EXPECT_EQ(-EINVAL, mvt_policy(self->name, "/p/", K_WRAP,
+	EXPECT_EQ(-EINVAL, mvt_policy(self->name, "/p/", MVT_K_WRAP,
 				      M2MV_MODE_WRAP, M2MV_POLICY_F_INSTANCE));
-	EXPECT_EQ(-EINVAL, mvt_policy("", "/p/", K_WRAP, M2MV_MODE_WRAP, 0));
+	EXPECT_EQ(-EINVAL, mvt_policy("", "/p/", MVT_K_WRAP, M2MV_MODE_WRAP, 0));
 	EXPECT_EQ(-EINVAL, mvt_detach(""));
 	/* The store is still attached, and no policy was set for /p/. */
 	EXPECT_EQ(0, mvt_put(self->fd, "/w/still", "x", 1, 0, NULL));
 	EXPECT_EQ(-EACCES, mvt_put(self->fd, "/p/x", "x", 1, 0, NULL));
-	EXPECT_EQ(0, mvt_policy(self->name, "/p/", K_WRAP, M2MV_MODE_WRAP, 0));
+	EXPECT_EQ(0, mvt_policy(self->name, "/p/", MVT_K_WRAP, M2MV_MODE_WRAP, 0));
 	EXPECT_EQ(0, mvt_put(self->fd, "/p/x", "x", 1, 0, NULL));
 }
 
@@ -1673,7 +1567,7 @@ TEST_F(vault, no_policy_is_eacces)
 	EXPECT_EQ(4, n);
 
 	/* The empty prefix covers everything; the longest prefix wins. */
-	ASSERT_EQ(0, mvt_policy(self->name, "", K_MIC,
+	ASSERT_EQ(0, mvt_policy(self->name, "", MVT_K_MIC,
 				M2MV_MODE_MIC, 0));
 	ASSERT_EQ(0, mvt_put(self->fd, "/x/any", "x", 1, 0, NULL));
 	ASSERT_EQ(0, mvt_put(self->fd, "/d/c2/y", "y", 1, 0, NULL));
@@ -1684,16 +1578,16 @@ TEST_F(vault, no_policy_is_eacces)
 	ASSERT_EQ(0, mvt_stat(self->fd, "/d/c2/y", &st));
 	EXPECT_EQ(M2MV_MODE_DIR, st.mode);
 	/* Replacing a policy takes effect for the next PUT. */
-	ASSERT_EQ(0, mvt_policy(self->name, "/d/", K_WRAP,
+	ASSERT_EQ(0, mvt_policy(self->name, "/d/", MVT_K_WRAP,
 				M2MV_MODE_WRAP, 0));
 	ASSERT_EQ(0, mvt_put(self->fd, "/d/c2/y", "z", 1, 0, &v));
 	EXPECT_EQ(2, v);
 	ASSERT_EQ(0, mvt_stat(self->fd, "/d/c2/y", &st));
 	EXPECT_EQ(M2MV_MODE_WRAP, st.mode);
-	EXPECT_STREQ(K_WRAP, st.credid);
+	EXPECT_STREQ(MVT_K_WRAP, st.credid);
 	/* Unknown store. */
 	EXPECT_EQ(-ENOENT, mvt_policy("no-such-store", "/w/",
-				      K_WRAP, M2MV_MODE_WRAP, 0));
+				      MVT_K_WRAP, M2MV_MODE_WRAP, 0));
 }
 
 TEST_F(vault, policy_key_type_must_fit_mode)
@@ -1703,18 +1597,18 @@ TEST_F(vault, policy_key_type_must_fit_mode)
 		uint32_t mode, flags;
 		int err;
 	} bad[] = {
-		{ K_WRAP, M2MV_MODE_MIC, 0, EINVAL },
-		{ K_WRAP, M2MV_MODE_DIR, 0, EINVAL },
-		{ K_DIR, M2MV_MODE_WRAP, 0, EINVAL },
-		{ K_DIR, M2MV_MODE_MIC, 0, EINVAL },
-		{ K_MIC, M2MV_MODE_DIR, 0, EINVAL },
-		{ K_MIC, M2MV_MODE_WRAP, 0, EINVAL },
-		{ K_WRAP, M2MV_MODE_WRAP, M2MV_POLICY_F_INSTANCE, EINVAL },
-		{ K_MIC, M2MV_MODE_MIC, M2MV_POLICY_F_INSTANCE, EINVAL },
+		{ MVT_K_WRAP, M2MV_MODE_MIC, 0, EINVAL },
+		{ MVT_K_WRAP, M2MV_MODE_DIR, 0, EINVAL },
+		{ MVT_K_DIR, M2MV_MODE_WRAP, 0, EINVAL },
+		{ MVT_K_DIR, M2MV_MODE_MIC, 0, EINVAL },
+		{ MVT_K_MIC, M2MV_MODE_DIR, 0, EINVAL },
+		{ MVT_K_MIC, M2MV_MODE_WRAP, 0, EINVAL },
+		{ MVT_K_WRAP, M2MV_MODE_WRAP, M2MV_POLICY_F_INSTANCE, EINVAL },
+		{ MVT_K_MIC, M2MV_MODE_MIC, M2MV_POLICY_F_INSTANCE, EINVAL },
 		/* Out of the attribute's range. */
-		{ K_WRAP, M2MV_MODE_NONE, 0, ERANGE },
-		{ K_WRAP, __M2MV_MODE_MAX, 0, ERANGE },
-		{ K_WRAP, 1000, 0, ERANGE },
+		{ MVT_K_WRAP, M2MV_MODE_NONE, 0, ERANGE },
+		{ MVT_K_WRAP, __M2MV_MODE_MAX, 0, ERANGE },
+		{ MVT_K_WRAP, 1000, 0, ERANGE },
 		{ "wrap", M2MV_MODE_WRAP, 0, EINVAL },
 		{ "15-", M2MV_MODE_WRAP, 0, EINVAL },
 		{ "15-a b", M2MV_MODE_WRAP, 0, EINVAL },
@@ -1764,9 +1658,9 @@ TEST_F(vault, wrong_store_key_is_ekeyrejected)
 				      "16-missing", 0, NULL));
 	/* Same Credential-ID, different bytes. */
 	ASSERT_EQ(0, keyctl_unlink(self->kstore, self->ring));
-	ASSERT_GT(mvt_key_add(K_STORE, NULL, self->ring, NULL), 0);
+	ASSERT_GT(mvt_key_add(MVT_K_STORE, NULL, self->ring, NULL), 0);
 	EXPECT_EQ(-EKEYREJECTED, mvt_attach(self->name, self->sfd,
-					    K_STORE, 0, NULL));
+					    MVT_K_STORE, 0, NULL));
 	/* A rejected attach left nothing attached. */
 	self->fd = mvt_open_dev();
 	ASSERT_GE(self->fd, 0);
@@ -1777,7 +1671,7 @@ TEST_F(vault, wrong_store_key_is_ekeyrejected)
 	int sfd = mvt_store_file(file, sizeof(file), NULL, "k2");
 
 	ASSERT_GE(sfd, 0);
-	EXPECT_EQ(0, mvt_attach(self->name, sfd, K_STORE, 0, &rep));
+	EXPECT_EQ(0, mvt_attach(self->name, sfd, MVT_K_STORE, 0, &rep));
 	self->attached = true;
 	ASSERT_EQ(0, mvt_bind(self->fd, self->name));
 	EXPECT_EQ(-ENOENT, mvt_get(self->fd, "/w/a", out, &n, NULL));
@@ -1792,15 +1686,15 @@ TEST_F(vault, attach_name_taken_is_eexist)
 	struct stat st;
 
 	ASSERT_GE(sfd, 0);
-	EXPECT_EQ(-EEXIST, mvt_attach(self->name, sfd, K_STORE, 0,
+	EXPECT_EQ(-EEXIST, mvt_attach(self->name, sfd, MVT_K_STORE, 0,
 				      NULL));
 	/* The refused file was not formatted. */
 	ASSERT_EQ(0, fstat(sfd, &st));
 	EXPECT_EQ(0, st.st_size);
 	/* Two stores side by side, with separate contents. */
 	mvt_store_name(other, "dup");
-	ASSERT_EQ(0, mvt_attach(other, sfd, K_STORE, 0, NULL));
-	ASSERT_EQ(0, mvt_policy(other, "/w/", K_WRAP,
+	ASSERT_EQ(0, mvt_attach(other, sfd, MVT_K_STORE, 0, NULL));
+	ASSERT_EQ(0, mvt_policy(other, "/w/", MVT_K_WRAP,
 				M2MV_MODE_WRAP, 0));
 	int fd2 = mvt_open_bound(other);
 	char out[8];
@@ -1868,9 +1762,9 @@ static int nobody_control(FIXTURE_DATA(vault) *self)
 	sfd = mvt_store_file(file, sizeof(file), NULL, "nobody");
 	CHILD_EXPECT(2, 1, sfd >= 0);
 	mvt_store_name(name, "nobody");
-	CHILD_EXPECT(3, -EPERM, mvt_attach(name, sfd, K_STORE, 0, NULL));
+	CHILD_EXPECT(3, -EPERM, mvt_attach(name, sfd, MVT_K_STORE, 0, NULL));
 	CHILD_EXPECT(4, -EPERM, mvt_detach(self->name));
-	CHILD_EXPECT(5, -EPERM, mvt_policy(self->name, "/n/", K_WRAP,
+	CHILD_EXPECT(5, -EPERM, mvt_policy(self->name, "/n/", MVT_K_WRAP,
 					   M2MV_MODE_WRAP, 0));
 	CHILD_EXPECT(6, -EPERM, mvt_policy_del(self->name, "/w/"));
 	/* Binding needs nothing. */
@@ -1901,7 +1795,7 @@ TEST_F(vault, revoked_key)
 
 	ASSERT_EQ(0, mvt_put(self->fd, "/w/k1", "wrapped", 7, 0, NULL));
 	ASSERT_EQ(0, mvt_put(self->fd, "/m/k1", "mic", 3, 0, NULL));
-	ASSERT_EQ(0, keyctl_revoke(self->kwrap));
+	ASSERT_EQ(0, keyctl_revoke(mvt_vault_key(&self->v, MVT_K_WRAP)));
 	EXPECT_EQ(-EKEYREVOKED, mvt_put(self->fd, "/w/k2", "x", 1, 0, NULL));
 	EXPECT_EQ(-EKEYREVOKED, mvt_put(self->fd, "/w/k1", "x", 1, 0, NULL));
 	EXPECT_EQ(-EKEYREVOKED, mvt_get(self->fd, "/w/k1", out, &n, NULL));
@@ -1935,7 +1829,7 @@ TEST_F(vault, expired_key)
 
 	ASSERT_EQ(0, mvt_put(self->fd, "/m/k1", "mic", 3, 0, NULL));
 	ASSERT_EQ(0, mvt_put(self->fd, "/d/c/k1", "dir", 3, 0, NULL));
-	ASSERT_EQ(0, keyctl_set_timeout(self->kmic, 1));
+	ASSERT_EQ(0, keyctl_set_timeout(mvt_vault_key(&self->v, MVT_K_MIC), 1));
 	sleep(2);
 	EXPECT_EQ(-EKEYEXPIRED, mvt_put(self->fd, "/m/k2", "x", 1, 0, NULL));
 	EXPECT_EQ(-EKEYEXPIRED, mvt_get(self->fd, "/m/k1", out, &n, NULL));
@@ -1951,14 +1845,14 @@ TEST_F(vault, unlinked_key)
 
 	ASSERT_EQ(0, mvt_put(self->fd, "/d/c/k1", "dir", 3, 0, NULL));
 	ASSERT_EQ(0, mvt_put(self->fd, "/i/c/k1", "inst", 4, 0, NULL));
-	ASSERT_EQ(0, keyctl_unlink(self->kdir, self->ring));
+	ASSERT_EQ(0, keyctl_unlink(mvt_vault_key(&self->v, MVT_K_DIR), self->ring));
 	EXPECT_EQ(-ENOKEY, mvt_put(self->fd, "/d/c/k2", "x", 1, 0, NULL));
 	EXPECT_EQ(-ENOKEY, mvt_get(self->fd, "/d/c/k1", out, &n, NULL));
 	EXPECT_EQ(-ENOKEY, mvt_get(self->fd, "/i/c/k1", out, &n, NULL));
 	EXPECT_EQ(-ENOKEY, mvt_del(self->fd, "/d/c/k1", 0, NULL));
 	/* Linking a key with the same Credential-ID but other bytes back
 	 * does not open the old records. */
-	ASSERT_GT(mvt_key_add(K_DIR, NULL, self->ring, NULL), 0);
+	ASSERT_GT(mvt_key_add(MVT_K_DIR, NULL, self->ring, NULL), 0);
 	n = sizeof(out);
 	EXPECT_EQ(-EBADMSG, mvt_get(self->fd, "/d/c/k1", out, &n, NULL));
 }
@@ -1971,45 +1865,45 @@ static int nobody_no_keys(FIXTURE_DATA(vault) *self)
 	size_t n;
 	int step = 10;
 
-	for (size_t m = 0; m < NMODES; m++, step += 10) {
+	for (size_t m = 0; m < MVT_NMODES; m++, step += 10) {
 		n = sizeof(buf);
 		CHILD_EXPECT(step + 1, -ENOKEY,
-			     mvt_get(self->fd, modes[m].path, buf, &n, NULL));
-		CHILD_EXPECT(step + 2, 0, mvt_stat(self->fd, modes[m].path, &st));
+			     mvt_get(self->fd, mvt_modes[m].path, buf, &n, NULL));
+		CHILD_EXPECT(step + 2, 0, mvt_stat(self->fd, mvt_modes[m].path, &st));
 		CHILD_EXPECT(step + 3, 1, (int)st.version);
-		CHILD_EXPECT(step + 4, 0, strcmp(st.credid, modes[m].credid));
+		CHILD_EXPECT(step + 4, 0, strcmp(st.credid, mvt_modes[m].credid));
 		n = sizeof(buf);
-		CHILD_EXPECT(step + 5, 0, mvt_export(self->fd, modes[m].path, 0,
+		CHILD_EXPECT(step + 5, 0, mvt_export(self->fd, mvt_modes[m].path, 0,
 						     buf, &n, NULL));
 		n = sizeof(buf);
-		CHILD_EXPECT(step + 6, 0, mvt_export(self->fd, modes[m].path,
+		CHILD_EXPECT(step + 6, 0, mvt_export(self->fd, mvt_modes[m].path,
 						     M2MV_EXPORT_F_JSON, buf,
 						     &n, NULL));
 		CHILD_EXPECT(step + 7, -ENOKEY,
-			     mvt_put(self->fd, modes[m].path, "x", 1, 0, NULL));
+			     mvt_put(self->fd, mvt_modes[m].path, "x", 1, 0, NULL));
 		CHILD_EXPECT(step + 8, -ENOKEY,
-			     mvt_del(self->fd, modes[m].path, 0, NULL));
+			     mvt_del(self->fd, mvt_modes[m].path, 0, NULL));
 	}
 	CHILD_EXPECT(1, 0, mvt_list(self->fd, NULL, NULL, 0, buf, sizeof(buf),
 				    &count, &flags));
-	CHILD_EXPECT(2, (int)NMODES, (int)count);
+	CHILD_EXPECT(2, (int)MVT_NMODES, (int)count);
 	return 0;
 }
 
 TEST_F(vault, other_user_without_keys)
 {
-	for (size_t m = 0; m < NMODES; m++) {
-		ASSERT_EQ(0, mvt_put(self->fd, modes[m].path, "secret", 6, 0,
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		ASSERT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, "secret", 6, 0,
 				     NULL));
 	}
 	EXPECT_EQ(0, as_nobody(nobody_no_keys, self, true));
 	/* The records are untouched. */
-	for (size_t m = 0; m < NMODES; m++) {
+	for (size_t m = 0; m < MVT_NMODES; m++) {
 		char out[8];
 		size_t n = sizeof(out);
 		uint64_t v = 0;
 
-		EXPECT_EQ(0, mvt_get(self->fd, modes[m].path, out, &n, &v));
+		EXPECT_EQ(0, mvt_get(self->fd, mvt_modes[m].path, out, &n, &v));
 		EXPECT_EQ(1, v);
 	}
 }
@@ -2094,7 +1988,7 @@ TEST_F(vault, dir_key_limit)
 	ASSERT_EQ(0, json_str(hdr, "m2mv_nonce", nonce1, sizeof(nonce1)));
 	struct mvt_nl_reply rep;
 
-	ASSERT_EQ(0, reattach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_reattach(&self->v, &rep));
 	ASSERT_EQ(0, rep.integrity_errors);
 	ret = mvt_put(self->fd, "/d/lim/e", "e", 1, 0, NULL);
 	if (ret == 0) {
@@ -2156,13 +2050,13 @@ static int wrong_key_get(FIXTURE_DATA(vault) *self)
 	size_t n;
 
 	CHILD_EXPECT(1, 1, keyctl_join_session_keyring(NULL) > 0);
-	for (size_t m = 0; m < NMODES; m++) {
-		if (mvt_key_add(modes[m].credid, NULL, 0, NULL) < 0 &&
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		if (mvt_key_add(mvt_modes[m].credid, NULL, 0, NULL) < 0 &&
 		    errno != EEXIST)
 			return 2;
 		n = sizeof(out);
 		CHILD_EXPECT(10 + (int)m, -EBADMSG,
-			     mvt_get(self->fd, modes[m].path, out, &n, NULL));
+			     mvt_get(self->fd, mvt_modes[m].path, out, &n, NULL));
 	}
 	return 0;
 }
@@ -2173,8 +2067,8 @@ TEST_F(vault, wrong_key_bytes_do_not_poison_record)
 	pid_t pid;
 	int status;
 
-	for (size_t m = 0; m < NMODES; m++) {
-		ASSERT_EQ(0, mvt_put(self->fd, modes[m].path, "genuine", 7, 0,
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		ASSERT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, "genuine", 7, 0,
 				     NULL));
 	}
 	pid = fork();
@@ -2184,14 +2078,14 @@ TEST_F(vault, wrong_key_bytes_do_not_poison_record)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	for (size_t m = 0; m < NMODES; m++) {
+	for (size_t m = 0; m < MVT_NMODES; m++) {
 		char out[16];
 		size_t n = sizeof(out);
 
-		EXPECT_EQ(0, mvt_get(self->fd, modes[m].path, out, &n, NULL))
-			TH_LOG("%s", modes[m].path);
+		EXPECT_EQ(0, mvt_get(self->fd, mvt_modes[m].path, out, &n, NULL))
+			TH_LOG("%s", mvt_modes[m].path);
 		EXPECT_EQ(7, n);
-		EXPECT_EQ(0, mvt_stat(self->fd, modes[m].path, &st));
+		EXPECT_EQ(0, mvt_stat(self->fd, mvt_modes[m].path, &st));
 		EXPECT_EQ(0, st.rec_flags & M2MV_STAT_F_BAD);
 	}
 }

@@ -15,7 +15,7 @@
 #include <netlink/netlink.h>
 
 #include "kselftest_harness.h"
-#include "m2mv.h"
+#include "fixture.h"
 
 #define K_STORE	"16-genl-store@m2mv.test"
 #define K_WRAP	"15-genl-wrap@m2mv.test"
@@ -182,48 +182,24 @@ static int fill_name(struct nl_msg *m, void *arg)
 }
 
 FIXTURE(genl) {
-	key_serial_t ring;
-	key_serial_t wrap;
-	int sfd;
-	int fd;
-	bool attached;
-	char name[M2MV_NAME_MAX];
-	char file[256];
+	MVT_VAULT_IN_FIXTURE;
 };
 
+/* Attached, bound, with no policy: each test sets what it needs. */
 FIXTURE_SETUP(genl)
 {
-	struct res r;
-	struct att a = { .fd = -1 };
+	static const char *const credids[] = { K_WRAP, NULL };
+	const struct mvt_vault_spec spec = {
+		.tag = "genl", .store_credid = K_STORE, .credids = credids,
+		.no_policies = true,
+	};
 
-	self->fd = -1;
-	self->ring = keyctl_join_session_keyring(NULL);
-	ASSERT_GT(self->ring, 0);
-	ASSERT_GT(mvt_key_add(K_STORE, NULL, self->ring, NULL), 0);
-	self->wrap = mvt_key_add(K_WRAP, NULL, self->ring, NULL);
-	ASSERT_GT(self->wrap, 0);
-	mvt_store_name(self->name, "genl");
-	self->sfd = mvt_store_file(self->file, sizeof(self->file), NULL,
-				   "genl");
-	ASSERT_GE(self->sfd, 0);
-	a.name = self->name;
-	a.fd = self->sfd;
-	a.key = K_STORE;
-	ASSERT_EQ(0, request(M2MV_CMD_STORE_ATTACH, false, fill_attach, &a, &r))
-		TH_LOG("%s", r.msg);
-	self->attached = true;
+	mvt_vault_setup(_metadata, &self->v, &spec);
 }
 
 FIXTURE_TEARDOWN(genl)
 {
-	struct res r;
-
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->attached)
-		request(M2MV_CMD_STORE_DETACH, false, fill_name, self->name, &r);
-	close(self->sfd);
-	unlink(self->file);
+	mvt_vault_teardown(_metadata, &self->v);
 }
 
 TEST_F(genl, attach_errors_carry_a_message)
@@ -451,8 +427,6 @@ TEST_F(genl, events_and_counters)
 	uint8_t byte;
 
 	ASSERT_EQ(0, request(M2MV_CMD_POLICY_SET, false, fill_policy, &p, &r));
-	self->fd = mvt_open_bound(self->name);
-	ASSERT_GE(self->fd, 0);
 
 	ev = nl_socket_alloc();
 	ASSERT_NE(NULL, ev);
@@ -493,7 +467,7 @@ TEST_F(genl, events_and_counters)
 	EXPECT_EQ(3, e.seq);
 
 	/* A revoked key: the PUT is refused and an event says why. */
-	ASSERT_EQ(0, keyctl_revoke(self->wrap));
+	ASSERT_EQ(0, keyctl_revoke(mvt_vault_key(&self->v, K_WRAP)));
 	EXPECT_EQ(-EKEYREVOKED, mvt_put(self->fd, "/e/d", "delta", 5, 0, NULL));
 	ASSERT_TRUE(wait_event(ev, M2MV_EVENT_KEY_REFUSED, &e));
 	EXPECT_STREQ(K_WRAP, e.credid);
