@@ -43,19 +43,6 @@ TEST_F(dev, version)
 	EXPECT_EQ(M2MV_ABI_VERSION, v.abi);
 }
 
-TEST_F(dev, version_rejects_flags_and_reserved)
-{
-	struct m2mv_version v = { .flags = 1 };
-
-	EXPECT_EQ(-1, ioctl(self->fd, M2MV_IOC_VERSION, &v));
-	EXPECT_EQ(EINVAL, errno);
-
-	memset(&v, 0, sizeof(v));
-	v.reserved[2] = 1;
-	EXPECT_EQ(-1, ioctl(self->fd, M2MV_IOC_VERSION, &v));
-	EXPECT_EQ(EINVAL, errno);
-}
-
 TEST_F(dev, version_bad_pointer)
 {
 	EXPECT_EQ(-1, ioctl(self->fd, M2MV_IOC_VERSION, (void *)8));

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
+#include <linux/netlink.h>
 #include <netlink/netlink.h>
 #include <linux/m2mvault.h>
 
@@ -29,6 +30,8 @@ struct mvt_nl_args {
 	uint32_t mode;
 	bool has_flags;
 	uint32_t flags;
+	uint16_t u64_type;	/* if not 0: one more attribute, a u64 ... */
+	uint64_t u64;		/* ... of this value (an output-only one, say) */
 };
 
 #define MVT_NL_MAX_BAD 8
@@ -37,6 +40,7 @@ struct mvt_nl_args {
 struct mvt_nl_reply {
 	int err;
 	bool done;
+	char msg[256];		/* the extended-ack message of an error */
 	uint64_t records;
 	uint64_t live;
 	uint64_t integrity_errors;
@@ -94,14 +98,31 @@ static inline int mvt_nl_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/* The extended-ack attributes follow the echoed request in an error. */
 static inline int mvt_nl_err(struct sockaddr_nl *nla, struct nlmsgerr *e,
 			     void *arg)
 {
+	struct nlmsghdr *h = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
 	struct mvt_nl_reply *r = arg;
+	struct nlattr *a;
+	size_t off;
+	int rem;
 
 	(void)nla;
 	r->err = e->error;
 	r->done = true;
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NL_STOP;
+	off = sizeof(*e);
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if (NLMSG_HDRLEN + off > h->nlmsg_len)
+		return NL_STOP;
+	nla_for_each_attr(a, (struct nlattr *)((char *)e + NLMSG_ALIGN(off)),
+			  h->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(off), rem)
+		if (nla_type(a) == NLMSGERR_ATTR_MSG)
+			snprintf(r->msg, sizeof(r->msg), "%.*s", nla_len(a),
+				 (char *)nla_data(a));
 	return NL_STOP;
 }
 
@@ -122,7 +143,8 @@ static inline int mvt_nl_fill(struct nl_msg *msg,
 	       (a->credid && nla_put_string(msg, M2MV_A_CREDID, a->credid)) ||
 	       (a->prefix && nla_put_string(msg, M2MV_A_PREFIX, a->prefix)) ||
 	       (a->has_mode && nla_put_u32(msg, M2MV_A_MODE, a->mode)) ||
-	       (a->has_flags && nla_put_u32(msg, M2MV_A_FLAGS, a->flags));
+	       (a->has_flags && nla_put_u32(msg, M2MV_A_FLAGS, a->flags)) ||
+	       (a->u64_type && nla_put_u64(msg, a->u64_type, a->u64));
 }
 
 /* Send @cmd with @a and wait for its answer; @r (may be NULL) gets it. */
@@ -132,7 +154,7 @@ static inline int mvt_nl(uint8_t cmd, const struct mvt_nl_args *a,
 	struct mvt_nl_reply local;
 	struct nl_sock *sk = nl_socket_alloc();
 	struct nl_msg *msg = NULL;
-	int fam, ret;
+	int one = 1, fam, ret;
 
 	if (!r)
 		r = &local;
@@ -144,6 +166,8 @@ static inline int mvt_nl(uint8_t cmd, const struct mvt_nl_args *a,
 		ret = -ECONNREFUSED;
 		goto out;
 	}
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one,
+		   sizeof(one));
 	fam = genl_ctrl_resolve(sk, M2MV_GENL_NAME);
 	if (fam < 0) {
 		ret = -ENOENT;
