@@ -51,29 +51,13 @@ static int on_valid(struct nl_msg *m, void *arg)
 	return NL_OK;
 }
 
-/* The extended-ack message follows the echoed request in an error. */
 static int on_err(struct sockaddr_nl *sa, struct nlmsgerr *e, void *arg)
 {
-	struct nlmsghdr *h = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
 	struct res *r = arg;
-	struct nlattr *a;
-	size_t off;
-	int rem;
 
 	r->err = e->error;
 	r->done = true;
-	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NL_STOP;
-	off = sizeof(*e);
-	if (!(h->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	if (NLMSG_HDRLEN + off > h->nlmsg_len)
-		return NL_STOP;
-	nla_for_each_attr(a, (struct nlattr *)((char *)e + NLMSG_ALIGN(off)),
-			  h->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(off), rem)
-		if (nla_type(a) == NLMSGERR_ATTR_MSG)
-			snprintf(r->msg, sizeof(r->msg), "%.*s", nla_len(a),
-				 (char *)nla_data(a));
+	mvt_nl_extack_msg(e, r->msg, sizeof(r->msg));
 	return NL_STOP;
 }
 

@@ -98,31 +98,42 @@ static inline int mvt_nl_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-/* The extended-ack attributes follow the echoed request in an error. */
-static inline int mvt_nl_err(struct sockaddr_nl *nla, struct nlmsgerr *e,
-			     void *arg)
+/*
+ * Copy the extended-ack message of error @e into @buf ("" if none): its
+ * attributes follow the echoed request, whole or capped.
+ */
+static inline void mvt_nl_extack_msg(struct nlmsgerr *e, char *buf,
+				     size_t size)
 {
 	struct nlmsghdr *h = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
-	struct mvt_nl_reply *r = arg;
 	struct nlattr *a;
 	size_t off;
 	int rem;
 
-	(void)nla;
-	r->err = e->error;
-	r->done = true;
+	buf[0] = '\0';
 	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NL_STOP;
+		return;
 	off = sizeof(*e);
 	if (!(h->nlmsg_flags & NLM_F_CAPPED))
 		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
 	if (NLMSG_HDRLEN + off > h->nlmsg_len)
-		return NL_STOP;
+		return;
 	nla_for_each_attr(a, (struct nlattr *)((char *)e + NLMSG_ALIGN(off)),
 			  h->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(off), rem)
 		if (nla_type(a) == NLMSGERR_ATTR_MSG)
-			snprintf(r->msg, sizeof(r->msg), "%.*s", nla_len(a),
+			snprintf(buf, size, "%.*s", nla_len(a),
 				 (char *)nla_data(a));
+}
+
+static inline int mvt_nl_err(struct sockaddr_nl *nla, struct nlmsgerr *e,
+			     void *arg)
+{
+	struct mvt_nl_reply *r = arg;
+
+	(void)nla;
+	r->err = e->error;
+	r->done = true;
+	mvt_nl_extack_msg(e, r->msg, sizeof(r->msg));
 	return NL_STOP;
 }
 
