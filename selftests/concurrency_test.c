@@ -15,12 +15,7 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
-#include "m2mv.h"
-
-#define K_STORE	"16-store@m2mv.test"
-#define K_WRAP	"15-wrap@m2mv.test"
-#define K_DIR	"14-dir@m2mv.test"
-#define K_MIC	"16-mic@m2mv.test"
+#include "fixture.h"
 
 #define NTHREADS	4
 #define NPATHS		16
@@ -171,7 +166,7 @@ static void do_put(struct worker *wk, int p, int c, uint32_t flags)
 	int ret;
 
 	atomic_store(&sh->tried[p][wk->id][c], 1);
-	ret = m2mv_put(wk->fd, cpaths[p], buf, len, flags, &v);
+	ret = mvt_put(wk->fd, cpaths[p], buf, len, flags, &v);
 	atomic_fetch_add(&sh->n_put, 1);
 	if (ret) {
 		fail(sh, "thread %d: PUT %s: %s", wk->id, cpaths[p],
@@ -191,7 +186,7 @@ static void do_get(struct worker *wk, int p)
 	uint64_t v = 0;
 	int ret;
 
-	ret = m2mv_get(wk->fd, cpaths[p], buf, &len, &v);
+	ret = mvt_get(wk->fd, cpaths[p], buf, &len, &v);
 	atomic_fetch_add(&wk->sh->n_get, 1);
 	if (ret == -ENOENT) {
 		atomic_fetch_add(&wk->sh->n_enoent, 1);
@@ -211,7 +206,7 @@ static void do_del(struct worker *wk, int p, uint32_t flags)
 	uint64_t v = 0;
 	int ret;
 
-	ret = m2mv_del(wk->fd, cpaths[p], flags, &v);
+	ret = mvt_del(wk->fd, cpaths[p], flags, &v);
 	atomic_fetch_add(&wk->sh->n_del, 1);
 	if (ret == -ENOENT)
 		return;
@@ -242,8 +237,8 @@ static void do_list(struct worker *wk, const char *prefix)
 
 	/* A small buffer: page through with the cursor. */
 	do {
-		ret = m2mv_list(wk->fd, prefix, pages ? after : NULL,
-				strlen(after), buf, sizeof(buf), &count, &flags);
+		ret = mvt_list(wk->fd, prefix, pages ? after : NULL,
+			       strlen(after), buf, sizeof(buf), &count, &flags);
 		if (ret) {
 			fail(wk->sh, "thread %d: LIST %s: %s", wk->id, prefix,
 			     strerror(-ret));
@@ -275,7 +270,7 @@ static void do_list(struct worker *wk, const char *prefix)
 static void do_stat(struct worker *wk, int p)
 {
 	struct m2mv_stat st;
-	int ret = m2mv_stat(wk->fd, cpaths[p], &st);
+	int ret = mvt_stat(wk->fd, cpaths[p], &st);
 
 	atomic_fetch_add(&wk->sh->n_stat, 1);
 	if (ret == -ENOENT)
@@ -300,24 +295,24 @@ static void do_batch(struct worker *wk, int *ctr)
 	memset(ops, 0, sizeof(ops));
 	for (int i = 0; i < 5; i++) {
 		p[i] = next_rand(&wk->rng) % NPATHS;
-		ops[i].path = m2mv_ptr(cpaths[p[i]]);
+		ops[i].path = mvt_ptr(cpaths[p[i]]);
 		ops[i].path_len = strlen(cpaths[p[i]]);
 	}
 	for (int i = 0; i < 2; i++) {
 		c[i] = (*ctr)++;
 		ops[i].op = M2MV_BATCH_PUT;
 		ops[i].flags = i ? M2MV_F_SYNC : 0;
-		ops[i].data = m2mv_ptr(put[i]);
+		ops[i].data = mvt_ptr(put[i]);
 		ops[i].data_len = make_blob(put[i], p[i], wk->id, c[i]);
 		atomic_store(&sh->tried[p[i]][wk->id][c[i]], 1);
 	}
 	for (int i = 2; i < 4; i++) {
 		ops[i].op = M2MV_BATCH_GET;
-		ops[i].data = m2mv_ptr(get[i - 2]);
+		ops[i].data = mvt_ptr(get[i - 2]);
 		ops[i].data_len = MAXLEN;
 	}
 	ops[4].op = M2MV_BATCH_DELETE;
-	ret = m2mv_batch(wk->fd, ops, 5, NULL);
+	ret = mvt_batch(wk->fd, ops, 5, NULL);
 	atomic_fetch_add(&sh->n_batch, 1);
 	if (ret) {
 		fail(sh, "thread %d: BATCH: %s", wk->id, strerror(-ret));
@@ -393,52 +388,27 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/* Wrap, mic and per-container dir: the modes the paths above use. */
+static const struct mvt_policy conc_policies[] = {
+	{ "/w/", NULL, M2MV_MODE_WRAP, MVT_K_WRAP, 0 },
+	{ "/m/", NULL, M2MV_MODE_MIC, MVT_K_MIC, 0 },
+	{ "/d/", NULL, M2MV_MODE_DIR, MVT_K_DIR, 0 },
+};
+
 FIXTURE(conc) {
-	key_serial_t ring;
-	char name[M2MV_NAME_MAX];
-	char file[256];
-	int sfd, ctl, fd;
-	bool attached;
+	MVT_VAULT_IN_FIXTURE;
 	struct shared *sh;
 };
 
-static int conc_attach(FIXTURE_DATA(conc) *self, struct m2mv_nl_reply *rep)
-{
-	int ret = m2mv_attach(self->name, self->sfd, K_STORE, 0, rep);
-
-	if (ret)
-		return ret;
-	self->attached = true;
-	ret = m2mv_policy(self->name, "/w/", K_WRAP, M2MV_MODE_WRAP, 0);
-	if (!ret)
-		ret = m2mv_policy(self->name, "/m/", K_MIC,
-				  M2MV_MODE_MIC, 0);
-	if (!ret)
-		ret = m2mv_policy(self->name, "/d/", K_DIR,
-				  M2MV_MODE_DIR, 0);
-	if (ret)
-		return ret;
-	self->fd = m2mv_open_bound(self->name);
-	return self->fd < 0 ? self->fd : 0;
-}
-
 FIXTURE_SETUP(conc)
 {
+	const struct mvt_vault_spec spec = {
+		.tag = "conc", .policies = conc_policies,
+		.npolicies = sizeof(conc_policies) / sizeof(conc_policies[0]),
+	};
 	const char *ops = getenv("M2MV_CONC_OPS");
 
-	self->sfd = self->ctl = self->fd = -1;
-	self->ring = keyctl_join_session_keyring(NULL);
-	ASSERT_GT(self->ring, 0);
-	ASSERT_GT(m2mv_key_add(K_STORE, NULL, self->ring, NULL), 0);
-	ASSERT_GT(m2mv_key_add(K_WRAP, NULL, self->ring, NULL), 0);
-	ASSERT_GT(m2mv_key_add(K_DIR, NULL, self->ring, NULL), 0);
-	ASSERT_GT(m2mv_key_add(K_MIC, NULL, self->ring, NULL), 0);
-	m2mv_store_name(self->name, "conc");
-	self->sfd = m2mv_store_file(self->file, sizeof(self->file), NULL, "conc");
-	ASSERT_GE(self->sfd, 0);
-	self->ctl = m2mv_open_dev();
-	ASSERT_GE(self->ctl, 0);
-	ASSERT_EQ(0, conc_attach(self, NULL));
+	mvt_vault_setup(_metadata, &self->v, &spec);
 	self->sh = calloc(1, sizeof(*self->sh));
 	ASSERT_NE(NULL, self->sh);
 	pthread_mutex_init(&self->sh->lock, NULL);
@@ -452,16 +422,7 @@ FIXTURE_SETUP(conc)
 
 FIXTURE_TEARDOWN(conc)
 {
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->attached)
-		m2mv_detach(self->name);
-	if (self->ctl >= 0)
-		close(self->ctl);
-	if (self->sfd >= 0)
-		close(self->sfd);
-	if (self->file[0])
-		unlink(self->file);
+	mvt_vault_teardown(_metadata, &self->v);
 	free(self->sh);
 }
 
@@ -475,7 +436,7 @@ static void run_workers(struct __test_metadata *_metadata, struct shared *sh,
 		wk[i].id = i;
 		wk[i].rng = 0x1234567ULL * (i + 1) + (uint64_t)time(NULL);
 		/* Threads 0 and 1 share a file; 2 and 3 have their own. */
-		wk[i].fd = i < 2 ? sh->fd : m2mv_open_bound(sh->name);
+		wk[i].fd = i < 2 ? sh->fd : mvt_open_bound(sh->name);
 		ASSERT_GE(wk[i].fd, 0);
 	}
 	for (int i = 0; i < NTHREADS; i++) {
@@ -492,7 +453,7 @@ TEST_F_TIMEOUT(conc, mixed_operations, 300)
 {
 	struct shared *sh = self->sh;
 	struct worker wk[NTHREADS];
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	struct timespec t0, t1;
 	int live = 0;
 
@@ -511,7 +472,7 @@ TEST_F_TIMEOUT(conc, mixed_operations, 300)
 	/* Quiet now: each path holds the highest version written. */
 	for (int p = 0; p < NPATHS; p++) {
 		struct m2mv_stat st;
-		int ret = m2mv_stat(self->fd, cpaths[p], &st);
+		int ret = mvt_stat(self->fd, cpaths[p], &st);
 
 		if (!sh->max_version[p] || sh->max_is_delete[p]) {
 			EXPECT_EQ(-ENOENT, ret) TH_LOG("%s", cpaths[p]);
@@ -523,11 +484,8 @@ TEST_F_TIMEOUT(conc, mixed_operations, 300)
 	}
 
 	/* And the log the threads wrote is clean. */
-	close(self->fd);
-	self->fd = -1;
-	ASSERT_EQ(0, m2mv_detach(self->name));
-	self->attached = false;
-	ASSERT_EQ(0, conc_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_detach(&self->v));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
 	EXPECT_EQ(live, rep.live);
@@ -569,11 +527,11 @@ static void *busy_main(void *arg)
 			len = make_blob(buf, p, b->id, c % MAXOPS);
 			atomic_store(&b->sh->tried[p][b->id][c % MAXOPS], 1);
 			c++;
-			ret = m2mv_put(b->fd, cpaths[p], buf, len,
-				       i % 3 ? 0 : M2MV_F_SYNC, NULL);
+			ret = mvt_put(b->fd, cpaths[p], buf, len,
+				      i % 3 ? 0 : M2MV_F_SYNC, NULL);
 		} else {
 			len = sizeof(buf);
-			ret = m2mv_get(b->fd, cpaths[p], buf, &len, NULL);
+			ret = mvt_get(b->fd, cpaths[p], buf, &len, NULL);
 			if (ret == -ENOENT)
 				ret = 0;
 		}
@@ -600,17 +558,17 @@ TEST_F_TIMEOUT(conc, detach_while_busy, 120)
 	struct busy b[3];
 	pthread_t t[3];
 	atomic_int stop = 0;
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	struct worker wk;
 
 	for (int i = 0; i < 3; i++) {
 		b[i] = (struct busy){ .sh = sh, .id = i, .stop = &stop };
-		b[i].fd = i ? m2mv_open_bound(self->name) : self->fd;
+		b[i].fd = i ? mvt_open_bound(self->name) : self->fd;
 		ASSERT_GE(b[i].fd, 0);
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, busy_main, &b[i]));
 	}
 	usleep(300 * 1000);
-	EXPECT_EQ(0, m2mv_detach(self->name));
+	EXPECT_EQ(0, mvt_detach(self->name));
 	self->attached = false;
 	usleep(200 * 1000);
 	atomic_store(&stop, 1);
@@ -627,7 +585,7 @@ TEST_F_TIMEOUT(conc, detach_while_busy, 120)
 	/* Whatever was written before the detach is intact. */
 	close(self->fd);
 	self->fd = -1;
-	ASSERT_EQ(0, conc_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
 	memset(&wk, 0, sizeof(wk));
@@ -649,7 +607,7 @@ static void *churn_main(void *arg)
 {
 	struct churn *c = arg;
 	char file[256], name[M2MV_NAME_MAX];
-	int ctl = m2mv_open_dev();
+	int ctl = mvt_open_dev();
 
 	if (ctl < 0) {
 		fail(c->sh, "churn %d: open: %s", c->id, strerror(-ctl));
@@ -670,25 +628,25 @@ static void *churn_main(void *arg)
 			     strerror(errno));
 			break;
 		}
-		ret = m2mv_attach(name, sfd, K_STORE, 0, NULL);
+		ret = mvt_attach(name, sfd, MVT_K_STORE, 0, NULL);
 		if (!ret)
-			ret = m2mv_policy(name, "", K_WRAP, M2MV_MODE_WRAP, 0);
-		fd = ret ? -1 : m2mv_open_bound(name);
+			ret = mvt_policy(name, "", MVT_K_WRAP, M2MV_MODE_WRAP, 0);
+		fd = ret ? -1 : mvt_open_bound(name);
 		if (fd < 0 && !ret)
 			ret = fd;
 		if (!ret)
-			ret = m2mv_put(fd, "/x", "churn", 5, M2MV_F_SYNC, NULL);
+			ret = mvt_put(fd, "/x", "churn", 5, M2MV_F_SYNC, NULL);
 		if (!ret)
-			ret = m2mv_get(fd, "/x", out, &n, NULL);
+			ret = mvt_get(fd, "/x", out, &n, NULL);
 		if (!ret && (n != 5 || memcmp(out, "churn", 5)))
 			ret = -EILSEQ;
 		/* Detach with a file still bound, half of the time. */
 		if (fd >= 0 && r % 2)
 			close(fd);
 		if (!ret)
-			ret = m2mv_detach(name);
+			ret = mvt_detach(name);
 		if (fd >= 0 && !(r % 2)) {
-			if (!ret && m2mv_put(fd, "/x", "y", 1, 0, NULL) != -ENODEV)
+			if (!ret && mvt_put(fd, "/x", "y", 1, 0, NULL) != -ENODEV)
 				ret = -EPROTO;
 			close(fd);
 		}
@@ -697,7 +655,7 @@ static void *churn_main(void *arg)
 		if (ret) {
 			fail(c->sh, "churn %d round %d: %s", c->id, r,
 			     strerror(-ret));
-			m2mv_detach(name);
+			mvt_detach(name);
 			break;
 		}
 	}

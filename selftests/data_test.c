@@ -15,29 +15,7 @@
 #include <time.h>
 
 #include "kselftest_harness.h"
-#include "m2mv.h"
-
-#define K_STORE	"16-store@m2mv.test"
-#define K_WRAP	"15-wrap@m2mv.test"
-#define K_DIR	"14-dir@m2mv.test"
-#define K_MIC	"16-mic@m2mv.test"
-
-struct mode_case {
-	const char *prefix;	/* policy prefix; paths are prefix + leaf */
-	const char *path;	/* a path under it */
-	uint32_t mode;
-	const char *credid;
-	bool instance;
-};
-
-static const struct mode_case modes[] = {
-	{ "/w/", "/w/obj", M2MV_MODE_WRAP, K_WRAP, false },
-	{ "/d/", "/d/c1/obj", M2MV_MODE_DIR, K_DIR, false },
-	{ "/i/", "/i/c1/obj", M2MV_MODE_DIR, K_DIR, true },
-	{ "/m/", "/m/obj", M2MV_MODE_MIC, K_MIC, false },
-};
-
-#define NMODES (sizeof(modes) / sizeof(modes[0]))
+#include "fixture.h"
 
 /* Deterministic, seed-dependent bytes: mix-ups between blobs show. */
 static void pattern(void *buf, size_t len, uint64_t seed)
@@ -62,109 +40,25 @@ static uint64_t now_ns(void)
 }
 
 FIXTURE(vault) {
-	key_serial_t ring;
-	key_serial_t kstore, kwrap, kdir, kmic;
-	char name[M2MV_NAME_MAX];
-	char file[256];
-	int sfd;
-	int ctl;
-	int fd;
-	bool attached;
+	MVT_VAULT_IN_FIXTURE;
 	char saved_max_blob[32];
 	char saved_dir_limit[32];
 };
 
-static int set_policies(int ctl, const char *name)
-{
-	int ret;
-
-	for (size_t i = 0; i < NMODES; i++) {
-		ret = m2mv_policy(name, modes[i].prefix, modes[i].credid,
-				  modes[i].mode,
-				  modes[i].instance ? M2MV_POLICY_F_INSTANCE : 0);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
 FIXTURE_SETUP(vault)
 {
-	struct m2mv_nl_reply rep;
+	const struct mvt_vault_spec spec = { .tag = "data" };
 
-	self->sfd = self->ctl = self->fd = -1;
-	self->ring = keyctl_join_session_keyring(NULL);
-	ASSERT_GT(self->ring, 0) TH_LOG("join session: %s", strerror(errno));
-	self->kstore = m2mv_key_add(K_STORE, NULL, self->ring, NULL);
-	self->kwrap = m2mv_key_add(K_WRAP, NULL, self->ring, NULL);
-	self->kdir = m2mv_key_add(K_DIR, NULL, self->ring, NULL);
-	self->kmic = m2mv_key_add(K_MIC, NULL, self->ring, NULL);
-	ASSERT_GT(self->kstore, 0);
-	ASSERT_GT(self->kwrap, 0);
-	ASSERT_GT(self->kdir, 0);
-	ASSERT_GT(self->kmic, 0);
-
-	m2mv_store_name(self->name, "data");
-	self->sfd = m2mv_store_file(self->file, sizeof(self->file), NULL,
-				    "data");
-	ASSERT_GE(self->sfd, 0) TH_LOG("%s: %s", self->file,
-				       strerror(-self->sfd));
-	self->ctl = m2mv_open_dev();
-	ASSERT_GE(self->ctl, 0) TH_LOG("open %s: %s", M2MV_DEV,
-				       strerror(-self->ctl));
-	ASSERT_EQ(0, m2mv_attach(self->name, self->sfd, K_STORE, 0,
-				 &rep));
-	self->attached = true;
-	/* A new store is empty and clean. */
-	EXPECT_EQ(0, rep.records);
-	EXPECT_EQ(0, rep.live);
-	EXPECT_EQ(0, rep.integrity_errors);
-	EXPECT_EQ(0, rep.truncated);
-	ASSERT_EQ(0, set_policies(self->ctl, self->name));
-	self->fd = m2mv_open_bound(self->name);
-	ASSERT_GE(self->fd, 0) TH_LOG("bind: %s", strerror(-self->fd));
+	mvt_vault_setup(_metadata, &self->v, &spec);
 }
 
 FIXTURE_TEARDOWN(vault)
 {
 	if (self->saved_max_blob[0])
-		m2mv_param_write("max_blob", self->saved_max_blob);
+		mvt_param_write("max_blob", self->saved_max_blob);
 	if (self->saved_dir_limit[0])
-		m2mv_param_write("dir_key_limit", self->saved_dir_limit);
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->attached) {
-		EXPECT_EQ(0, m2mv_detach(self->name));
-	}
-	if (self->ctl >= 0)
-		close(self->ctl);
-	if (self->sfd >= 0)
-		close(self->sfd);
-	if (self->file[0])
-		unlink(self->file);
-}
-
-/* Detach and attach the same file again with the store key and policies. */
-static int reattach(FIXTURE_DATA(vault) *self, struct m2mv_nl_reply *rep)
-{
-	int ret;
-
-	if (self->fd >= 0)
-		close(self->fd);
-	self->fd = -1;
-	ret = m2mv_detach(self->name);
-	if (ret)
-		return ret;
-	self->attached = false;
-	ret = m2mv_attach(self->name, self->sfd, K_STORE, 0, rep);
-	if (ret)
-		return ret;
-	self->attached = true;
-	ret = set_policies(self->ctl, self->name);
-	if (ret)
-		return ret;
-	self->fd = m2mv_open_bound(self->name);
-	return self->fd < 0 ? self->fd : 0;
+		mvt_param_write("dir_key_limit", self->saved_dir_limit);
+	mvt_vault_teardown(_metadata, &self->v);
 }
 
 /* PUT @len pattern bytes, GET them back, compare. 0 or a step number. */
@@ -181,11 +75,11 @@ static int round_trip(struct __test_metadata *_metadata, int fd,
 	ASSERT_NE(NULL, out);
 	pattern(in, len, seed);
 	memset(out, 0xee, len + 16);
-	ret = m2mv_put(fd, path, in, len, 0, &v);
+	ret = mvt_put(fd, path, in, len, 0, &v);
 	EXPECT_EQ(0, ret) TH_LOG("put %s (%zu bytes): %s", path, len,
 				 strerror(-ret));
 	EXPECT_EQ(want_version, v) TH_LOG("put %s version", path);
-	ret = m2mv_get(fd, path, out, &n, &gv);
+	ret = mvt_get(fd, path, out, &n, &gv);
 	EXPECT_EQ(0, ret) TH_LOG("get %s (%zu bytes): %s", path, len,
 				 strerror(-ret));
 	EXPECT_EQ(len, n) TH_LOG("get %s length", path);
@@ -203,9 +97,9 @@ TEST_F(vault, round_trip_small_all_modes)
 	static const size_t sizes[] = { 0, 1, 4096 };
 	char path[64];
 
-	for (size_t m = 0; m < NMODES; m++) {
+	for (size_t m = 0; m < MVT_NMODES; m++) {
 		for (size_t s = 0; s < 3; s++) {
-			snprintf(path, sizeof(path), "%s%zu", modes[m].path,
+			snprintf(path, sizeof(path), "%s%zu", mvt_modes[m].path,
 				 sizes[s]);
 			round_trip(_metadata, self->fd, path, sizes[s],
 				   m * 10 + s, 1);
@@ -219,16 +113,16 @@ TEST_F_TIMEOUT(vault, round_trip_16mib_all_modes, 600)
 	char buf[32];
 
 	/* The default limit: exactly 16 MiB fits. */
-	if (!m2mv_param_read("max_blob", buf, sizeof(buf))) {
+	if (!mvt_param_read("max_blob", buf, sizeof(buf))) {
 		ASSERT_EQ(len, strtoul(buf, NULL, 0));
 	}
-	for (size_t m = 0; m < NMODES; m++)
-		round_trip(_metadata, self->fd, modes[m].path, len, 100 + m, 1);
+	for (size_t m = 0; m < MVT_NMODES; m++)
+		round_trip(_metadata, self->fd, mvt_modes[m].path, len, 100 + m, 1);
 }
 
 TEST_F(vault, overwrite_increments_version)
 {
-	for (size_t m = 0; m < NMODES; m++) {
+	for (size_t m = 0; m < MVT_NMODES; m++) {
 		struct m2mv_stat st;
 		uint8_t data[300], out[300];
 		uint64_t v = 0;
@@ -236,17 +130,17 @@ TEST_F(vault, overwrite_increments_version)
 
 		for (uint64_t i = 1; i <= 4; i++) {
 			pattern(data, sizeof(data) - i, m * 100 + i);
-			ASSERT_EQ(0, m2mv_put(self->fd, modes[m].path, data,
-					      sizeof(data) - i, 0, &v));
+			ASSERT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, data,
+					     sizeof(data) - i, 0, &v));
 			EXPECT_EQ(i, v);
 		}
 		n = sizeof(out);
-		ASSERT_EQ(0, m2mv_get(self->fd, modes[m].path, out, &n, &v));
+		ASSERT_EQ(0, mvt_get(self->fd, mvt_modes[m].path, out, &n, &v));
 		EXPECT_EQ(4, v);
 		EXPECT_EQ(sizeof(data) - 4, n);
 		pattern(data, sizeof(data) - 4, m * 100 + 4);
 		EXPECT_EQ(0, memcmp(data, out, n));
-		ASSERT_EQ(0, m2mv_stat(self->fd, modes[m].path, &st));
+		ASSERT_EQ(0, mvt_stat(self->fd, mvt_modes[m].path, &st));
 		EXPECT_EQ(4, st.version);
 		EXPECT_EQ(sizeof(data) - 4, st.data_len);
 	}
@@ -254,56 +148,56 @@ TEST_F(vault, overwrite_increments_version)
 
 TEST_F(vault, delete_then_put_continues_versions)
 {
-	for (size_t m = 0; m < NMODES; m++) {
-		const char *p = modes[m].path;
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		const char *p = mvt_modes[m].path;
 		struct m2mv_stat st;
 		uint8_t out[16];
 		uint64_t v = 0;
 		size_t n = sizeof(out);
 
-		ASSERT_EQ(0, m2mv_put(self->fd, p, "one", 3, 0, &v));
-		ASSERT_EQ(0, m2mv_put(self->fd, p, "two", 3, 0, &v));
+		ASSERT_EQ(0, mvt_put(self->fd, p, "one", 3, 0, &v));
+		ASSERT_EQ(0, mvt_put(self->fd, p, "two", 3, 0, &v));
 		EXPECT_EQ(2, v);
-		ASSERT_EQ(0, m2mv_del(self->fd, p, 0, &v));
+		ASSERT_EQ(0, mvt_del(self->fd, p, 0, &v));
 		EXPECT_EQ(3, v) TH_LOG("%s: the tombstone is the next version", p);
-		EXPECT_EQ(-ENOENT, m2mv_get(self->fd, p, out, &n, NULL));
-		EXPECT_EQ(-ENOENT, m2mv_stat(self->fd, p, &st));
+		EXPECT_EQ(-ENOENT, mvt_get(self->fd, p, out, &n, NULL));
+		EXPECT_EQ(-ENOENT, mvt_stat(self->fd, p, &st));
 		n = sizeof(out);
-		EXPECT_EQ(-ENOENT, m2mv_export(self->fd, p, 0, out, &n, NULL));
+		EXPECT_EQ(-ENOENT, mvt_export(self->fd, p, 0, out, &n, NULL));
 		/* Nothing left to delete. */
-		EXPECT_EQ(-ENOENT, m2mv_del(self->fd, p, 0, &v));
-		ASSERT_EQ(0, m2mv_put(self->fd, p, "three", 5, 0, &v));
+		EXPECT_EQ(-ENOENT, mvt_del(self->fd, p, 0, &v));
+		ASSERT_EQ(0, mvt_put(self->fd, p, "three", 5, 0, &v));
 		EXPECT_EQ(4, v);
 		n = sizeof(out);
-		ASSERT_EQ(0, m2mv_get(self->fd, p, out, &n, &v));
+		ASSERT_EQ(0, mvt_get(self->fd, p, out, &n, &v));
 		EXPECT_EQ(4, v);
 		EXPECT_EQ(5, n);
 		EXPECT_EQ(0, memcmp(out, "three", 5));
 	}
 	/* Deleting a path never written. */
-	EXPECT_EQ(-ENOENT, m2mv_del(self->fd, "/w/never", 0, NULL));
+	EXPECT_EQ(-ENOENT, mvt_del(self->fd, "/w/never", 0, NULL));
 }
 
 TEST_F(vault, stat_fields)
 {
 	uint64_t last_seq = 0;
 
-	for (size_t m = 0; m < NMODES; m++) {
+	for (size_t m = 0; m < MVT_NMODES; m++) {
 		struct m2mv_stat st;
 		uint8_t data[777];
 		uint64_t t0, t1, v;
 
 		pattern(data, sizeof(data), m);
 		t0 = now_ns();
-		ASSERT_EQ(0, m2mv_put(self->fd, modes[m].path, data, 100, 0, &v));
-		ASSERT_EQ(0, m2mv_put(self->fd, modes[m].path, data,
-				      sizeof(data), 0, &v));
+		ASSERT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, data, 100, 0, &v));
+		ASSERT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, data,
+				     sizeof(data), 0, &v));
 		t1 = now_ns();
-		ASSERT_EQ(0, m2mv_stat(self->fd, modes[m].path, &st));
+		ASSERT_EQ(0, mvt_stat(self->fd, mvt_modes[m].path, &st));
 		EXPECT_EQ(2, st.version);
 		EXPECT_EQ(sizeof(data), st.data_len);
-		EXPECT_EQ(modes[m].mode, st.mode);
-		EXPECT_STREQ(modes[m].credid, st.credid);
+		EXPECT_EQ(mvt_modes[m].mode, st.mode);
+		EXPECT_STREQ(mvt_modes[m].credid, st.credid);
 		EXPECT_NE(0, st.mtime_ns);
 		EXPECT_LE(t0, st.mtime_ns);
 		EXPECT_GE(t1, st.mtime_ns);
@@ -311,8 +205,8 @@ TEST_F(vault, stat_fields)
 		last_seq = st.seq;
 		EXPECT_EQ(0, st.record_len % 8);
 		EXPECT_LE(sizeof(struct m2mv_disk_rec) + sizeof(data) +
-			  strlen(modes[m].path), st.record_len);
-		EXPECT_EQ(modes[m].instance ? M2MV_STAT_F_INSTANCE : 0,
+			  strlen(mvt_modes[m].path), st.record_len);
+		EXPECT_EQ((mvt_modes[m].flags & M2MV_POLICY_F_INSTANCE) ? M2MV_STAT_F_INSTANCE : 0,
 			  st.rec_flags);
 	}
 }
@@ -323,19 +217,19 @@ TEST_F(vault, put_reports_seq)
 	struct m2mv_put p = { 0 };
 	const char *path = "/w/seq";
 
-	p.path = m2mv_ptr(path);
+	p.path = mvt_ptr(path);
 	p.path_len = strlen(path);
-	p.data = m2mv_ptr("x");
+	p.data = mvt_ptr("x");
 	p.data_len = 1;
-	ASSERT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
+	ASSERT_EQ(0, mvt_ioc(self->fd, M2MV_IOC_PUT, &p));
 	s1 = p.seq;
 	EXPECT_EQ(1, p.version);
 	memset(&p, 0, sizeof(p));
-	p.path = m2mv_ptr(path);
+	p.path = mvt_ptr(path);
 	p.path_len = strlen(path);
-	p.data = m2mv_ptr("y");
+	p.data = mvt_ptr("y");
 	p.data_len = 1;
-	ASSERT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
+	ASSERT_EQ(0, mvt_ioc(self->fd, M2MV_IOC_PUT, &p));
 	s2 = p.seq;
 	EXPECT_EQ(2, p.version);
 	EXPECT_LT(0, s1);
@@ -391,25 +285,25 @@ TEST_F(vault, list_paging_with_cursor)
 	for (i = 0; i < 52; i++) {
 		snprintf(path, sizeof(path), "/w/ls/p%03d", i);
 		pattern(data, i, i);
-		ASSERT_EQ(0, m2mv_put(self->fd, path, data, i, 0, NULL));
+		ASSERT_EQ(0, mvt_put(self->fd, path, data, i, 0, NULL));
 	}
 	/* Versions show in the listing; deleted paths do not. */
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/ls/p007", "again", 5, 0, NULL));
-	ASSERT_EQ(0, m2mv_del(self->fd, "/w/ls/p050", 0, NULL));
-	ASSERT_EQ(0, m2mv_del(self->fd, "/w/ls/p051", 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/ls/p007", "again", 5, 0, NULL));
+	ASSERT_EQ(0, mvt_del(self->fd, "/w/ls/p050", 0, NULL));
+	ASSERT_EQ(0, mvt_del(self->fd, "/w/ls/p051", 0, NULL));
 	/* Neighbours outside the prefix. */
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/ls", "x", 1, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/lt/p000", "x", 1, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/l", "x", 1, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/m/ls/p000", "x", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/ls", "x", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/lt/p000", "x", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/l", "x", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/m/ls/p000", "x", 1, 0, NULL));
 
 	for (;;) {
 		int before = s->n;
 
 		ASSERT_LT(pages, 20);
-		ASSERT_EQ(0, m2mv_list(self->fd, "/w/ls/", pages ? after : NULL,
-				       strlen(after), buf, sizeof(buf), &count,
-				       &flags));
+		ASSERT_EQ(0, mvt_list(self->fd, "/w/ls/", pages ? after : NULL,
+				      strlen(after), buf, sizeof(buf), &count,
+				      &flags));
 		pages++;
 		ASSERT_EQ(0, parse_list(_metadata, buf, sizeof(buf), count, s));
 		/* Greedy fill: a full page unless it is the last one. */
@@ -431,8 +325,8 @@ TEST_F(vault, list_paging_with_cursor)
 
 	/* A cursor need not be a live path: strictly after it. */
 	memset(s, 0, sizeof(*s));
-	ASSERT_EQ(0, m2mv_list(self->fd, "/w/ls/", "/w/ls/p0455", 11, buf,
-			       sizeof(buf), &count, &flags));
+	ASSERT_EQ(0, mvt_list(self->fd, "/w/ls/", "/w/ls/p0455", 11, buf,
+			      sizeof(buf), &count, &flags));
 	ASSERT_EQ(0, parse_list(_metadata, buf, sizeof(buf), count, s));
 	ASSERT_EQ(4, count);
 	EXPECT_STREQ("/w/ls/p046", s->path[0]);
@@ -441,20 +335,20 @@ TEST_F(vault, list_paging_with_cursor)
 
 	/* The cursor itself is excluded. */
 	memset(s, 0, sizeof(*s));
-	ASSERT_EQ(0, m2mv_list(self->fd, "/w/ls/", "/w/ls/p048", 10, buf,
-			       sizeof(buf), &count, &flags));
+	ASSERT_EQ(0, mvt_list(self->fd, "/w/ls/", "/w/ls/p048", 10, buf,
+			      sizeof(buf), &count, &flags));
 	ASSERT_EQ(0, parse_list(_metadata, buf, sizeof(buf), count, s));
 	ASSERT_EQ(1, count);
 	EXPECT_STREQ("/w/ls/p049", s->path[0]);
 
 	/* Too small for a single entry. */
-	EXPECT_EQ(-EOVERFLOW, m2mv_list(self->fd, "/w/ls/", NULL, 0, buf, 32,
-					&count, &flags));
-	EXPECT_EQ(-EOVERFLOW, m2mv_list(self->fd, "/w/ls/", NULL, 0, buf, 0,
-					&count, &flags));
+	EXPECT_EQ(-EOVERFLOW, mvt_list(self->fd, "/w/ls/", NULL, 0, buf, 32,
+				       &count, &flags));
+	EXPECT_EQ(-EOVERFLOW, mvt_list(self->fd, "/w/ls/", NULL, 0, buf, 0,
+				       &count, &flags));
 	/* A prefix with nothing under it. */
-	ASSERT_EQ(0, m2mv_list(self->fd, "/w/nothing/", NULL, 0, buf,
-			       sizeof(buf), &count, &flags));
+	ASSERT_EQ(0, mvt_list(self->fd, "/w/nothing/", NULL, 0, buf,
+			      sizeof(buf), &count, &flags));
 	EXPECT_EQ(0, count);
 	EXPECT_EQ(0, flags);
 	free(s);
@@ -470,10 +364,10 @@ TEST_F(vault, list_empty_prefix_lists_everything)
 	size_t off = 0;
 
 	for (size_t i = 0; i < 5; i++) {
-		ASSERT_EQ(0, m2mv_put(self->fd, paths[i], "v", 1, 0, NULL));
+		ASSERT_EQ(0, mvt_put(self->fd, paths[i], "v", 1, 0, NULL));
 	}
-	ASSERT_EQ(0, m2mv_list(self->fd, NULL, NULL, 0, buf, sizeof(buf),
-			       &count, &flags));
+	ASSERT_EQ(0, mvt_list(self->fd, NULL, NULL, 0, buf, sizeof(buf),
+			      &count, &flags));
 	ASSERT_EQ(5, count);
 	EXPECT_EQ(0, flags);
 	for (size_t i = 0; i < count; i++) {
@@ -532,8 +426,8 @@ TEST_F(vault, export_compact_shapes)
 	uint8_t data[1000];
 
 	store_id_hex(_metadata, self->sfd, store);
-	for (size_t m = 0; m < NMODES; m++) {
-		const char *path = modes[m].path;
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		const char *path = mvt_modes[m].path;
 		const char *part[8];
 		size_t plen[8], n = sizeof(buf) - 1;
 		uint8_t hdr[2048];
@@ -543,32 +437,32 @@ TEST_F(vault, export_compact_shapes)
 		int k;
 
 		pattern(data, sizeof(data), m);
-		ASSERT_EQ(0, m2mv_put(self->fd, path, data, 10, 0, NULL));
-		ASSERT_EQ(0, m2mv_put(self->fd, path, data, sizeof(data), 0,
-				      NULL));
+		ASSERT_EQ(0, mvt_put(self->fd, path, data, 10, 0, NULL));
+		ASSERT_EQ(0, mvt_put(self->fd, path, data, sizeof(data), 0,
+				     NULL));
 		memset(buf, 0x7f, sizeof(buf));
-		ASSERT_EQ(0, m2mv_export(self->fd, path, M2MV_EXPORT_F_COMPACT,
-					 buf, &n, &v));
+		ASSERT_EQ(0, mvt_export(self->fd, path, M2MV_EXPORT_F_COMPACT,
+					buf, &n, &v));
 		EXPECT_EQ(2, v);
 		ASSERT_LT(n, sizeof(buf) - 1);
 		/* Not NUL-terminated, nothing written past the length. */
 		EXPECT_EQ(0x7f, buf[n]);
 		buf[n] = '\0';
 		EXPECT_EQ(n, strlen(buf));
-		k = m2mv_split_dots(buf, n, part, plen, 8);
-		if (modes[m].mode == M2MV_MODE_MIC) {
+		k = mvt_split_dots(buf, n, part, plen, 8);
+		if (mvt_modes[m].mode == M2MV_MODE_MIC) {
 			uint8_t pl[sizeof(data) + 8];
 
 			ASSERT_EQ(3, k);
 			/* mic: the payload is the plaintext. */
 			ASSERT_EQ(b64len(sizeof(data)), plen[1]);
 			EXPECT_EQ(sizeof(data),
-				  m2mv_b64url_decode(pl, part[1], plen[1]));
+				  mvt_b64url_decode(pl, part[1], plen[1]));
 			EXPECT_EQ(0, memcmp(pl, data, sizeof(data)));
 			EXPECT_EQ(b64len(M2MV_HS256_TAG_SIZE), plen[2]);
 		} else {
 			ASSERT_EQ(5, k);
-			if (modes[m].mode == M2MV_MODE_WRAP) {
+			if (mvt_modes[m].mode == M2MV_MODE_WRAP) {
 				EXPECT_EQ(b64len(M2MV_WRAPPED_KEY_SIZE), plen[1]);
 			} else {
 				EXPECT_EQ(0, plen[1]);
@@ -579,20 +473,20 @@ TEST_F(vault, export_compact_shapes)
 		}
 
 		/* The protected header, byte for byte (kmod/jose.h). */
-		hl = m2mv_b64url_decode(hdr, part[0], plen[0]);
+		hl = mvt_b64url_decode(hdr, part[0], plen[0]);
 		ASSERT_GT(hl, 0);
 		ASSERT_LT(hl, sizeof(hdr));
 		hdr[hl] = '\0';
-		switch (modes[m].mode) {
+		switch (mvt_modes[m].mode) {
 		case M2MV_MODE_WRAP:
 			snprintf(want, sizeof(want),
 				 "{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\"%s\",\"m2mv_path\":\"%s\",\"m2mv_ver\":2,\"m2mv_store\":\"%s\"}",
-				 modes[m].credid, path, store);
+				 mvt_modes[m].credid, path, store);
 			break;
 		case M2MV_MODE_MIC:
 			snprintf(want, sizeof(want),
 				 "{\"alg\":\"HS256\",\"kid\":\"%s\",\"m2mv_path\":\"%s\",\"m2mv_ver\":2,\"m2mv_store\":\"%s\"}",
-				 modes[m].credid, path, store);
+				 mvt_modes[m].credid, path, store);
 			break;
 		default:
 			/*
@@ -605,8 +499,8 @@ TEST_F(vault, export_compact_shapes)
 			EXPECT_EQ(b64len(M2MV_NONCE_SIZE), strlen(nonce));
 			snprintf(want, sizeof(want),
 				 "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"%s\",\"m2mv_path\":\"%s\",\"m2mv_ver\":2,\"m2mv_store\":\"%s\",\"m2mv_kdf\":\"%s\",\"m2mv_nonce\":\"%s\"}",
-				 modes[m].credid, path, store,
-				 modes[m].instance ? "instance" : "container",
+				 mvt_modes[m].credid, path, store,
+				 (mvt_modes[m].flags & M2MV_POLICY_F_INSTANCE) ? "instance" : "container",
 				 nonce);
 			break;
 		}
@@ -619,28 +513,28 @@ TEST_F(vault, export_json_object)
 	static char cbuf[16 << 10], jbuf[16 << 10];
 	uint8_t data[333];
 
-	for (size_t m = 0; m < NMODES; m++) {
-		const char *path = modes[m].path;
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		const char *path = mvt_modes[m].path;
 		const char *part[8];
 		size_t plen[8], cn = sizeof(cbuf) - 1, jn = sizeof(jbuf) - 1;
 		char want[4096];
-		bool jwe = modes[m].mode != M2MV_MODE_MIC;
+		bool jwe = mvt_modes[m].mode != M2MV_MODE_MIC;
 		int k;
 
 		pattern(data, sizeof(data), 7 + m);
-		ASSERT_EQ(0, m2mv_put(self->fd, path, data, sizeof(data), 0,
-				      NULL));
-		ASSERT_EQ(0, m2mv_export(self->fd, path, 0, cbuf, &cn, NULL));
+		ASSERT_EQ(0, mvt_put(self->fd, path, data, sizeof(data), 0,
+				     NULL));
+		ASSERT_EQ(0, mvt_export(self->fd, path, 0, cbuf, &cn, NULL));
 		memset(jbuf, 0x7f, sizeof(jbuf));
-		ASSERT_EQ(0, m2mv_export(self->fd, path, M2MV_EXPORT_F_JSON,
-					 jbuf, &jn, NULL));
+		ASSERT_EQ(0, mvt_export(self->fd, path, M2MV_EXPORT_F_JSON,
+					jbuf, &jn, NULL));
 		EXPECT_EQ(0x7f, jbuf[jn]);
 		cbuf[cn] = jbuf[jn] = '\0';
 		EXPECT_EQ(jn, strlen(jbuf));
 		ASSERT_GT(jn, 2);
 		EXPECT_EQ('{', jbuf[0]);
 		EXPECT_EQ('}', jbuf[jn - 1]);
-		k = m2mv_split_dots(cbuf, cn, part, plen, 8);
+		k = mvt_split_dots(cbuf, cn, part, plen, 8);
 		ASSERT_EQ(jwe ? 5 : 3, k);
 
 		/* The same members as the compact form. */
@@ -655,7 +549,7 @@ TEST_F(vault, export_json_object)
 			MEMBER("iv", 2);
 			MEMBER("ciphertext", 3);
 			MEMBER("tag", 4);
-			if (modes[m].mode == M2MV_MODE_WRAP) {
+			if (mvt_modes[m].mode == M2MV_MODE_WRAP) {
 				MEMBER("encrypted_key", 1);
 			} else {
 				/* RFC 7516 7.2.1: omitted when empty. */
@@ -672,7 +566,7 @@ TEST_F(vault, export_json_object)
 	/* Unknown export flags. */
 	size_t n = sizeof(cbuf);
 
-	EXPECT_EQ(-EINVAL, m2mv_export(self->fd, "/w/obj", 2, cbuf, &n, NULL));
+	EXPECT_EQ(-EINVAL, mvt_export(self->fd, "/w/obj", 2, cbuf, &n, NULL));
 }
 
 TEST_F(vault, eoverflow_reports_needed_length)
@@ -680,16 +574,16 @@ TEST_F(vault, eoverflow_reports_needed_length)
 	uint8_t data[100], out[100];
 	static char buf[8192];
 
-	for (size_t m = 0; m < NMODES; m++) {
-		const char *path = modes[m].path;
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		const char *path = mvt_modes[m].path;
 		size_t n = 10, need;
 		uint64_t v = 0;
 
 		pattern(data, sizeof(data), m);
-		ASSERT_EQ(0, m2mv_put(self->fd, path, data, sizeof(data), 0,
-				      NULL));
+		ASSERT_EQ(0, mvt_put(self->fd, path, data, sizeof(data), 0,
+				     NULL));
 		memset(out, 0xee, sizeof(out));
-		EXPECT_EQ(-EOVERFLOW, m2mv_get(self->fd, path, out, &n, &v));
+		EXPECT_EQ(-EOVERFLOW, mvt_get(self->fd, path, out, &n, &v));
 		EXPECT_EQ(sizeof(data), n);
 		/* No byte of the plaintext went out. */
 		for (size_t i = 0; i < sizeof(out); i++)
@@ -698,40 +592,40 @@ TEST_F(vault, eoverflow_reports_needed_length)
 				break;
 			}
 		n = sizeof(data) - 1;
-		EXPECT_EQ(-EOVERFLOW, m2mv_get(self->fd, path, out, &n, &v));
+		EXPECT_EQ(-EOVERFLOW, mvt_get(self->fd, path, out, &n, &v));
 		EXPECT_EQ(sizeof(data), n);
 		n = sizeof(data);
-		EXPECT_EQ(0, m2mv_get(self->fd, path, out, &n, &v));
+		EXPECT_EQ(0, mvt_get(self->fd, path, out, &n, &v));
 		EXPECT_EQ(0, memcmp(out, data, sizeof(data)));
 
 		n = 10;
-		EXPECT_EQ(-EOVERFLOW, m2mv_export(self->fd, path, 0, buf, &n,
-						  NULL));
+		EXPECT_EQ(-EOVERFLOW, mvt_export(self->fd, path, 0, buf, &n,
+						 NULL));
 		need = n;
 		EXPECT_LT(100, need);
 		n = need - 1;
-		EXPECT_EQ(-EOVERFLOW, m2mv_export(self->fd, path, 0, buf, &n,
-						  NULL));
+		EXPECT_EQ(-EOVERFLOW, mvt_export(self->fd, path, 0, buf, &n,
+						 NULL));
 		EXPECT_EQ(need, n);
 		n = need;
-		EXPECT_EQ(0, m2mv_export(self->fd, path, 0, buf, &n, NULL));
+		EXPECT_EQ(0, mvt_export(self->fd, path, 0, buf, &n, NULL));
 		EXPECT_EQ(need, n);
 		n = 0;
-		EXPECT_EQ(-EOVERFLOW, m2mv_export(self->fd, path,
-						  M2MV_EXPORT_F_JSON, buf, &n,
-						  NULL));
+		EXPECT_EQ(-EOVERFLOW, mvt_export(self->fd, path,
+						 M2MV_EXPORT_F_JSON, buf, &n,
+						 NULL));
 		need = n;
 		EXPECT_LT(100, need);
 		n = need;
-		EXPECT_EQ(0, m2mv_export(self->fd, path, M2MV_EXPORT_F_JSON,
-					 buf, &n, NULL));
+		EXPECT_EQ(0, mvt_export(self->fd, path, M2MV_EXPORT_F_JSON,
+					buf, &n, NULL));
 		EXPECT_EQ(need, n);
 	}
 }
 
 TEST_F(vault, reattach_keeps_everything)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	struct m2mv_stat st;
 	uint8_t data[2000], out[2000];
 	char path[64];
@@ -739,71 +633,71 @@ TEST_F(vault, reattach_keeps_everything)
 	size_t n;
 	int old;
 
-	for (size_t m = 0; m < NMODES; m++) {
+	for (size_t m = 0; m < MVT_NMODES; m++) {
 		for (int i = 1; i <= 3; i++) {
-			snprintf(path, sizeof(path), "%s%d", modes[m].path, i);
+			snprintf(path, sizeof(path), "%s%d", mvt_modes[m].path, i);
 			for (int j = 0; j < i; j++) {
 				pattern(data, 100 * i + j, m * 1000 + i * 10 + j);
-				ASSERT_EQ(0, m2mv_put(self->fd, path, data,
-						      100 * i + j, 0, NULL));
+				ASSERT_EQ(0, mvt_put(self->fd, path, data,
+						     100 * i + j, 0, NULL));
 			}
 		}
 		/* x2 deleted: tombstone at version 3. */
-		snprintf(path, sizeof(path), "%s2", modes[m].path);
-		ASSERT_EQ(0, m2mv_del(self->fd, path, 0, &v));
+		snprintf(path, sizeof(path), "%s2", mvt_modes[m].path);
+		ASSERT_EQ(0, mvt_del(self->fd, path, 0, &v));
 		EXPECT_EQ(3, v);
 	}
 
 	old = dup(self->fd);
-	ASSERT_EQ(0, reattach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_reattach(&self->v, &rep));
 	/* A file bound to the detached store stays useless. */
 	n = sizeof(out);
-	EXPECT_EQ(-ENODEV, m2mv_get(old, "/w/obj1", out, &n, NULL));
-	EXPECT_EQ(-ENODEV, m2mv_put(old, "/w/obj1", "x", 1, 0, NULL));
+	EXPECT_EQ(-ENODEV, mvt_get(old, "/w/obj1", out, &n, NULL));
+	EXPECT_EQ(-ENODEV, mvt_put(old, "/w/obj1", "x", 1, 0, NULL));
 	close(old);
 
 	/* 6 PUTs and 1 DELETE per mode, plus whatever checkpoints. */
-	EXPECT_LE(NMODES * 7, rep.records);
-	EXPECT_EQ(NMODES * 2, rep.live);
+	EXPECT_LE(MVT_NMODES * 7, rep.records);
+	EXPECT_EQ(MVT_NMODES * 2, rep.live);
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
 
-	for (size_t m = 0; m < NMODES; m++) {
+	for (size_t m = 0; m < MVT_NMODES; m++) {
 		for (int i = 1; i <= 3; i++) {
-			snprintf(path, sizeof(path), "%s%d", modes[m].path, i);
+			snprintf(path, sizeof(path), "%s%d", mvt_modes[m].path, i);
 			n = sizeof(out);
 			if (i == 2) {
-				EXPECT_EQ(-ENOENT, m2mv_get(self->fd, path, out,
-							    &n, &v));
-				ASSERT_EQ(0, m2mv_put(self->fd, path, "back", 4,
-						      0, &v));
+				EXPECT_EQ(-ENOENT, mvt_get(self->fd, path, out,
+							   &n, &v));
+				ASSERT_EQ(0, mvt_put(self->fd, path, "back", 4,
+						     0, &v));
 				EXPECT_EQ(4, v) TH_LOG("%s", path);
 				continue;
 			}
-			ASSERT_EQ(0, m2mv_get(self->fd, path, out, &n, &v))
+			ASSERT_EQ(0, mvt_get(self->fd, path, out, &n, &v))
 				TH_LOG("%s", path);
 			EXPECT_EQ(i, v);
 			pattern(data, 100 * i + i - 1, m * 1000 + i * 10 + i - 1);
 			EXPECT_EQ(100 * i + i - 1, n);
 			EXPECT_EQ(0, memcmp(data, out, n)) TH_LOG("%s", path);
-			ASSERT_EQ(0, m2mv_stat(self->fd, path, &st));
+			ASSERT_EQ(0, mvt_stat(self->fd, path, &st));
 			EXPECT_EQ(i, st.version);
-			EXPECT_STREQ(modes[m].credid, st.credid);
+			EXPECT_STREQ(mvt_modes[m].credid, st.credid);
 			/* Versions continue across the re-attach. */
-			ASSERT_EQ(0, m2mv_put(self->fd, path, "next", 4, 0, &v));
+			ASSERT_EQ(0, mvt_put(self->fd, path, "next", 4, 0, &v));
 			EXPECT_EQ(i + 1, v) TH_LOG("%s", path);
 		}
 	}
 
 	/* And once more, with the writes made after the first re-attach. */
-	ASSERT_EQ(0, reattach(self, &rep));
-	EXPECT_EQ(NMODES * 3, rep.live);
+	ASSERT_EQ(0, mvt_vault_reattach(&self->v, &rep));
+	EXPECT_EQ(MVT_NMODES * 3, rep.live);
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
-	for (size_t m = 0; m < NMODES; m++) {
-		snprintf(path, sizeof(path), "%s3", modes[m].path);
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		snprintf(path, sizeof(path), "%s3", mvt_modes[m].path);
 		n = sizeof(out);
-		ASSERT_EQ(0, m2mv_get(self->fd, path, out, &n, &v));
+		ASSERT_EQ(0, mvt_get(self->fd, path, out, &n, &v));
 		EXPECT_EQ(4, v);
 		EXPECT_EQ(4, n);
 		EXPECT_EQ(0, memcmp(out, "next", 4));
@@ -812,31 +706,31 @@ TEST_F(vault, reattach_keeps_everything)
 
 TEST_F(vault, policies_do_not_survive_detach)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/p", "x", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/p", "x", 1, 0, NULL));
 	close(self->fd);
 	self->fd = -1;
-	ASSERT_EQ(0, m2mv_detach(self->name));
+	ASSERT_EQ(0, mvt_detach(self->name));
 	self->attached = false;
 	/* No store of that name any more. */
-	EXPECT_EQ(-ENOENT, m2mv_policy(self->name, "/w/", K_WRAP,
-				       M2MV_MODE_WRAP, 0));
-	EXPECT_EQ(-ENOENT, m2mv_detach(self->name));
-	self->fd = m2mv_open_dev();
+	EXPECT_EQ(-ENOENT, mvt_policy(self->name, "/w/", MVT_K_WRAP,
+				      M2MV_MODE_WRAP, 0));
+	EXPECT_EQ(-ENOENT, mvt_detach(self->name));
+	self->fd = mvt_open_dev();
 	ASSERT_GE(self->fd, 0);
-	EXPECT_EQ(-ENOENT, m2mv_bind(self->fd, self->name));
-	ASSERT_EQ(0, m2mv_attach(self->name, self->sfd, K_STORE, 0,
-				 &rep));
+	EXPECT_EQ(-ENOENT, mvt_bind(self->fd, self->name));
+	ASSERT_EQ(0, mvt_attach(self->name, self->sfd, MVT_K_STORE, 0,
+				&rep));
 	self->attached = true;
-	ASSERT_EQ(0, m2mv_bind(self->fd, self->name));
+	ASSERT_EQ(0, mvt_bind(self->fd, self->name));
 	/* Reads use the record's kid; writes need a policy again. */
 	char out[4];
 	size_t n = sizeof(out);
 
-	EXPECT_EQ(0, m2mv_get(self->fd, "/w/p", out, &n, NULL));
-	EXPECT_EQ(-EACCES, m2mv_put(self->fd, "/w/p", "y", 1, 0, NULL));
-	EXPECT_EQ(-EACCES, m2mv_del(self->fd, "/w/p", 0, NULL));
+	EXPECT_EQ(0, mvt_get(self->fd, "/w/p", out, &n, NULL));
+	EXPECT_EQ(-EACCES, mvt_put(self->fd, "/w/p", "y", 1, 0, NULL));
+	EXPECT_EQ(-EACCES, mvt_del(self->fd, "/w/p", 0, NULL));
 }
 
 TEST_F(vault, sync_put_and_delete)
@@ -845,15 +739,15 @@ TEST_F(vault, sync_put_and_delete)
 	uint64_t v = 0;
 	size_t n;
 
-	for (size_t m = 0; m < NMODES; m++) {
-		ASSERT_EQ(0, m2mv_put(self->fd, modes[m].path, "sync1", 5,
-				      M2MV_F_SYNC, &v));
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		ASSERT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, "sync1", 5,
+				     M2MV_F_SYNC, &v));
 		EXPECT_EQ(1, v);
 		n = sizeof(out);
-		ASSERT_EQ(0, m2mv_get(self->fd, modes[m].path, out, &n, &v));
+		ASSERT_EQ(0, mvt_get(self->fd, mvt_modes[m].path, out, &n, &v));
 		EXPECT_EQ(5, n);
 		EXPECT_EQ(0, memcmp(out, "sync1", 5));
-		ASSERT_EQ(0, m2mv_del(self->fd, modes[m].path, M2MV_F_SYNC, &v));
+		ASSERT_EQ(0, mvt_del(self->fd, mvt_modes[m].path, M2MV_F_SYNC, &v));
 		EXPECT_EQ(2, v);
 	}
 }
@@ -866,9 +760,9 @@ static struct m2mv_batch_op bop(uint32_t op, uint32_t flags, const char *path,
 	memset(&o, 0, sizeof(o));
 	o.op = op;
 	o.flags = flags;
-	o.path = m2mv_ptr(path);
+	o.path = mvt_ptr(path);
 	o.path_len = path ? strlen(path) : 0;
-	o.data = m2mv_ptr(data);
+	o.data = mvt_ptr(data);
 	o.data_len = len;
 	return o;
 }
@@ -880,21 +774,21 @@ TEST_F(vault, bound_fd_after_detach_is_enodev)
 	struct m2mv_stat st;
 	size_t n;
 
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/x", "x", 1, 0, NULL));
-	ASSERT_EQ(0, m2mv_detach(self->name));
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/x", "x", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_detach(self->name));
 	self->attached = false;
 	/* Every data operation, before anything else, says ENODEV. */
-	EXPECT_EQ(-ENODEV, m2mv_put(self->fd, "/w/x", "y", 1, 0, NULL));
-	EXPECT_EQ(-ENODEV, m2mv_put(self->fd, "/x/nopolicy", "y", 1, 0, NULL));
-	EXPECT_EQ(-ENODEV, m2mv_del(self->fd, "/w/x", 0, NULL));
+	EXPECT_EQ(-ENODEV, mvt_put(self->fd, "/w/x", "y", 1, 0, NULL));
+	EXPECT_EQ(-ENODEV, mvt_put(self->fd, "/x/nopolicy", "y", 1, 0, NULL));
+	EXPECT_EQ(-ENODEV, mvt_del(self->fd, "/w/x", 0, NULL));
 	n = sizeof(buf);
-	EXPECT_EQ(-ENODEV, m2mv_get(self->fd, "/w/x", buf, &n, NULL));
-	EXPECT_EQ(-ENODEV, m2mv_stat(self->fd, "/w/x", &st));
+	EXPECT_EQ(-ENODEV, mvt_get(self->fd, "/w/x", buf, &n, NULL));
+	EXPECT_EQ(-ENODEV, mvt_stat(self->fd, "/w/x", &st));
 	n = sizeof(buf);
-	EXPECT_EQ(-ENODEV, m2mv_export(self->fd, "/w/x", 0, buf, &n, NULL));
-	EXPECT_EQ(-ENODEV, m2mv_list(self->fd, NULL, NULL, 0, buf, sizeof(buf),
-				     NULL, NULL));
-	EXPECT_EQ(0, m2mv_batch(self->fd, &op, 1, NULL));
+	EXPECT_EQ(-ENODEV, mvt_export(self->fd, "/w/x", 0, buf, &n, NULL));
+	EXPECT_EQ(-ENODEV, mvt_list(self->fd, NULL, NULL, 0, buf, sizeof(buf),
+				    NULL, NULL));
+	EXPECT_EQ(0, mvt_batch(self->fd, &op, 1, NULL));
 	EXPECT_EQ(-ENODEV, op.result);
 }
 
@@ -907,8 +801,8 @@ TEST_F(vault, batch_mixed)
 	size_t n;
 	uint64_t v = 0;
 
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/b0", "zero", 4, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/m/b9", "nine", 4, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/b0", "zero", 4, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/m/b9", "nine", 4, 0, NULL));
 	ops[0] = bop(M2MV_BATCH_PUT, 0, "/w/b1", "first", 5);
 	ops[1] = bop(M2MV_BATCH_PUT, M2MV_F_SYNC, "/d/c/b2", "second", 6);
 	ops[2] = bop(M2MV_BATCH_GET, 0, "/w/b1", g1, sizeof(g1));
@@ -919,7 +813,7 @@ TEST_F(vault, batch_mixed)
 	ops[7] = bop(M2MV_BATCH_GET, 0, "/m/b9", g4, sizeof(g4));
 	ops[8] = bop(M2MV_BATCH_PUT, 0, "/x/nopolicy", "x", 1);
 	ops[9] = bop(M2MV_BATCH_GET, 0, "/d/c/b2", g5, sizeof(g5));
-	ASSERT_EQ(0, m2mv_batch(self->fd, ops, 10, &done));
+	ASSERT_EQ(0, mvt_batch(self->fd, ops, 10, &done));
 	EXPECT_EQ(10, done);
 
 	EXPECT_EQ(0, ops[0].result);
@@ -946,11 +840,11 @@ TEST_F(vault, batch_mixed)
 
 	/* The effects are visible to single calls. */
 	n = sizeof(out);
-	EXPECT_EQ(0, m2mv_get(self->fd, "/d/c/b2", out, &n, &v));
+	EXPECT_EQ(0, mvt_get(self->fd, "/d/c/b2", out, &n, &v));
 	EXPECT_EQ(6, n);
-	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/w/b0", out, &n, &v));
+	EXPECT_EQ(-ENOENT, mvt_get(self->fd, "/w/b0", out, &n, &v));
 	n = sizeof(out);
-	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/x/nopolicy", out, &n, &v));
+	EXPECT_EQ(-ENOENT, mvt_get(self->fd, "/x/nopolicy", out, &n, &v));
 }
 
 TEST_F(vault, batch_malformed_runs_nothing)
@@ -966,58 +860,27 @@ TEST_F(vault, batch_malformed_runs_nothing)
 		ops[2] = bop(M2MV_BATCH_PUT, 0, "/w/m2", "c", 1); \
 	} while (0)
 #define REFUSED(what) do { \
-		EXPECT_EQ(-EINVAL, m2mv_batch(self->fd, ops, 3, NULL)) \
+		EXPECT_EQ(-EINVAL, mvt_batch(self->fd, ops, 3, NULL)) \
 			TH_LOG("%s", what); \
 		RESET(); \
 	} while (0)
 
+	/* Reserved fields and flags: abi_test. */
 	RESET();
 	ops[1].op = 99;
 	REFUSED("unknown op");
 	ops[2].op = 0;
 	REFUSED("op 0");
-	ops[1].reserved0 = 1;
-	REFUSED("reserved0");
-	ops[1].reserved = 1;
-	REFUSED("reserved");
-	ops[2].result = -1;
-	REFUSED("result on input");
-	ops[2].version = 1;
-	REFUSED("version on input");
-	ops[1].flags = 2;
-	REFUSED("unknown PUT flag");
-	ops[1] = bop(M2MV_BATCH_GET, M2MV_F_SYNC, "/w/m1", out, sizeof(out));
-	REFUSED("flags on GET");
-	ops[1] = bop(M2MV_BATCH_DELETE, 1U << 31, "/w/m1", NULL, 0);
-	REFUSED("unknown DELETE flag");
 
 	memset(&b, 0, sizeof(b));
-	b.ops = m2mv_ptr(ops);
+	b.ops = mvt_ptr(ops);
 	b.count = 0;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_BATCH, &b));
+	EXPECT_EQ(-EINVAL, mvt_ioc(self->fd, M2MV_IOC_BATCH, &b));
 	b.count = M2MV_BATCH_MAX + 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_BATCH, &b));
-	for (int bit = 0; bit < 32; bit++) {
-		memset(&b, 0, sizeof(b));
-		b.ops = m2mv_ptr(ops);
-		b.count = 3;
-		b.flags = 1U << bit;
-		EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_BATCH, &b));
-	}
-	memset(&b, 0, sizeof(b));
-	b.ops = m2mv_ptr(ops);
+	EXPECT_EQ(-EINVAL, mvt_ioc(self->fd, M2MV_IOC_BATCH, &b));
 	b.count = 3;
-	b.reserved0 = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_BATCH, &b));
-	b.reserved0 = 0;
-	b.done = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_BATCH, &b));
-	b.done = 0;
-	b.reserved[1] = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_BATCH, &b));
-	b.reserved[1] = 0;
 	b.ops = 8;
-	EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_BATCH, &b));
+	EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_BATCH, &b));
 
 	/* None of the PUTs ran. */
 	for (int i = 0; i < 3; i++) {
@@ -1025,10 +888,10 @@ TEST_F(vault, batch_malformed_runs_nothing)
 
 		snprintf(p, sizeof(p), "/w/m%d", i);
 		n = sizeof(out);
-		EXPECT_EQ(-ENOENT, m2mv_get(self->fd, p, out, &n, NULL));
+		EXPECT_EQ(-ENOENT, mvt_get(self->fd, p, out, &n, NULL));
 	}
 	/* And the well-formed batch does run. */
-	ASSERT_EQ(0, m2mv_batch(self->fd, ops, 3, NULL));
+	ASSERT_EQ(0, mvt_batch(self->fd, ops, 3, NULL));
 	EXPECT_EQ(0, ops[0].result);
 	EXPECT_EQ(0, ops[2].result);
 #undef RESET
@@ -1043,12 +906,12 @@ TEST_F(vault, batch_bad_path_pointer_is_per_op)
 	ops[1] = bop(M2MV_BATCH_PUT, 0, NULL, "b", 1);
 	ops[1].path = 8;
 	ops[1].path_len = 4;
-	ASSERT_EQ(0, m2mv_batch(self->fd, ops, 2, NULL));
+	ASSERT_EQ(0, mvt_batch(self->fd, ops, 2, NULL));
 	EXPECT_EQ(0, ops[0].result);
 	EXPECT_EQ(-EFAULT, ops[1].result);
 	ops[0] = bop(M2MV_BATCH_PUT, 0, "/w/ok2", NULL, 16);
 	ops[0].data = 8;
-	ASSERT_EQ(0, m2mv_batch(self->fd, ops, 1, NULL));
+	ASSERT_EQ(0, mvt_batch(self->fd, ops, 1, NULL));
 	EXPECT_EQ(-EFAULT, ops[0].result);
 }
 
@@ -1056,30 +919,30 @@ TEST_F(vault, batch_bad_path_pointer_is_per_op)
 
 TEST_F(vault, unbound_fd_is_enxio)
 {
-	int fd = m2mv_open_dev();
+	int fd = mvt_open_dev();
 	struct m2mv_batch_op op = bop(M2MV_BATCH_GET, 0, "/w/x", NULL, 0);
 	struct m2mv_stat st;
 	uint8_t buf[256];
 	size_t n = sizeof(buf);
 
 	ASSERT_GE(fd, 0);
-	EXPECT_EQ(-ENXIO, m2mv_put(fd, "/w/x", "x", 1, 0, NULL));
-	EXPECT_EQ(-ENXIO, m2mv_get(fd, "/w/x", buf, &n, NULL));
-	EXPECT_EQ(-ENXIO, m2mv_del(fd, "/w/x", 0, NULL));
-	EXPECT_EQ(-ENXIO, m2mv_stat(fd, "/w/x", &st));
-	EXPECT_EQ(-ENXIO, m2mv_list(fd, NULL, NULL, 0, buf, sizeof(buf), NULL,
-				    NULL));
+	EXPECT_EQ(-ENXIO, mvt_put(fd, "/w/x", "x", 1, 0, NULL));
+	EXPECT_EQ(-ENXIO, mvt_get(fd, "/w/x", buf, &n, NULL));
+	EXPECT_EQ(-ENXIO, mvt_del(fd, "/w/x", 0, NULL));
+	EXPECT_EQ(-ENXIO, mvt_stat(fd, "/w/x", &st));
+	EXPECT_EQ(-ENXIO, mvt_list(fd, NULL, NULL, 0, buf, sizeof(buf), NULL,
+				   NULL));
 	n = sizeof(buf);
-	EXPECT_EQ(-ENXIO, m2mv_export(fd, "/w/x", 0, buf, &n, NULL));
-	EXPECT_EQ(-ENXIO, m2mv_batch(fd, &op, 1, NULL));
+	EXPECT_EQ(-ENXIO, mvt_export(fd, "/w/x", 0, buf, &n, NULL));
+	EXPECT_EQ(-ENXIO, mvt_batch(fd, &op, 1, NULL));
 	/* Binding to a store that does not exist leaves it unbound. */
-	EXPECT_EQ(-ENOENT, m2mv_bind(fd, "no-such-store"));
-	EXPECT_EQ(-ENXIO, m2mv_put(fd, "/w/x", "x", 1, 0, NULL));
-	EXPECT_EQ(-EINVAL, m2mv_bind(fd, ""));
-	EXPECT_EQ(-EINVAL, m2mv_bind(fd, "bad name"));
+	EXPECT_EQ(-ENOENT, mvt_bind(fd, "no-such-store"));
+	EXPECT_EQ(-ENXIO, mvt_put(fd, "/w/x", "x", 1, 0, NULL));
+	EXPECT_EQ(-EINVAL, mvt_bind(fd, ""));
+	EXPECT_EQ(-EINVAL, mvt_bind(fd, "bad name"));
 	/* Store names are ASCII: [A-Za-z0-9._-] only. */
-	EXPECT_EQ(-EINVAL, m2mv_bind(fd, "st\xe9"));
-	EXPECT_EQ(-EINVAL, m2mv_bind(fd, "\xff"));
+	EXPECT_EQ(-EINVAL, mvt_bind(fd, "st\xe9"));
+	EXPECT_EQ(-EINVAL, mvt_bind(fd, "\xff"));
 	close(fd);
 }
 
@@ -1092,74 +955,74 @@ TEST_F(vault, bad_pointers_are_efault)
 	long page = sysconf(_SC_PAGESIZE);
 	void *none = mmap(NULL, page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 			  -1, 0);
-	uint64_t bad[] = { 8, m2mv_ptr(none) };
+	uint64_t bad[] = { 8, mvt_ptr(none) };
 	struct m2mv_stat st;
 	uint8_t buf[256];
 	uint64_t v = 0;
 	size_t n;
 
 	ASSERT_NE(MAP_FAILED, none);
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/e", "exists", 6, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/e", "exists", 6, 0, NULL));
 
 	for (size_t b = 0; b < 2; b++) {
 		void *arg = (void *)(uintptr_t)bad[b];
 
 		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-			EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, cmds[i], arg))
+			EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, cmds[i], arg))
 				TH_LOG("cmd %#lx arg %p", cmds[i], arg);
 		}
 	}
 
 	for (size_t b = 0; b < 2; b++) {
 		struct m2mv_put p = { .path = bad[b], .path_len = 4,
-				      .data = m2mv_ptr("x"), .data_len = 1 };
+				      .data = mvt_ptr("x"), .data_len = 1 };
 		struct m2mv_get g = { .path = bad[b], .path_len = 4,
-				      .data = m2mv_ptr(buf),
+				      .data = mvt_ptr(buf),
 				      .data_len = sizeof(buf) };
 		struct m2mv_del d = { .path = bad[b], .path_len = 4 };
 		struct m2mv_stat s = { .path = bad[b], .path_len = 4 };
 		struct m2mv_export e = { .path = bad[b], .path_len = 4,
-					 .buf = m2mv_ptr(buf),
+					 .buf = mvt_ptr(buf),
 					 .buf_len = sizeof(buf) };
 		struct m2mv_list l = { .prefix = bad[b], .prefix_len = 3,
-				       .buf = m2mv_ptr(buf),
+				       .buf = mvt_ptr(buf),
 				       .buf_len = sizeof(buf) };
 
-		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
-		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_GET, &g));
-		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_DELETE, &d));
-		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_STAT, &s));
-		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
-		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
+		EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_PUT, &p));
+		EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_GET, &g));
+		EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_DELETE, &d));
+		EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_STAT, &s));
+		EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_EXPORT, &e));
+		EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_LIST, &l));
 		l.prefix = 0;
 		l.prefix_len = 0;
 		l.after = bad[b];
 		l.after_len = 3;
-		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
+		EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_LIST, &l));
 		l.after = 0;
 		l.after_len = 0;
 		l.buf = bad[b];
-		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
+		EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_LIST, &l));
 
 		/* Plaintext from a bad pointer: nothing is written. */
-		p.path = m2mv_ptr("/w/f");
+		p.path = mvt_ptr("/w/f");
 		p.data = bad[b];
 		p.data_len = 100;
-		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
+		EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_PUT, &p));
 		/* Output to a bad pointer. */
-		g.path = m2mv_ptr("/w/e");
+		g.path = mvt_ptr("/w/e");
 		g.data = bad[b];
-		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_GET, &g));
-		e.path = m2mv_ptr("/w/e");
+		EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_GET, &g));
+		e.path = mvt_ptr("/w/e");
 		e.buf = bad[b];
 		e.buf_len = 4096;
-		EXPECT_EQ(-EFAULT, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
+		EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_EXPORT, &e));
 	}
 	n = sizeof(buf);
-	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/w/f", buf, &n, NULL));
-	EXPECT_EQ(-ENOENT, m2mv_stat(self->fd, "/w/f", &st));
+	EXPECT_EQ(-ENOENT, mvt_get(self->fd, "/w/f", buf, &n, NULL));
+	EXPECT_EQ(-ENOENT, mvt_stat(self->fd, "/w/f", &st));
 	/* The failed PUTs did not use up a version. */
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/f", "ok", 2, 0, &v));
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/f", "ok", 2, 0, &v));
 	EXPECT_EQ(1, v);
 	munmap(none, page);
 }
@@ -1174,36 +1037,36 @@ TEST_F(vault, oversize_blob_is_emsgsize)
 	int ret;
 
 	/* The size check comes before the copy: a tiny buffer will do. */
-	ASSERT_EQ(-EMSGSIZE, m2mv_put(self->fd, "/w/big", small,
-				      M2MV_BLOB_MAX_DEFAULT + 1, 0, NULL));
-	ASSERT_EQ(-EMSGSIZE, m2mv_put(self->fd, "/m/big", small, UINT32_MAX,
-				      0, NULL));
+	ASSERT_EQ(-EMSGSIZE, mvt_put(self->fd, "/w/big", small,
+				     M2MV_BLOB_MAX_DEFAULT + 1, 0, NULL));
+	ASSERT_EQ(-EMSGSIZE, mvt_put(self->fd, "/m/big", small, UINT32_MAX,
+				     0, NULL));
 
-	ret = m2mv_param_read("max_blob", self->saved_max_blob,
-			      sizeof(self->saved_max_blob));
+	ret = mvt_param_read("max_blob", self->saved_max_blob,
+			     sizeof(self->saved_max_blob));
 	if (ret)
 		SKIP(return, "no max_blob parameter: %s", strerror(-ret));
-	ASSERT_EQ(0, m2mv_param_write("max_blob", "4096"));
+	ASSERT_EQ(0, mvt_param_write("max_blob", "4096"));
 	big = calloc(1, 4097);
 	ASSERT_NE(NULL, big);
-	for (size_t m = 0; m < NMODES; m++) {
-		EXPECT_EQ(0, m2mv_put(self->fd, modes[m].path, big, 4096, 0,
-				      &v));
-		EXPECT_EQ(-EMSGSIZE, m2mv_put(self->fd, modes[m].path, big,
-					      4097, 0, NULL));
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		EXPECT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, big, 4096, 0,
+				     &v));
+		EXPECT_EQ(-EMSGSIZE, mvt_put(self->fd, mvt_modes[m].path, big,
+					     4097, 0, NULL));
 		n = 4097;
-		EXPECT_EQ(0, m2mv_get(self->fd, modes[m].path, big, &n, &v));
+		EXPECT_EQ(0, mvt_get(self->fd, mvt_modes[m].path, big, &n, &v));
 		EXPECT_EQ(1, v) TH_LOG("the refused PUT changed nothing");
 	}
 	/* Also inside a batch. */
 	struct m2mv_batch_op op = bop(M2MV_BATCH_PUT, 0, "/w/b", big, 4097);
 
-	ASSERT_EQ(0, m2mv_batch(self->fd, &op, 1, NULL));
+	ASSERT_EQ(0, mvt_batch(self->fd, &op, 1, NULL));
 	EXPECT_EQ(-EMSGSIZE, op.result);
 	free(big);
 	/* The teardown restores the parameter; check that it can. */
-	EXPECT_EQ(0, m2mv_param_write("max_blob", self->saved_max_blob));
-	ASSERT_EQ(0, m2mv_param_read("max_blob", buf, sizeof(buf)));
+	EXPECT_EQ(0, mvt_param_write("max_blob", self->saved_max_blob));
+	ASSERT_EQ(0, mvt_param_read("max_blob", buf, sizeof(buf)));
 	EXPECT_STREQ(self->saved_max_blob, buf);
 }
 
@@ -1213,38 +1076,38 @@ static void all_refuse_path(struct __test_metadata *_metadata,
 			    uint32_t len, int err)
 {
 	uint8_t buf[512];
-	struct m2mv_put p = { .path = m2mv_ptr(path), .path_len = len,
-			      .data = m2mv_ptr("x"), .data_len = 1 };
-	struct m2mv_get g = { .path = m2mv_ptr(path), .path_len = len,
-			      .data = m2mv_ptr(buf), .data_len = sizeof(buf) };
-	struct m2mv_del d = { .path = m2mv_ptr(path), .path_len = len };
-	struct m2mv_stat s = { .path = m2mv_ptr(path), .path_len = len };
-	struct m2mv_export e = { .path = m2mv_ptr(path), .path_len = len,
-				 .buf = m2mv_ptr(buf), .buf_len = sizeof(buf) };
-	struct m2mv_list l = { .prefix = m2mv_ptr(path), .prefix_len = len,
-			       .buf = m2mv_ptr(buf), .buf_len = sizeof(buf) };
+	struct m2mv_put p = { .path = mvt_ptr(path), .path_len = len,
+			      .data = mvt_ptr("x"), .data_len = 1 };
+	struct m2mv_get g = { .path = mvt_ptr(path), .path_len = len,
+			      .data = mvt_ptr(buf), .data_len = sizeof(buf) };
+	struct m2mv_del d = { .path = mvt_ptr(path), .path_len = len };
+	struct m2mv_stat s = { .path = mvt_ptr(path), .path_len = len };
+	struct m2mv_export e = { .path = mvt_ptr(path), .path_len = len,
+				 .buf = mvt_ptr(buf), .buf_len = sizeof(buf) };
+	struct m2mv_list l = { .prefix = mvt_ptr(path), .prefix_len = len,
+			       .buf = mvt_ptr(buf), .buf_len = sizeof(buf) };
 	struct m2mv_batch_op op = bop(M2MV_BATCH_PUT, 0, NULL, "x", 1);
 
-	EXPECT_EQ(-err, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p))
+	EXPECT_EQ(-err, mvt_ioc(self->fd, M2MV_IOC_PUT, &p))
 		TH_LOG("PUT %.*s (%u)", (int)(len > 40 ? 40 : len), path, len);
-	EXPECT_EQ(-err, m2mv_ioc(self->fd, M2MV_IOC_GET, &g))
+	EXPECT_EQ(-err, mvt_ioc(self->fd, M2MV_IOC_GET, &g))
 		TH_LOG("GET %.*s (%u)", (int)(len > 40 ? 40 : len), path, len);
-	EXPECT_EQ(-err, m2mv_ioc(self->fd, M2MV_IOC_DELETE, &d))
+	EXPECT_EQ(-err, mvt_ioc(self->fd, M2MV_IOC_DELETE, &d))
 		TH_LOG("DELETE %.*s (%u)", (int)(len > 40 ? 40 : len), path, len);
-	EXPECT_EQ(-err, m2mv_ioc(self->fd, M2MV_IOC_STAT, &s))
+	EXPECT_EQ(-err, mvt_ioc(self->fd, M2MV_IOC_STAT, &s))
 		TH_LOG("STAT %.*s (%u)", (int)(len > 40 ? 40 : len), path, len);
-	EXPECT_EQ(-err, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e))
+	EXPECT_EQ(-err, mvt_ioc(self->fd, M2MV_IOC_EXPORT, &e))
 		TH_LOG("EXPORT %.*s (%u)", (int)(len > 40 ? 40 : len), path, len);
 	if (len) {
 		/* An empty prefix is valid for LIST and POLICY. */
-		EXPECT_EQ(-err, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l))
+		EXPECT_EQ(-err, mvt_ioc(self->fd, M2MV_IOC_LIST, &l))
 			TH_LOG("LIST prefix %.*s (%u)",
 			       (int)(len > 40 ? 40 : len), path, len);
 		l.prefix = 0;
 		l.prefix_len = 0;
-		l.after = m2mv_ptr(path);
+		l.after = mvt_ptr(path);
 		l.after_len = len;
-		EXPECT_EQ(-err, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l))
+		EXPECT_EQ(-err, mvt_ioc(self->fd, M2MV_IOC_LIST, &l))
 			TH_LOG("LIST after %.*s (%u)",
 			       (int)(len > 40 ? 40 : len), path, len);
 		/* The netlink POLICY_SET applies the same path rules. */
@@ -1252,16 +1115,16 @@ static void all_refuse_path(struct __test_metadata *_metadata,
 			char *prefix = strndup(path, len);
 
 			ASSERT_NE(NULL, prefix);
-			EXPECT_EQ(-err, m2mv_policy(self->name, prefix, K_WRAP,
-						    M2MV_MODE_WRAP, 0))
+			EXPECT_EQ(-err, mvt_policy(self->name, prefix, MVT_K_WRAP,
+						   M2MV_MODE_WRAP, 0))
 				TH_LOG("POLICY %.*s (%u)",
 				       (int)(len > 40 ? 40 : len), path, len);
 			free(prefix);
 		}
 	}
-	op.path = m2mv_ptr(path);
+	op.path = mvt_ptr(path);
 	op.path_len = len;
-	EXPECT_EQ(0, m2mv_batch(self->fd, &op, 1, NULL));
+	EXPECT_EQ(0, mvt_batch(self->fd, &op, 1, NULL));
 	EXPECT_EQ(-err, op.result);
 }
 
@@ -1280,13 +1143,13 @@ TEST_F(vault, path_length_limits)
 	all_refuse_path(_metadata, self, path, 1U << 16, ENAMETOOLONG);
 	/* Exactly M2MV_PATH_MAX is fine. */
 	path[M2MV_PATH_MAX] = '\0';
-	ASSERT_EQ(0, m2mv_put(self->fd, path, "abc", 3, 0, &v));
+	ASSERT_EQ(0, mvt_put(self->fd, path, "abc", 3, 0, &v));
 	EXPECT_EQ(1, v);
-	ASSERT_EQ(0, m2mv_get(self->fd, path, out, &n, &v));
+	ASSERT_EQ(0, mvt_get(self->fd, path, out, &n, &v));
 	EXPECT_EQ(3, n);
 	EXPECT_EQ(0, memcmp(out, "abc", 3));
 	n = sizeof(out);
-	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/w/a", out, &n, &v));
+	EXPECT_EQ(-ENOENT, mvt_get(self->fd, "/w/a", out, &n, &v));
 }
 
 TEST_F(vault, bad_path_characters)
@@ -1309,19 +1172,19 @@ TEST_F(vault, bad_path_characters)
 
 	for (int c = 0; c < 256; c++) {
 		char p[6] = { '/', 'w', '/', 'a', (char)c, 'b' };
-		struct m2mv_get g = { .path = m2mv_ptr(p), .path_len = 6,
-				      .data = m2mv_ptr(out),
+		struct m2mv_get g = { .path = mvt_ptr(p), .path_len = 6,
+				      .data = mvt_ptr(out),
 				      .data_len = sizeof(out) };
-		struct m2mv_put pu = { .path = m2mv_ptr(p), .path_len = 6,
-				       .data = m2mv_ptr("x"), .data_len = 1 };
+		struct m2mv_put pu = { .path = mvt_ptr(p), .path_len = 6,
+				       .data = mvt_ptr("x"), .data_len = 1 };
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			  (c >= '0' && c <= '9') || c == '.' || c == '_' ||
 			  c == '~' || c == '/' || c == '-';
 
 		if (ok)
 			continue;
-		if (m2mv_ioc(self->fd, M2MV_IOC_GET, &g) != -EINVAL ||
-		    m2mv_ioc(self->fd, M2MV_IOC_PUT, &pu) != -EINVAL) {
+		if (mvt_ioc(self->fd, M2MV_IOC_GET, &g) != -EINVAL ||
+		    mvt_ioc(self->fd, M2MV_IOC_PUT, &pu) != -EINVAL) {
 			sprintf(accepted + strlen(accepted), "%02x ", c);
 			naccepted++;
 		}
@@ -1331,252 +1194,12 @@ TEST_F(vault, bad_path_characters)
 	/* Every allowed character. */
 	const char *good = "/w/AZaz09._~-/x";
 
-	ASSERT_EQ(0, m2mv_put(self->fd, good, "ok", 2, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, good, "ok", 2, 0, NULL));
 	n = sizeof(out);
-	EXPECT_EQ(0, m2mv_get(self->fd, good, out, &n, NULL));
+	EXPECT_EQ(0, mvt_get(self->fd, good, out, &n, NULL));
 	/* Nothing was written for any of the refused paths. */
 	n = sizeof(out);
-	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/w/a", out, &n, NULL));
-}
-
-/*
- * Every flag bit not defined and every reserved or output-only field must
- * be zero on input: EINVAL and nothing happens.
- */
-TEST_F(vault, put_rejects_reserved_and_flags)
-{
-	struct m2mv_put p;
-	uint8_t out[4];
-	size_t n = sizeof(out);
-
-#define BASE() do { \
-		memset(&p, 0, sizeof(p)); \
-		p.path = m2mv_ptr("/w/r"); \
-		p.path_len = 4; \
-		p.data = m2mv_ptr("x"); \
-		p.data_len = 1; \
-	} while (0)
-	for (int bit = 1; bit < 32; bit++) {
-		BASE();
-		p.flags = 1U << bit;
-		EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p))
-			TH_LOG("flag bit %d", bit);
-	}
-	BASE(); p.reserved0 = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
-	BASE(); p.version = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
-	BASE(); p.seq = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
-	BASE(); p.reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
-	BASE(); p.reserved[1] = 1ULL << 63;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
-	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/w/r", out, &n, NULL));
-	BASE(); p.flags = M2MV_F_SYNC;
-	EXPECT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_PUT, &p));
-	EXPECT_EQ(1, p.version);
-#undef BASE
-}
-
-TEST_F(vault, get_rejects_reserved_and_flags)
-{
-	struct m2mv_get g;
-	uint8_t out[4];
-
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/r", "x", 1, 0, NULL));
-#define BASE() do { \
-		memset(&g, 0, sizeof(g)); \
-		g.path = m2mv_ptr("/w/r"); \
-		g.path_len = 4; \
-		g.data = m2mv_ptr(out); \
-		g.data_len = sizeof(out); \
-	} while (0)
-	for (int bit = 0; bit < 32; bit++) {
-		BASE();
-		g.flags = 1U << bit;
-		EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_GET, &g))
-			TH_LOG("flag bit %d", bit);
-	}
-	BASE(); g.reserved0 = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_GET, &g));
-	BASE(); g.reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_GET, &g));
-	BASE(); g.reserved[1] = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_GET, &g));
-	/* version is output-only (Documentation/uapi.rst, common rules). */
-	BASE(); g.version = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_GET, &g))
-		TH_LOG("GET accepts a non-zero output field 'version'");
-	BASE();
-	EXPECT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_GET, &g));
-#undef BASE
-}
-
-TEST_F(vault, delete_rejects_reserved_and_flags)
-{
-	struct m2mv_del d;
-	uint8_t out[4];
-	size_t n = sizeof(out);
-
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/r", "x", 1, 0, NULL));
-#define BASE() do { \
-		memset(&d, 0, sizeof(d)); \
-		d.path = m2mv_ptr("/w/r"); \
-		d.path_len = 4; \
-	} while (0)
-	for (int bit = 1; bit < 32; bit++) {
-		BASE();
-		d.flags = 1U << bit;
-		EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_DELETE, &d))
-			TH_LOG("flag bit %d", bit);
-	}
-	BASE(); d.version = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_DELETE, &d));
-	BASE(); d.reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_DELETE, &d));
-	BASE(); d.reserved[1] = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_DELETE, &d));
-	EXPECT_EQ(0, m2mv_get(self->fd, "/w/r", out, &n, NULL));
-	BASE();
-	EXPECT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_DELETE, &d));
-	EXPECT_EQ(2, d.version);
-#undef BASE
-}
-
-TEST_F(vault, stat_rejects_reserved_and_flags)
-{
-	struct m2mv_stat s;
-
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/r", "x", 1, 0, NULL));
-#define BASE() do { \
-		memset(&s, 0, sizeof(s)); \
-		s.path = m2mv_ptr("/w/r"); \
-		s.path_len = 4; \
-	} while (0)
-#define REFUSED(field) do { \
-		EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_STAT, &s)) \
-			TH_LOG("%s", field); \
-		BASE(); \
-	} while (0)
-	for (int bit = 0; bit < 32; bit++) {
-		BASE();
-		s.flags = 1U << bit;
-		REFUSED("flags");
-	}
-	s.version = 1; REFUSED("version");
-	s.seq = 1; REFUSED("seq");
-	s.mtime_ns = 1; REFUSED("mtime_ns");
-	s.data_len = 1; REFUSED("data_len");
-	s.record_len = 1; REFUSED("record_len");
-	s.mode = 1; REFUSED("mode");
-	s.rec_flags = 1; REFUSED("rec_flags");
-	s.credid[0] = 'x'; REFUSED("credid[0]");
-	s.credid[M2MV_CREDID_MAX] = 'x'; REFUSED("credid[last]");
-	s.reserved[0] = 1; REFUSED("reserved[0]");
-	s.reserved[1] = 1; REFUSED("reserved[1]");
-	EXPECT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_STAT, &s));
-	EXPECT_EQ(1, s.version);
-#undef BASE
-#undef REFUSED
-}
-
-TEST_F(vault, list_rejects_reserved_and_flags)
-{
-	struct m2mv_list l;
-	uint8_t buf[256];
-
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/r", "x", 1, 0, NULL));
-#define BASE() do { \
-		memset(&l, 0, sizeof(l)); \
-		l.buf = m2mv_ptr(buf); \
-		l.buf_len = sizeof(buf); \
-	} while (0)
-	for (int bit = 0; bit < 32; bit++) {
-		BASE();
-		l.flags = 1U << bit;
-		EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l))
-			TH_LOG("flag bit %d", bit);
-	}
-	BASE(); l.count = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
-	BASE(); l.reserved0 = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
-	BASE(); l.reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
-	BASE(); l.reserved[1] = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
-	BASE();
-	EXPECT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_LIST, &l));
-	EXPECT_EQ(1, l.count);
-#undef BASE
-}
-
-TEST_F(vault, export_rejects_reserved_and_flags)
-{
-	struct m2mv_export e;
-	static char buf[4096];
-
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/r", "x", 1, 0, NULL));
-#define BASE() do { \
-		memset(&e, 0, sizeof(e)); \
-		e.path = m2mv_ptr("/w/r"); \
-		e.path_len = 4; \
-		e.buf = m2mv_ptr(buf); \
-		e.buf_len = sizeof(buf); \
-	} while (0)
-	for (int bit = 1; bit < 32; bit++) {
-		BASE();
-		e.flags = 1U << bit;
-		EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e))
-			TH_LOG("flag bit %d", bit);
-	}
-	BASE(); e.reserved0 = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
-	BASE(); e.version = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
-	BASE(); e.reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
-	BASE(); e.reserved[1] = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
-	BASE();
-	EXPECT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
-	BASE(); e.flags = M2MV_EXPORT_F_JSON;
-	EXPECT_EQ(0, m2mv_ioc(self->fd, M2MV_IOC_EXPORT, &e));
-#undef BASE
-}
-
-TEST_F(vault, bind_rejects_reserved_and_flags)
-{
-	struct m2mv_bind b;
-	int fd = m2mv_open_dev();
-
-	ASSERT_GE(fd, 0);
-#define BASE() do { \
-		memset(&b, 0, sizeof(b)); \
-		snprintf(b.name, sizeof(b.name), "%s", self->name); \
-	} while (0)
-	for (int bit = 0; bit < 32; bit++) {
-		BASE();
-		b.flags = 1U << bit;
-		EXPECT_EQ(-EINVAL, m2mv_ioc(fd, M2MV_IOC_BIND, &b));
-	}
-	BASE(); b.reserved0 = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(fd, M2MV_IOC_BIND, &b));
-	BASE(); b.reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(fd, M2MV_IOC_BIND, &b));
-	BASE(); b.reserved[1] = 1;
-	EXPECT_EQ(-EINVAL, m2mv_ioc(fd, M2MV_IOC_BIND, &b));
-	/* A name filling the array without a NUL. */
-	BASE(); memset(b.name, 'a', sizeof(b.name));
-	EXPECT_EQ(-EINVAL, m2mv_ioc(fd, M2MV_IOC_BIND, &b));
-	/* Still unbound. */
-	EXPECT_EQ(-ENXIO, m2mv_put(fd, "/w/x", "x", 1, 0, NULL));
-	BASE();
-	EXPECT_EQ(0, m2mv_ioc(fd, M2MV_IOC_BIND, &b));
-	EXPECT_EQ(0, m2mv_put(fd, "/w/x", "x", 1, 0, NULL));
-	close(fd);
-#undef BASE
+	EXPECT_EQ(-ENOENT, mvt_get(self->fd, "/w/a", out, &n, NULL));
 }
 
 /*
@@ -1587,14 +1210,14 @@ TEST_F(vault, bind_rejects_reserved_and_flags)
 TEST_F(vault, control_is_not_an_ioctl)
 {
 	for (unsigned int nr = 0x40; nr <= 0x42; nr++) {
-		EXPECT_EQ(-ENOTTY, m2mv_ioc(self->ctl, _IO(M2MV_IOC_MAGIC, nr),
-					    NULL));
-		EXPECT_EQ(-ENOTTY, m2mv_ioc(self->fd,
-					    _IOWR(M2MV_IOC_MAGIC, nr,
-						  struct m2mv_batch), NULL));
+		EXPECT_EQ(-ENOTTY, mvt_ioc(self->ctl, _IO(M2MV_IOC_MAGIC, nr),
+					   NULL));
+		EXPECT_EQ(-ENOTTY, mvt_ioc(self->fd,
+					   _IOWR(M2MV_IOC_MAGIC, nr,
+						 struct m2mv_batch), NULL));
 	}
 	/* The store is still attached and serving. */
-	EXPECT_EQ(0, m2mv_put(self->fd, "/w/still", "x", 1, 0, NULL));
+	EXPECT_EQ(0, mvt_put(self->fd, "/w/still", "x", 1, 0, NULL));
 }
 
 TEST_F(vault, attach_bad_files)
@@ -1603,53 +1226,48 @@ TEST_F(vault, attach_bad_files)
 	uint8_t junk[8192];
 	int rfd, sfd, dfd;
 
-	m2mv_store_name(name, "bad");
-	EXPECT_EQ(-EBADF, m2mv_attach(name, -1, K_STORE, 0, NULL));
-	EXPECT_EQ(-EBADF, m2mv_attach(name, 1000000, K_STORE, 0,
-				      NULL));
+	mvt_store_name(name, "bad");
+	EXPECT_EQ(-EBADF, mvt_attach(name, -1, MVT_K_STORE, 0, NULL));
+	EXPECT_EQ(-EBADF, mvt_attach(name, 1000000, MVT_K_STORE, 0,
+				     NULL));
 	dfd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ASSERT_GE(dfd, 0);
-	EXPECT_EQ(-EINVAL, m2mv_attach(name, dfd, K_STORE,
-				       M2MV_ATTACH_F_RDONLY, NULL));
+	EXPECT_EQ(-EINVAL, mvt_attach(name, dfd, MVT_K_STORE,
+				      M2MV_ATTACH_F_RDONLY, NULL));
 	close(dfd);
 
-	sfd = m2mv_store_file(file, sizeof(file), NULL, "bad");
+	sfd = mvt_store_file(file, sizeof(file), NULL, "bad");
 	ASSERT_GE(sfd, 0);
 	/* Read-only fd without M2MV_ATTACH_F_RDONLY. */
 	rfd = open(file, O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(rfd, 0);
-	EXPECT_EQ(-EBADF, m2mv_attach(name, rfd, K_STORE, 0, NULL));
+	EXPECT_EQ(-EBADF, mvt_attach(name, rfd, MVT_K_STORE, 0, NULL));
 	close(rfd);
 	/* Not a store. */
 	pattern(junk, sizeof(junk), 42);
 	ASSERT_EQ(sizeof(junk), pwrite(sfd, junk, sizeof(junk), 0));
-	EXPECT_EQ(-EBADMSG, m2mv_attach(name, sfd, K_STORE, 0, NULL));
-	EXPECT_EQ(-ENOENT, m2mv_detach(name));
+	EXPECT_EQ(-EBADMSG, mvt_attach(name, sfd, MVT_K_STORE, 0, NULL));
+	EXPECT_EQ(-ENOENT, mvt_detach(name));
 	close(sfd);
 	unlink(file);
 }
 
-TEST_F(vault, policy_rejects_unknown_flags_and_modes)
+TEST_F(vault, policy_rejects_bad_modes_and_names)
 {
-	/* Unknown flag bits: EOPNOTSUPP; a mode out of range: ERANGE. */
-	for (int bit = 1; bit < 32; bit++) {
-		EXPECT_EQ(-EOPNOTSUPP, m2mv_policy(self->name, "/p/", K_WRAP,
-					       M2MV_MODE_WRAP, 1U << bit))
-			TH_LOG("flag bit %d", bit);
-	}
-	EXPECT_EQ(-ERANGE, m2mv_policy(self->name, "/p/", K_WRAP,
-				       M2MV_MODE_NONE, 0));
-	EXPECT_EQ(-ERANGE, m2mv_policy(self->name, "/p/", K_WRAP,
-				       __M2MV_MODE_MAX, 0));
-	EXPECT_EQ(-EINVAL, m2mv_policy(self->name, "/p/", K_WRAP,
-				       M2MV_MODE_WRAP, M2MV_POLICY_F_INSTANCE));
-	EXPECT_EQ(-EINVAL, m2mv_policy("", "/p/", K_WRAP, M2MV_MODE_WRAP, 0));
-	EXPECT_EQ(-EINVAL, m2mv_detach(""));
+	/* A mode out of range: ERANGE (unknown flag bits: abi_test). */
+	EXPECT_EQ(-ERANGE, mvt_policy(self->name, "/p/", MVT_K_WRAP,
+				      M2MV_MODE_NONE, 0));
+	EXPECT_EQ(-ERANGE, mvt_policy(self->name, "/p/", MVT_K_WRAP,
+				      __M2MV_MODE_MAX, 0));
+	EXPECT_EQ(-EINVAL, mvt_policy(self->name, "/p/", MVT_K_WRAP,
+				      M2MV_MODE_WRAP, M2MV_POLICY_F_INSTANCE));
+	EXPECT_EQ(-EINVAL, mvt_policy("", "/p/", MVT_K_WRAP, M2MV_MODE_WRAP, 0));
+	EXPECT_EQ(-EINVAL, mvt_detach(""));
 	/* The store is still attached, and no policy was set for /p/. */
-	EXPECT_EQ(0, m2mv_put(self->fd, "/w/still", "x", 1, 0, NULL));
-	EXPECT_EQ(-EACCES, m2mv_put(self->fd, "/p/x", "x", 1, 0, NULL));
-	EXPECT_EQ(0, m2mv_policy(self->name, "/p/", K_WRAP, M2MV_MODE_WRAP, 0));
-	EXPECT_EQ(0, m2mv_put(self->fd, "/p/x", "x", 1, 0, NULL));
+	EXPECT_EQ(0, mvt_put(self->fd, "/w/still", "x", 1, 0, NULL));
+	EXPECT_EQ(-EACCES, mvt_put(self->fd, "/p/x", "x", 1, 0, NULL));
+	EXPECT_EQ(0, mvt_policy(self->name, "/p/", MVT_K_WRAP, M2MV_MODE_WRAP, 0));
+	EXPECT_EQ(0, mvt_put(self->fd, "/p/x", "x", 1, 0, NULL));
 }
 
 TEST_F(vault, no_policy_is_eacces)
@@ -1658,42 +1276,42 @@ TEST_F(vault, no_policy_is_eacces)
 	size_t n = sizeof(out);
 	uint64_t v = 0;
 
-	EXPECT_EQ(-EACCES, m2mv_put(self->fd, "/x/none", "x", 1, 0, NULL));
-	EXPECT_EQ(-EACCES, m2mv_del(self->fd, "/x/none", 0, NULL));
+	EXPECT_EQ(-EACCES, mvt_put(self->fd, "/x/none", "x", 1, 0, NULL));
+	EXPECT_EQ(-EACCES, mvt_del(self->fd, "/x/none", 0, NULL));
 	/* A prefix is a byte prefix, not a path component. */
-	EXPECT_EQ(-EACCES, m2mv_put(self->fd, "/w", "x", 1, 0, NULL));
+	EXPECT_EQ(-EACCES, mvt_put(self->fd, "/w", "x", 1, 0, NULL));
 
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/keep", "kept", 4, 0, NULL));
-	ASSERT_EQ(0, m2mv_policy_del(self->name, "/w/"));
-	EXPECT_EQ(-ENOENT, m2mv_policy_del(self->name, "/w/"));
-	EXPECT_EQ(-EACCES, m2mv_put(self->fd, "/w/keep", "x", 1, 0, NULL));
-	EXPECT_EQ(-EACCES, m2mv_del(self->fd, "/w/keep", 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/keep", "kept", 4, 0, NULL));
+	ASSERT_EQ(0, mvt_policy_del(self->name, "/w/"));
+	EXPECT_EQ(-ENOENT, mvt_policy_del(self->name, "/w/"));
+	EXPECT_EQ(-EACCES, mvt_put(self->fd, "/w/keep", "x", 1, 0, NULL));
+	EXPECT_EQ(-EACCES, mvt_del(self->fd, "/w/keep", 0, NULL));
 	/* Reads go by the record's kid, not the policy. */
-	EXPECT_EQ(0, m2mv_get(self->fd, "/w/keep", out, &n, &v));
+	EXPECT_EQ(0, mvt_get(self->fd, "/w/keep", out, &n, &v));
 	EXPECT_EQ(4, n);
 
 	/* The empty prefix covers everything; the longest prefix wins. */
-	ASSERT_EQ(0, m2mv_policy(self->name, "", K_MIC,
-				 M2MV_MODE_MIC, 0));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/x/any", "x", 1, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/d/c2/y", "y", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_policy(self->name, "", MVT_K_MIC,
+				M2MV_MODE_MIC, 0));
+	ASSERT_EQ(0, mvt_put(self->fd, "/x/any", "x", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/d/c2/y", "y", 1, 0, NULL));
 	struct m2mv_stat st;
 
-	ASSERT_EQ(0, m2mv_stat(self->fd, "/x/any", &st));
+	ASSERT_EQ(0, mvt_stat(self->fd, "/x/any", &st));
 	EXPECT_EQ(M2MV_MODE_MIC, st.mode);
-	ASSERT_EQ(0, m2mv_stat(self->fd, "/d/c2/y", &st));
+	ASSERT_EQ(0, mvt_stat(self->fd, "/d/c2/y", &st));
 	EXPECT_EQ(M2MV_MODE_DIR, st.mode);
 	/* Replacing a policy takes effect for the next PUT. */
-	ASSERT_EQ(0, m2mv_policy(self->name, "/d/", K_WRAP,
-				 M2MV_MODE_WRAP, 0));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/d/c2/y", "z", 1, 0, &v));
+	ASSERT_EQ(0, mvt_policy(self->name, "/d/", MVT_K_WRAP,
+				M2MV_MODE_WRAP, 0));
+	ASSERT_EQ(0, mvt_put(self->fd, "/d/c2/y", "z", 1, 0, &v));
 	EXPECT_EQ(2, v);
-	ASSERT_EQ(0, m2mv_stat(self->fd, "/d/c2/y", &st));
+	ASSERT_EQ(0, mvt_stat(self->fd, "/d/c2/y", &st));
 	EXPECT_EQ(M2MV_MODE_WRAP, st.mode);
-	EXPECT_STREQ(K_WRAP, st.credid);
+	EXPECT_STREQ(MVT_K_WRAP, st.credid);
 	/* Unknown store. */
-	EXPECT_EQ(-ENOENT, m2mv_policy("no-such-store", "/w/",
-				       K_WRAP, M2MV_MODE_WRAP, 0));
+	EXPECT_EQ(-ENOENT, mvt_policy("no-such-store", "/w/",
+				      MVT_K_WRAP, M2MV_MODE_WRAP, 0));
 }
 
 TEST_F(vault, policy_key_type_must_fit_mode)
@@ -1703,18 +1321,18 @@ TEST_F(vault, policy_key_type_must_fit_mode)
 		uint32_t mode, flags;
 		int err;
 	} bad[] = {
-		{ K_WRAP, M2MV_MODE_MIC, 0, EINVAL },
-		{ K_WRAP, M2MV_MODE_DIR, 0, EINVAL },
-		{ K_DIR, M2MV_MODE_WRAP, 0, EINVAL },
-		{ K_DIR, M2MV_MODE_MIC, 0, EINVAL },
-		{ K_MIC, M2MV_MODE_DIR, 0, EINVAL },
-		{ K_MIC, M2MV_MODE_WRAP, 0, EINVAL },
-		{ K_WRAP, M2MV_MODE_WRAP, M2MV_POLICY_F_INSTANCE, EINVAL },
-		{ K_MIC, M2MV_MODE_MIC, M2MV_POLICY_F_INSTANCE, EINVAL },
+		{ MVT_K_WRAP, M2MV_MODE_MIC, 0, EINVAL },
+		{ MVT_K_WRAP, M2MV_MODE_DIR, 0, EINVAL },
+		{ MVT_K_DIR, M2MV_MODE_WRAP, 0, EINVAL },
+		{ MVT_K_DIR, M2MV_MODE_MIC, 0, EINVAL },
+		{ MVT_K_MIC, M2MV_MODE_DIR, 0, EINVAL },
+		{ MVT_K_MIC, M2MV_MODE_WRAP, 0, EINVAL },
+		{ MVT_K_WRAP, M2MV_MODE_WRAP, M2MV_POLICY_F_INSTANCE, EINVAL },
+		{ MVT_K_MIC, M2MV_MODE_MIC, M2MV_POLICY_F_INSTANCE, EINVAL },
 		/* Out of the attribute's range. */
-		{ K_WRAP, M2MV_MODE_NONE, 0, ERANGE },
-		{ K_WRAP, __M2MV_MODE_MAX, 0, ERANGE },
-		{ K_WRAP, 1000, 0, ERANGE },
+		{ MVT_K_WRAP, M2MV_MODE_NONE, 0, ERANGE },
+		{ MVT_K_WRAP, __M2MV_MODE_MAX, 0, ERANGE },
+		{ MVT_K_WRAP, 1000, 0, ERANGE },
 		{ "wrap", M2MV_MODE_WRAP, 0, EINVAL },
 		{ "15-", M2MV_MODE_WRAP, 0, EINVAL },
 		{ "15-a b", M2MV_MODE_WRAP, 0, EINVAL },
@@ -1725,62 +1343,62 @@ TEST_F(vault, policy_key_type_must_fit_mode)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		EXPECT_EQ(-bad[i].err,
-			  m2mv_policy(self->name, "/t/", bad[i].credid,
-				      bad[i].mode, bad[i].flags))
+			  mvt_policy(self->name, "/t/", bad[i].credid,
+				     bad[i].mode, bad[i].flags))
 			TH_LOG("%s mode %u flags %u", bad[i].credid, bad[i].mode,
 			       bad[i].flags);
 	}
-	EXPECT_EQ(-EACCES, m2mv_put(self->fd, "/t/x", "x", 1, 0, NULL));
+	EXPECT_EQ(-EACCES, mvt_put(self->fd, "/t/x", "x", 1, 0, NULL));
 	/* The key type refuses such Credential-IDs too. */
-	EXPECT_EQ(-EINVAL, m2mv_key_add("15-\xe9", NULL, self->ring, NULL));
+	EXPECT_EQ(-EINVAL, mvt_key_add("15-\xe9", NULL, self->ring, NULL));
 	/* A policy does not need the key to exist yet. */
-	EXPECT_EQ(0, m2mv_policy(self->name, "/t/", "15-later",
-				 M2MV_MODE_WRAP, 0));
-	EXPECT_EQ(-ENOKEY, m2mv_put(self->fd, "/t/x", "x", 1, 0, NULL));
-	ASSERT_GT(m2mv_key_add("15-later", NULL, self->ring, NULL), 0);
-	EXPECT_EQ(0, m2mv_put(self->fd, "/t/x", "x", 1, 0, NULL));
+	EXPECT_EQ(0, mvt_policy(self->name, "/t/", "15-later",
+				M2MV_MODE_WRAP, 0));
+	EXPECT_EQ(-ENOKEY, mvt_put(self->fd, "/t/x", "x", 1, 0, NULL));
+	ASSERT_GT(mvt_key_add("15-later", NULL, self->ring, NULL), 0);
+	EXPECT_EQ(0, mvt_put(self->fd, "/t/x", "x", 1, 0, NULL));
 }
 
 TEST_F(vault, wrong_store_key_is_ekeyrejected)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	char out[4];
 	size_t n = sizeof(out);
 
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/a", "a", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/a", "a", 1, 0, NULL));
 	close(self->fd);
 	self->fd = -1;
-	ASSERT_EQ(0, m2mv_detach(self->name));
+	ASSERT_EQ(0, mvt_detach(self->name));
 	self->attached = false;
 
-	ASSERT_GT(m2mv_key_add("16-other", NULL, self->ring, NULL), 0);
-	ASSERT_GT(m2mv_key_add("15-store", NULL, self->ring, NULL), 0);
-	EXPECT_EQ(-EKEYREJECTED, m2mv_attach(self->name, self->sfd,
-					     "16-other", 0, NULL));
+	ASSERT_GT(mvt_key_add("16-other", NULL, self->ring, NULL), 0);
+	ASSERT_GT(mvt_key_add("15-store", NULL, self->ring, NULL), 0);
+	EXPECT_EQ(-EKEYREJECTED, mvt_attach(self->name, self->sfd,
+					    "16-other", 0, NULL));
 	/* The store key must be a type-16 key. */
-	EXPECT_EQ(-EKEYREJECTED, m2mv_attach(self->name, self->sfd,
-					     "15-store", 0, NULL));
-	EXPECT_EQ(-ENOKEY, m2mv_attach(self->name, self->sfd,
-				       "16-missing", 0, NULL));
+	EXPECT_EQ(-EKEYREJECTED, mvt_attach(self->name, self->sfd,
+					    "15-store", 0, NULL));
+	EXPECT_EQ(-ENOKEY, mvt_attach(self->name, self->sfd,
+				      "16-missing", 0, NULL));
 	/* Same Credential-ID, different bytes. */
 	ASSERT_EQ(0, keyctl_unlink(self->kstore, self->ring));
-	ASSERT_GT(m2mv_key_add(K_STORE, NULL, self->ring, NULL), 0);
-	EXPECT_EQ(-EKEYREJECTED, m2mv_attach(self->name, self->sfd,
-					     K_STORE, 0, NULL));
+	ASSERT_GT(mvt_key_add(MVT_K_STORE, NULL, self->ring, NULL), 0);
+	EXPECT_EQ(-EKEYREJECTED, mvt_attach(self->name, self->sfd,
+					    MVT_K_STORE, 0, NULL));
 	/* A rejected attach left nothing attached. */
-	self->fd = m2mv_open_dev();
+	self->fd = mvt_open_dev();
 	ASSERT_GE(self->fd, 0);
-	EXPECT_EQ(-ENOENT, m2mv_bind(self->fd, self->name));
+	EXPECT_EQ(-ENOENT, mvt_bind(self->fd, self->name));
 	/* The store key did not change the file: a new key cannot open it,
 	 * but a fresh store formatted with it can be attached. */
 	char file[256];
-	int sfd = m2mv_store_file(file, sizeof(file), NULL, "k2");
+	int sfd = mvt_store_file(file, sizeof(file), NULL, "k2");
 
 	ASSERT_GE(sfd, 0);
-	EXPECT_EQ(0, m2mv_attach(self->name, sfd, K_STORE, 0, &rep));
+	EXPECT_EQ(0, mvt_attach(self->name, sfd, MVT_K_STORE, 0, &rep));
 	self->attached = true;
-	ASSERT_EQ(0, m2mv_bind(self->fd, self->name));
-	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/w/a", out, &n, NULL));
+	ASSERT_EQ(0, mvt_bind(self->fd, self->name));
+	EXPECT_EQ(-ENOENT, mvt_get(self->fd, "/w/a", out, &n, NULL));
 	close(sfd);
 	unlink(file);
 }
@@ -1788,34 +1406,34 @@ TEST_F(vault, wrong_store_key_is_ekeyrejected)
 TEST_F(vault, attach_name_taken_is_eexist)
 {
 	char file[256], other[M2MV_NAME_MAX];
-	int sfd = m2mv_store_file(file, sizeof(file), NULL, "dup");
+	int sfd = mvt_store_file(file, sizeof(file), NULL, "dup");
 	struct stat st;
 
 	ASSERT_GE(sfd, 0);
-	EXPECT_EQ(-EEXIST, m2mv_attach(self->name, sfd, K_STORE, 0,
-				       NULL));
+	EXPECT_EQ(-EEXIST, mvt_attach(self->name, sfd, MVT_K_STORE, 0,
+				      NULL));
 	/* The refused file was not formatted. */
 	ASSERT_EQ(0, fstat(sfd, &st));
 	EXPECT_EQ(0, st.st_size);
 	/* Two stores side by side, with separate contents. */
-	m2mv_store_name(other, "dup");
-	ASSERT_EQ(0, m2mv_attach(other, sfd, K_STORE, 0, NULL));
-	ASSERT_EQ(0, m2mv_policy(other, "/w/", K_WRAP,
-				 M2MV_MODE_WRAP, 0));
-	int fd2 = m2mv_open_bound(other);
+	mvt_store_name(other, "dup");
+	ASSERT_EQ(0, mvt_attach(other, sfd, MVT_K_STORE, 0, NULL));
+	ASSERT_EQ(0, mvt_policy(other, "/w/", MVT_K_WRAP,
+				M2MV_MODE_WRAP, 0));
+	int fd2 = mvt_open_bound(other);
 	char out[8];
 	size_t n = sizeof(out);
 
 	ASSERT_GE(fd2, 0);
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/same", "first", 5, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(fd2, "/w/same", "second", 6, 0, NULL));
-	ASSERT_EQ(0, m2mv_get(self->fd, "/w/same", out, &n, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/same", "first", 5, 0, NULL));
+	ASSERT_EQ(0, mvt_put(fd2, "/w/same", "second", 6, 0, NULL));
+	ASSERT_EQ(0, mvt_get(self->fd, "/w/same", out, &n, NULL));
 	EXPECT_EQ(0, memcmp(out, "first", 5));
 	n = sizeof(out);
-	ASSERT_EQ(0, m2mv_get(fd2, "/w/same", out, &n, NULL));
+	ASSERT_EQ(0, mvt_get(fd2, "/w/same", out, &n, NULL));
 	EXPECT_EQ(0, memcmp(out, "second", 6));
 	close(fd2);
-	EXPECT_EQ(0, m2mv_detach(other));
+	EXPECT_EQ(0, mvt_detach(other));
 	close(sfd);
 	unlink(file);
 }
@@ -1861,20 +1479,20 @@ static int as_nobody(int (*fn)(FIXTURE_DATA(vault) *self),
 static int nobody_control(FIXTURE_DATA(vault) *self)
 {
 	char file[256], name[M2MV_NAME_MAX];
-	int ctl = m2mv_open_dev();
+	int ctl = mvt_open_dev();
 	int sfd;
 
 	CHILD_EXPECT(1, 1, ctl >= 0);
-	sfd = m2mv_store_file(file, sizeof(file), NULL, "nobody");
+	sfd = mvt_store_file(file, sizeof(file), NULL, "nobody");
 	CHILD_EXPECT(2, 1, sfd >= 0);
-	m2mv_store_name(name, "nobody");
-	CHILD_EXPECT(3, -EPERM, m2mv_attach(name, sfd, K_STORE, 0, NULL));
-	CHILD_EXPECT(4, -EPERM, m2mv_detach(self->name));
-	CHILD_EXPECT(5, -EPERM, m2mv_policy(self->name, "/n/", K_WRAP,
-					    M2MV_MODE_WRAP, 0));
-	CHILD_EXPECT(6, -EPERM, m2mv_policy_del(self->name, "/w/"));
+	mvt_store_name(name, "nobody");
+	CHILD_EXPECT(3, -EPERM, mvt_attach(name, sfd, MVT_K_STORE, 0, NULL));
+	CHILD_EXPECT(4, -EPERM, mvt_detach(self->name));
+	CHILD_EXPECT(5, -EPERM, mvt_policy(self->name, "/n/", MVT_K_WRAP,
+					   M2MV_MODE_WRAP, 0));
+	CHILD_EXPECT(6, -EPERM, mvt_policy_del(self->name, "/w/"));
 	/* Binding needs nothing. */
-	CHILD_EXPECT(7, 0, m2mv_bind(ctl, self->name));
+	CHILD_EXPECT(7, 0, mvt_bind(ctl, self->name));
 	unlink(file);
 	return 0;
 }
@@ -1886,9 +1504,9 @@ TEST_F(vault, control_needs_cap_net_admin)
 
 	ASSERT_EQ(0, as_nobody(nobody_control, self, false));
 	/* The store is still attached, the policies in place. */
-	EXPECT_EQ(0, m2mv_put(self->fd, "/w/x", "x", 1, 0, NULL));
-	EXPECT_EQ(0, m2mv_get(self->fd, "/w/x", out, &n, NULL));
-	EXPECT_EQ(-EACCES, m2mv_put(self->fd, "/n/x", "x", 1, 0, NULL));
+	EXPECT_EQ(0, mvt_put(self->fd, "/w/x", "x", 1, 0, NULL));
+	EXPECT_EQ(0, mvt_get(self->fd, "/w/x", out, &n, NULL));
+	EXPECT_EQ(-EACCES, mvt_put(self->fd, "/n/x", "x", 1, 0, NULL));
 }
 
 /* ----------------------------------------------------------------- keys */
@@ -1899,23 +1517,23 @@ TEST_F(vault, revoked_key)
 	struct m2mv_stat st;
 	size_t n = sizeof(out);
 
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/k1", "wrapped", 7, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/m/k1", "mic", 3, 0, NULL));
-	ASSERT_EQ(0, keyctl_revoke(self->kwrap));
-	EXPECT_EQ(-EKEYREVOKED, m2mv_put(self->fd, "/w/k2", "x", 1, 0, NULL));
-	EXPECT_EQ(-EKEYREVOKED, m2mv_put(self->fd, "/w/k1", "x", 1, 0, NULL));
-	EXPECT_EQ(-EKEYREVOKED, m2mv_get(self->fd, "/w/k1", out, &n, NULL));
-	EXPECT_EQ(-EKEYREVOKED, m2mv_del(self->fd, "/w/k1", 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/k1", "wrapped", 7, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/m/k1", "mic", 3, 0, NULL));
+	ASSERT_EQ(0, keyctl_revoke(mvt_vault_key(&self->v, MVT_K_WRAP)));
+	EXPECT_EQ(-EKEYREVOKED, mvt_put(self->fd, "/w/k2", "x", 1, 0, NULL));
+	EXPECT_EQ(-EKEYREVOKED, mvt_put(self->fd, "/w/k1", "x", 1, 0, NULL));
+	EXPECT_EQ(-EKEYREVOKED, mvt_get(self->fd, "/w/k1", out, &n, NULL));
+	EXPECT_EQ(-EKEYREVOKED, mvt_del(self->fd, "/w/k1", 0, NULL));
 	/* Metadata and sealed bytes need no key. */
-	EXPECT_EQ(0, m2mv_stat(self->fd, "/w/k1", &st));
+	EXPECT_EQ(0, mvt_stat(self->fd, "/w/k1", &st));
 	EXPECT_EQ(1, st.version);
 	static char ebuf[4096];
 	size_t en = sizeof(ebuf);
 
-	EXPECT_EQ(0, m2mv_export(self->fd, "/w/k1", 0, ebuf, &en, NULL));
+	EXPECT_EQ(0, mvt_export(self->fd, "/w/k1", 0, ebuf, &en, NULL));
 	/* Other keys are unaffected. */
 	n = sizeof(out);
-	EXPECT_EQ(0, m2mv_get(self->fd, "/m/k1", out, &n, NULL));
+	EXPECT_EQ(0, mvt_get(self->fd, "/m/k1", out, &n, NULL));
 	EXPECT_EQ(3, n);
 	/* In a batch too. */
 	struct m2mv_batch_op ops[2] = {
@@ -1923,7 +1541,7 @@ TEST_F(vault, revoked_key)
 		bop(M2MV_BATCH_GET, 0, "/m/k1", out, sizeof(out)),
 	};
 
-	ASSERT_EQ(0, m2mv_batch(self->fd, ops, 2, NULL));
+	ASSERT_EQ(0, mvt_batch(self->fd, ops, 2, NULL));
 	EXPECT_EQ(-EKEYREVOKED, ops[0].result);
 	EXPECT_EQ(0, ops[1].result);
 }
@@ -1933,15 +1551,15 @@ TEST_F(vault, expired_key)
 	uint8_t out[16];
 	size_t n = sizeof(out);
 
-	ASSERT_EQ(0, m2mv_put(self->fd, "/m/k1", "mic", 3, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/d/c/k1", "dir", 3, 0, NULL));
-	ASSERT_EQ(0, keyctl_set_timeout(self->kmic, 1));
+	ASSERT_EQ(0, mvt_put(self->fd, "/m/k1", "mic", 3, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/d/c/k1", "dir", 3, 0, NULL));
+	ASSERT_EQ(0, keyctl_set_timeout(mvt_vault_key(&self->v, MVT_K_MIC), 1));
 	sleep(2);
-	EXPECT_EQ(-EKEYEXPIRED, m2mv_put(self->fd, "/m/k2", "x", 1, 0, NULL));
-	EXPECT_EQ(-EKEYEXPIRED, m2mv_get(self->fd, "/m/k1", out, &n, NULL));
-	EXPECT_EQ(-EKEYEXPIRED, m2mv_del(self->fd, "/m/k1", 0, NULL));
+	EXPECT_EQ(-EKEYEXPIRED, mvt_put(self->fd, "/m/k2", "x", 1, 0, NULL));
+	EXPECT_EQ(-EKEYEXPIRED, mvt_get(self->fd, "/m/k1", out, &n, NULL));
+	EXPECT_EQ(-EKEYEXPIRED, mvt_del(self->fd, "/m/k1", 0, NULL));
 	n = sizeof(out);
-	EXPECT_EQ(0, m2mv_get(self->fd, "/d/c/k1", out, &n, NULL));
+	EXPECT_EQ(0, mvt_get(self->fd, "/d/c/k1", out, &n, NULL));
 }
 
 TEST_F(vault, unlinked_key)
@@ -1949,18 +1567,18 @@ TEST_F(vault, unlinked_key)
 	uint8_t out[16];
 	size_t n = sizeof(out);
 
-	ASSERT_EQ(0, m2mv_put(self->fd, "/d/c/k1", "dir", 3, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/i/c/k1", "inst", 4, 0, NULL));
-	ASSERT_EQ(0, keyctl_unlink(self->kdir, self->ring));
-	EXPECT_EQ(-ENOKEY, m2mv_put(self->fd, "/d/c/k2", "x", 1, 0, NULL));
-	EXPECT_EQ(-ENOKEY, m2mv_get(self->fd, "/d/c/k1", out, &n, NULL));
-	EXPECT_EQ(-ENOKEY, m2mv_get(self->fd, "/i/c/k1", out, &n, NULL));
-	EXPECT_EQ(-ENOKEY, m2mv_del(self->fd, "/d/c/k1", 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/d/c/k1", "dir", 3, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/i/c/k1", "inst", 4, 0, NULL));
+	ASSERT_EQ(0, keyctl_unlink(mvt_vault_key(&self->v, MVT_K_DIR), self->ring));
+	EXPECT_EQ(-ENOKEY, mvt_put(self->fd, "/d/c/k2", "x", 1, 0, NULL));
+	EXPECT_EQ(-ENOKEY, mvt_get(self->fd, "/d/c/k1", out, &n, NULL));
+	EXPECT_EQ(-ENOKEY, mvt_get(self->fd, "/i/c/k1", out, &n, NULL));
+	EXPECT_EQ(-ENOKEY, mvt_del(self->fd, "/d/c/k1", 0, NULL));
 	/* Linking a key with the same Credential-ID but other bytes back
 	 * does not open the old records. */
-	ASSERT_GT(m2mv_key_add(K_DIR, NULL, self->ring, NULL), 0);
+	ASSERT_GT(mvt_key_add(MVT_K_DIR, NULL, self->ring, NULL), 0);
 	n = sizeof(out);
-	EXPECT_EQ(-EBADMSG, m2mv_get(self->fd, "/d/c/k1", out, &n, NULL));
+	EXPECT_EQ(-EBADMSG, mvt_get(self->fd, "/d/c/k1", out, &n, NULL));
 }
 
 static int nobody_no_keys(FIXTURE_DATA(vault) *self)
@@ -1971,45 +1589,45 @@ static int nobody_no_keys(FIXTURE_DATA(vault) *self)
 	size_t n;
 	int step = 10;
 
-	for (size_t m = 0; m < NMODES; m++, step += 10) {
+	for (size_t m = 0; m < MVT_NMODES; m++, step += 10) {
 		n = sizeof(buf);
 		CHILD_EXPECT(step + 1, -ENOKEY,
-			     m2mv_get(self->fd, modes[m].path, buf, &n, NULL));
-		CHILD_EXPECT(step + 2, 0, m2mv_stat(self->fd, modes[m].path, &st));
+			     mvt_get(self->fd, mvt_modes[m].path, buf, &n, NULL));
+		CHILD_EXPECT(step + 2, 0, mvt_stat(self->fd, mvt_modes[m].path, &st));
 		CHILD_EXPECT(step + 3, 1, (int)st.version);
-		CHILD_EXPECT(step + 4, 0, strcmp(st.credid, modes[m].credid));
+		CHILD_EXPECT(step + 4, 0, strcmp(st.credid, mvt_modes[m].credid));
 		n = sizeof(buf);
-		CHILD_EXPECT(step + 5, 0, m2mv_export(self->fd, modes[m].path, 0,
-						      buf, &n, NULL));
+		CHILD_EXPECT(step + 5, 0, mvt_export(self->fd, mvt_modes[m].path, 0,
+						     buf, &n, NULL));
 		n = sizeof(buf);
-		CHILD_EXPECT(step + 6, 0, m2mv_export(self->fd, modes[m].path,
-						      M2MV_EXPORT_F_JSON, buf,
-						      &n, NULL));
+		CHILD_EXPECT(step + 6, 0, mvt_export(self->fd, mvt_modes[m].path,
+						     M2MV_EXPORT_F_JSON, buf,
+						     &n, NULL));
 		CHILD_EXPECT(step + 7, -ENOKEY,
-			     m2mv_put(self->fd, modes[m].path, "x", 1, 0, NULL));
+			     mvt_put(self->fd, mvt_modes[m].path, "x", 1, 0, NULL));
 		CHILD_EXPECT(step + 8, -ENOKEY,
-			     m2mv_del(self->fd, modes[m].path, 0, NULL));
+			     mvt_del(self->fd, mvt_modes[m].path, 0, NULL));
 	}
-	CHILD_EXPECT(1, 0, m2mv_list(self->fd, NULL, NULL, 0, buf, sizeof(buf),
-				     &count, &flags));
-	CHILD_EXPECT(2, (int)NMODES, (int)count);
+	CHILD_EXPECT(1, 0, mvt_list(self->fd, NULL, NULL, 0, buf, sizeof(buf),
+				    &count, &flags));
+	CHILD_EXPECT(2, (int)MVT_NMODES, (int)count);
 	return 0;
 }
 
 TEST_F(vault, other_user_without_keys)
 {
-	for (size_t m = 0; m < NMODES; m++) {
-		ASSERT_EQ(0, m2mv_put(self->fd, modes[m].path, "secret", 6, 0,
-				      NULL));
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		ASSERT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, "secret", 6, 0,
+				     NULL));
 	}
 	EXPECT_EQ(0, as_nobody(nobody_no_keys, self, true));
 	/* The records are untouched. */
-	for (size_t m = 0; m < NMODES; m++) {
+	for (size_t m = 0; m < MVT_NMODES; m++) {
 		char out[8];
 		size_t n = sizeof(out);
 		uint64_t v = 0;
 
-		EXPECT_EQ(0, m2mv_get(self->fd, modes[m].path, out, &n, &v));
+		EXPECT_EQ(0, mvt_get(self->fd, mvt_modes[m].path, out, &n, &v));
 		EXPECT_EQ(1, v);
 	}
 }
@@ -2020,14 +1638,14 @@ TEST_F(vault, same_session_other_process_has_keys)
 	pid_t pid;
 	int status;
 
-	ASSERT_EQ(0, m2mv_put(self->fd, "/w/shared", "s", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/shared", "s", 1, 0, NULL));
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (pid == 0) {
 		char out[4];
 		size_t n = sizeof(out);
 
-		_exit(m2mv_get(self->fd, "/w/shared", out, &n, NULL) ? 1 : 0);
+		_exit(mvt_get(self->fd, "/w/shared", out, &n, NULL) ? 1 : 0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
@@ -2044,32 +1662,32 @@ TEST_F(vault, dir_key_limit)
 	ssize_t hl;
 	int ret;
 
-	ret = m2mv_param_read("dir_key_limit", self->saved_dir_limit,
-			      sizeof(self->saved_dir_limit));
+	ret = mvt_param_read("dir_key_limit", self->saved_dir_limit,
+			     sizeof(self->saved_dir_limit));
 	if (ret) {
 		self->saved_dir_limit[0] = '\0';
 		SKIP(return, "no dir_key_limit parameter: %s", strerror(-ret));
 	}
-	ASSERT_EQ(0, m2mv_param_write("dir_key_limit", "3"));
-	ASSERT_EQ(0, m2mv_param_read("dir_key_limit", val, sizeof(val)));
+	ASSERT_EQ(0, mvt_param_write("dir_key_limit", "3"));
+	ASSERT_EQ(0, mvt_param_read("dir_key_limit", val, sizeof(val)));
 	ASSERT_STREQ("3", val);
 
-	ASSERT_EQ(0, m2mv_put(self->fd, "/d/lim/a", "a", 1, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/d/lim/b", "b", 1, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/d/lim/a", "A", 1, 0, NULL));
-	EXPECT_EQ(-EDQUOT, m2mv_put(self->fd, "/d/lim/c", "c", 1, 0, NULL));
-	EXPECT_EQ(-EDQUOT, m2mv_put(self->fd, "/d/lim/a", "x", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/d/lim/a", "a", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/d/lim/b", "b", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/d/lim/a", "A", 1, 0, NULL));
+	EXPECT_EQ(-EDQUOT, mvt_put(self->fd, "/d/lim/c", "c", 1, 0, NULL));
+	EXPECT_EQ(-EDQUOT, mvt_put(self->fd, "/d/lim/a", "x", 1, 0, NULL));
 	/* The refused PUTs wrote nothing. */
 	n = sizeof(out);
-	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/d/lim/c", out, &n, NULL));
+	EXPECT_EQ(-ENOENT, mvt_get(self->fd, "/d/lim/c", out, &n, NULL));
 	n = sizeof(out);
-	EXPECT_EQ(0, m2mv_get(self->fd, "/d/lim/a", out, &n, NULL));
+	EXPECT_EQ(0, mvt_get(self->fd, "/d/lim/a", out, &n, NULL));
 	EXPECT_EQ('A', out[0]);
 	/* Another container has its own key. */
-	EXPECT_EQ(0, m2mv_put(self->fd, "/d/lim2/a", "a", 1, 0, NULL));
+	EXPECT_EQ(0, mvt_put(self->fd, "/d/lim2/a", "a", 1, 0, NULL));
 	/* Other modes are not limited. */
 	for (int i = 0; i < 5; i++) {
-		EXPECT_EQ(0, m2mv_put(self->fd, "/w/lim/a", "a", 1, 0, NULL));
+		EXPECT_EQ(0, mvt_put(self->fd, "/w/lim/a", "a", 1, 0, NULL));
 	}
 	/* A batch reports it per operation. */
 	struct m2mv_batch_op ops[2] = {
@@ -2077,7 +1695,7 @@ TEST_F(vault, dir_key_limit)
 		bop(M2MV_BATCH_PUT, 0, "/d/lim3/a", "a", 1),
 	};
 
-	ASSERT_EQ(0, m2mv_batch(self->fd, ops, 2, NULL));
+	ASSERT_EQ(0, mvt_batch(self->fd, ops, 2, NULL));
 	EXPECT_EQ(-EDQUOT, ops[0].result);
 	EXPECT_EQ(0, ops[1].result);
 
@@ -2086,22 +1704,22 @@ TEST_F(vault, dir_key_limit)
 	 * is either still refused or sealed under a new nonce (a new key).
 	 */
 	n = sizeof(buf);
-	ASSERT_EQ(0, m2mv_export(self->fd, "/d/lim/a", 0, buf, &n, NULL));
-	ASSERT_EQ(5, m2mv_split_dots(buf, n, part, plen, 8));
-	hl = m2mv_b64url_decode((uint8_t *)hdr, part[0], plen[0]);
+	ASSERT_EQ(0, mvt_export(self->fd, "/d/lim/a", 0, buf, &n, NULL));
+	ASSERT_EQ(5, mvt_split_dots(buf, n, part, plen, 8));
+	hl = mvt_b64url_decode((uint8_t *)hdr, part[0], plen[0]);
 	ASSERT_GT(hl, 0);
 	hdr[hl] = '\0';
 	ASSERT_EQ(0, json_str(hdr, "m2mv_nonce", nonce1, sizeof(nonce1)));
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 
-	ASSERT_EQ(0, reattach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_reattach(&self->v, &rep));
 	ASSERT_EQ(0, rep.integrity_errors);
-	ret = m2mv_put(self->fd, "/d/lim/e", "e", 1, 0, NULL);
+	ret = mvt_put(self->fd, "/d/lim/e", "e", 1, 0, NULL);
 	if (ret == 0) {
 		n = sizeof(buf);
-		ASSERT_EQ(0, m2mv_export(self->fd, "/d/lim/e", 0, buf, &n, NULL));
-		ASSERT_EQ(5, m2mv_split_dots(buf, n, part, plen, 8));
-		hl = m2mv_b64url_decode((uint8_t *)hdr, part[0], plen[0]);
+		ASSERT_EQ(0, mvt_export(self->fd, "/d/lim/e", 0, buf, &n, NULL));
+		ASSERT_EQ(5, mvt_split_dots(buf, n, part, plen, 8));
+		hl = mvt_b64url_decode((uint8_t *)hdr, part[0], plen[0]);
 		ASSERT_GT(hl, 0);
 		hdr[hl] = '\0';
 		ASSERT_EQ(0, json_str(hdr, "m2mv_nonce", nonce2, sizeof(nonce2)));
@@ -2110,7 +1728,7 @@ TEST_F(vault, dir_key_limit)
 		EXPECT_EQ(-EDQUOT, ret);
 	}
 	n = sizeof(out);
-	EXPECT_EQ(0, m2mv_get(self->fd, "/d/lim/b", out, &n, NULL));
+	EXPECT_EQ(0, mvt_get(self->fd, "/d/lim/b", out, &n, NULL));
 }
 
 /* The header names the derivation scope each policy asks for. */
@@ -2128,12 +1746,12 @@ TEST_F(vault, dir_keys_per_container_and_instance)
 	ssize_t hl;
 
 	for (int i = 0; i < 5; i++) {
-		ASSERT_EQ(0, m2mv_put(self->fd, want[i].path, "v", 1, 0, NULL));
+		ASSERT_EQ(0, mvt_put(self->fd, want[i].path, "v", 1, 0, NULL));
 		n = sizeof(buf);
-		ASSERT_EQ(0, m2mv_export(self->fd, want[i].path, 0, buf, &n,
-					 NULL));
-		ASSERT_EQ(5, m2mv_split_dots(buf, n, part, plen, 8));
-		hl = m2mv_b64url_decode((uint8_t *)hdr, part[0], plen[0]);
+		ASSERT_EQ(0, mvt_export(self->fd, want[i].path, 0, buf, &n,
+					NULL));
+		ASSERT_EQ(5, mvt_split_dots(buf, n, part, plen, 8));
+		hl = mvt_b64url_decode((uint8_t *)hdr, part[0], plen[0]);
 		ASSERT_GT(hl, 0);
 		hdr[hl] = '\0';
 		ASSERT_EQ(0, json_str(hdr, "m2mv_kdf", val, sizeof(val)));
@@ -2156,13 +1774,13 @@ static int wrong_key_get(FIXTURE_DATA(vault) *self)
 	size_t n;
 
 	CHILD_EXPECT(1, 1, keyctl_join_session_keyring(NULL) > 0);
-	for (size_t m = 0; m < NMODES; m++) {
-		if (m2mv_key_add(modes[m].credid, NULL, 0, NULL) < 0 &&
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		if (mvt_key_add(mvt_modes[m].credid, NULL, 0, NULL) < 0 &&
 		    errno != EEXIST)
 			return 2;
 		n = sizeof(out);
 		CHILD_EXPECT(10 + (int)m, -EBADMSG,
-			     m2mv_get(self->fd, modes[m].path, out, &n, NULL));
+			     mvt_get(self->fd, mvt_modes[m].path, out, &n, NULL));
 	}
 	return 0;
 }
@@ -2173,9 +1791,9 @@ TEST_F(vault, wrong_key_bytes_do_not_poison_record)
 	pid_t pid;
 	int status;
 
-	for (size_t m = 0; m < NMODES; m++) {
-		ASSERT_EQ(0, m2mv_put(self->fd, modes[m].path, "genuine", 7, 0,
-				      NULL));
+	for (size_t m = 0; m < MVT_NMODES; m++) {
+		ASSERT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, "genuine", 7, 0,
+				     NULL));
 	}
 	pid = fork();
 	ASSERT_GE(pid, 0);
@@ -2184,14 +1802,14 @@ TEST_F(vault, wrong_key_bytes_do_not_poison_record)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	for (size_t m = 0; m < NMODES; m++) {
+	for (size_t m = 0; m < MVT_NMODES; m++) {
 		char out[16];
 		size_t n = sizeof(out);
 
-		EXPECT_EQ(0, m2mv_get(self->fd, modes[m].path, out, &n, NULL))
-			TH_LOG("%s", modes[m].path);
+		EXPECT_EQ(0, mvt_get(self->fd, mvt_modes[m].path, out, &n, NULL))
+			TH_LOG("%s", mvt_modes[m].path);
 		EXPECT_EQ(7, n);
-		EXPECT_EQ(0, m2mv_stat(self->fd, modes[m].path, &st));
+		EXPECT_EQ(0, mvt_stat(self->fd, mvt_modes[m].path, &st));
 		EXPECT_EQ(0, st.rec_flags & M2MV_STAT_F_BAD);
 	}
 }

@@ -15,7 +15,7 @@
 #include <netlink/netlink.h>
 
 #include "kselftest_harness.h"
-#include "m2mv.h"
+#include "fixture.h"
 
 #define K_STORE	"16-genl-store@m2mv.test"
 #define K_WRAP	"15-genl-wrap@m2mv.test"
@@ -51,29 +51,13 @@ static int on_valid(struct nl_msg *m, void *arg)
 	return NL_OK;
 }
 
-/* The extended-ack message follows the echoed request in an error. */
 static int on_err(struct sockaddr_nl *sa, struct nlmsgerr *e, void *arg)
 {
-	struct nlmsghdr *h = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
 	struct res *r = arg;
-	struct nlattr *a;
-	size_t off;
-	int rem;
 
 	r->err = e->error;
 	r->done = true;
-	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NL_STOP;
-	off = sizeof(*e);
-	if (!(h->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-	if (NLMSG_HDRLEN + off > h->nlmsg_len)
-		return NL_STOP;
-	nla_for_each_attr(a, (struct nlattr *)((char *)e + NLMSG_ALIGN(off)),
-			  h->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(off), rem)
-		if (nla_type(a) == NLMSGERR_ATTR_MSG)
-			snprintf(r->msg, sizeof(r->msg), "%.*s", nla_len(a),
-				 (char *)nla_data(a));
+	mvt_nl_extack_msg(e, r->msg, sizeof(r->msg));
 	return NL_STOP;
 }
 
@@ -135,10 +119,7 @@ struct att {
 	const char *name;
 	int fd;
 	const char *key;
-	uint32_t flags;
-	bool with_flags;
 	bool fd_as_u8;
-	bool records;		/* an output-only attribute */
 };
 
 static int fill_attach(struct nl_msg *m, void *arg)
@@ -151,10 +132,6 @@ static int fill_attach(struct nl_msg *m, void *arg)
 			   nla_put_u32(m, M2MV_A_FD, a->fd)))
 		return -1;
 	if (a->key && nla_put_string(m, M2MV_A_STORE_KEY, a->key))
-		return -1;
-	if (a->with_flags && nla_put_u32(m, M2MV_A_FLAGS, a->flags))
-		return -1;
-	if (a->records && nla_put_u64(m, M2MV_A_RECORDS, 1))
 		return -1;
 	return 0;
 }
@@ -182,48 +159,24 @@ static int fill_name(struct nl_msg *m, void *arg)
 }
 
 FIXTURE(genl) {
-	key_serial_t ring;
-	key_serial_t wrap;
-	int sfd;
-	int fd;
-	bool attached;
-	char name[M2MV_NAME_MAX];
-	char file[256];
+	MVT_VAULT_IN_FIXTURE;
 };
 
+/* Attached, bound, with no policy: each test sets what it needs. */
 FIXTURE_SETUP(genl)
 {
-	struct res r;
-	struct att a = { .fd = -1 };
+	static const char *const credids[] = { K_WRAP, NULL };
+	const struct mvt_vault_spec spec = {
+		.tag = "genl", .store_credid = K_STORE, .credids = credids,
+		.no_policies = true,
+	};
 
-	self->fd = -1;
-	self->ring = keyctl_join_session_keyring(NULL);
-	ASSERT_GT(self->ring, 0);
-	ASSERT_GT(m2mv_key_add(K_STORE, NULL, self->ring, NULL), 0);
-	self->wrap = m2mv_key_add(K_WRAP, NULL, self->ring, NULL);
-	ASSERT_GT(self->wrap, 0);
-	m2mv_store_name(self->name, "genl");
-	self->sfd = m2mv_store_file(self->file, sizeof(self->file), NULL,
-				    "genl");
-	ASSERT_GE(self->sfd, 0);
-	a.name = self->name;
-	a.fd = self->sfd;
-	a.key = K_STORE;
-	ASSERT_EQ(0, request(M2MV_CMD_STORE_ATTACH, false, fill_attach, &a, &r))
-		TH_LOG("%s", r.msg);
-	self->attached = true;
+	mvt_vault_setup(_metadata, &self->v, &spec);
 }
 
 FIXTURE_TEARDOWN(genl)
 {
-	struct res r;
-
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->attached)
-		request(M2MV_CMD_STORE_DETACH, false, fill_name, self->name, &r);
-	close(self->sfd);
-	unlink(self->file);
+	mvt_vault_teardown(_metadata, &self->v);
 }
 
 TEST_F(genl, attach_errors_carry_a_message)
@@ -264,18 +217,7 @@ TEST_F(genl, attach_errors_carry_a_message)
 	EXPECT_NE(0, strlen(r.msg));
 	a.name = "genl-other";
 
-	/* Output-only attribute in a request. */
-	a.records = true;
-	EXPECT_EQ(-EINVAL, request(M2MV_CMD_STORE_ATTACH, false, fill_attach,
-				   &a, &r));
-	a.records = false;
-
-	/* Unknown flag bits. */
-	a.with_flags = true;
-	a.flags = 1U << 30;
-	EXPECT_EQ(-EOPNOTSUPP, request(M2MV_CMD_STORE_ATTACH, false,
-				       fill_attach, &a, &r));
-	EXPECT_NE(0, strlen(r.msg));
+	/* An output-only attribute and unknown flag bits: abi_test. */
 }
 
 TEST_F(genl, policy_errors)
@@ -451,8 +393,6 @@ TEST_F(genl, events_and_counters)
 	uint8_t byte;
 
 	ASSERT_EQ(0, request(M2MV_CMD_POLICY_SET, false, fill_policy, &p, &r));
-	self->fd = m2mv_open_bound(self->name);
-	ASSERT_GE(self->fd, 0);
 
 	ev = nl_socket_alloc();
 	ASSERT_NE(NULL, ev);
@@ -464,14 +404,14 @@ TEST_F(genl, events_and_counters)
 	nl_socket_modify_cb(ev, NL_CB_VALID, NL_CB_CUSTOM, on_event, &e);
 
 	/* 3 PUTs, 2 GETs, 1 DELETE. */
-	ASSERT_EQ(0, m2mv_put(self->fd, "/e/a", "alpha", 5, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/e/b", "bravo", 5, 0, NULL));
-	ASSERT_EQ(0, m2mv_put(self->fd, "/e/c", "charlie", 7, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/e/a", "alpha", 5, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/e/b", "bravo", 5, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/e/c", "charlie", 7, 0, NULL));
 	len = sizeof(buf);
-	ASSERT_EQ(0, m2mv_get(self->fd, "/e/a", buf, &len, NULL));
+	ASSERT_EQ(0, mvt_get(self->fd, "/e/a", buf, &len, NULL));
 	len = sizeof(buf);
-	ASSERT_EQ(0, m2mv_get(self->fd, "/e/b", buf, &len, NULL));
-	ASSERT_EQ(0, m2mv_del(self->fd, "/e/b", 0, NULL));
+	ASSERT_EQ(0, mvt_get(self->fd, "/e/b", buf, &len, NULL));
+	ASSERT_EQ(0, mvt_del(self->fd, "/e/b", 0, NULL));
 
 	/* Damage the last record (/e/c): its GET fails, an event names it. */
 	for (off = M2MV_SUPER_SIZE;
@@ -485,7 +425,7 @@ TEST_F(genl, events_and_counters)
 	byte ^= 0x10;
 	ASSERT_EQ(1, pwrite(self->sfd, &byte, 1, last + h.len / 2));
 	len = sizeof(buf);
-	EXPECT_EQ(-EBADMSG, m2mv_get(self->fd, "/e/c", buf, &len, NULL));
+	EXPECT_EQ(-EBADMSG, mvt_get(self->fd, "/e/c", buf, &len, NULL));
 	ASSERT_TRUE(wait_event(ev, M2MV_EVENT_INTEGRITY, &e));
 	EXPECT_STREQ(self->name, e.name);
 	EXPECT_STREQ("/e/c", e.path);
@@ -493,8 +433,8 @@ TEST_F(genl, events_and_counters)
 	EXPECT_EQ(3, e.seq);
 
 	/* A revoked key: the PUT is refused and an event says why. */
-	ASSERT_EQ(0, keyctl_revoke(self->wrap));
-	EXPECT_EQ(-EKEYREVOKED, m2mv_put(self->fd, "/e/d", "delta", 5, 0, NULL));
+	ASSERT_EQ(0, keyctl_revoke(mvt_vault_key(&self->v, K_WRAP)));
+	EXPECT_EQ(-EKEYREVOKED, mvt_put(self->fd, "/e/d", "delta", 5, 0, NULL));
 	ASSERT_TRUE(wait_event(ev, M2MV_EVENT_KEY_REFUSED, &e));
 	EXPECT_STREQ(K_WRAP, e.credid);
 	EXPECT_EQ(EKEYREVOKED, e.reason);

@@ -19,12 +19,7 @@
 #include <stddef.h>
 
 #include "kselftest_harness.h"
-#include "m2mv.h"
-
-#define K_STORE	"16-store@m2mv.test"
-#define K_WRAP	"15-wrap@m2mv.test"
-#define K_DIR	"14-dir@m2mv.test"
-#define K_MIC	"16-mic@m2mv.test"
+#include "fixture.h"
 
 /* ------------------------------------------------- CRC32C, SHA-256, HMAC */
 
@@ -283,96 +278,33 @@ static void rec_chain(const uint8_t key[32], const uint8_t prev[32],
 
 /* ------------------------------------------------------------- fixture */
 
-struct mode_case {
-	const char *prefix;
-	uint32_t mode;
-	const char *credid;
-	uint32_t flags;
-};
-
-static const struct mode_case pols[] = {
-	{ "/w/", M2MV_MODE_WRAP, K_WRAP, 0 },
-	{ "/d/", M2MV_MODE_DIR, K_DIR, 0 },
-	{ "/i/", M2MV_MODE_DIR, K_DIR, M2MV_POLICY_F_INSTANCE },
-	{ "/m/", M2MV_MODE_MIC, K_MIC, 0 },
-};
-
 FIXTURE(store) {
-	key_serial_t ring;
-	uint8_t skey[M2MV_KEY_SIZE];
-	char name[M2MV_NAME_MAX];
-	char file[256];
-	int sfd, ctl, fd;
-	bool attached;
+	MVT_VAULT_IN_FIXTURE;
 	struct rec recs[MAX_RECS];
 	int nrecs;
 };
 
-static int do_attach(FIXTURE_DATA(store) *self, struct m2mv_nl_reply *rep)
-{
-	int ret = m2mv_attach(self->name, self->sfd, K_STORE, 0, rep);
-
-	if (ret)
-		return ret;
-	self->attached = true;
-	for (size_t i = 0; i < sizeof(pols) / sizeof(pols[0]); i++) {
-		ret = m2mv_policy(self->name, pols[i].prefix,
-				  pols[i].credid, pols[i].mode, pols[i].flags);
-		if (ret)
-			return ret;
-	}
-	self->fd = m2mv_open_bound(self->name);
-	return self->fd < 0 ? self->fd : 0;
-}
-
 /* Detach and parse the file (self->recs). */
 static int do_detach(FIXTURE_DATA(store) *self)
 {
-	int ret;
+	int ret = mvt_vault_detach(&self->v);
 
-	if (self->fd >= 0)
-		close(self->fd);
-	self->fd = -1;
-	ret = m2mv_detach(self->name);
 	if (ret)
 		return ret;
-	self->attached = false;
 	self->nrecs = scan_file(self->sfd, self->recs, MAX_RECS);
 	return self->nrecs < 0 ? -EIO : 0;
 }
 
 FIXTURE_SETUP(store)
 {
-	struct m2mv_nl_reply rep;
+	const struct mvt_vault_spec spec = { .tag = "integ" };
 
-	self->sfd = self->ctl = self->fd = -1;
-	self->ring = keyctl_join_session_keyring(NULL);
-	ASSERT_GT(self->ring, 0);
-	ASSERT_GT(m2mv_key_add(K_STORE, NULL, self->ring, self->skey), 0);
-	ASSERT_GT(m2mv_key_add(K_WRAP, NULL, self->ring, NULL), 0);
-	ASSERT_GT(m2mv_key_add(K_DIR, NULL, self->ring, NULL), 0);
-	ASSERT_GT(m2mv_key_add(K_MIC, NULL, self->ring, NULL), 0);
-	m2mv_store_name(self->name, "integ");
-	self->sfd = m2mv_store_file(self->file, sizeof(self->file), NULL,
-				    "integ");
-	ASSERT_GE(self->sfd, 0);
-	self->ctl = m2mv_open_dev();
-	ASSERT_GE(self->ctl, 0);
-	ASSERT_EQ(0, do_attach(self, &rep));
+	mvt_vault_setup(_metadata, &self->v, &spec);
 }
 
 FIXTURE_TEARDOWN(store)
 {
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->attached)
-		m2mv_detach(self->name);
-	if (self->ctl >= 0)
-		close(self->ctl);
-	if (self->sfd >= 0)
-		close(self->sfd);
-	if (self->file[0])
-		unlink(self->file);
+	mvt_vault_teardown(_metadata, &self->v);
 }
 
 /* The content a test writes to @path at version @v: @len bytes. */
@@ -408,16 +340,16 @@ static int put_v(int fd, const char *path, size_t len, uint64_t *ver)
 
 	if (!buf)
 		return -ENOMEM;
-	ret = m2mv_stat(fd, path, &st);
+	ret = mvt_stat(fd, path, &st);
 	if (!ret)
 		next = st.version + 1;
 	/* A deleted path continues after its tombstone: ask PUT. */
 	content(buf, len, path, next);
-	ret = m2mv_put(fd, path, buf, len, 0, ver);
+	ret = mvt_put(fd, path, buf, len, 0, ver);
 	if (!ret && *ver != next) {
 		/* Version differs from the guess: rewrite with the real one. */
 		content(buf, len, path, *ver + 1);
-		ret = m2mv_put(fd, path, buf, len, 0, ver);
+		ret = mvt_put(fd, path, buf, len, 0, ver);
 	}
 	free(buf);
 	return ret;
@@ -434,7 +366,7 @@ static int get_check(int fd, const char *path, size_t len, uint64_t *ver)
 	size_t n;
 	int ret;
 
-	ret = m2mv_get_alloc(fd, path, (void **)&got, &n, &v);
+	ret = mvt_get_alloc(fd, path, (void **)&got, &n, &v);
 	if (ret)
 		return ret;
 	want = malloc(n ? n : 1);
@@ -478,7 +410,7 @@ TEST_F(store, file_format_matches_uapi)
 
 	ASSERT_EQ(0, populate(self->fd, paths6, 6));
 	ASSERT_EQ(0, put_v(self->fd, "/w/a", 10, &v));
-	ASSERT_EQ(0, m2mv_del(self->fd, "/m/c", 0, &v));
+	ASSERT_EQ(0, mvt_del(self->fd, "/m/c", 0, &v));
 	ASSERT_EQ(0, do_detach(self));
 
 	/* Superblock: magic, version, CRC, key check. */
@@ -488,7 +420,7 @@ TEST_F(store, file_format_matches_uapi)
 	EXPECT_EQ(0, sb.flags);
 	EXPECT_EQ(~crc32c_update(~0U, &sb, offsetof(struct m2mv_disk_super, crc)),
 		  sb.crc);
-	hmac_init(&m, self->skey);
+	hmac_init(&m, self->store_key);
 	sha256_update(&m.inner, "m2mvault store", 14);
 	sha256_update(&m.inner, sb.store_id, sizeof(sb.store_id));
 	hmac_final(&m, kc);
@@ -505,7 +437,7 @@ TEST_F(store, file_format_matches_uapi)
 		ASSERT_NE(NULL, buf);
 		EXPECT_EQ(i + 1, r->h.seq);
 		EXPECT_EQ(rec_crc(buf, r->h.len), r->h.crc) TH_LOG("record %d", i);
-		rec_chain(self->skey, prev, buf, chain);
+		rec_chain(self->store_key, prev, buf, chain);
 		EXPECT_EQ(0, memcmp(chain, r->h.chain, 32)) TH_LOG("record %d", i);
 		memcpy(prev, r->h.chain, 32);
 		EXPECT_EQ(r->h.len, ALIGN8(hdr_off(r) + r->h.hdr_len - r->off));
@@ -560,7 +492,7 @@ static void torn_tail(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(store) *self, const char *last,
 		      uint64_t last_version, size_t keep)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	struct stat st;
 	uint64_t v;
 	int i, intact = 0;
@@ -575,7 +507,7 @@ static void torn_tail(struct __test_metadata *_metadata,
 		intact += self->recs[k].h.type != M2MV_REC_CKPT;
 	ASSERT_EQ(0, ftruncate(self->sfd, cut));
 
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_EQ(keep, rep.truncated);
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_LE(intact, rep.records);
@@ -588,7 +520,7 @@ static void torn_tail(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, put_v(self->fd, last, LEN(last), &v));
 	EXPECT_EQ(last_version, v);
 	ASSERT_EQ(0, do_detach(self));
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_EQ(0, rep.truncated);
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(0, get_check(self->fd, last, LEN(last), &v));
@@ -597,7 +529,7 @@ static void torn_tail(struct __test_metadata *_metadata,
 
 TEST_F(store, torn_tail_inside_record_keeps_previous_version)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	uint64_t v;
 	int i;
 
@@ -610,7 +542,7 @@ TEST_F(store, torn_tail_inside_record_keeps_previous_version)
 	ASSERT_GE(i, 0);
 	ASSERT_EQ(0, ftruncate(self->sfd, self->recs[i].off +
 					  self->recs[i].h.len - 5));
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_EQ(self->recs[i].h.len - 5, rep.truncated);
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(6, rep.records);
@@ -623,7 +555,7 @@ TEST_F(store, torn_tail_inside_record_keeps_previous_version)
 	EXPECT_EQ(0, get_check(self->fd, "/w/e", LEN("/w/e"), &v));
 	EXPECT_EQ(2, v);
 	ASSERT_EQ(0, do_detach(self));
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_EQ(0, rep.truncated);
 	EXPECT_EQ(0, rep.integrity_errors);
 	all_readable(_metadata, self->fd, paths6, 6, NULL);
@@ -639,7 +571,7 @@ TEST_F(store, torn_tail_inside_head_new_path)
 
 TEST_F(store, torn_tail_new_path_is_enoent)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	uint8_t out[8];
 	size_t n = sizeof(out);
 	int i;
@@ -650,19 +582,19 @@ TEST_F(store, torn_tail_new_path_is_enoent)
 	i = find_rec(self->recs, self->nrecs, "/m/new", 1);
 	ASSERT_GE(i, 0);
 	ASSERT_EQ(0, ftruncate(self->sfd, self->recs[i].off + 100));
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_EQ(100, rep.truncated);
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(6, rep.records);
 	EXPECT_EQ(6, rep.live);
-	EXPECT_EQ(-ENOENT, m2mv_get(self->fd, "/m/new", out, &n, NULL));
+	EXPECT_EQ(-ENOENT, mvt_get(self->fd, "/m/new", out, &n, NULL));
 	all_readable(_metadata, self->fd, paths6, 6, NULL);
 }
 
 TEST_F(store, zero_filled_tail_is_cut)
 {
 	static const uint8_t zeros[4096];
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	struct stat st;
 
 	ASSERT_EQ(0, populate(self->fd, paths6, 6));
@@ -670,7 +602,7 @@ TEST_F(store, zero_filled_tail_is_cut)
 	ASSERT_EQ(0, fstat(self->sfd, &st));
 	ASSERT_EQ(sizeof(zeros), pwrite(self->sfd, zeros, sizeof(zeros),
 					st.st_size));
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_EQ(sizeof(zeros), rep.truncated);
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(6, rep.live);
@@ -720,7 +652,7 @@ static void rechain(struct __test_metadata *_metadata,
 		uint32_t crc;
 
 		ASSERT_NE(NULL, buf);
-		rec_chain(self->skey, prev, buf, buf + co);
+		rec_chain(self->store_key, prev, buf, buf + co);
 		crc = rec_crc(buf, r->h.len);
 		memcpy(buf + offsetof(struct m2mv_disk_rec, crc), &crc, 4);
 		ASSERT_EQ(r->h.len, pwrite(self->sfd, buf, r->h.len, r->off));
@@ -732,7 +664,7 @@ static void rechain(struct __test_metadata *_metadata,
 
 TEST_F(store, payload_bit_flip_fails_the_tag)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 
 	ASSERT_EQ(0, populate(self->fd, paths12, 12));
 	ASSERT_EQ(0, do_detach(self));
@@ -745,7 +677,7 @@ TEST_F(store, payload_bit_flip_fails_the_tag)
 		/* The CRC made good again: only the AEAD tag / HMAC tells. */
 		fix_crc(_metadata, self->sfd, &self->recs[i]);
 	}
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	/* The chain leaves the payload to the tag: nothing to see yet. */
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
@@ -757,12 +689,12 @@ TEST_F(store, payload_bit_flip_fails_the_tag)
 		/* Also inside a batch, and again. */
 		uint8_t out[256];
 		struct m2mv_batch_op op = {
-			.op = M2MV_BATCH_GET, .path = m2mv_ptr(victims[v]),
-			.path_len = strlen(victims[v]), .data = m2mv_ptr(out),
+			.op = M2MV_BATCH_GET, .path = mvt_ptr(victims[v]),
+			.path_len = strlen(victims[v]), .data = mvt_ptr(out),
 			.data_len = sizeof(out),
 		};
 
-		ASSERT_EQ(0, m2mv_batch(self->fd, &op, 1, NULL));
+		ASSERT_EQ(0, mvt_batch(self->fd, &op, 1, NULL));
 		EXPECT_EQ(-EBADMSG, op.result) TH_LOG("%s", victims[v]);
 	}
 	for (int k = 0; k < 12; k++) {
@@ -786,7 +718,7 @@ TEST_F(store, payload_bit_flip_fails_the_tag)
 
 TEST_F(store, payload_bit_flip_fails_the_crc)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	struct m2mv_stat st;
 
 	ASSERT_EQ(0, populate(self->fd, paths12, 12));
@@ -798,7 +730,7 @@ TEST_F(store, payload_bit_flip_fails_the_crc)
 		ASSERT_EQ(0, flip_bit(self->sfd, payload_off(&self->recs[i]) + 3,
 				      7 - v));
 	}
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	/* Damage in the middle of the log is reported, not cut. */
 	EXPECT_EQ(4, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
@@ -806,7 +738,7 @@ TEST_F(store, payload_bit_flip_fails_the_crc)
 		EXPECT_EQ(-EBADMSG, get_check(self->fd, victims[v],
 					      LEN(victims[v]), NULL))
 			TH_LOG("%s", victims[v]);
-		ASSERT_EQ(0, m2mv_stat(self->fd, victims[v], &st));
+		ASSERT_EQ(0, mvt_stat(self->fd, victims[v], &st));
 		EXPECT_EQ(M2MV_STAT_F_BAD, st.rec_flags & M2MV_STAT_F_BAD);
 	}
 	/* Everything after the damage is still there. */
@@ -824,7 +756,7 @@ TEST_F(store, payload_bit_flip_fails_the_crc)
 
 TEST_F(store, header_bit_flip)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 
 	ASSERT_EQ(0, populate(self->fd, paths12, 12));
 	ASSERT_EQ(0, do_detach(self));
@@ -838,7 +770,7 @@ TEST_F(store, header_bit_flip)
 		ASSERT_EQ(0, flip_bit(self->sfd, hdr_off(r) + 10 + v, 1));
 		fix_crc(_metadata, self->sfd, r);
 	}
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_LE(4, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
 	for (int v = 0; v < 4; v++) {
@@ -864,7 +796,7 @@ TEST_F(store, head_field_flips)
 		offsetof(struct m2mv_disk_rec, version),
 		offsetof(struct m2mv_disk_rec, flags),
 	};
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 
 	ASSERT_EQ(0, populate(self->fd, paths12, 12));
 	ASSERT_EQ(0, do_detach(self));
@@ -877,7 +809,7 @@ TEST_F(store, head_field_flips)
 							     flags) ? 0 : 1), 2));
 		fix_crc(_metadata, self->sfd, &self->recs[i]);
 	}
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_LE(4, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
 	for (int v = 0; v < 4; v++) {
@@ -916,7 +848,7 @@ TEST_F(store, record_copied_over_another)
 {
 	/* Same path length and data length: same record length. */
 	static const char *const p[] = { "/w/x1", "/w/x2", "/w/x3", "/w/x4" };
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	uint8_t *b;
 	int a, c;
 
@@ -932,7 +864,7 @@ TEST_F(store, record_copied_over_another)
 	ASSERT_EQ(self->recs[c].h.len, pwrite(self->sfd, b, self->recs[c].h.len,
 					      self->recs[a].off));
 	free(b);
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_LT(0, rep.integrity_errors);
 	never_wrong(_metadata, self->fd, "/w/x2", gone_or_bad, 2);
 	never_wrong(_metadata, self->fd, "/w/x3", ok_or_bad, 2);
@@ -942,7 +874,7 @@ TEST_F(store, record_copied_over_another)
 
 TEST_F(store, records_swapped)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	uint8_t *b1, *b2;
 	struct rec *r1, *r2;
 	int i;
@@ -962,7 +894,7 @@ TEST_F(store, records_swapped)
 				    r1->off + r2->h.len));
 	free(b1);
 	free(b2);
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_LT(0, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
 	for (int k = 0; k < 12; k++)
@@ -976,7 +908,7 @@ TEST_F(store, records_swapped)
 
 TEST_F(store, record_cut_out)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	struct stat st;
 	uint8_t *rest;
 	size_t rest_len;
@@ -995,7 +927,7 @@ TEST_F(store, record_cut_out)
 	ASSERT_EQ(rest_len, pwrite(self->sfd, rest, rest_len, r->off));
 	ASSERT_EQ(0, ftruncate(self->sfd, st.st_size - r->h.len));
 	free(rest);
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_LT(0, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
 	never_wrong(_metadata, self->fd, "/m/p2", gone_or_bad, 2);
@@ -1007,7 +939,7 @@ TEST_F(store, record_cut_out)
 
 TEST_F(store, old_version_reinserted)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	struct stat st;
 	uint64_t v;
 	uint8_t *b;
@@ -1026,7 +958,7 @@ TEST_F(store, old_version_reinserted)
 	ASSERT_EQ(self->recs[i].h.len, pwrite(self->sfd, b, self->recs[i].h.len,
 					      st.st_size));
 	free(b);
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_LT(0, rep.integrity_errors);
 	/* Never version 1 again. */
 	int ret = get_check(self->fd, "/w/a", LEN("/w/a"), &v);
@@ -1063,12 +995,12 @@ TEST_F(store, tamper_while_attached)
 TEST_F(store, rechained_file_still_attaches_clean)
 {
 	/* Sanity for the forgery tests: rechaining alone changes nothing. */
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 
 	ASSERT_EQ(0, populate(self->fd, paths6, 6));
 	ASSERT_EQ(0, do_detach(self));
 	rechain(_metadata, self, 0);
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
 	all_readable(_metadata, self->fd, paths6, 6, NULL);
@@ -1095,7 +1027,7 @@ static void forge(struct __test_metadata *_metadata, FIXTURE_DATA(store) *self,
 
 TEST_F(store, forged_kid_type_is_ekeyrejected)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	uint8_t out[256];
 	size_t n;
 	int i;
@@ -1118,18 +1050,18 @@ TEST_F(store, forged_kid_type_is_ekeyrejected)
 	forge(_metadata, self, i, hdr_off(&self->recs[i]),
 	      self->recs[i].h.hdr_len, "\"kid\":\"14-", "\"kid\":\"16-");
 	/* The keys those kids name exist: only the type is wrong. */
-	ASSERT_GT(m2mv_key_add("14-wrap@m2mv.test", NULL, self->ring, NULL), 0);
-	ASSERT_GT(m2mv_key_add("15-mic@m2mv.test", NULL, self->ring, NULL), 0);
-	ASSERT_GT(m2mv_key_add("16-dir@m2mv.test", NULL, self->ring, NULL), 0);
+	ASSERT_GT(mvt_key_add("14-wrap@m2mv.test", NULL, self->ring, NULL), 0);
+	ASSERT_GT(mvt_key_add("15-mic@m2mv.test", NULL, self->ring, NULL), 0);
+	ASSERT_GT(mvt_key_add("16-dir@m2mv.test", NULL, self->ring, NULL), 0);
 
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_EQ(0, rep.integrity_errors);
 	n = sizeof(out);
-	EXPECT_EQ(-EKEYREJECTED, m2mv_get(self->fd, "/w/a", out, &n, NULL));
+	EXPECT_EQ(-EKEYREJECTED, mvt_get(self->fd, "/w/a", out, &n, NULL));
 	n = sizeof(out);
-	EXPECT_EQ(-EKEYREJECTED, m2mv_get(self->fd, "/m/c", out, &n, NULL));
+	EXPECT_EQ(-EKEYREJECTED, mvt_get(self->fd, "/m/c", out, &n, NULL));
 	n = sizeof(out);
-	EXPECT_EQ(-EKEYREJECTED, m2mv_get(self->fd, "/d/c/b", out, &n, NULL));
+	EXPECT_EQ(-EKEYREJECTED, mvt_get(self->fd, "/d/c/b", out, &n, NULL));
 	all_readable(_metadata, self->fd, paths6 + 3, 3, "/m/c");
 }
 
@@ -1138,7 +1070,7 @@ TEST_F(store, forged_path_or_version_fails_the_tag)
 	static const char *const p[] = { "/w/f1", "/d/c/f1", "/m/f1", "/i/c/f1" };
 	static const char *const moved[] = { "/w/f7", "/d/c/f7", "/m/f7",
 					     "/i/c/f7" };
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	uint64_t v;
 	int i;
 
@@ -1180,7 +1112,7 @@ TEST_F(store, forged_path_or_version_fails_the_tag)
 		      self->recs[i].h.hdr_len, "\"m2mv_ver\":1,",
 		      "\"m2mv_ver\":3,");
 	}
-	ASSERT_EQ(0, do_attach(self, &rep));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
 	EXPECT_EQ(0, rep.integrity_errors);
 	for (int k = 0; k < 4; k++) {
 		uint8_t out[256];
@@ -1188,11 +1120,11 @@ TEST_F(store, forged_path_or_version_fails_the_tag)
 		char q[16];
 		int ret;
 
-		ret = m2mv_get(self->fd, moved[k], out, &n, NULL);
+		ret = mvt_get(self->fd, moved[k], out, &n, NULL);
 		EXPECT_EQ(-EBADMSG, ret) TH_LOG("%s: %s", moved[k], strerror(-ret));
 		snprintf(q, sizeof(q), "%.*s2", (int)strlen(p[k]) - 1, p[k]);
 		n = sizeof(out);
-		ret = m2mv_get(self->fd, q, out, &n, NULL);
+		ret = mvt_get(self->fd, q, out, &n, NULL);
 		EXPECT_EQ(-EBADMSG, ret) TH_LOG("%s: %s", q, strerror(-ret));
 	}
 }
@@ -1212,16 +1144,16 @@ static int export_child(FIXTURE_DATA(store) *self, int wfd)
 		return 2;
 	for (int k = 0; k < 6; k++) {
 		n[0] = n[1] = sizeof(buf[0]);
-		if (m2mv_export(self->fd, paths6[k], 0, buf[0], &n[0], NULL) ||
-		    m2mv_export(self->fd, paths6[k], M2MV_EXPORT_F_JSON, buf[1],
-				&n[1], NULL))
+		if (mvt_export(self->fd, paths6[k], 0, buf[0], &n[0], NULL) ||
+		    mvt_export(self->fd, paths6[k], M2MV_EXPORT_F_JSON, buf[1],
+			       &n[1], NULL))
 			return 10 + k;
 		if (write(wfd, n, sizeof(n)) != sizeof(n) ||
 		    write(wfd, buf[0], n[0]) != (ssize_t)n[0] ||
 		    write(wfd, buf[1], n[1]) != (ssize_t)n[1])
 			return 3;
 		on = sizeof(out);
-		if (m2mv_get(self->fd, paths6[k], out, &on, NULL) != -ENOKEY)
+		if (mvt_get(self->fd, paths6[k], out, &on, NULL) != -ENOKEY)
 			return 20 + k;
 	}
 	return 0;
@@ -1266,9 +1198,9 @@ TEST_F(store, export_needs_no_key)
 
 			ASSERT_LT(n[j], sizeof(theirs));
 			ASSERT_EQ(0, read_full(pfd[0], theirs, n[j]));
-			ASSERT_EQ(0, m2mv_export(self->fd, paths6[k],
-						 j ? M2MV_EXPORT_F_JSON : 0,
-						 mine, &mn, NULL));
+			ASSERT_EQ(0, mvt_export(self->fd, paths6[k],
+						j ? M2MV_EXPORT_F_JSON : 0,
+						mine, &mn, NULL));
 			EXPECT_EQ(mn, n[j]);
 			EXPECT_EQ(0, memcmp(mine, theirs, mn)) TH_LOG("%s", paths6[k]);
 		}

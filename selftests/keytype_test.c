@@ -4,7 +4,7 @@
  * no read-back, no update, revocation.
  */
 #include "kselftest_harness.h"
-#include "util.h"
+#include "m2mv.h"
 
 FIXTURE(keyring) {
 	key_serial_t ring;
@@ -33,7 +33,8 @@ TEST_F(keyring, add_each_known_type)
 	};
 
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		key_serial_t k = m2mv_add_key(ids[i], M2MV_KEY_SIZE, self->ring);
+		key_serial_t k = mvt_key_add_sized(ids[i], M2MV_KEY_SIZE,
+						   self->ring);
 
 		EXPECT_GT(k, 0) TH_LOG("%s: %s", ids[i], strerror(errno));
 	}
@@ -46,11 +47,11 @@ TEST_F(keyring, longest_description)
 	memset(id, 'a', sizeof(id));
 	memcpy(id, "15-", 3);
 	id[M2MV_CREDID_MAX] = '\0';
-	EXPECT_GT(m2mv_add_key(id, M2MV_KEY_SIZE, self->ring), 0);
+	EXPECT_GT(mvt_key_add_sized(id, M2MV_KEY_SIZE, self->ring), 0);
 
 	id[M2MV_CREDID_MAX] = 'a';
 	id[M2MV_CREDID_MAX + 1] = '\0';
-	EXPECT_EQ(-1, m2mv_add_key(id, M2MV_KEY_SIZE, self->ring));
+	EXPECT_EQ(-1, mvt_key_add_sized(id, M2MV_KEY_SIZE, self->ring));
 	EXPECT_EQ(EINVAL, errno);
 }
 
@@ -64,7 +65,8 @@ TEST_F(keyring, bad_descriptions)
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		key_serial_t k = m2mv_add_key(bad[i], M2MV_KEY_SIZE, self->ring);
+		key_serial_t k = mvt_key_add_sized(bad[i], M2MV_KEY_SIZE,
+						   self->ring);
 
 		EXPECT_EQ(-1, k) TH_LOG("accepted \"%s\"", bad[i]);
 		EXPECT_EQ(EINVAL, errno) TH_LOG("\"%s\": %s", bad[i],
@@ -77,8 +79,8 @@ TEST_F(keyring, bad_payload_sizes)
 	static const size_t sizes[] = { 0, 1, 16, 31, 33, 48, 64 };
 
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		key_serial_t k = m2mv_add_key("15-abc@tef.example", sizes[i],
-					      self->ring);
+		key_serial_t k = mvt_key_add_sized("15-abc@tef.example",
+						   sizes[i], self->ring);
 
 		EXPECT_EQ(-1, k) TH_LOG("accepted %zu bytes", sizes[i]);
 		EXPECT_EQ(EINVAL, errno);
@@ -88,8 +90,8 @@ TEST_F(keyring, bad_payload_sizes)
 TEST_F(keyring, cannot_read_back)
 {
 	unsigned char buf[64];
-	key_serial_t k = m2mv_add_key("15-abc@tef.example", M2MV_KEY_SIZE,
-				      self->ring);
+	key_serial_t k = mvt_key_add_sized("15-abc@tef.example",
+					   M2MV_KEY_SIZE, self->ring);
 
 	ASSERT_GT(k, 0);
 	EXPECT_EQ(-1, keyctl_read(k, (char *)buf, sizeof(buf)));
@@ -99,8 +101,8 @@ TEST_F(keyring, cannot_read_back)
 TEST_F(keyring, cannot_update)
 {
 	unsigned char buf[M2MV_KEY_SIZE] = { 0 };
-	key_serial_t k = m2mv_add_key("15-abc@tef.example", M2MV_KEY_SIZE,
-				      self->ring);
+	key_serial_t k = mvt_key_add_sized("15-abc@tef.example",
+					   M2MV_KEY_SIZE, self->ring);
 
 	ASSERT_GT(k, 0);
 	/* A type without ->update gets no write permission... */
@@ -115,8 +117,8 @@ TEST_F(keyring, cannot_update)
 TEST_F(keyring, describe)
 {
 	char *desc = NULL;
-	key_serial_t k = m2mv_add_key("16-mic@tef.example", M2MV_KEY_SIZE,
-				      self->ring);
+	key_serial_t k = mvt_key_add_sized("16-mic@tef.example",
+					   M2MV_KEY_SIZE, self->ring);
 
 	ASSERT_GT(k, 0);
 	ASSERT_GT(keyctl_describe_alloc(k, &desc), 0);
@@ -129,8 +131,8 @@ TEST_F(keyring, describe)
 TEST_F(keyring, revoke)
 {
 	char *desc = NULL;
-	key_serial_t k = m2mv_add_key("15-abc@tef.example", M2MV_KEY_SIZE,
-				      self->ring);
+	key_serial_t k = mvt_key_add_sized("15-abc@tef.example",
+					   M2MV_KEY_SIZE, self->ring);
 
 	ASSERT_GT(k, 0);
 	ASSERT_EQ(0, keyctl_revoke(k));

@@ -18,44 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
-#include "kselftest_harness.h"
+#include "fixture.h"
 #include <m2mvault.h>
 
 #define K_STORE	"16-store@libtest.example"
 #define K_WRAP	"15-wrap@libtest.example"
 #define K_DIR	"14-dir@libtest.example"
 #define K_MIC	"16-mic@libtest.example"
-
-/* Add a random 32-byte m2mvault key to the session keyring. */
-static key_serial_t add_key32(const char *credid)
-{
-	unsigned char k[M2MV_KEY_SIZE];
-	key_serial_t id;
-
-	if (getrandom(k, sizeof(k), 0) != sizeof(k))
-		return -1;
-	id = add_key(M2MV_KEY_TYPE, credid, k, sizeof(k),
-		     KEY_SPEC_SESSION_KEYRING);
-	memset(k, 0, sizeof(k));
-	return id;
-}
-
-static void random_fill(void *buf, size_t len)
-{
-	unsigned char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = getrandom(p, len, 0);
-		if (n <= 0)
-			continue;
-		p += n;
-		len -= (size_t)n;
-	}
-}
 
 static int count_char(const char *s, char c)
 {
@@ -67,52 +38,42 @@ static int count_char(const char *s, char c)
 }
 
 FIXTURE(store) {
+	struct mvt_vault v;		/* keys and store file only */
 	struct m2mv_ctl *ctl;
 	struct m2mv_store *s;
-	char name[M2MV_NAME_MAX];
-	char file[64];
-	int fd;
-	key_serial_t kwrap;
 	bool attached;
 };
 
 FIXTURE_SETUP(store)
 {
+	static const char *const credids[] = { K_WRAP, K_DIR, K_MIC, NULL };
+	const struct mvt_vault_spec spec = {
+		.tag = "lib", .store_credid = K_STORE, .credids = credids,
+		.no_attach = true,
+	};
 	struct m2mv_attach_info info;
 	int ret;
 
-	ASSERT_LE(0, keyctl_join_session_keyring(NULL));
-	ASSERT_LT(0, add_key32(K_STORE));
-	self->kwrap = add_key32(K_WRAP);
-	ASSERT_LT(0, self->kwrap);
-	ASSERT_LT(0, add_key32(K_DIR));
-	ASSERT_LT(0, add_key32(K_MIC));
-
-	snprintf(self->name, sizeof(self->name), "lib-%d", (int)getpid());
-	snprintf(self->file, sizeof(self->file), "/tmp/m2mv-lib-%d.store",
-		 (int)getpid());
-	self->fd = open(self->file, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-			0600);
-	ASSERT_LE(0, self->fd);
-
+	mvt_vault_setup(_metadata, &self->v, &spec);
 	ret = m2mv_ctl_open(&self->ctl);
 	ASSERT_EQ(0, ret) TH_LOG("ctl_open: %s", m2mv_strerror(ret));
-	ret = m2mv_attach(self->ctl, self->name, self->fd, K_STORE, 0, &info);
+	ret = m2mv_attach(self->ctl, self->v.name, self->v.sfd, K_STORE, 0,
+			  &info);
 	ASSERT_EQ(0, ret) TH_LOG("attach: %s (%s)", m2mv_strerror(ret),
 				 m2mv_ctl_last_error(self->ctl));
 	self->attached = true;
 	EXPECT_EQ(0, info.records);
 	EXPECT_EQ(0, info.integrity_errors);
 
-	ASSERT_EQ(0, m2mv_policy_set(self->ctl, self->name, "", K_WRAP,
+	ASSERT_EQ(0, m2mv_policy_set(self->ctl, self->v.name, "", K_WRAP,
 				     M2MV_MODE_WRAP, 0));
-	ASSERT_EQ(0, m2mv_policy_set(self->ctl, self->name, "d/", K_DIR,
+	ASSERT_EQ(0, m2mv_policy_set(self->ctl, self->v.name, "d/", K_DIR,
 				     M2MV_MODE_DIR, 0));
-	ASSERT_EQ(0, m2mv_policy_set(self->ctl, self->name, "i/", K_DIR,
+	ASSERT_EQ(0, m2mv_policy_set(self->ctl, self->v.name, "i/", K_DIR,
 				     M2MV_MODE_DIR, M2MV_POLICY_F_INSTANCE));
-	ASSERT_EQ(0, m2mv_policy_set(self->ctl, self->name, "m/", K_MIC,
+	ASSERT_EQ(0, m2mv_policy_set(self->ctl, self->v.name, "m/", K_MIC,
 				     M2MV_MODE_MIC, 0));
-	ret = m2mv_store_open(self->name, &self->s);
+	ret = m2mv_store_open(self->v.name, &self->s);
 	ASSERT_EQ(0, ret) TH_LOG("store_open: %s", m2mv_strerror(ret));
 }
 
@@ -120,10 +81,9 @@ FIXTURE_TEARDOWN(store)
 {
 	m2mv_store_close(self->s);
 	if (self->attached)
-		m2mv_detach(self->ctl, self->name);
+		m2mv_detach(self->ctl, self->v.name);
 	m2mv_ctl_close(self->ctl);
-	close(self->fd);
-	unlink(self->file);
+	mvt_vault_teardown(_metadata, &self->v);
 }
 
 TEST(strerror_explains)
@@ -164,7 +124,7 @@ TEST_F(store, get_autosize_1mib)
 	char small[16];
 
 	ASSERT_NE(NULL, blob);
-	random_fill(blob, n);
+	ASSERT_EQ(0, mvt_random(blob, n));
 	ASSERT_EQ(0, m2mv_put(self->s, "big/blob", blob, n, M2MV_F_SYNC, &ver,
 			      &seq));
 	EXPECT_EQ(1, ver);
@@ -205,7 +165,7 @@ TEST_F(store, every_mode_round_trip_and_export)
 	uint64_t ver;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		random_fill(blob, sizeof(blob));
+		ASSERT_EQ(0, mvt_random(blob, sizeof(blob)));
 		ASSERT_EQ(0, m2mv_put(self->s, c[i].path, blob, sizeof(blob), 0,
 				      NULL, NULL)) TH_LOG("%s", c[i].path);
 		ASSERT_EQ(0, m2mv_put(self->s, c[i].path, blob, sizeof(blob), 0,
@@ -360,7 +320,7 @@ TEST_F(store, key_errors)
 	size_t len;
 
 	ASSERT_EQ(0, m2mv_put(self->s, "k/obj", "secret", 6, 0, NULL, NULL));
-	ASSERT_EQ(0, keyctl_revoke(self->kwrap));
+	ASSERT_EQ(0, keyctl_revoke(mvt_vault_key(&self->v, K_WRAP)));
 	EXPECT_EQ(-EKEYREVOKED, m2mv_put(self->s, "k/obj", "x", 1, 0, NULL,
 					 NULL));
 	EXPECT_EQ(-EKEYREVOKED, m2mv_get(self->s, "k/obj", &out, &len, NULL));
@@ -368,7 +328,8 @@ TEST_F(store, key_errors)
 	EXPECT_EQ(0, m2mv_export(self->s, "k/obj", 0, (char **)&out, &len,
 				 NULL));
 	free(out);
-	ASSERT_EQ(0, keyctl_unlink(self->kwrap, KEY_SPEC_SESSION_KEYRING));
+	ASSERT_EQ(0, keyctl_unlink(mvt_vault_key(&self->v, K_WRAP),
+				   KEY_SPEC_SESSION_KEYRING));
 	EXPECT_EQ(-ENOKEY, m2mv_get(self->s, "k/obj", &out, &len, NULL));
 }
 
@@ -380,14 +341,14 @@ TEST_F(store, detached_store)
 	size_t len;
 
 	ASSERT_EQ(0, m2mv_put(self->s, "x", "1", 1, 0, NULL, NULL));
-	ASSERT_EQ(0, m2mv_detach(self->ctl, self->name));
+	ASSERT_EQ(0, m2mv_detach(self->ctl, self->v.name));
 	self->attached = false;
 	/* The open handle stays bound to the detached store. */
 	EXPECT_EQ(-ENODEV, m2mv_get(self->s, "x", &out, &len, NULL));
 	EXPECT_EQ(-ENODEV, m2mv_stat(self->s, "x", &ri));
-	EXPECT_EQ(-ENOENT, m2mv_store_open(self->name, &s2));
-	EXPECT_EQ(-ENOENT, m2mv_detach(self->ctl, self->name));
-	EXPECT_EQ(-ENOENT, m2mv_policy_set(self->ctl, self->name, "", K_WRAP,
+	EXPECT_EQ(-ENOENT, m2mv_store_open(self->v.name, &s2));
+	EXPECT_EQ(-ENOENT, m2mv_detach(self->ctl, self->v.name));
+	EXPECT_EQ(-ENOENT, m2mv_policy_set(self->ctl, self->v.name, "", K_WRAP,
 					   M2MV_MODE_WRAP, 0));
 }
 
@@ -397,7 +358,7 @@ TEST_F(store, attach_and_policy_errors)
 	struct m2mv_record_info ri;
 	int fd;
 
-	EXPECT_EQ(-EEXIST, m2mv_attach(self->ctl, self->name, self->fd,
+	EXPECT_EQ(-EEXIST, m2mv_attach(self->ctl, self->v.name, self->v.sfd,
 				       K_STORE, 0, NULL));
 	if (m2mv_ctl_supports(self->ctl, M2MV_CMD_STORE_ATTACH))
 		EXPECT_STRNE("", m2mv_ctl_last_error(self->ctl));
@@ -416,20 +377,20 @@ TEST_F(store, attach_and_policy_errors)
 	close(fd);
 	unlink(other);
 
-	EXPECT_EQ(-EINVAL, m2mv_policy_set(self->ctl, self->name, "x/", K_WRAP,
+	EXPECT_EQ(-EINVAL, m2mv_policy_set(self->ctl, self->v.name, "x/", K_WRAP,
 					   M2MV_MODE_DIR, 0));
 	if (m2mv_ctl_supports(self->ctl, M2MV_CMD_POLICY_SET))
 		EXPECT_NE(NULL, strstr(m2mv_ctl_last_error(self->ctl),
 				       "Credential-ID"))
 			TH_LOG("extack: '%s'", m2mv_ctl_last_error(self->ctl));
-	EXPECT_EQ(-ENOENT, m2mv_policy_del(self->ctl, self->name, "nope/"));
-	EXPECT_EQ(0, m2mv_policy_del(self->ctl, self->name, "m/"));
+	EXPECT_EQ(-ENOENT, m2mv_policy_del(self->ctl, self->v.name, "nope/"));
+	EXPECT_EQ(0, m2mv_policy_del(self->ctl, self->v.name, "m/"));
 	/* With the mic policy gone, m/ falls under "" (wrap). */
 	ASSERT_EQ(0, m2mv_put(self->s, "m/x", "1", 1, 0, NULL, NULL));
 	ASSERT_EQ(0, m2mv_stat(self->s, "m/x", &ri));
 	EXPECT_EQ(M2MV_MODE_WRAP, ri.mode);
 	/* No policy covers anything once "" is gone too. */
-	EXPECT_EQ(0, m2mv_policy_del(self->ctl, self->name, ""));
+	EXPECT_EQ(0, m2mv_policy_del(self->ctl, self->v.name, ""));
 	EXPECT_EQ(-EACCES, m2mv_put(self->s, "z", "1", 1, 0, NULL, NULL));
 }
 
@@ -441,10 +402,10 @@ TEST_F(store, policy_list)
 
 	if (!m2mv_ctl_supports(self->ctl, M2MV_CMD_POLICY_GET))
 		SKIP(return, "module lacks netlink POLICY_GET");
-	ASSERT_EQ(0, m2mv_policy_list(self->ctl, self->name, &pl, &n));
+	ASSERT_EQ(0, m2mv_policy_list(self->ctl, self->v.name, &pl, &n));
 	EXPECT_EQ(4, n);
 	for (i = 0; i < n; i++) {
-		EXPECT_STREQ(self->name, pl[i].store);
+		EXPECT_STREQ(self->v.name, pl[i].store);
 		if (!strcmp(pl[i].prefix, "")) {
 			EXPECT_EQ(M2MV_MODE_WRAP, pl[i].mode);
 			EXPECT_STREQ(K_WRAP, pl[i].credid);
@@ -475,10 +436,10 @@ TEST_F(store, status)
 	for (i = 0; i < 5; i++)
 		ASSERT_EQ(0, m2mv_put(self->s, i % 2 ? "s/a" : "s/b", "x", 1, 0,
 				      NULL, NULL));
-	ASSERT_EQ(0, m2mv_status(self->ctl, self->name, &si, &n));
+	ASSERT_EQ(0, m2mv_status(self->ctl, self->v.name, &si, &n));
 	ASSERT_EQ(1, n);
-	EXPECT_STREQ(self->name, si[0].name);
-	EXPECT_STREQ(self->file, si[0].file);
+	EXPECT_STREQ(self->v.name, si[0].name);
+	EXPECT_STREQ(self->v.file, si[0].file);
 	EXPECT_EQ(M2MV_STATE_OK, si[0].state);
 	EXPECT_EQ(2, si[0].live);
 	EXPECT_LE(5, si[0].records);
@@ -517,12 +478,12 @@ TEST_F(store, verify_with_progress)
 	if (!m2mv_ctl_supports(self->ctl, M2MV_CMD_STORE_VERIFY))
 		SKIP(return, "module lacks netlink STORE_VERIFY");
 	for (i = 0; i < 200; i++) {
-		random_fill(blob, sizeof(blob));
+		ASSERT_EQ(0, mvt_random(blob, sizeof(blob)));
 		snprintf(path, sizeof(path), "v/%d", i);
 		ASSERT_EQ(0, m2mv_put(self->s, path, blob, sizeof(blob), 0,
 				      NULL, NULL));
 	}
-	ret = m2mv_verify(self->ctl, self->name, on_progress, &p, &vi);
+	ret = m2mv_verify(self->ctl, self->v.name, on_progress, &p, &vi);
 	if (ret == -EOPNOTSUPP)
 		SKIP(return, "module does not implement verify yet: %s",
 		     m2mv_ctl_last_error(self->ctl));
@@ -558,7 +519,7 @@ TEST_F(store, compact_then_read)
 		 (int)getpid());
 	fd = open(newfile, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	ASSERT_LE(0, fd);
-	ret = m2mv_compact(self->ctl, self->name, fd, NULL, NULL, NULL, &ci);
+	ret = m2mv_compact(self->ctl, self->v.name, fd, NULL, NULL, NULL, &ci);
 	if (ret == -EOPNOTSUPP) {
 		close(fd);
 		unlink(newfile);

@@ -24,24 +24,22 @@
 
 #include "m2mv_nl.h"
 
-#ifndef M2MV_DEV
-#define M2MV_DEV "/dev/" M2MV_DEVICE_NAME
-#endif
+#define MVT_DEV "/dev/" M2MV_DEVICE_NAME
 
-#define M2MV_PARAM_DIR "/sys/module/m2mvault/parameters/"
+#define MVT_PARAM_DIR "/sys/module/m2mvault/parameters/"
 
-static inline int m2mv_ioc(int fd, unsigned long cmd, void *arg)
+static inline int mvt_ioc(int fd, unsigned long cmd, void *arg)
 {
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
-static inline uint64_t m2mv_ptr(const void *p)
+static inline uint64_t mvt_ptr(const void *p)
 {
 	return (uint64_t)(uintptr_t)p;
 }
 
 /* Fill @buf with @len random bytes; 0 or -errno. */
-static inline int m2mv_random(void *buf, size_t len)
+static inline int mvt_random(void *buf, size_t len)
 {
 	uint8_t *p = buf;
 
@@ -66,8 +64,8 @@ static inline int m2mv_random(void *buf, size_t len)
  * this process: "@dir/m2mv-@tag-PID-N.store". The path goes to @path.
  * Return: an O_RDWR fd, or -errno.
  */
-static inline int m2mv_store_file(char *path, size_t size, const char *dir,
-				  const char *tag)
+static inline int mvt_store_file(char *path, size_t size, const char *dir,
+				 const char *tag)
 {
 	static unsigned int counter;
 	int fd;
@@ -79,7 +77,7 @@ static inline int m2mv_store_file(char *path, size_t size, const char *dir,
 }
 
 /* A store name unique to this process: "@tag-PID-N" (fits M2MV_NAME_MAX). */
-static inline void m2mv_store_name(char name[M2MV_NAME_MAX], const char *tag)
+static inline void mvt_store_name(char name[M2MV_NAME_MAX], const char *tag)
 {
 	static unsigned int counter;
 
@@ -95,8 +93,8 @@ static inline void m2mv_store_name(char name[M2MV_NAME_MAX], const char *tag)
  * NULL, receives the bytes used.
  * Return: the key serial, or -errno.
  */
-static inline key_serial_t m2mv_key_add(const char *credid, const void *key,
-					key_serial_t ring, uint8_t *out)
+static inline key_serial_t mvt_key_add(const char *credid, const void *key,
+				       key_serial_t ring, uint8_t *out)
 {
 	uint8_t buf[M2MV_KEY_SIZE];
 	key_serial_t k;
@@ -105,7 +103,7 @@ static inline key_serial_t m2mv_key_add(const char *credid, const void *key,
 	if (key) {
 		memcpy(buf, key, sizeof(buf));
 	} else {
-		ret = m2mv_random(buf, sizeof(buf));
+		ret = mvt_random(buf, sizeof(buf));
 		if (ret)
 			return ret;
 	}
@@ -117,32 +115,50 @@ static inline key_serial_t m2mv_key_add(const char *credid, const void *key,
 	return k < 0 ? -errno : k;
 }
 
+/*
+ * Add a key of @len bytes of a fixed pattern to @ring, for the key type's
+ * own tests (payload sizes, descriptions): the serial, or -1 and errno.
+ */
+static inline key_serial_t mvt_key_add_sized(const char *credid, size_t len,
+					     key_serial_t ring)
+{
+	unsigned char buf[64];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (unsigned char)(0xa0 + i);
+	if (len > sizeof(buf)) {
+		errno = E2BIG;
+		return -1;
+	}
+	return add_key(M2MV_KEY_TYPE, credid, buf, len, ring);
+}
+
 /* --------------------------------------------------------------- device */
 
-static inline int m2mv_open_dev(void)
+static inline int mvt_open_dev(void)
 {
-	int fd = open(M2MV_DEV, O_RDWR | O_CLOEXEC);
+	int fd = open(MVT_DEV, O_RDWR | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
 }
 
-static inline int m2mv_bind(int fd, const char *name)
+static inline int mvt_bind(int fd, const char *name)
 {
 	struct m2mv_bind b = { 0 };
 
 	snprintf(b.name, sizeof(b.name), "%s", name);
-	return m2mv_ioc(fd, M2MV_IOC_BIND, &b);
+	return mvt_ioc(fd, M2MV_IOC_BIND, &b);
 }
 
 /* Open the device and bind it to store @name: an fd, or -errno. */
-static inline int m2mv_open_bound(const char *name)
+static inline int mvt_open_bound(const char *name)
 {
-	int fd = m2mv_open_dev();
+	int fd = mvt_open_dev();
 	int ret;
 
 	if (fd < 0)
 		return fd;
-	ret = m2mv_bind(fd, name);
+	ret = mvt_bind(fd, name);
 	if (ret) {
 		close(fd);
 		return ret;
@@ -153,64 +169,64 @@ static inline int m2mv_open_bound(const char *name)
 /* ------------------------------------------------------- control plane */
 
 /* Attach @store_fd as @name over netlink; @rep (may be NULL) gets counts. */
-static inline int m2mv_attach(const char *name, int store_fd,
-			      const char *store_credid, uint32_t flags,
-			      struct m2mv_nl_reply *rep)
+static inline int mvt_attach(const char *name, int store_fd,
+			     const char *store_credid, uint32_t flags,
+			     struct mvt_nl_reply *rep)
 {
-	struct m2mv_nl_args a = {
+	struct mvt_nl_args a = {
 		.name = name, .has_fd = true, .fd = store_fd,
 		.store_key = store_credid,
 		.has_flags = flags != 0, .flags = flags,
 	};
 
-	return m2mv_nl(M2MV_CMD_STORE_ATTACH, &a, rep);
+	return mvt_nl(M2MV_CMD_STORE_ATTACH, &a, rep);
 }
 
-static inline int m2mv_detach(const char *name)
+static inline int mvt_detach(const char *name)
 {
-	struct m2mv_nl_args a = { .name = name };
+	struct mvt_nl_args a = { .name = name };
 
-	return m2mv_nl(M2MV_CMD_STORE_DETACH, &a, NULL);
+	return mvt_nl(M2MV_CMD_STORE_DETACH, &a, NULL);
 }
 
 /* Set @prefix's policy in @store (NULL @prefix: the empty prefix). */
-static inline int m2mv_policy(const char *store, const char *prefix,
-			      const char *credid, uint32_t mode,
-			      uint32_t flags)
+static inline int mvt_policy(const char *store, const char *prefix,
+			     const char *credid, uint32_t mode,
+			     uint32_t flags)
 {
-	struct m2mv_nl_args a = {
+	struct mvt_nl_args a = {
 		.name = store, .credid = credid,
 		.prefix = prefix ? prefix : "", .has_mode = true, .mode = mode,
 		.has_flags = flags != 0, .flags = flags,
 	};
 
-	return m2mv_nl(M2MV_CMD_POLICY_SET, &a, NULL);
+	return mvt_nl(M2MV_CMD_POLICY_SET, &a, NULL);
 }
 
-static inline int m2mv_policy_del(const char *store, const char *prefix)
+static inline int mvt_policy_del(const char *store, const char *prefix)
 {
-	struct m2mv_nl_args a = {
+	struct mvt_nl_args a = {
 		.name = store, .prefix = prefix ? prefix : "",
 	};
 
-	return m2mv_nl(M2MV_CMD_POLICY_DEL, &a, NULL);
+	return mvt_nl(M2MV_CMD_POLICY_DEL, &a, NULL);
 }
 
 /* ----------------------------------------------------------- data plane */
 
-static inline int m2mv_put(int fd, const char *path, const void *data,
-			   size_t len, uint32_t flags, uint64_t *version)
+static inline int mvt_put(int fd, const char *path, const void *data,
+			  size_t len, uint32_t flags, uint64_t *version)
 {
 	struct m2mv_put p;
 	int ret;
 
 	memset(&p, 0, sizeof(p));
-	p.path = m2mv_ptr(path);
+	p.path = mvt_ptr(path);
 	p.path_len = strlen(path);
-	p.data = m2mv_ptr(data);
+	p.data = mvt_ptr(data);
 	p.data_len = len;
 	p.flags = flags;
-	ret = m2mv_ioc(fd, M2MV_IOC_PUT, &p);
+	ret = mvt_ioc(fd, M2MV_IOC_PUT, &p);
 	if (!ret && version)
 		*version = p.version;
 	return ret;
@@ -220,18 +236,18 @@ static inline int m2mv_put(int fd, const char *path, const void *data,
  * GET into @buf of *@len bytes. On success and on -EOVERFLOW *@len is the
  * plaintext length.
  */
-static inline int m2mv_get(int fd, const char *path, void *buf, size_t *len,
-			   uint64_t *version)
+static inline int mvt_get(int fd, const char *path, void *buf, size_t *len,
+			  uint64_t *version)
 {
 	struct m2mv_get g;
 	int ret;
 
 	memset(&g, 0, sizeof(g));
-	g.path = m2mv_ptr(path);
+	g.path = mvt_ptr(path);
 	g.path_len = strlen(path);
-	g.data = m2mv_ptr(buf);
+	g.data = mvt_ptr(buf);
 	g.data_len = *len;
-	ret = m2mv_ioc(fd, M2MV_IOC_GET, &g);
+	ret = mvt_ioc(fd, M2MV_IOC_GET, &g);
 	if (!ret || ret == -EOVERFLOW)
 		*len = g.data_len;
 	if (!ret && version)
@@ -240,8 +256,8 @@ static inline int m2mv_get(int fd, const char *path, void *buf, size_t *len,
 }
 
 /* GET into a malloc()ed buffer (*@out, free it); sizes it by EOVERFLOW. */
-static inline int m2mv_get_alloc(int fd, const char *path, void **out,
-				 size_t *len, uint64_t *version)
+static inline int mvt_get_alloc(int fd, const char *path, void **out,
+				size_t *len, uint64_t *version)
 {
 	size_t cap = 4096;
 	void *buf = NULL;
@@ -256,7 +272,7 @@ static inline int m2mv_get_alloc(int fd, const char *path, void **out,
 		}
 		buf = nb;
 		*len = cap;
-		ret = m2mv_get(fd, path, buf, len, version);
+		ret = mvt_get(fd, path, buf, len, version);
 		if (ret != -EOVERFLOW)
 			break;
 		cap = *len;
@@ -269,49 +285,49 @@ static inline int m2mv_get_alloc(int fd, const char *path, void **out,
 	return ret;
 }
 
-static inline int m2mv_del(int fd, const char *path, uint32_t flags,
-			   uint64_t *version)
+static inline int mvt_del(int fd, const char *path, uint32_t flags,
+			  uint64_t *version)
 {
 	struct m2mv_del d;
 	int ret;
 
 	memset(&d, 0, sizeof(d));
-	d.path = m2mv_ptr(path);
+	d.path = mvt_ptr(path);
 	d.path_len = strlen(path);
 	d.flags = flags;
-	ret = m2mv_ioc(fd, M2MV_IOC_DELETE, &d);
+	ret = mvt_ioc(fd, M2MV_IOC_DELETE, &d);
 	if (!ret && version)
 		*version = d.version;
 	return ret;
 }
 
-static inline int m2mv_stat(int fd, const char *path, struct m2mv_stat *st)
+static inline int mvt_stat(int fd, const char *path, struct m2mv_stat *st)
 {
 	memset(st, 0, sizeof(*st));
-	st->path = m2mv_ptr(path);
+	st->path = mvt_ptr(path);
 	st->path_len = strlen(path);
-	return m2mv_ioc(fd, M2MV_IOC_STAT, st);
+	return mvt_ioc(fd, M2MV_IOC_STAT, st);
 }
 
 /*
  * LIST under @prefix (NULL: all) after @after (NULL: from the start) into
  * @buf. *@count and *@flags receive the entries written and the out flags.
  */
-static inline int m2mv_list(int fd, const char *prefix, const char *after,
-			    size_t after_len, void *buf, size_t buf_len,
-			    uint32_t *count, uint32_t *flags)
+static inline int mvt_list(int fd, const char *prefix, const char *after,
+			   size_t after_len, void *buf, size_t buf_len,
+			   uint32_t *count, uint32_t *flags)
 {
 	struct m2mv_list l;
 	int ret;
 
 	memset(&l, 0, sizeof(l));
-	l.prefix = m2mv_ptr(prefix);
+	l.prefix = mvt_ptr(prefix);
 	l.prefix_len = prefix ? strlen(prefix) : 0;
-	l.after = m2mv_ptr(after);
+	l.after = mvt_ptr(after);
 	l.after_len = after ? after_len : 0;
-	l.buf = m2mv_ptr(buf);
+	l.buf = mvt_ptr(buf);
 	l.buf_len = buf_len;
-	ret = m2mv_ioc(fd, M2MV_IOC_LIST, &l);
+	ret = mvt_ioc(fd, M2MV_IOC_LIST, &l);
 	if (!ret) {
 		if (count)
 			*count = l.count;
@@ -325,19 +341,19 @@ static inline int m2mv_list(int fd, const char *prefix, const char *after,
  * EXPORT into @buf of *@len bytes; on success and on -EOVERFLOW *@len is
  * the length of the serialization.
  */
-static inline int m2mv_export(int fd, const char *path, uint32_t flags,
-			      void *buf, size_t *len, uint64_t *version)
+static inline int mvt_export(int fd, const char *path, uint32_t flags,
+			     void *buf, size_t *len, uint64_t *version)
 {
 	struct m2mv_export e;
 	int ret;
 
 	memset(&e, 0, sizeof(e));
-	e.path = m2mv_ptr(path);
+	e.path = mvt_ptr(path);
 	e.path_len = strlen(path);
-	e.buf = m2mv_ptr(buf);
+	e.buf = mvt_ptr(buf);
 	e.buf_len = *len;
 	e.flags = flags;
-	ret = m2mv_ioc(fd, M2MV_IOC_EXPORT, &e);
+	ret = mvt_ioc(fd, M2MV_IOC_EXPORT, &e);
 	if (!ret || ret == -EOVERFLOW)
 		*len = e.buf_len;
 	if (!ret && version)
@@ -345,16 +361,16 @@ static inline int m2mv_export(int fd, const char *path, uint32_t flags,
 	return ret;
 }
 
-static inline int m2mv_batch(int fd, struct m2mv_batch_op *ops,
-			     uint32_t count, uint32_t *done)
+static inline int mvt_batch(int fd, struct m2mv_batch_op *ops,
+			    uint32_t count, uint32_t *done)
 {
 	struct m2mv_batch b;
 	int ret;
 
 	memset(&b, 0, sizeof(b));
-	b.ops = m2mv_ptr(ops);
+	b.ops = mvt_ptr(ops);
 	b.count = count;
-	ret = m2mv_ioc(fd, M2MV_IOC_BATCH, &b);
+	ret = mvt_ioc(fd, M2MV_IOC_BATCH, &b);
 	if (done)
 		*done = b.done;
 	return ret;
@@ -363,13 +379,13 @@ static inline int m2mv_batch(int fd, struct m2mv_batch_op *ops,
 /* ------------------------------------------------------ module params */
 
 /* Read module parameter @name into @buf (newline stripped): 0 or -errno. */
-static inline int m2mv_param_read(const char *name, char *buf, size_t size)
+static inline int mvt_param_read(const char *name, char *buf, size_t size)
 {
 	char path[128];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), M2MV_PARAM_DIR "%s", name);
+	snprintf(path, sizeof(path), MVT_PARAM_DIR "%s", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -386,13 +402,13 @@ static inline int m2mv_param_read(const char *name, char *buf, size_t size)
 	return 0;
 }
 
-static inline int m2mv_param_write(const char *name, const char *val)
+static inline int mvt_param_write(const char *name, const char *val)
 {
 	char path[128];
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), M2MV_PARAM_DIR "%s", name);
+	snprintf(path, sizeof(path), MVT_PARAM_DIR "%s", name);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -405,7 +421,7 @@ static inline int m2mv_param_write(const char *name, const char *val)
 
 /* ----------------------------------------------------------- encodings */
 
-static inline const char *m2mv_mode_name(uint32_t mode)
+static inline const char *mvt_mode_name(uint32_t mode)
 {
 	switch (mode) {
 	case M2MV_MODE_NONE: return "none";
@@ -420,8 +436,8 @@ static inline const char *m2mv_mode_name(uint32_t mode)
  * Decode BASE64URL without padding from @src (@n chars) into @dst (room for
  * at least n * 3 / 4 bytes). Return: bytes written, or -1 on a bad input.
  */
-static inline ssize_t m2mv_b64url_decode(uint8_t *dst, const char *src,
-					 size_t n)
+static inline ssize_t mvt_b64url_decode(uint8_t *dst, const char *src,
+					size_t n)
 {
 	uint32_t acc = 0;
 	int bits = 0;
@@ -456,8 +472,8 @@ static inline ssize_t m2mv_b64url_decode(uint8_t *dst, const char *src,
 }
 
 /* Split @s (@n bytes) at '.', up to @max parts; returns the part count. */
-static inline int m2mv_split_dots(const char *s, size_t n, const char **part,
-				  size_t *plen, int max)
+static inline int mvt_split_dots(const char *s, size_t n, const char **part,
+				 size_t *plen, int max)
 {
 	int k = 0;
 	size_t start = 0;

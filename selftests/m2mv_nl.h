@@ -14,11 +14,12 @@
 #include <string.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
+#include <linux/netlink.h>
 #include <netlink/netlink.h>
 #include <linux/m2mvault.h>
 
 /* Request attributes; NULL strings and has_* false are left out. */
-struct m2mv_nl_args {
+struct mvt_nl_args {
 	const char *name;
 	bool has_fd;
 	int fd;		/* sent as u32, so -1 arrives as 0xffffffff */
@@ -29,29 +30,32 @@ struct m2mv_nl_args {
 	uint32_t mode;
 	bool has_flags;
 	uint32_t flags;
+	uint16_t u64_type;	/* if not 0: one more attribute, a u64 ... */
+	uint64_t u64;		/* ... of this value (an output-only one, say) */
 };
 
-#define M2MV_NL_MAX_BAD 8
+#define MVT_NL_MAX_BAD 8
 
 /* What the reply carried (the last message's values for a repeat). */
-struct m2mv_nl_reply {
+struct mvt_nl_reply {
 	int err;
 	bool done;
+	char msg[256];		/* the extended-ack message of an error */
 	uint64_t records;
 	uint64_t live;
 	uint64_t integrity_errors;
 	uint64_t truncated;
 	uint64_t bytes;
 	int nbad;
-	char bad[M2MV_NL_MAX_BAD][M2MV_PATH_MAX + 1];
-	uint32_t reason[M2MV_NL_MAX_BAD];
+	char bad[MVT_NL_MAX_BAD][M2MV_PATH_MAX + 1];
+	uint32_t reason[MVT_NL_MAX_BAD];
 };
 
-static inline void m2mv_nl_bad(struct m2mv_nl_reply *r, struct nlattr *a)
+static inline void mvt_nl_bad(struct mvt_nl_reply *r, struct nlattr *a)
 {
 	struct nlattr *nb[M2MV_A_MAX + 1];
 
-	if (r->nbad >= M2MV_NL_MAX_BAD ||
+	if (r->nbad >= MVT_NL_MAX_BAD ||
 	    nla_parse_nested(nb, M2MV_A_MAX, a, NULL) || !nb[M2MV_A_PATH])
 		return;
 	snprintf(r->bad[r->nbad], sizeof(r->bad[0]), "%.*s",
@@ -61,10 +65,10 @@ static inline void m2mv_nl_bad(struct m2mv_nl_reply *r, struct nlattr *a)
 	r->nbad++;
 }
 
-static inline int m2mv_nl_valid(struct nl_msg *msg, void *arg)
+static inline int mvt_nl_valid(struct nl_msg *msg, void *arg)
 {
 	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
-	struct m2mv_nl_reply *r = arg;
+	struct mvt_nl_reply *r = arg;
 	struct nlattr *a;
 	int rem;
 
@@ -87,33 +91,61 @@ static inline int m2mv_nl_valid(struct nl_msg *msg, void *arg)
 			r->bytes = nla_get_u64(a);
 			break;
 		case M2MV_A_BAD:
-			m2mv_nl_bad(r, a);
+			mvt_nl_bad(r, a);
 			break;
 		}
 	}
 	return NL_OK;
 }
 
-static inline int m2mv_nl_err(struct sockaddr_nl *nla, struct nlmsgerr *e,
-			      void *arg)
+/*
+ * Copy the extended-ack message of error @e into @buf ("" if none): its
+ * attributes follow the echoed request, whole or capped.
+ */
+static inline void mvt_nl_extack_msg(struct nlmsgerr *e, char *buf,
+				     size_t size)
 {
-	struct m2mv_nl_reply *r = arg;
+	struct nlmsghdr *h = (struct nlmsghdr *)((char *)e - NLMSG_HDRLEN);
+	struct nlattr *a;
+	size_t off;
+	int rem;
+
+	buf[0] = '\0';
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	off = sizeof(*e);
+	if (!(h->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	if (NLMSG_HDRLEN + off > h->nlmsg_len)
+		return;
+	nla_for_each_attr(a, (struct nlattr *)((char *)e + NLMSG_ALIGN(off)),
+			  h->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(off), rem)
+		if (nla_type(a) == NLMSGERR_ATTR_MSG)
+			snprintf(buf, size, "%.*s", nla_len(a),
+				 (char *)nla_data(a));
+}
+
+static inline int mvt_nl_err(struct sockaddr_nl *nla, struct nlmsgerr *e,
+			     void *arg)
+{
+	struct mvt_nl_reply *r = arg;
 
 	(void)nla;
 	r->err = e->error;
 	r->done = true;
+	mvt_nl_extack_msg(e, r->msg, sizeof(r->msg));
 	return NL_STOP;
 }
 
-static inline int m2mv_nl_ack(struct nl_msg *msg, void *arg)
+static inline int mvt_nl_ack(struct nl_msg *msg, void *arg)
 {
 	(void)msg;
-	((struct m2mv_nl_reply *)arg)->done = true;
+	((struct mvt_nl_reply *)arg)->done = true;
 	return NL_STOP;
 }
 
-static inline int m2mv_nl_fill(struct nl_msg *msg,
-			       const struct m2mv_nl_args *a)
+static inline int mvt_nl_fill(struct nl_msg *msg,
+			      const struct mvt_nl_args *a)
 {
 	return (a->name && nla_put_string(msg, M2MV_A_NAME, a->name)) ||
 	       (a->has_fd && nla_put_u32(msg, M2MV_A_FD, (uint32_t)a->fd)) ||
@@ -122,17 +154,18 @@ static inline int m2mv_nl_fill(struct nl_msg *msg,
 	       (a->credid && nla_put_string(msg, M2MV_A_CREDID, a->credid)) ||
 	       (a->prefix && nla_put_string(msg, M2MV_A_PREFIX, a->prefix)) ||
 	       (a->has_mode && nla_put_u32(msg, M2MV_A_MODE, a->mode)) ||
-	       (a->has_flags && nla_put_u32(msg, M2MV_A_FLAGS, a->flags));
+	       (a->has_flags && nla_put_u32(msg, M2MV_A_FLAGS, a->flags)) ||
+	       (a->u64_type && nla_put_u64(msg, a->u64_type, a->u64));
 }
 
 /* Send @cmd with @a and wait for its answer; @r (may be NULL) gets it. */
-static inline int m2mv_nl(uint8_t cmd, const struct m2mv_nl_args *a,
-			  struct m2mv_nl_reply *r)
+static inline int mvt_nl(uint8_t cmd, const struct mvt_nl_args *a,
+			 struct mvt_nl_reply *r)
 {
-	struct m2mv_nl_reply local;
+	struct mvt_nl_reply local;
 	struct nl_sock *sk = nl_socket_alloc();
 	struct nl_msg *msg = NULL;
-	int fam, ret;
+	int one = 1, fam, ret;
 
 	if (!r)
 		r = &local;
@@ -144,6 +177,8 @@ static inline int m2mv_nl(uint8_t cmd, const struct m2mv_nl_args *a,
 		ret = -ECONNREFUSED;
 		goto out;
 	}
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one,
+		   sizeof(one));
 	fam = genl_ctrl_resolve(sk, M2MV_GENL_NAME);
 	if (fam < 0) {
 		ret = -ENOENT;
@@ -153,11 +188,11 @@ static inline int m2mv_nl(uint8_t cmd, const struct m2mv_nl_args *a,
 	msg = nlmsg_alloc();
 	if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, fam, 0, 0,
 				 cmd, M2MV_GENL_VERSION) ||
-	    m2mv_nl_fill(msg, a))
+	    mvt_nl_fill(msg, a))
 		goto out;
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, m2mv_nl_valid, r);
-	nl_socket_modify_cb(sk, NL_CB_ACK, NL_CB_CUSTOM, m2mv_nl_ack, r);
-	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, m2mv_nl_err, r);
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, mvt_nl_valid, r);
+	nl_socket_modify_cb(sk, NL_CB_ACK, NL_CB_CUSTOM, mvt_nl_ack, r);
+	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, mvt_nl_err, r);
 	ret = nl_send_auto(sk, msg);
 	if (ret < 0) {
 		ret = -EIO;

@@ -8,7 +8,7 @@
 #include <sys/syscall.h>
 
 #include "kselftest_harness.h"
-#include "util.h"
+#include "m2mv.h"
 
 static int delete_module(const char *name)
 {
@@ -38,25 +38,26 @@ TEST(unload_refused_while_open)
 
 	ring = keyctl_join_session_keyring(NULL);
 	ASSERT_GT(ring, 0);
-	key = m2mv_add_key("15-unload@tef.example", M2MV_KEY_SIZE, ring);
+	key = mvt_key_add_sized("15-unload@tef.example", M2MV_KEY_SIZE, ring);
 	ASSERT_GT(key, 0);
 
-	fd = open(M2MV_DEV, O_RDWR | O_CLOEXEC);
+	fd = open(MVT_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(-1, delete_module("m2mvault"));
 	EXPECT_EQ(EWOULDBLOCK, errno);
-	EXPECT_EQ(0, access(M2MV_DEV, F_OK));
+	EXPECT_EQ(0, access(MVT_DEV, F_OK));
 
 	close(fd);
 	ASSERT_EQ(0, delete_module("m2mvault")) TH_LOG("%s", strerror(errno));
-	EXPECT_NE(0, access(M2MV_DEV, F_OK));
+	EXPECT_NE(0, access(MVT_DEV, F_OK));
 	/* With the type gone its keys are dead: no longer usable. */
 	EXPECT_EQ(-1, keyctl_revoke(key));
 
 	ASSERT_EQ(0, load_module(ko)) TH_LOG("reload %s: %s", ko,
 					     strerror(errno));
-	EXPECT_EQ(0, access(M2MV_DEV, F_OK));
-	EXPECT_GT(m2mv_add_key("15-again@tef.example", M2MV_KEY_SIZE, ring), 0);
+	EXPECT_EQ(0, access(MVT_DEV, F_OK));
+	EXPECT_GT(mvt_key_add_sized("15-again@tef.example", M2MV_KEY_SIZE,
+				    ring), 0);
 	keyctl_clear(ring);
 }
 

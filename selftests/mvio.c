@@ -107,7 +107,7 @@ static int read_stdin(uint8_t **out, size_t *len)
 
 static int cmd_attach(int argc, char **argv)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 	int ctl, sfd, ret;
 
 	if (argc != 5)
@@ -116,10 +116,10 @@ static int cmd_attach(int argc, char **argv)
 	sfd = open(argv[3], O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (sfd < 0)
 		return fail(errno);
-	ctl = m2mv_open_dev();
+	ctl = mvt_open_dev();
 	if (ctl < 0)
 		return fail(-ctl);
-	ret = m2mv_attach(argv[2], sfd, argv[4], 0, &rep);
+	ret = mvt_attach(argv[2], sfd, argv[4], 0, &rep);
 	if (ret)
 		return fail(-ret);
 	printf("records=%llu live=%llu integrity_errors=%llu truncated=%llu\n",
@@ -135,10 +135,10 @@ static int cmd_detach(int argc, char **argv)
 
 	if (argc != 3)
 		return usage();
-	ctl = m2mv_open_dev();
+	ctl = mvt_open_dev();
 	if (ctl < 0)
 		return fail(-ctl);
-	ret = m2mv_detach(argv[2]);
+	ret = mvt_detach(argv[2]);
 	return ret ? fail(-ret) : 0;
 }
 
@@ -162,16 +162,16 @@ static int cmd_policy(int argc, char **argv)
 	} else {
 		return usage();
 	}
-	ctl = m2mv_open_dev();
+	ctl = mvt_open_dev();
 	if (ctl < 0)
 		return fail(-ctl);
-	ret = m2mv_policy(argv[2], argv[3], argv[4], mode, flags);
+	ret = mvt_policy(argv[2], argv[3], argv[4], mode, flags);
 	return ret ? fail(-ret) : 0;
 }
 
 static int bound(const char *name)
 {
-	int fd = m2mv_open_bound(name);
+	int fd = mvt_open_bound(name);
 
 	if (fd < 0) {
 		op_arg = name;
@@ -206,7 +206,7 @@ static int cmd_put(int argc, char **argv)
 	if (ret)
 		return fail(-ret);
 	fd = bound(argv[2]);
-	ret = m2mv_put(fd, argv[3], data, len, flags, &version);
+	ret = mvt_put(fd, argv[3], data, len, flags, &version);
 	free(data);
 	if (ret)
 		return fail(-ret);
@@ -224,7 +224,7 @@ static int cmd_get(int argc, char **argv)
 	if (argc != 4)
 		return usage();
 	fd = bound(argv[2]);
-	ret = m2mv_get_alloc(fd, argv[3], &data, &len, &version);
+	ret = mvt_get_alloc(fd, argv[3], &data, &len, &version);
 	if (ret)
 		return fail(-ret);
 	ret = write_all(1, data, len);
@@ -241,7 +241,7 @@ static int cmd_del(int argc, char **argv)
 	if ((argc != 4 && argc != 5) || sync_flag(argc, argv, 4, &flags))
 		return usage();
 	fd = bound(argv[2]);
-	ret = m2mv_del(fd, argv[3], flags, &version);
+	ret = mvt_del(fd, argv[3], flags, &version);
 	if (ret)
 		return fail(-ret);
 	printf("%llu\n", (unsigned long long)version);
@@ -256,12 +256,12 @@ static int cmd_stat(int argc, char **argv)
 	if (argc != 4)
 		return usage();
 	fd = bound(argv[2]);
-	ret = m2mv_stat(fd, argv[3], &st);
+	ret = mvt_stat(fd, argv[3], &st);
 	if (ret)
 		return fail(-ret);
 	printf("version=%llu data_len=%u mode=%s credid=%s seq=%llu flags=%#x\n",
 	       (unsigned long long)st.version, st.data_len,
-	       m2mv_mode_name(st.mode), st.credid, (unsigned long long)st.seq,
+	       mvt_mode_name(st.mode), st.credid, (unsigned long long)st.seq,
 	       st.rec_flags);
 	return 0;
 }
@@ -283,13 +283,13 @@ static int cmd_export(int argc, char **argv)
 		return usage();
 	fd = bound(argv[2]);
 	/* Ask for the length first: EOVERFLOW reports it. */
-	ret = m2mv_export(fd, argv[3], flags, NULL, &len, NULL);
+	ret = mvt_export(fd, argv[3], flags, NULL, &len, NULL);
 	if (ret && ret != -EOVERFLOW)
 		return fail(-ret);
 	buf = malloc(len ? len : 1);
 	if (!buf)
 		return fail(ENOMEM);
-	ret = m2mv_export(fd, argv[3], flags, buf, &len, NULL);
+	ret = mvt_export(fd, argv[3], flags, buf, &len, NULL);
 	if (ret)
 		return fail(-ret);
 	ret = write_all(1, buf, len);

@@ -10,10 +10,8 @@
 #include <stddef.h>
 
 #include "kselftest_harness.h"
-#include "m2mv.h"
+#include "fixture.h"
 
-#define K_STORE	"16-store@m2mv.test"
-#define K_WRAP	"15-wrap@m2mv.test"
 #define K_WRAP2	"15-wrap2@m2mv.test"
 #define NPATHS	20
 
@@ -21,70 +19,50 @@
 
 /* Send @cmd for store @name (with @fd >= 0 and @credid if given). */
 static int nl_cmd(uint8_t cmd, const char *name, int fd, const char *credid,
-		  struct m2mv_nl_reply *r)
+		  struct mvt_nl_reply *r)
 {
-	struct m2mv_nl_args a = {
+	struct mvt_nl_args a = {
 		.name = name, .has_fd = fd >= 0, .fd = fd, .credid = credid,
 	};
 
-	return m2mv_nl(cmd, &a, r);
+	return mvt_nl(cmd, &a, r);
 }
 
 /* ------------------------------------------------------------- fixture */
 
+/* Everything in one wrap policy, so that a compaction can re-seal it all. */
+static const struct mvt_policy scrub_policies[] = {
+	{ "", NULL, M2MV_MODE_WRAP, MVT_K_WRAP, 0 },
+};
+
 FIXTURE(scrub) {
-	key_serial_t ring;
-	key_serial_t wrap;
-	int ctl;
-	int sfd;
-	int fd;
-	int nfd;
-	bool attached;
-	char name[M2MV_NAME_MAX];
-	char file[256];
+	MVT_VAULT_IN_FIXTURE;
+	int nfd;		/* an empty file to compact into */
 	char nfile[256];
 };
 
 FIXTURE_SETUP(scrub)
 {
-	self->sfd = self->ctl = self->fd = self->nfd = -1;
-	self->ring = keyctl_join_session_keyring(NULL);
-	ASSERT_GT(self->ring, 0);
-	ASSERT_GT(m2mv_key_add(K_STORE, NULL, self->ring, NULL), 0);
-	self->wrap = m2mv_key_add(K_WRAP, NULL, self->ring, NULL);
-	ASSERT_GT(self->wrap, 0);
-	m2mv_store_name(self->name, "scrub");
-	self->sfd = m2mv_store_file(self->file, sizeof(self->file), NULL,
-				    "scrub");
-	ASSERT_GE(self->sfd, 0);
-	self->nfd = m2mv_store_file(self->nfile, sizeof(self->nfile), NULL,
-				    "compacted");
+	static const char *const credids[] = { MVT_K_WRAP, NULL };
+	const struct mvt_vault_spec spec = {
+		.tag = "scrub", .credids = credids,
+		.policies = scrub_policies, .npolicies = 1,
+	};
+
+	self->nfd = -1;
+	mvt_vault_setup(_metadata, &self->v, &spec);
+	self->nfd = mvt_store_file(self->nfile, sizeof(self->nfile), NULL,
+				   "compacted");
 	ASSERT_GE(self->nfd, 0);
-	self->ctl = m2mv_open_dev();
-	ASSERT_GE(self->ctl, 0);
-	ASSERT_EQ(0, m2mv_attach(self->name, self->sfd, K_STORE, 0,
-				 NULL));
-	self->attached = true;
-	ASSERT_EQ(0, m2mv_policy(self->name, "", K_WRAP,
-				 M2MV_MODE_WRAP, 0));
-	self->fd = m2mv_open_bound(self->name);
-	ASSERT_GE(self->fd, 0);
 }
 
 FIXTURE_TEARDOWN(scrub)
 {
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->attached)
-		m2mv_detach(self->name);
-	if (self->ctl >= 0)
-		close(self->ctl);
-	if (self->sfd >= 0)
-		close(self->sfd);
+	mvt_vault_teardown(_metadata, &self->v);
 	if (self->nfd >= 0)
 		close(self->nfd);
-	unlink(self->file);
-	unlink(self->nfile);
+	if (self->nfile[0])
+		unlink(self->nfile);
 }
 
 /* The content of @path at @gen: a few dozen bytes that differ by both. */
@@ -105,7 +83,7 @@ static int check(int fd, const char *path, int gen)
 	char want[256], got[256];
 	size_t wlen = content(want, sizeof(want), path, gen);
 	size_t len = sizeof(got);
-	int ret = m2mv_get(fd, path, got, &len, NULL);
+	int ret = mvt_get(fd, path, got, &len, NULL);
 
 	if (ret)
 		return ret;
@@ -117,7 +95,7 @@ static int put_gen(int fd, const char *path, int gen)
 	char buf[256];
 	size_t len = content(buf, sizeof(buf), path, gen);
 
-	return m2mv_put(fd, path, buf, len, 0, NULL);
+	return mvt_put(fd, path, buf, len, 0, NULL);
 }
 
 /* Offset of the newest record of @path in the store file, or -1. */
@@ -146,7 +124,7 @@ static off_t find_record(int sfd, const char *path, struct m2mv_disk_rec *out)
 TEST_F(scrub, clean)
 {
 	char path[64];
-	struct m2mv_nl_reply r;
+	struct mvt_nl_reply r;
 
 	for (int i = 0; i < 10; i++) {
 		path_of(path, sizeof(path), i);
@@ -162,7 +140,7 @@ TEST_F(scrub, bitflip)
 {
 	struct m2mv_disk_rec h;
 	char path[64], victim[64];
-	struct m2mv_nl_reply r;
+	struct mvt_nl_reply r;
 	uint8_t b;
 	off_t off;
 
@@ -215,7 +193,7 @@ static void fill(struct __test_metadata *_metadata, int fd)
 	}
 	for (int i = 10; i < 15; i++) {
 		path_of(path, sizeof(path), i);
-		ASSERT_EQ(0, m2mv_del(fd, path, 0, NULL));
+		ASSERT_EQ(0, mvt_del(fd, path, 0, NULL));
 	}
 }
 
@@ -240,28 +218,25 @@ static void reattach(struct __test_metadata *_metadata,
 		     FIXTURE_DATA(scrub) *self, uint64_t records,
 		     const char *credid)
 {
-	struct m2mv_nl_reply rep;
+	struct mvt_nl_reply rep;
 
-	close(self->fd);
-	self->fd = -1;
-	ASSERT_EQ(0, m2mv_detach(self->name));
-	self->attached = false;
-	ASSERT_EQ(0, m2mv_attach(self->name, self->nfd, K_STORE, 0,
-				 &rep));
+	ASSERT_EQ(0, mvt_vault_detach(&self->v));
+	ASSERT_EQ(0, mvt_attach(self->name, self->nfd, MVT_K_STORE, 0,
+				&rep));
 	self->attached = true;
 	EXPECT_EQ(0, rep.integrity_errors);
 	EXPECT_EQ(0, rep.truncated);
 	EXPECT_GE(rep.records, records);
-	ASSERT_EQ(0, m2mv_policy(self->name, "", credid,
-				 M2MV_MODE_WRAP, 0));
-	self->fd = m2mv_open_bound(self->name);
+	ASSERT_EQ(0, mvt_policy(self->name, "", credid,
+				M2MV_MODE_WRAP, 0));
+	self->fd = mvt_open_bound(self->name);
 	ASSERT_GE(self->fd, 0);
 }
 
 TEST_F(scrub, compact)
 {
 	struct stat before, after;
-	struct m2mv_nl_reply r, v;
+	struct mvt_nl_reply r, v;
 	char path[64];
 
 	fill(_metadata, self->fd);
@@ -288,7 +263,7 @@ TEST_F(scrub, compact)
 	EXPECT_EQ(-EINVAL, nl_cmd(M2MV_CMD_STORE_COMPACT, self->name,
 				  self->sfd, NULL, &v));
 
-	reattach(_metadata, self, r.records + 1, K_WRAP);
+	reattach(_metadata, self, r.records + 1, MVT_K_WRAP);
 	for (int i = 0; i < NPATHS; i++) {
 		path_of(path, sizeof(path), i);
 		if (i == 12) {
@@ -305,12 +280,12 @@ TEST_F(scrub, compact)
 
 TEST_F(scrub, rotate)
 {
-	struct m2mv_nl_reply r, v;
+	struct mvt_nl_reply r, v;
 	struct m2mv_disk_rec h;
 	char path[64];
 
 	fill(_metadata, self->fd);
-	ASSERT_GT(m2mv_key_add(K_WRAP2, NULL, self->ring, NULL), 0);
+	ASSERT_GT(mvt_key_add(K_WRAP2, NULL, self->ring, NULL), 0);
 	ASSERT_EQ(0, nl_cmd(M2MV_CMD_STORE_COMPACT, self->name, self->nfd,
 			    K_WRAP2, &r));
 	EXPECT_EQ(NPATHS - 5 + 1, r.records);
@@ -320,7 +295,7 @@ TEST_F(scrub, rotate)
 	EXPECT_GT(find_record(self->sfd, path, &h), 0);
 
 	/* Without the old key, every live path still reads back. */
-	ASSERT_EQ(0, keyctl_revoke(self->wrap));
+	ASSERT_EQ(0, keyctl_revoke(mvt_vault_key(&self->v, MVT_K_WRAP)));
 	expect_all(_metadata, self->fd);
 	ASSERT_EQ(0, nl_cmd(M2MV_CMD_STORE_VERIFY, self->name, -1, NULL, &v));
 	EXPECT_EQ(0, v.integrity_errors);

@@ -25,5 +25,8 @@ $(B)/selftests/%: selftests/%.c $(wildcard selftests/*.h) uapi/linux/m2mvault.h 
 	@mkdir -p $(dir $@)
 	$(CC) $(SELFTEST_CFLAGS) $< -o $@ $(SELFTEST_LIBS)
 
+# lib_test has its own rule (lib.mk) and shares the helper headers.
+$(B)/selftests/lib_test: $(wildcard selftests/*.h)
+
 selftests: $(SELFTESTS)
 include selftests/tools.mk
