@@ -120,13 +120,13 @@ static void *toggler(void *arg)
 	int ret;
 
 	while (!atomic_load(&r->stop)) {
-		ret = m2mv_attach(r->name, r->store_fd, K_STORE, 0, NULL);
+		ret = mvt_attach(r->name, r->store_fd, K_STORE, 0, NULL);
 		if (ret && ret != -EEXIST && ret != -EBUSY)
 			atomic_fetch_add(&r->stray, 1);
 		/* A detach is announced before it can take effect. */
 		atomic_fetch_add(&r->inflight, 1);
 		atomic_fetch_add(&r->changes, 1);
-		ret = m2mv_detach(r->name);
+		ret = mvt_detach(r->name);
 		atomic_fetch_add(&r->changes, 1);
 		atomic_fetch_sub(&r->inflight, 1);
 		if (ret && ret != -ENOENT)
@@ -154,7 +154,7 @@ static void *setter(void *arg)
 		/* No detach under way, none may start unnoticed. */
 		before = atomic_load(&r->changes);
 		quiet = !atomic_load(&r->inflight);
-		ret = m2mv_policy(r->name, prefix, K_WRAP, M2MV_MODE_WRAP, 0);
+		ret = mvt_policy(r->name, prefix, K_WRAP, M2MV_MODE_WRAP, 0);
 		if (ret == -ENOENT)
 			continue;		/* no store of that name now */
 		if (ret) {
@@ -162,7 +162,7 @@ static void *setter(void *arg)
 			continue;
 		}
 		atomic_fetch_add(&r->sets, 1);
-		ret = m2mv_policy_del(r->name, prefix);
+		ret = mvt_policy_del(r->name, prefix);
 		if (ret == -ENOENT && quiet && atomic_load(&r->changes) == before)
 			atomic_fetch_add(&r->lost, 1);
 		else if (ret && ret != -ENOENT)
@@ -181,17 +181,17 @@ FIXTURE_SETUP(race)
 {
 	self->ring = keyctl_join_session_keyring(NULL);
 	ASSERT_GT(self->ring, 0);
-	ASSERT_GT(m2mv_key_add(K_STORE, NULL, 0, NULL), 0);
-	ASSERT_GT(m2mv_key_add(K_WRAP, NULL, 0, NULL), 0);
-	m2mv_store_name(self->r.name, "race");
-	self->r.store_fd = m2mv_store_file(self->path, sizeof(self->path),
+	ASSERT_GT(mvt_key_add(K_STORE, NULL, 0, NULL), 0);
+	ASSERT_GT(mvt_key_add(K_WRAP, NULL, 0, NULL), 0);
+	mvt_store_name(self->r.name, "race");
+	self->r.store_fd = mvt_store_file(self->path, sizeof(self->path),
 					   NULL, "race");
 	ASSERT_GE(self->r.store_fd, 0);
 }
 
 FIXTURE_TEARDOWN(race)
 {
-	m2mv_detach(self->r.name);
+	mvt_detach(self->r.name);
 	close(self->r.store_fd);
 	unlink(self->path);
 	keyctl_clear(self->ring);
@@ -204,9 +204,9 @@ TEST_F(race, policies_live_and_die_with_their_store)
 	int i, n;
 
 	/* Formatted once, so that every later attach only scans. */
-	ASSERT_EQ(0, m2mv_attach(self->r.name, self->r.store_fd, K_STORE, 0,
+	ASSERT_EQ(0, mvt_attach(self->r.name, self->r.store_fd, K_STORE, 0,
 				 NULL));
-	ASSERT_EQ(0, m2mv_detach(self->r.name));
+	ASSERT_EQ(0, mvt_detach(self->r.name));
 
 	for (i = 0; i < TOGGLERS; i++)
 		ASSERT_EQ(0, pthread_create(&tt[i], NULL, toggler, &self->r));
@@ -228,20 +228,20 @@ TEST_F(race, policies_live_and_die_with_their_store)
 	EXPECT_GT(atomic_load(&self->r.sets), 0);
 
 	/* The togglers end detached: the name lists nothing. */
-	m2mv_detach(self->r.name);
+	mvt_detach(self->r.name);
 	EXPECT_EQ(0, policies_of(self->r.name));
 
 	/* A fresh store of the name starts without policies. */
-	ASSERT_EQ(0, m2mv_attach(self->r.name, self->r.store_fd, K_STORE, 0,
+	ASSERT_EQ(0, mvt_attach(self->r.name, self->r.store_fd, K_STORE, 0,
 				 NULL));
 	n = policies_of(self->r.name);
 	EXPECT_EQ(0, n);
 
 	/* And its own policies are there, listed under its name. */
-	ASSERT_EQ(0, m2mv_policy(self->r.name, "/after/", K_WRAP,
+	ASSERT_EQ(0, mvt_policy(self->r.name, "/after/", K_WRAP,
 				 M2MV_MODE_WRAP, 0));
 	EXPECT_EQ(1, policies_of(self->r.name));
-	ASSERT_EQ(0, m2mv_detach(self->r.name));
+	ASSERT_EQ(0, mvt_detach(self->r.name));
 	EXPECT_EQ(0, policies_of(self->r.name));
 }
 
