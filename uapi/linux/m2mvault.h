@@ -509,14 +509,17 @@ struct m2mv_disk_ckpt {
  * M2MV_CMD_STORE_ATTACH
  *	in:  NAME (string, 1-31 of [A-Za-z0-9._-]), FD (u32), STORE_KEY
  *	     (Credential-ID of a type-16 key), FLAGS (u32, M2MV_ATTACH_F_*,
- *	     optional)
+ *	     optional), OWNER (u32 uid), GROUP (u32 gid) and PERM (u32, the
+ *	     permission bits 0-0777 of a file's mode; only the read and write
+ *	     bits are used), all three optional: root, root, 0600
  *	out: a STORE_ATTACH message with NAME, RECORDS, LIVE,
  *	     INTEGRITY_ERRORS, TRUNCATED
  * M2MV_CMD_STORE_DETACH
  *	in:  NAME
  * M2MV_CMD_STORE_GET (dump; one message per store)
  *	out: NAME, FILE (backing file path), STATE (enum m2mv_store_state),
- *	     FLAGS, RECORDS, FILE_BYTES, LIVE, LIVE_BYTES, LAST_SEQ,
+ *	     FLAGS, RECORDS, FILE_BYTES, LIVE, LIVE_BYTES, LAST_SEQ, OWNER,
+ *	     GROUP, PERM (as seen from the requester's user namespace),
  *	     COUNTERS (nested, enum m2mv_ctr, each u64)
  * M2MV_CMD_POLICY_SET
  *	in:  NAME, PREFIX (string, may be empty), CREDID, MODE (u32,
@@ -537,6 +540,12 @@ struct m2mv_disk_ckpt {
  *	out: a STORE_COMPACT message with NAME, RECORDS, FILE_BYTES; the store
  *	     continues on the new file; EVENT_COMPACT_PROGRESS events on the
  *	     events group while it runs
+ * M2MV_CMD_KEY_BIND
+ *	in:  NAME, CREDID
+ *	binds the identifier of the sender's key of CREDID to the store, as
+ *	POLICY_SET does for its credential: from then on a data operation
+ *	under CREDID needs that very key (records of credentials no policy
+ *	names any more, after a re-attach)
  * M2MV_CMD_EVENT (multicast on "events" only)
  *	EVENT (u32, enum m2mv_event) and, by event: NAME, PATH, SEQ, CREDID,
  *	REASON (u32, positive errno), DONE and TOTAL (u64, bytes)
@@ -557,6 +566,7 @@ enum m2mv_cmd {
 	M2MV_CMD_STORE_VERIFY,
 	M2MV_CMD_STORE_COMPACT,
 	M2MV_CMD_EVENT,
+	M2MV_CMD_KEY_BIND,
 	__M2MV_CMD_MAX
 };
 
@@ -589,6 +599,9 @@ enum m2mv_attr {
 	M2MV_A_DONE,			/* u64 */
 	M2MV_A_TOTAL,			/* u64 */
 	M2MV_A_PAD,
+	M2MV_A_OWNER,			/* u32: uid */
+	M2MV_A_GROUP,			/* u32: gid */
+	M2MV_A_PERM,			/* u32: 0-0777 */
 	__M2MV_A_MAX
 };
 
@@ -602,6 +615,7 @@ enum m2mv_ctr {
 	M2MV_CTR_INTEGRITY_FAILURES,
 	M2MV_CTR_KEY_REFUSALS,
 	M2MV_CTR_PAD,
+	M2MV_CTR_ACCESS_REFUSALS,	/* data operations refused by the grant */
 	__M2MV_CTR_MAX
 };
 
