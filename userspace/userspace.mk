@@ -108,6 +108,8 @@ $(CLI): $(UOBJ)/cli/main.o $(CLI_A) $(LIB_A) $(COMMON_LIB)
 # shorter stem wins over the generic one above. test_lib_data puts a fake
 # kernel behind the library's open() and ioctl().
 $(B)/tests/test_lib_data: TEST_WRAP := -Wl,--wrap=open,--wrap=ioctl
+# test_lib_abi looks at the symbol versions of the shared library itself.
+$(B)/tests/test_lib_abi: $(LIB_SO)
 
 $(B)/tests/test_lib%: userspace/tests/test_lib%.c $(CLI_A) $(LIB_A) $(COMMON_LIB)
 	@mkdir -p $(dir $@)

@@ -126,7 +126,14 @@ static const struct nla_policy m2mv_ctr_policy[M2MV_CTR_MAX + 1] = {
 	[M2MV_CTR_DELETES] = { .type = NLA_U64 },
 	[M2MV_CTR_INTEGRITY_FAILURES] = { .type = NLA_U64 },
 	[M2MV_CTR_KEY_REFUSALS] = { .type = NLA_U64 },
+	[M2MV_CTR_ACCESS_REFUSALS] = { .type = NLA_U64 },
 };
+
+_Static_assert(__M2MV_CTR_MAX <= M2MV_STORE_COUNTERS,
+	       "struct m2mv_store_info has no room for every counter");
+_Static_assert(M2MV_CTR_PAD < M2MV__CTR_MAX_1_0 &&
+	       M2MV_CTR_ACCESS_REFUSALS >= M2MV__CTR_MAX_1_0,
+	       "the 1.0 layout had the counters up to PAD");
 
 static uint64_t m2mv_u64(struct nlattr **tb, int attr)
 {
@@ -157,6 +164,12 @@ int m2mv__parse_store(struct nlattr **tb, struct m2mv_store_info *si)
 	si->live = m2mv_u64(tb, M2MV_A_LIVE);
 	si->live_bytes = m2mv_u64(tb, M2MV_A_LIVE_BYTES);
 	si->last_seq = m2mv_u64(tb, M2MV_A_LAST_SEQ);
+	si->owner = m2mv_u32(tb, M2MV_A_OWNER);
+	si->group = m2mv_u32(tb, M2MV_A_GROUP);
+	si->perm = tb[M2MV_A_PERM] ? nla_get_u32(tb[M2MV_A_PERM]) :
+				     M2MV_PERM_NONE;
+	if (si->perm != M2MV_PERM_NONE && si->perm > 0777)
+		return -EPROTO;
 	if (tb[M2MV_A_COUNTERS]) {
 		if (nla_parse_nested(ct, M2MV_CTR_MAX, tb[M2MV_A_COUNTERS],
 				     m2mv_ctr_policy) < 0)
@@ -180,8 +193,9 @@ static const struct m2mv_dump_spec m2mv_store_dump = {
 	.parse = m2mv_store_item,
 };
 
-int m2mv_status(struct m2mv_ctl *ctl, const char *name,
-		struct m2mv_store_info **list, size_t *count)
+/* m2mv_status@@M2MV_1.1, what a plain m2mv_status() links to. */
+int m2mv__status_1_1(struct m2mv_ctl *ctl, const char *name,
+		     struct m2mv_store_info **list, size_t *count)
 {
 	void *items;
 	int ret;
@@ -196,6 +210,58 @@ int m2mv_status(struct m2mv_ctl *ctl, const char *name,
 	*list = items;
 	return 0;
 }
+__asm__(".symver m2mv__status_1_1, m2mv_status@@M2MV_1.1");
+
+/*
+ * Programs linked against libm2mvault 1.0 know a struct m2mv_store_info
+ * without the grant and with 7 counters, and index the array the library
+ * allocates with that size: they get m2mv_status@M2MV_1.0, which hands
+ * out that layout. The static archive carries it too, unused.
+ */
+void m2mv__store_info_to_1_0(const struct m2mv_store_info *si, size_t n,
+			     struct m2mv__store_info_1_0 *old)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memset(&old[i], 0, sizeof(old[i]));
+		memcpy(old[i].name, si[i].name, sizeof(old[i].name));
+		memcpy(old[i].file, si[i].file, sizeof(old[i].file));
+		old[i].state = si[i].state;
+		old[i].flags = si[i].flags;
+		old[i].records = si[i].records;
+		old[i].file_bytes = si[i].file_bytes;
+		old[i].live = si[i].live;
+		old[i].live_bytes = si[i].live_bytes;
+		old[i].last_seq = si[i].last_seq;
+		memcpy(old[i].counters, si[i].counters,
+		       sizeof(old[i].counters));
+	}
+}
+
+int m2mv__status_1_0(struct m2mv_ctl *ctl, const char *name,
+		     struct m2mv__store_info_1_0 **list, size_t *count)
+{
+	struct m2mv_store_info *cur;
+	struct m2mv__store_info_1_0 *old;
+	int ret;
+
+	*list = NULL;
+	ret = m2mv__status_1_1(ctl, name, &cur, count);
+	if (ret || !*count)
+		return ret;
+	old = calloc(*count, sizeof(*old));
+	if (!old) {
+		free(cur);
+		*count = 0;
+		return -ENOMEM;
+	}
+	m2mv__store_info_to_1_0(cur, *count, old);
+	free(cur);
+	*list = old;
+	return 0;
+}
+__asm__(".symver m2mv__status_1_0, m2mv_status@M2MV_1.0");
 
 /* -------------------------------------------------------------- policies */
 

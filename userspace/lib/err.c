@@ -26,8 +26,9 @@ static const struct {
 	{ EKEYREVOKED, "credential key revoked" },
 	{ EKEYEXPIRED, "credential key expired" },
 	{ EKEYREJECTED,
-	  "credential key does not fit (wrong type for the mode, or not this store's key)" },
-	{ EACCES, "no policy covers this path or permission denied" },
+	  "credential key rejected (not the key bound to this Credential-ID, wrong type for the mode, or not this store's key)" },
+	{ EACCES,
+	  "Permission denied (the store's owner, group and mode do not grant it), or no policy covers this path" },
 	{ EDQUOT,
 	  "the container's derived key has sealed its limit of records; rotate the credential" },
 	{ ENOENT, "no such store, path or policy" },
@@ -146,6 +147,8 @@ const char *m2mv_counter_name(unsigned int ctr)
 		return "integrity_failures";
 	case M2MV_CTR_KEY_REFUSALS:
 		return "key_refusals";
+	case M2MV_CTR_ACCESS_REFUSALS:
+		return "access_refusals";
 	default:
 		return NULL;
 	}

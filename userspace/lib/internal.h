@@ -161,9 +161,58 @@ size_t m2mv__extack_format(const struct nlmsghdr *nlh,
 			   const struct nlmsghdr *req, char *buf,
 			   size_t size);
 
+/* ----------------------------------------------------------- admin.c */
+
+/*
+ * The requests of STORE_ATTACH (the optional attributes only for the
+ * fields @acc sets) and KEY_BIND, for arguments already checked: NULL if
+ * out of memory.
+ */
+struct nl_msg *m2mv__attach_msg(struct m2mv_ctl *ctl, const char *store,
+				int fd, const char *credid,
+				unsigned int flags,
+				const struct m2mv_attach_access *acc);
+struct nl_msg *m2mv__key_bind_msg(struct m2mv_ctl *ctl, const char *store,
+				  const char *credid);
+
+/* 0, or -EINVAL: unknown @set bits, perm beyond 0777, reserved not 0. */
+int m2mv__access_check(const struct m2mv_attach_access *acc);
+
 /* ------------------------------------------------------------ dump.c */
 
 int m2mv__parse_store(struct nlattr **tb, struct m2mv_store_info *si);
+
+/*
+ * struct m2mv_store_info as libm2mvault 1.0 laid it out (its counters
+ * array had the 7 entries of the ABI then), for m2mv_status@M2MV_1.0.
+ */
+#define M2MV__CTR_MAX_1_0 7
+
+struct m2mv__store_info_1_0 {
+	char name[M2MV_NAME_MAX];
+	char file[M2MV_FILE_MAX];
+	unsigned int state;
+	unsigned int flags;
+	uint64_t records;
+	uint64_t file_bytes;
+	uint64_t live;
+	uint64_t live_bytes;
+	uint64_t last_seq;
+	uint64_t counters[M2MV__CTR_MAX_1_0];
+};
+
+/* Convert @n entries of the current layout into the 1.0 one. */
+void m2mv__store_info_to_1_0(const struct m2mv_store_info *si, size_t n,
+			     struct m2mv__store_info_1_0 *old);
+
+/*
+ * m2mv_status() as M2MV_1.1 (the default version, what the header's
+ * prototype links to) and for programs linked against 1.0.
+ */
+int m2mv__status_1_1(struct m2mv_ctl *ctl, const char *name,
+		     struct m2mv_store_info **list, size_t *count);
+int m2mv__status_1_0(struct m2mv_ctl *ctl, const char *name,
+		     struct m2mv__store_info_1_0 **list, size_t *count);
 int m2mv__parse_policy(struct nlattr **tb, struct m2mv_policy_info *pi);
 
 /* ----------------------------------------------------------- scrub.c */

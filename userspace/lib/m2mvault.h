@@ -6,8 +6,11 @@
  *
  *  - the data plane (struct m2mv_store): a file descriptor on /dev/m2mvault
  *    bound to one attached store, and the ioctls on it: put, get, delete,
- *    stat, list, export, batch. Any user may open one; sealing and opening
- *    need the caller to possess the credential key in its own keyrings.
+ *    stat, list, export, batch. Whoever may open the device (0600 root by
+ *    default; a udev rule may give it to a group) and whom the store's
+ *    grant (owner, group, mode, set at attach) allows may use one; sealing
+ *    and opening also need the caller to possess the credential key in its
+ *    own keyrings, the very key bound to the store for that Credential-ID.
  *
  *  - the control plane (struct m2mv_ctl): the generic netlink family
  *    "m2mvault": attach and detach stores, set, delete and list policies,
@@ -44,7 +47,7 @@ extern "C" {
 #endif
 
 /* Version of the library; its soname carries the major number. */
-#define M2MV_LIB_VERSION "1.0.0"
+#define M2MV_LIB_VERSION "1.1.0"
 
 /* Path of the character device the data plane opens. */
 #define M2MV_DEVICE_PATH "/dev/" M2MV_DEVICE_NAME
@@ -111,7 +114,8 @@ const char *m2mv_event_name(unsigned int event);
  * @ctr: enum m2mv_ctr
  *
  * Return: "puts", "gets", "deletes", "integrity_failures",
- * "key_refusals", or NULL for an index that is not a counter.
+ * "key_refusals", "access_refusals", or NULL for an index that is not a
+ * counter.
  */
 const char *m2mv_counter_name(unsigned int ctr);
 
@@ -125,11 +129,13 @@ struct m2mv_store;
  * @name: the store's name
  * @sp: out: the handle, to be closed with m2mv_store_close()
  *
- * Binding needs no key and grants nothing by itself.
+ * Binding needs no key and grants nothing by itself, but the store's grant
+ * must allow the caller to read or to write.
  *
  * Return: 0; -ENODEV if the device does not exist (module not loaded);
- * -ENOENT if no store of that name is attached; -EINVAL for a malformed
- * name; -ENOMEM; other errors of open(2).
+ * -ENOENT if no store of that name is attached; -EACCES if the device may
+ * not be opened, or the store's grant allows neither reading nor writing;
+ * -EINVAL for a malformed name; -ENOMEM; other errors of open(2).
  */
 int m2mv_store_open(const char *name, struct m2mv_store **sp);
 
@@ -179,11 +185,15 @@ int m2mv_abi_version(unsigned int *abi);
  * @seq: out (may be NULL): the record's store sequence number
  *
  * The policy with the longest prefix of @path decides the mode and the
- * credential; the caller must possess that credential's key.
+ * credential; the caller must possess that credential's key, the one bound
+ * to the store for its Credential-ID, and the store's grant must allow it
+ * to write.
  *
- * Return: 0; -EACCES (no policy covers the path, or no search permission
- * on the key); -ENOKEY, -EKEYREVOKED, -EKEYEXPIRED, -EKEYREJECTED (the
- * key); -EMSGSIZE (larger than the module's max_blob); -EDQUOT (the dir
+ * Return: 0; -EACCES (the store's grant does not allow writing, no policy
+ * covers the path, or no search permission on the key); -ENOKEY,
+ * -EKEYREVOKED, -EKEYEXPIRED, -EKEYREJECTED (the key; EKEYREJECTED also
+ * for a key of the right Credential-ID that is not the bound one);
+ * -EMSGSIZE (larger than the module's max_blob); -EDQUOT (the dir
  * key's record limit); -EROFS; -ENODEV (store detached); -EINVAL,
  * -ENAMETOOLONG, -ENOMEM, -EIO, -ENOSPC.
  */
@@ -204,8 +214,8 @@ int m2mv_put(struct m2mv_store *s, const char *path, const void *data,
  * with the length it needs, the call is repeated with that much room.
  *
  * Return: 0; -ENOENT (no such path, or deleted); -EBADMSG (the record
- * failed an integrity check: nothing of it is returned); key errors as for
- * m2mv_put(); -ENODEV, -ENOMEM, -EIO, -EINVAL, -ENAMETOOLONG; -EAGAIN if
+ * failed an integrity check: nothing of it is returned); -EACCES (the
+ * store's grant does not allow reading); key errors as for m2mv_put(); -ENODEV, -ENOMEM, -EIO, -EINVAL, -ENAMETOOLONG; -EAGAIN if
  * the blob kept growing between attempts.
  */
 int m2mv_get(struct m2mv_store *s, const char *path, void **data,
@@ -233,7 +243,8 @@ int m2mv_get_buf(struct m2mv_store *s, const char *path, void *buf,
  * @flags: M2MV_F_SYNC, as for m2mv_put()
  * @version: out (may be NULL): the version of the tombstone
  *
- * Needs the key of the path's policy, as writing does.
+ * Needs the key of the path's policy and write permission, as writing
+ * does.
  *
  * Return: 0; -ENOENT (no live record); -EACCES and key errors; -EROFS;
  * -ENODEV, -ENOMEM, -EIO, -EINVAL, -ENAMETOOLONG.
@@ -269,8 +280,10 @@ struct m2mv_record_info {
  * @path: the resource path
  * @info: out: the metadata
  *
+ * Needs read permission by the store's grant.
+ *
  * Return: 0; -ENOENT; -EBADMSG (the record failed its checks while being
- * read); -ENODEV, -ENOMEM, -EIO, -EINVAL, -ENAMETOOLONG.
+ * read); -EACCES; -ENODEV, -ENOMEM, -EIO, -EINVAL, -ENAMETOOLONG.
  */
 int m2mv_stat(struct m2mv_store *s, const char *path,
 	      struct m2mv_record_info *info);
@@ -286,8 +299,9 @@ int m2mv_stat(struct m2mv_store *s, const char *path,
  *
  * wrap and dir records come out as JWE (5 compact parts), mic records as
  * JWS (3 parts). The buffer is sized automatically as for m2mv_get().
+ * Needs read permission by the store's grant.
  *
- * Return: 0; -ENOENT; -EBADMSG; -ENODEV, -ENOMEM, -EIO, -EINVAL,
+ * Return: 0; -ENOENT; -EBADMSG; -EACCES; -ENODEV, -ENOMEM, -EIO, -EINVAL,
  * -ENAMETOOLONG; -EAGAIN as for m2mv_get().
  */
 int m2mv_export(struct m2mv_store *s, const char *path, unsigned int flags,
@@ -326,7 +340,9 @@ struct m2mv_list_iter;
  *	grown automatically when a single entry does not fit
  * @itp: out: the iterator, to be closed with m2mv_list_close()
  *
- * No key is needed. Paths come in bytewise order. The iterator fetches a
+ * No key is needed, but read permission by the store's grant is (the
+ * first m2mv_list_next() fails with -EACCES otherwise). Paths come in
+ * bytewise order. The iterator fetches a
  * page at a time, continuing after the last path it returned, so paths
  * added or removed while it runs may or may not be seen, but none is
  * returned twice.
@@ -342,7 +358,7 @@ int m2mv_list_open(struct m2mv_store *s, const char *prefix,
  * @item: out: the entry (its @path is owned by the iterator)
  *
  * Return: 1 with an entry in @item; 0 at the end; a negative errno as for
- * M2MV_IOC_LIST (-ENODEV, -ENOMEM, -EINVAL, -ENAMETOOLONG), or -EPROTO if
+ * M2MV_IOC_LIST (-EACCES, -ENODEV, -ENOMEM, -EINVAL, -ENAMETOOLONG), or -EPROTO if
  * the kernel's buffer was malformed. After an error the iterator returns
  * the same error again.
  */
@@ -399,7 +415,8 @@ struct m2mv_batch_item {
  *
  * Return: 0 when every operation ran (look at each @result); or a
  * negative errno when a call failed as a whole (-EINVAL for a malformed
- * item, -ENODEV, -ENOMEM, -EFAULT): then the items of that call and of
+ * item, -EACCES when the store's grant does not allow writing, -ENODEV,
+ * -ENOMEM, -EFAULT): then the items of that call and of
  * later ones did not run and their @result is -ECANCELED.
  */
 int m2mv_batch(struct m2mv_store *s, struct m2mv_batch_item *items,
@@ -479,6 +496,9 @@ struct m2mv_attach_info {
  * @flags: M2MV_ATTACH_F_RDONLY
  * @info: out (may be NULL): what the scan found
  *
+ * The store's grant is the default: owner root, group root, mode 0600
+ * (see m2mv_attach_with()).
+ *
  * Return: 0; -EPERM (needs CAP_NET_ADMIN); -EEXIST (name taken); -EBADF;
  * -EINVAL; -EBADMSG (not a m2mvault store); -EKEYREJECTED (not this
  * store's key); key errors; -ENOMEM, -EIO.
@@ -486,6 +506,57 @@ struct m2mv_attach_info {
 int m2mv_attach(struct m2mv_ctl *ctl, const char *name, int fd,
 		const char *store_credid, unsigned int flags,
 		struct m2mv_attach_info *info);
+
+/* Which fields of struct m2mv_attach_access are given. */
+enum m2mv_access_field {
+	M2MV_ACCESS_OWNER = 1U << 0,
+	M2MV_ACCESS_GROUP = 1U << 1,
+	M2MV_ACCESS_PERM = 1U << 2,
+};
+
+/**
+ * struct m2mv_attach_access - who may use a store's data plane
+ * @set: M2MV_ACCESS_* bits: the fields given; the kernel's default for
+ *	the others (owner root, group root, perm 0600)
+ * @owner: uid that the owner bits of @perm apply to
+ * @group: gid that the group bits of @perm apply to
+ * @perm: permission bits 0-0777 as in a file's mode: read allows GET,
+ *	LIST, STAT and EXPORT, write allows PUT, DELETE and BATCH; the
+ *	owner's bits if the caller's fsuid is @owner, else the group's if
+ *	the caller is in @group, else the others'; CAP_DAC_OVERRIDE passes.
+ *	The execute bits are ignored.
+ * @reserved: must be zero
+ *
+ * The grant comes in addition to possession of the credential keys; the
+ * device node /dev/m2mvault must also be open to the caller.
+ */
+struct m2mv_attach_access {
+	unsigned int set;
+	uint32_t owner;
+	uint32_t group;
+	uint32_t perm;
+	uint32_t reserved[4];
+};
+
+/**
+ * m2mv_attach_with() - attach a store file with an owner, group and mode
+ * @ctl: the handle
+ * @name: as for m2mv_attach()
+ * @fd: as for m2mv_attach()
+ * @store_credid: as for m2mv_attach()
+ * @flags: M2MV_ATTACH_F_RDONLY
+ * @access: the store's grant (NULL: the default, as m2mv_attach())
+ * @info: out (may be NULL): what the scan found
+ *
+ * Return: as m2mv_attach(); -EINVAL also for @perm beyond 0777, unknown
+ * bits in @set or non-zero @reserved; -EOPNOTSUPP (explained in
+ * m2mv_ctl_last_error()) if @access sets a field and the module does not
+ * implement grants.
+ */
+int m2mv_attach_with(struct m2mv_ctl *ctl, const char *name, int fd,
+		     const char *store_credid, unsigned int flags,
+		     const struct m2mv_attach_access *access,
+		     struct m2mv_attach_info *info);
 
 /**
  * m2mv_detach() - detach a store (a checkpoint is written first)
@@ -509,11 +580,16 @@ int m2mv_detach(struct m2mv_ctl *ctl, const char *name);
  * @flags: M2MV_POLICY_F_INSTANCE (dir only: a key per resource instance
  *	rather than per container)
  *
- * Replaces the prefix's policy if it has one. The key need not be present
- * yet: it is looked up at each write.
+ * Replaces the prefix's policy if it has one. The caller must possess the
+ * key of @credid: its identifier (derived from the key's bytes) is bound
+ * to the store, and from then on every data operation under @credid needs
+ * that very key. The binding outlives the policy (replaced or deleted)
+ * until the store is detached.
  *
- * Return: 0; -EPERM; -ENOENT (no such store); -EINVAL; -ENAMETOOLONG;
- * -ENOMEM.
+ * Return: 0; -EPERM; -ENOENT (no such store); -ENOKEY, -EKEYREVOKED,
+ * -EKEYEXPIRED (the caller does not possess a usable key of @credid);
+ * -EKEYREJECTED (a different key of @credid is bound already); -EINVAL;
+ * -ENAMETOOLONG; -ENOMEM.
  */
 int m2mv_policy_set(struct m2mv_ctl *ctl, const char *store,
 		    const char *prefix, const char *credid,
@@ -529,6 +605,25 @@ int m2mv_policy_set(struct m2mv_ctl *ctl, const char *store,
  */
 int m2mv_policy_del(struct m2mv_ctl *ctl, const char *store,
 		    const char *prefix);
+
+/**
+ * m2mv_key_bind() - bind the identifier of a key to a store
+ * @ctl: the handle
+ * @store: the store's name
+ * @credid: the Credential-ID; the caller must possess its key
+ *
+ * As m2mv_policy_set() binds its credential, without a policy: for the
+ * credentials that only older records use (after a re-attach, bindings
+ * are gone), so that they stay readable with the real key and only with
+ * it.
+ *
+ * Return: 0; -EOPNOTSUPP if the module lacks M2MV_CMD_KEY_BIND; -EPERM;
+ * -ENOENT (no such store); -ENOKEY, -EKEYREVOKED, -EKEYEXPIRED;
+ * -EKEYREJECTED (another key of @credid is bound already); -EINVAL;
+ * -ENOMEM.
+ */
+int m2mv_key_bind(struct m2mv_ctl *ctl, const char *store,
+		  const char *credid);
 
 /**
  * struct m2mv_policy_info - one policy, from m2mv_policy_list()
@@ -562,6 +657,15 @@ int m2mv_policy_list(struct m2mv_ctl *ctl, const char *store,
 /* Size of struct m2mv_store_info's @file. */
 #define M2MV_FILE_MAX 4096
 
+/*
+ * Room for counters in struct m2mv_store_info: a fixed number, so that
+ * counters the module adds later do not change the structure's layout.
+ */
+#define M2MV_STORE_COUNTERS 16
+
+/* struct m2mv_store_info's @perm when the module reports no grant. */
+#define M2MV_PERM_NONE UINT32_MAX
+
 /**
  * struct m2mv_store_info - status of an attached store
  * @name: the store's name
@@ -573,7 +677,16 @@ int m2mv_policy_list(struct m2mv_ctl *ctl, const char *store,
  * @live: live paths
  * @live_bytes: bytes of the newest records of live paths
  * @last_seq: sequence number of the last record
- * @counters: enum m2mv_ctr indexes the counters since attach
+ * @owner: uid of the store's grant, as seen from the caller's namespace
+ * @group: gid of the store's grant
+ * @perm: its permission bits (0-0777), or M2MV_PERM_NONE if the module
+ *	reports none (a module without grants)
+ * @reserved0: zero
+ * @counters: enum m2mv_ctr indexes the counters since attach; entries the
+ *	module does not report stay 0
+ *
+ * This layout is the one of version M2MV_1.1 of m2mv_status(); programs
+ * built against libm2mvault 1.0 keep getting the layout they know.
  */
 struct m2mv_store_info {
 	char name[M2MV_NAME_MAX];
@@ -585,7 +698,11 @@ struct m2mv_store_info {
 	uint64_t live;
 	uint64_t live_bytes;
 	uint64_t last_seq;
-	uint64_t counters[__M2MV_CTR_MAX];
+	uint32_t owner;
+	uint32_t group;
+	uint32_t perm;
+	uint32_t reserved0;
+	uint64_t counters[M2MV_STORE_COUNTERS];
 };
 
 /**

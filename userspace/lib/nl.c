@@ -55,6 +55,9 @@ static const char *const m2mv_attr_names[__M2MV_A_MAX] = {
 	[M2MV_A_DONE] = "DONE",
 	[M2MV_A_TOTAL] = "TOTAL",
 	[M2MV_A_PAD] = "PAD",
+	[M2MV_A_OWNER] = "OWNER",
+	[M2MV_A_GROUP] = "GROUP",
+	[M2MV_A_PERM] = "PERM",
 };
 
 static const char *const m2mv_cmd_names[__M2MV_CMD_MAX] = {
@@ -67,6 +70,7 @@ static const char *const m2mv_cmd_names[__M2MV_CMD_MAX] = {
 	[M2MV_CMD_STORE_VERIFY] = "STORE_VERIFY",
 	[M2MV_CMD_STORE_COMPACT] = "STORE_COMPACT",
 	[M2MV_CMD_EVENT] = "EVENT",
+	[M2MV_CMD_KEY_BIND] = "KEY_BIND",
 };
 
 const char *m2mv__attr_name(unsigned int attr)
@@ -115,6 +119,9 @@ static const struct nla_policy m2mv_reply_policy[M2MV_A_MAX + 1] = {
 	[M2MV_A_REASON] = { .type = NLA_U32 },
 	[M2MV_A_DONE] = { .type = NLA_U64 },
 	[M2MV_A_TOTAL] = { .type = NLA_U64 },
+	[M2MV_A_OWNER] = { .type = NLA_U32 },
+	[M2MV_A_GROUP] = { .type = NLA_U32 },
+	[M2MV_A_PERM] = { .type = NLA_U32 },
 };
 
 int m2mv__parse_attrs(struct nlmsghdr *nlh, struct nlattr **tb)

@@ -18,11 +18,14 @@ static void test_strerror_m2mvault_meanings(void **state)
 	assert_string_equal(m2mv_strerror(-ENOKEY),
 			    "credential key not in the caller's keyrings");
 	assert_string_equal(m2mv_strerror(-EACCES),
-			    "no policy covers this path or permission denied");
+			    "Permission denied (the store's owner, group and mode do not grant it), or no policy covers this path");
 	assert_non_null(strstr(m2mv_strerror(-EKEYREVOKED), "revoked"));
 	assert_non_null(strstr(m2mv_strerror(-EKEYEXPIRED), "expired"));
 	assert_non_null(strstr(m2mv_strerror(-EDQUOT), "rotate"));
 	assert_non_null(strstr(m2mv_strerror(-EKEYREJECTED), "type"));
+	/* A forged key of the right name: "key rejected", the bound one. */
+	assert_non_null(strstr(m2mv_strerror(-EKEYREJECTED), "key rejected"));
+	assert_non_null(strstr(m2mv_strerror(-EKEYREJECTED), "bound"));
 	assert_non_null(strstr(m2mv_strerror(-EOPNOTSUPP), "not supported"));
 	assert_non_null(strstr(m2mv_strerror(-EROFS), "read-only"));
 }
@@ -86,6 +89,8 @@ static void test_other_names(void **state)
 	assert_string_equal(m2mv_counter_name(M2MV_CTR_KEY_REFUSALS),
 			    "key_refusals");
 	assert_null(m2mv_counter_name(M2MV_CTR_UNSPEC));
+	assert_string_equal(m2mv_counter_name(M2MV_CTR_ACCESS_REFUSALS),
+			    "access_refusals");
 	assert_null(m2mv_counter_name(M2MV_CTR_PAD));
 	assert_null(m2mv_counter_name(__M2MV_CTR_MAX));
 }

@@ -47,11 +47,15 @@ static void test_names(void **state)
 	assert_string_equal(m2mv__attr_name(M2MV_A_NAME), "NAME");
 	assert_string_equal(m2mv__attr_name(M2MV_A_PREFIX), "PREFIX");
 	assert_string_equal(m2mv__attr_name(M2MV_A_TOTAL), "TOTAL");
+	assert_string_equal(m2mv__attr_name(M2MV_A_OWNER), "OWNER");
+	assert_string_equal(m2mv__attr_name(M2MV_A_GROUP), "GROUP");
+	assert_string_equal(m2mv__attr_name(M2MV_A_PERM), "PERM");
 	assert_string_equal(m2mv__attr_name(M2MV_A_UNSPEC), "?");
 	assert_string_equal(m2mv__attr_name(999), "?");
 	assert_string_equal(m2mv__cmd_name(M2MV_CMD_STORE_GET), "STORE_GET");
 	assert_string_equal(m2mv__cmd_name(M2MV_CMD_STORE_COMPACT),
 			    "STORE_COMPACT");
+	assert_string_equal(m2mv__cmd_name(M2MV_CMD_KEY_BIND), "KEY_BIND");
 	assert_string_equal(m2mv__cmd_name(0), "?");
 }
 
@@ -342,11 +346,17 @@ static void test_store_status(void **state)
 	nla_put_u64(msg, M2MV_A_LIVE, 100);
 	nla_put_u64(msg, M2MV_A_LIVE_BYTES, 654321);
 	nla_put_u64(msg, M2MV_A_LAST_SEQ, 121);
+	nla_put_u32(msg, M2MV_A_OWNER, 4242);
+	nla_put_u32(msg, M2MV_A_GROUP, 4243);
+	nla_put_u32(msg, M2MV_A_PERM, 0640);
 	nest = nla_nest_start(msg, M2MV_A_COUNTERS);
 	nla_put_u64(msg, M2MV_CTR_PUTS, 11);
 	nla_put_u64(msg, M2MV_CTR_GETS, 22);
 	nla_put_u64(msg, M2MV_CTR_INTEGRITY_FAILURES, 3);
 	nla_put_u64(msg, M2MV_CTR_KEY_REFUSALS, 4);
+	nla_put_u64(msg, M2MV_CTR_ACCESS_REFUSALS, 5);
+	/* A counter this library does not know yet is left out. */
+	nla_put_u64(msg, M2MV_CTR_ACCESS_REFUSALS + 1, 99);
 	nla_nest_end(msg, nest);
 	parse(msg, tb);
 	assert_int_equal(m2mv__parse_store(tb, &si), 0);
@@ -366,6 +376,207 @@ static void test_store_status(void **state)
 	assert_int_equal(si.counters[M2MV_CTR_DELETES], 0);
 	assert_int_equal(si.counters[M2MV_CTR_INTEGRITY_FAILURES], 3);
 	assert_int_equal(si.counters[M2MV_CTR_KEY_REFUSALS], 4);
+	assert_int_equal(si.counters[M2MV_CTR_ACCESS_REFUSALS], 5);
+	assert_int_equal(si.counters[M2MV_CTR_ACCESS_REFUSALS + 1], 0);
+	assert_int_equal(si.owner, 4242);
+	assert_int_equal(si.group, 4243);
+	assert_int_equal(si.perm, 0640);
+}
+
+/* A module without grants sends no OWNER, GROUP, PERM. */
+static void test_store_status_no_grant(void **state)
+{
+	struct nlattr *tb[M2MV_A_MAX + 1];
+	struct m2mv_store_info si;
+	struct nl_msg *msg;
+
+	(void)state;
+	msg = new_msg(M2MV_CMD_STORE_GET);
+	nla_put_string(msg, M2MV_A_NAME, "gw1");
+	parse(msg, tb);
+	assert_int_equal(m2mv__parse_store(tb, &si), 0);
+	nlmsg_free(msg);
+	assert_int_equal(si.perm, M2MV_PERM_NONE);
+	assert_int_equal(si.owner, 0);
+	assert_int_equal(si.group, 0);
+
+	/* Mode 0 is a grant (to nobody but CAP_DAC_OVERRIDE), not none. */
+	msg = new_msg(M2MV_CMD_STORE_GET);
+	nla_put_string(msg, M2MV_A_NAME, "gw1");
+	nla_put_u32(msg, M2MV_A_PERM, 0);
+	parse(msg, tb);
+	assert_int_equal(m2mv__parse_store(tb, &si), 0);
+	nlmsg_free(msg);
+	assert_int_equal(si.perm, 0);
+
+	/* Bits beyond 0777 are not permission bits. */
+	msg = new_msg(M2MV_CMD_STORE_GET);
+	nla_put_string(msg, M2MV_A_NAME, "gw1");
+	nla_put_u32(msg, M2MV_A_PERM, 01777);
+	parse(msg, tb);
+	assert_int_equal(m2mv__parse_store(tb, &si), -EPROTO);
+	nlmsg_free(msg);
+
+	/* An OWNER too short for a u32 fails the reply policy. */
+	msg = new_msg(M2MV_CMD_STORE_GET);
+	nla_put_string(msg, M2MV_A_NAME, "gw1");
+	nla_put_u16(msg, M2MV_A_OWNER, 1);
+	assert_int_equal(m2mv__parse_attrs(nlmsg_hdr(msg), tb), -EPROTO);
+	nlmsg_free(msg);
+}
+
+/* What m2mv_status@M2MV_1.0 hands to programs built against 1.0. */
+static void test_store_info_1_0(void **state)
+{
+	struct m2mv_store_info si[2];
+	struct m2mv__store_info_1_0 old[2];
+	unsigned int i;
+
+	(void)state;
+	/* The layout 1.0 programs index their array with. */
+	assert_int_equal(sizeof(struct m2mv__store_info_1_0),
+			 M2MV_NAME_MAX + M2MV_FILE_MAX + 2 * 4 + 5 * 8 + 7 * 8);
+	assert_int_equal(offsetof(struct m2mv__store_info_1_0, counters),
+			 M2MV_NAME_MAX + M2MV_FILE_MAX + 2 * 4 + 5 * 8);
+	memset(si, 0, sizeof(si));
+	memset(old, 0xa5, sizeof(old));
+	for (i = 0; i < 2; i++) {
+		snprintf(si[i].name, sizeof(si[i].name), "gw%u", i);
+		snprintf(si[i].file, sizeof(si[i].file), "/s/%u", i);
+		si[i].state = M2MV_STATE_DEGRADED;
+		si[i].flags = M2MV_ATTACH_F_RDONLY;
+		si[i].records = 10 + i;
+		si[i].file_bytes = 20 + i;
+		si[i].live = 30 + i;
+		si[i].live_bytes = 40 + i;
+		si[i].last_seq = 50 + i;
+		si[i].perm = 0660;
+		si[i].counters[M2MV_CTR_PUTS] = 60 + i;
+		si[i].counters[M2MV_CTR_KEY_REFUSALS] = 70 + i;
+		si[i].counters[M2MV_CTR_ACCESS_REFUSALS] = 80 + i;
+	}
+	m2mv__store_info_to_1_0(si, 2, old);
+	for (i = 0; i < 2; i++) {
+		assert_string_equal(old[i].name, si[i].name);
+		assert_string_equal(old[i].file, si[i].file);
+		assert_int_equal(old[i].state, M2MV_STATE_DEGRADED);
+		assert_int_equal(old[i].flags, M2MV_ATTACH_F_RDONLY);
+		assert_int_equal(old[i].records, 10 + i);
+		assert_int_equal(old[i].file_bytes, 20 + i);
+		assert_int_equal(old[i].live, 30 + i);
+		assert_int_equal(old[i].live_bytes, 40 + i);
+		assert_int_equal(old[i].last_seq, 50 + i);
+		assert_int_equal(old[i].counters[M2MV_CTR_PUTS], 60 + i);
+		assert_int_equal(old[i].counters[M2MV_CTR_KEY_REFUSALS], 70 + i);
+		assert_int_equal(old[i].counters[M2MV_CTR_PAD], 0);
+	}
+}
+
+/* ----------------------------------------------------- attach, key bind */
+
+static void test_attach_request(void **state)
+{
+	struct m2mv_ctl ctl = { .fam = { .id = FAMILY } };
+	struct nlattr *tb[M2MV_A_MAX + 1];
+	struct m2mv_attach_access acc = { 0 };
+	struct nl_msg *msg;
+
+	(void)state;
+	/* No grant: none of the three attributes (the kernel's default). */
+	msg = m2mv__attach_msg(&ctl, "gw1", 7, "16-s@x", 0, NULL);
+	assert_non_null(msg);
+	parse(msg, tb);
+	assert_string_equal(nla_get_string(tb[M2MV_A_NAME]), "gw1");
+	assert_int_equal(nla_get_u32(tb[M2MV_A_FD]), 7);
+	assert_string_equal(nla_get_string(tb[M2MV_A_STORE_KEY]), "16-s@x");
+	assert_null(tb[M2MV_A_FLAGS]);
+	assert_null(tb[M2MV_A_OWNER]);
+	assert_null(tb[M2MV_A_GROUP]);
+	assert_null(tb[M2MV_A_PERM]);
+	nlmsg_free(msg);
+
+	/* Only the fields set go out. */
+	acc.set = M2MV_ACCESS_GROUP | M2MV_ACCESS_PERM;
+	acc.owner = 99;
+	acc.group = 4242;
+	acc.perm = 0660;
+	msg = m2mv__attach_msg(&ctl, "gw1", 7, "16-s@x", M2MV_ATTACH_F_RDONLY,
+			       &acc);
+	parse(msg, tb);
+	assert_int_equal(nla_get_u32(tb[M2MV_A_FLAGS]), M2MV_ATTACH_F_RDONLY);
+	assert_null(tb[M2MV_A_OWNER]);
+	assert_int_equal(nla_get_u32(tb[M2MV_A_GROUP]), 4242);
+	assert_int_equal(nla_get_u32(tb[M2MV_A_PERM]), 0660);
+	nlmsg_free(msg);
+
+	acc.set |= M2MV_ACCESS_OWNER;
+	acc.perm = 0;
+	msg = m2mv__attach_msg(&ctl, "gw1", 7, "16-s@x", 0, &acc);
+	parse(msg, tb);
+	assert_int_equal(nla_get_u32(tb[M2MV_A_OWNER]), 99);
+	/* Mode 0 is sent: it is not the default. */
+	assert_non_null(tb[M2MV_A_PERM]);
+	assert_int_equal(nla_get_u32(tb[M2MV_A_PERM]), 0);
+	nlmsg_free(msg);
+
+	/* What is refused before anything is sent. */
+	assert_int_equal(m2mv__access_check(NULL), 0);
+	assert_int_equal(m2mv__access_check(&acc), 0);
+	acc.perm = 0777;
+	assert_int_equal(m2mv__access_check(&acc), 0);
+	acc.perm = 01000;
+	assert_int_equal(m2mv__access_check(&acc), -EINVAL);
+	acc.set = M2MV_ACCESS_OWNER;	/* perm not given: not checked */
+	assert_int_equal(m2mv__access_check(&acc), 0);
+	acc.set = 1U << 3;
+	assert_int_equal(m2mv__access_check(&acc), -EINVAL);
+	acc.set = 0;
+	acc.reserved[3] = 1;
+	assert_int_equal(m2mv__access_check(&acc), -EINVAL);
+}
+
+static void test_attach_with_old_module(void **state)
+{
+	static const int ops[] = { M2MV_CMD_STORE_ATTACH, M2MV_CMD_STORE_GET };
+	struct m2mv_attach_access acc = { .set = M2MV_ACCESS_PERM, .perm = 0660 };
+	struct m2mv_attach_info info;
+	struct m2mv_ctl ctl = { 0 };
+	struct nl_msg *msg;
+
+	(void)state;
+	msg = family_msg(M2MV_GENL_NAME, ops, 2, M2MV_GENL_MCGRP_EVENTS);
+	assert_int_equal(m2mv__parse_family(nlmsg_hdr(msg), &ctl.fam), 0);
+	nlmsg_free(msg);
+	/* Refused before anything is sent (there is no socket here). */
+	assert_int_equal(m2mv_attach_with(&ctl, "gw1", 3, "16-s", 0, &acc,
+					  &info), -EOPNOTSUPP);
+	assert_non_null(strstr(m2mv_ctl_last_error(&ctl), "no store grants"));
+	assert_int_equal(m2mv_key_bind(&ctl, "gw1", "15-k"), -EOPNOTSUPP);
+	assert_string_equal(m2mv_ctl_last_error(&ctl),
+			    "the loaded m2mvault module lacks netlink command KEY_BIND");
+	acc.perm = 02000;
+	assert_int_equal(m2mv_attach_with(&ctl, "gw1", 3, "16-s", 0, &acc,
+					  &info), -EINVAL);
+	assert_int_equal(m2mv_key_bind(&ctl, "gw1", ""), -EINVAL);
+	assert_int_equal(m2mv_key_bind(&ctl, "", "15-k"), -EINVAL);
+}
+
+static void test_key_bind_request(void **state)
+{
+	struct m2mv_ctl ctl = { .fam = { .id = FAMILY } };
+	struct nlattr *tb[M2MV_A_MAX + 1];
+	struct nl_msg *msg;
+
+	(void)state;
+	msg = m2mv__key_bind_msg(&ctl, "gw1", "15-old@tef.example");
+	assert_non_null(msg);
+	assert_int_equal(((struct genlmsghdr *)nlmsg_data(nlmsg_hdr(msg)))->cmd,
+			 M2MV_CMD_KEY_BIND);
+	parse(msg, tb);
+	assert_string_equal(nla_get_string(tb[M2MV_A_NAME]), "gw1");
+	assert_string_equal(nla_get_string(tb[M2MV_A_CREDID]),
+			    "15-old@tef.example");
+	nlmsg_free(msg);
 }
 
 static void test_store_status_malformed(void **state)
@@ -727,6 +938,11 @@ int main(void)
 		cmocka_unit_test(test_family),
 		cmocka_unit_test(test_store_status),
 		cmocka_unit_test(test_store_status_malformed),
+		cmocka_unit_test(test_store_status_no_grant),
+		cmocka_unit_test(test_store_info_1_0),
+		cmocka_unit_test(test_attach_request),
+		cmocka_unit_test(test_attach_with_old_module),
+		cmocka_unit_test(test_key_bind_request),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_events),
