@@ -7,7 +7,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -19,12 +22,18 @@
 /* Long-only options get values outside the printable range. */
 #define OPT_COMPACT 0x100
 #define OPT_ROTATE 0x101
+#define OPT_OWNER 0x102
+#define OPT_GROUP 0x103
+#define OPT_PERM 0x104
 
 static const struct option opts_plain[] = { OPT_HELP, OPT_END };
 
 static const struct option opts_attach[] = {
 	{ "key", required_argument, NULL, 'k' },
 	{ "readonly", no_argument, NULL, 'r' },
+	{ "owner", required_argument, NULL, OPT_OWNER },
+	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "mode", required_argument, NULL, OPT_PERM },
 	OPT_HELP, OPT_END,
 };
 
@@ -123,6 +132,71 @@ int cli_check_path(const char *s, bool may_be_empty)
 	return 0;
 }
 
+/* A decimal number up to @max, all of @s: 0 or -EINVAL. */
+static int cli_number(const char *s, unsigned long max, uint32_t *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int cli_parse_owner(const char *s, uint32_t *uid)
+{
+	struct passwd *pw;
+
+	if (!s || !*s)
+		return -EINVAL;
+	/* (uid_t)-1 means "no change" to the kernel: not an owner. */
+	if (!cli_number(s, (uid_t)-2, uid))
+		return 0;
+	if (*s >= '0' && *s <= '9')
+		return -EINVAL;
+	pw = getpwnam(s);
+	if (!pw)
+		return -ENOENT;
+	*uid = pw->pw_uid;
+	return 0;
+}
+
+int cli_parse_group(const char *s, uint32_t *gid)
+{
+	struct group *gr;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (!cli_number(s, (gid_t)-2, gid))
+		return 0;
+	if (*s >= '0' && *s <= '9')
+		return -EINVAL;
+	gr = getgrnam(s);
+	if (!gr)
+		return -ENOENT;
+	*gid = gr->gr_gid;
+	return 0;
+}
+
+int cli_parse_perm(const char *s, uint32_t *perm)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '7' || strlen(s) > 4)
+		return -EINVAL;
+	v = strtoul(s, &end, 8);
+	if (*end || v > 0777)
+		return -EINVAL;
+	*perm = (uint32_t)v;
+	return 0;
+}
+
 /* The option the last getopt_long() call stumbled over, for a message. */
 static const char *cli_bad_option(int argc, char **argv, char *buf,
 				  size_t size)
@@ -173,17 +247,53 @@ static enum cli_parse_result cli_check_credid(FILE *err, const char *command,
 struct cli_opts {
 	bool s;			/* -s */
 	bool compact;		/* --compact */
+	const char *owner;	/* --owner */
+	const char *group;	/* --group */
+	const char *perm;	/* --mode of attach */
 };
 
 static enum cli_parse_result cli_check_attach(struct cli_args *a,
 					      const struct cli_opts *o,
 					      FILE *err)
 {
-	(void)o;
+	struct m2mv_attach_access *acc = &a->access;
+	int ret;
+
 	if (!a->credid)
 		return cli_bad(err, a->name, "missing --key CREDID");
+	if (o->owner) {
+		ret = cli_parse_owner(o->owner, &acc->owner);
+		if (ret)
+			return cli_bad(err, a->name, "--owner: %s '%s'",
+				       ret == -ENOENT ? "no such user" :
+				       "not a user name or uid", o->owner);
+		acc->set |= M2MV_ACCESS_OWNER;
+	}
+	if (o->group) {
+		ret = cli_parse_group(o->group, &acc->group);
+		if (ret)
+			return cli_bad(err, a->name, "--group: %s '%s'",
+				       ret == -ENOENT ? "no such group" :
+				       "not a group name or gid", o->group);
+		acc->set |= M2MV_ACCESS_GROUP;
+	}
+	if (o->perm) {
+		if (cli_parse_perm(o->perm, &acc->perm))
+			return cli_bad(err, a->name,
+				       "--mode: permission bits in octal, 0 to 0777, not '%s'",
+				       o->perm);
+		acc->set |= M2MV_ACCESS_PERM;
+	}
 	return cli_check_credid(err, a->name, "store key", a->credid,
 				M2MV_CRED_TYPE_ESDATA_HMAC, "(an HMAC key)");
+}
+
+static enum cli_parse_result cli_check_key_bind(struct cli_args *a,
+						const struct cli_opts *o,
+						FILE *err)
+{
+	(void)o;
+	return cli_check_credid(err, a->name, "credential", a->credid, 0, "");
 }
 
 static enum cli_parse_result cli_check_policy_add(struct cli_args *a,
@@ -256,16 +366,24 @@ static const struct cli_command cli_commands[] = {
 	{
 		.name = "attach",
 		.run = cli_cmd_attach,
-		.synopsis = "NAME FILE --key CREDID [--readonly]",
+		.synopsis = "NAME FILE --key CREDID [--readonly] [--owner USER] [--group GROUP] [--mode OCTAL]",
 		.help =
 			"Attach the store file FILE under NAME. A missing or empty FILE is\n"
 			"created and formatted. CREDID names the store key (a type-16\n"
 			"m2mvault key in your keyrings) that authenticates the store's\n"
 			"structure. Prints what the scan of the file found.\n"
 			"\n"
-			"  -k, --key CREDID   the store key's Credential-ID (required)\n"
-			"  -r, --readonly     never write to FILE (nor cut a torn tail)\n"
-			"  -h, --help         show this help\n",
+			"The store's data commands are granted like a file's: read (get,\n"
+			"ls, stat, export) and write (put, rm) permission by the owner's,\n"
+			"the group's or the others' bits of the mode. Default: owner root,\n"
+			"group root, mode 0600. The credential keys are needed as well.\n"
+			"\n"
+			"  -k, --key CREDID    the store key's Credential-ID (required)\n"
+			"  -r, --readonly      never write to FILE (nor cut a torn tail)\n"
+			"      --owner USER    the store's owner: a user name or uid\n"
+			"      --group GROUP   the store's group: a group name or gid\n"
+			"      --mode OCTAL    permission bits, e.g. 0660 (0 to 0777)\n"
+			"  -h, --help          show this help\n",
 		.shortopts = ":k:rh",
 		.longopts = opts_attach,
 		.min = 2,
@@ -332,6 +450,26 @@ static const struct cli_command cli_commands[] = {
 		.group = CLI_GROUP_STORE,
 	},
 	{
+		.name = "key bind",
+		.run = cli_cmd_key_bind,
+		.synopsis = "NAME CREDID",
+		.help =
+			"Bind the key of CREDID in your keyrings to store NAME, as 'policy\n"
+			"add' does for its credential: from then on records under CREDID\n"
+			"are read and written only with that very key. For credentials\n"
+			"that only older records use, after the store was attached again.\n"
+			"\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":h",
+		.longopts = opts_plain,
+		.min = 2,
+		.max = 2,
+		.slots = { SLOT_STORE, SLOT_CREDID },
+		.argnames = { "NAME", "CREDID" },
+		.group = CLI_GROUP_STORE,
+		.check = cli_check_key_bind,
+	},
+	{
 		.name = "policy ls",
 		.run = cli_cmd_policy_ls,
 		.synopsis = "[NAME] [--json]",
@@ -353,10 +491,11 @@ static const struct cli_command cli_commands[] = {
 		.run = cli_cmd_status,
 		.synopsis = "[NAME] [--stats] [--json]",
 		.help =
-			"Show the state and sizes of store NAME, or of every attached\n"
-			"store, as a table.\n"
+			"Show the state, sizes and grant (owner, group, mode) of store\n"
+			"NAME, or of every attached store, as a table.\n"
 			"\n"
 			"  -s, --stats        add the operation counters since attach\n"
+			"                     (refusals of keys and of the grant included)\n"
 			"  -j, --json         print a JSON array (counters included)\n"
 			"  -h, --help         show this help\n",
 		.shortopts = ":jsh",
@@ -579,24 +718,50 @@ static void cli_usage_all(FILE *f)
 		"Exit status: 0 success, 1 the operation failed, 2 usage error.\n");
 }
 
-static void cli_usage_policy(FILE *f)
+/* Commands of two words: the first, and what it takes after it. */
+static const struct {
+	const char *word;
+	const char *subs;
+} cli_families[] = {
+	{ "policy", "add, del or ls" },
+	{ "key", "bind" },
+};
+
+#define CLI_NFAMILIES (sizeof(cli_families) / sizeof(cli_families[0]))
+
+static int cli_family(const char *word)
 {
 	size_t i;
 
+	for (i = 0; i < CLI_NFAMILIES; i++)
+		if (!strcmp(cli_families[i].word, word))
+			return (int)i;
+	return -1;
+}
+
+static void cli_usage_family(FILE *f, int fam)
+{
+	const char *word = cli_families[fam].word;
+	size_t i, n = strlen(word);
+
 	fprintf(f, "Usage:\n");
 	for (i = 0; i < CLI_NCOMMANDS; i++)
-		if (!strncmp(cli_commands[i].name, "policy ", 7))
+		if (!strncmp(cli_commands[i].name, word, n) &&
+		    cli_commands[i].name[n] == ' ')
 			fprintf(f, "  " CLI_PROG " %s %s\n", cli_commands[i].name,
 				cli_commands[i].synopsis);
-	fprintf(f, "\n'" CLI_PROG " policy add|del|ls --help' describes each.\n");
+	fprintf(f, "\n'" CLI_PROG " %s %s --help' describes %s.\n", word,
+		cli_families[fam].subs, strchr(cli_families[fam].subs, ' ') ?
+		"each" : "it");
 }
 
 void cli_usage(FILE *f, const char *command)
 {
 	const struct cli_command *s = command ? cli_find(command) : NULL;
+	int fam = command ? cli_family(command) : -1;
 
-	if (command && !strcmp(command, "policy")) {
-		cli_usage_policy(f);
+	if (fam >= 0) {
+		cli_usage_family(f, fam);
 		return;
 	}
 	if (!s) {
@@ -683,6 +848,15 @@ static enum cli_parse_result cli_parse_cmd(const struct cli_command *s,
 		case OPT_COMPACT:
 			o.compact = true;
 			break;
+		case OPT_OWNER:
+			o.owner = optarg;
+			break;
+		case OPT_GROUP:
+			o.group = optarg;
+			break;
+		case OPT_PERM:
+			o.perm = optarg;
+			break;
 		case ':':
 			return cli_bad(err, s->name, "option '%s' needs an argument",
 				       cli_bad_option(argc, argv, opt, sizeof(opt)));
@@ -730,7 +904,7 @@ enum cli_parse_result cli_parse(int argc, char **argv, struct cli_args *a,
 	const struct cli_command *s;
 	char name[32], opt[64];
 	const char *word;
-	int c, k;
+	int c, k, fam;
 
 	memset(a, 0, sizeof(*a));
 	a->mode = M2MV_MODE_NONE;
@@ -764,31 +938,33 @@ enum cli_parse_result cli_parse(int argc, char **argv, struct cli_args *a,
 			cli_usage(out, NULL);
 			return CLI_PARSE_DONE;
 		}
-		if (!strcmp(argv[k + 1], "policy") && k + 2 < argc)
-			snprintf(name, sizeof(name), "policy %s", argv[k + 2]);
+		if (cli_family(argv[k + 1]) >= 0 && k + 2 < argc)
+			snprintf(name, sizeof(name), "%s %.20s", argv[k + 1],
+				 argv[k + 2]);
 		else
-			snprintf(name, sizeof(name), "%s", argv[k + 1]);
-		if (!cli_find(name) && strcmp(name, "policy"))
+			snprintf(name, sizeof(name), "%.31s", argv[k + 1]);
+		if (!cli_find(name) && cli_family(name) < 0)
 			return cli_bad(err, NULL, "unknown command '%s'", name);
 		cli_usage(out, name);
 		return CLI_PARSE_DONE;
 	}
 
-	if (!strcmp(word, "policy")) {
+	fam = cli_family(word);
+	if (fam >= 0) {
 		if (k + 1 >= argc)
-			return cli_bad(err, "policy",
-				       "missing subcommand (add, del or ls)");
+			return cli_bad(err, word, "missing subcommand (%s)",
+				       cli_families[fam].subs);
 		if (!strcmp(argv[k + 1], "-h") ||
 		    !strcmp(argv[k + 1], "--help")) {
-			cli_usage(out, "policy");
+			cli_usage(out, word);
 			return CLI_PARSE_DONE;
 		}
-		snprintf(name, sizeof(name), "policy %.20s", argv[k + 1]);
+		snprintf(name, sizeof(name), "%s %.20s", word, argv[k + 1]);
 		s = cli_find(name);
 		if (!s)
-			return cli_bad(err, "policy",
-				       "unknown subcommand '%s' (add, del or ls)",
-				       argv[k + 1]);
+			return cli_bad(err, word,
+				       "unknown subcommand '%s' (%s)",
+				       argv[k + 1], cli_families[fam].subs);
 		k++;
 	} else {
 		s = cli_find(word);

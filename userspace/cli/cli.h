@@ -93,8 +93,10 @@ struct cli_command {
  * @path: PATH, or PREFIX (may be "")
  * @file: FILE (attach, put; NULL or "-" for standard input), NEWFILE
  *	(compact), -o FILE (get)
- * @credid: --key (attach), CREDID (policy add), --rotate (compact)
+ * @credid: --key (attach), CREDID (policy add, key bind), --rotate
+ *	(compact)
  * @mode: --mode (policy add)
+ * @access: --owner, --group, --mode (attach): the fields given
  * @flags: M2MV_ATTACH_F_RDONLY (attach), M2MV_POLICY_F_INSTANCE (policy
  *	add), M2MV_F_SYNC (put, rm), M2MV_EXPORT_F_JSON (export)
  * @json: --json
@@ -108,6 +110,7 @@ struct cli_args {
 	const char *file;
 	const char *credid;
 	enum m2mv_mode mode;
+	struct m2mv_attach_access access;
 	unsigned int flags;
 	bool json;
 	bool stats;
@@ -124,6 +127,14 @@ enum cli_parse_result cli_parse(int argc, char **argv, struct cli_args *a,
 
 /* The overall usage, or one command's ("policy add", "policy", ...). */
 void cli_usage(FILE *f, const char *command);
+
+/*
+ * A user (name or uid), a group (name or gid), permission bits (octal,
+ * 0-0777): 0, or -EINVAL (malformed) or -ENOENT (no such name).
+ */
+int cli_parse_owner(const char *s, uint32_t *uid);
+int cli_parse_group(const char *s, uint32_t *gid);
+int cli_parse_perm(const char *s, uint32_t *perm);
 
 /* 0, or -EINVAL: a store name of 1-31 of [A-Za-z0-9._-]. */
 int cli_check_store(const char *s);
@@ -144,7 +155,9 @@ enum cli_ctx {
 	CLI_CTX_CTL,		/* connecting to the control plane */
 	CLI_CTX_STORE,		/* a control operation on a store */
 	CLI_CTX_ATTACH,		/* attaching */
+	CLI_CTX_POLICY_SET,	/* setting a policy */
 	CLI_CTX_POLICY_DEL,	/* deleting a policy */
+	CLI_CTX_KEY_BIND,	/* binding a key */
 	CLI_CTX_MONITOR,	/* subscribing to events */
 };
 
@@ -171,6 +184,13 @@ size_t cli_format_bytes(char *buf, size_t size, uint64_t n);
 
 /* M2MV_STAT_F_* as "instance,bad", or "-" for none. */
 size_t cli_format_rec_flags(char *buf, size_t size, unsigned int flags);
+
+/* A uid or gid as its name, else as its number. */
+const char *cli_format_owner(char *buf, size_t size, uint32_t uid);
+const char *cli_format_group(char *buf, size_t size, uint32_t gid);
+
+/* Permission bits as "0660", or "-" for M2MV_PERM_NONE. */
+size_t cli_format_perm(char *buf, size_t size, uint32_t perm);
 
 /* M2MV_POLICY_F_* as "instance", or "-" for none. */
 size_t cli_format_policy_flags(char *buf, size_t size, unsigned int flags);
@@ -244,6 +264,7 @@ int cli_cmd_detach(const struct cli_args *a);
 int cli_cmd_policy_add(const struct cli_args *a);
 int cli_cmd_policy_del(const struct cli_args *a);
 int cli_cmd_policy_ls(const struct cli_args *a);
+int cli_cmd_key_bind(const struct cli_args *a);
 int cli_cmd_status(const struct cli_args *a);
 int cli_cmd_verify(const struct cli_args *a);
 int cli_cmd_compact(const struct cli_args *a);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The control-plane commands: attach, detach, policy add/del/ls, status,
- * verify, compact, monitor.
+ * The control-plane commands: attach, detach, policy add/del/ls, key bind,
+ * status, verify, compact, monitor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -73,7 +73,8 @@ int cli_cmd_attach(const struct cli_args *a)
 		ret = CLI_EXIT_FAIL;
 		goto out;
 	}
-	ret = m2mv_attach(ctl, a->store, fd, a->credid, a->flags, &info);
+	ret = m2mv_attach_with(ctl, a->store, fd, a->credid, a->flags,
+			       a->access.set ? &a->access : NULL, &info);
 	if (ret) {
 		ret = cli_ctl_fail(a, ctl, a->store, CLI_CTX_ATTACH, ret);
 		goto out;
@@ -122,7 +123,21 @@ int cli_cmd_policy_add(const struct cli_args *a)
 	ret = m2mv_policy_set(ctl, a->store, a->path, a->credid, a->mode,
 			      a->flags);
 	if (ret)
-		return cli_ctl_fail(a, ctl, obj, CLI_CTX_STORE, ret);
+		return cli_ctl_fail(a, ctl, obj, CLI_CTX_POLICY_SET, ret);
+	m2mv_ctl_close(ctl);
+	return CLI_EXIT_OK;
+}
+
+int cli_cmd_key_bind(const struct cli_args *a)
+{
+	struct m2mv_ctl *ctl;
+	int ret;
+
+	if (cli_ctl_open(a, a->store, &ctl))
+		return CLI_EXIT_FAIL;
+	ret = m2mv_key_bind(ctl, a->store, a->credid);
+	if (ret)
+		return cli_ctl_fail(a, ctl, a->store, CLI_CTX_KEY_BIND, ret);
 	m2mv_ctl_close(ctl);
 	return CLI_EXIT_OK;
 }
@@ -200,16 +215,31 @@ int cli_cmd_policy_ls(const struct cli_args *a)
 			      NULL) : CLI_EXIT_OK;
 }
 
+/* The columns of the status table; the counters only with --stats. */
+enum cli_status_col {
+	COL_NAME, COL_STATE, COL_RECORDS, COL_LIVE, COL_LIVE_BYTES,
+	COL_FILE_BYTES, COL_LAST_SEQ, COL_OWNER, COL_GROUP, COL_MODE,
+	COL_PUTS, COL_GETS, COL_DELETES, COL_BAD, COL_KEY_REFUSED,
+	COL_ACCESS_REFUSED, COL_FILE, COL_MAX
+};
+
 static int cli_status_print(const struct m2mv_store_info *list, size_t n,
 			    bool json, bool stats)
 {
-	static const char *const heads[] = {
+	static const char *const heads[COL_MAX] = {
 		"NAME", "STATE", "RECORDS", "LIVE", "LIVE-BYTES", "FILE-BYTES",
-		"LAST-SEQ", "PUTS", "GETS", "DELETES", "BAD", "KEY-REFUSED",
-		"FILE",
+		"LAST-SEQ", "OWNER", "GROUP", "MODE", "PUTS", "GETS", "DELETES",
+		"BAD", "KEY-REFUSED", "ACCESS-REFUSED", "FILE",
 	};
-	char num[11][24];
-	const char *row[13], *head[13];
+	/* Right-aligned: the numbers. */
+	static const unsigned int numeric =
+		1U << COL_RECORDS | 1U << COL_LIVE | 1U << COL_LIVE_BYTES |
+		1U << COL_FILE_BYTES | 1U << COL_LAST_SEQ | 1U << COL_PUTS |
+		1U << COL_GETS | 1U << COL_DELETES | 1U << COL_BAD |
+		1U << COL_KEY_REFUSED | 1U << COL_ACCESS_REFUSED;
+	char cell[COL_MAX][40];
+	const char *row[COL_MAX], *head[COL_MAX];
+	unsigned int right = 0;
 	struct cli_table t;
 	json_t *arr;
 	size_t i, c, ncols;
@@ -225,37 +255,60 @@ static int cli_status_print(const struct m2mv_store_info *list, size_t n,
 		return 0;
 	/* Without --stats the counter columns are left out. */
 	ncols = 0;
-	for (c = 0; c < 13; c++)
-		if (stats || c < 7 || c == 12)
-			head[ncols++] = heads[c];
-	if (cli_table_init(&t, ncols, stats ? 0xffc : 0x7c, head))
+	for (c = 0; c < COL_MAX; c++) {
+		if (!stats && c >= COL_PUTS && c <= COL_ACCESS_REFUSED)
+			continue;
+		if (numeric & (1U << c))
+			right |= 1U << ncols;
+		head[ncols++] = heads[c];
+	}
+	if (cli_table_init(&t, ncols, right, head))
 		return -ENOMEM;
 	for (i = 0; i < n && !ret; i++) {
 		const struct m2mv_store_info *si = &list[i];
-		const uint64_t v[11] = {
-			0, 0, si->records, si->live, si->live_bytes,
-			si->file_bytes, si->last_seq,
-			si->counters[M2MV_CTR_PUTS],
-			si->counters[M2MV_CTR_GETS],
-			si->counters[M2MV_CTR_DELETES],
-			si->counters[M2MV_CTR_INTEGRITY_FAILURES],
+		const uint64_t v[COL_MAX] = {
+			[COL_RECORDS] = si->records,
+			[COL_LIVE] = si->live,
+			[COL_LIVE_BYTES] = si->live_bytes,
+			[COL_FILE_BYTES] = si->file_bytes,
+			[COL_LAST_SEQ] = si->last_seq,
+			[COL_PUTS] = si->counters[M2MV_CTR_PUTS],
+			[COL_GETS] = si->counters[M2MV_CTR_GETS],
+			[COL_DELETES] = si->counters[M2MV_CTR_DELETES],
+			[COL_BAD] = si->counters[M2MV_CTR_INTEGRITY_FAILURES],
+			[COL_KEY_REFUSED] = si->counters[M2MV_CTR_KEY_REFUSALS],
+			[COL_ACCESS_REFUSED] =
+				si->counters[M2MV_CTR_ACCESS_REFUSALS],
 		};
+		bool grant = si->perm != M2MV_PERM_NONE;
 
-		for (c = 2; c < 11; c++)
-			snprintf(num[c], sizeof(num[c]), "%" PRIu64, v[c]);
-		snprintf(num[0], sizeof(num[0]), "%" PRIu64,
-			 si->counters[M2MV_CTR_KEY_REFUSALS]);
-		ncols = 0;
-		row[ncols++] = si->name;
-		row[ncols++] = m2mv_state_name(si->state);
-		for (c = 2; c < 7; c++)
-			row[ncols++] = num[c];
-		if (stats) {
-			for (c = 7; c < 11; c++)
-				row[ncols++] = num[c];
-			row[ncols++] = num[0];
+		for (c = 0; c < COL_MAX; c++)
+			if (numeric & (1U << c))
+				snprintf(cell[c], sizeof(cell[c]), "%" PRIu64,
+					 v[c]);
+		if (grant) {
+			cli_format_owner(cell[COL_OWNER], sizeof(cell[0]),
+					 si->owner);
+			cli_format_group(cell[COL_GROUP], sizeof(cell[0]),
+					 si->group);
+		} else {
+			strcpy(cell[COL_OWNER], "-");
+			strcpy(cell[COL_GROUP], "-");
 		}
-		row[ncols++] = si->file[0] ? si->file : "-";
+		cli_format_perm(cell[COL_MODE], sizeof(cell[0]), si->perm);
+		ncols = 0;
+		for (c = 0; c < COL_MAX; c++) {
+			if (!stats && c >= COL_PUTS && c <= COL_ACCESS_REFUSED)
+				continue;
+			if (c == COL_NAME)
+				row[ncols++] = si->name;
+			else if (c == COL_STATE)
+				row[ncols++] = m2mv_state_name(si->state);
+			else if (c == COL_FILE)
+				row[ncols++] = si->file[0] ? si->file : "-";
+			else
+				row[ncols++] = cell[c];
+		}
 		ret = cli_table_add(&t, row);
 	}
 	if (!ret)

@@ -4,7 +4,9 @@
  * events, the progress bar, and the JSON of every object it prints.
  */
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +26,25 @@ const char *cli_reason(enum cli_ctx ctx, int err)
 			return "no such store attached";
 		if (err == -ENODEV)
 			return "m2mvault module not loaded (no " M2MV_DEVICE_PATH ")";
+		if (err == -EACCES)
+			return "Permission denied (the store's owner, group and mode grant you neither read nor write, or " M2MV_DEVICE_PATH " is not open to you)";
 		break;
 	case CLI_CTX_PATH:
 		if (err == -ENOENT)
 			return "no such path (or deleted)";
 		if (err == -ENODEV)
 			return "store detached";
+		if (err == -EKEYREJECTED)
+			return "credential key rejected (not the key bound to this Credential-ID in the store)";
+		break;
+	case CLI_CTX_POLICY_SET:
+	case CLI_CTX_KEY_BIND:
+		if (err == -ENOENT)
+			return "no such store attached";
+		if (err == -ENOKEY)
+			return "credential key not in your keyrings (the store binds the key you possess)";
+		if (err == -EKEYREJECTED)
+			return "credential key rejected (another key of this Credential-ID is bound to the store, or its type does not fit)";
 		break;
 	case CLI_CTX_CTL:
 		if (err == -ENOENT)
@@ -81,6 +96,39 @@ const char *cli_object(char *buf, size_t size, const char *store,
 {
 	snprintf(buf, size, "%s:%s", store, path && *path ? path : "''");
 	return buf;
+}
+
+const char *cli_format_owner(char *buf, size_t size, uint32_t uid)
+{
+	struct passwd *pw = getpwuid((uid_t)uid);
+
+	if (pw && strlen(pw->pw_name) < size)
+		snprintf(buf, size, "%s", pw->pw_name);
+	else
+		snprintf(buf, size, "%" PRIu32, uid);
+	return buf;
+}
+
+const char *cli_format_group(char *buf, size_t size, uint32_t gid)
+{
+	struct group *gr = getgrgid((gid_t)gid);
+
+	if (gr && strlen(gr->gr_name) < size)
+		snprintf(buf, size, "%s", gr->gr_name);
+	else
+		snprintf(buf, size, "%" PRIu32, gid);
+	return buf;
+}
+
+size_t cli_format_perm(char *buf, size_t size, uint32_t perm)
+{
+	int n;
+
+	if (perm == M2MV_PERM_NONE)
+		n = snprintf(buf, size, "-");
+	else
+		n = snprintf(buf, size, "%04" PRIo32, perm & 0777);
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size ? size - 1 : 0;
 }
 
 const char *cli_errno_name(char *buf, size_t size, int err)
@@ -424,8 +472,10 @@ json_t *cli_json_list_item(const struct m2mv_list_item *it)
 
 json_t *cli_json_store(const struct m2mv_store_info *si)
 {
+	bool grant = si->perm != M2MV_PERM_NONE;
 	json_t *ctr = json_object(), *o;
 	unsigned int i;
+	char mode[8];
 
 	if (!ctr)
 		return NULL;
@@ -433,7 +483,8 @@ json_t *cli_json_store(const struct m2mv_store_info *si)
 		if (m2mv_counter_name(i))
 			json_object_set_new(ctr, m2mv_counter_name(i),
 					    cli_json_u64(si->counters[i]));
-	o = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o}",
+	cli_format_perm(mode, sizeof(mode), si->perm);
+	o = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o*, s:o*, s:s*, s:o}",
 		      "name", si->name,
 		      "file", si->file,
 		      "state", m2mv_state_name(si->state),
@@ -443,6 +494,9 @@ json_t *cli_json_store(const struct m2mv_store_info *si)
 		      "live", cli_json_u64(si->live),
 		      "live_bytes", cli_json_u64(si->live_bytes),
 		      "last_seq", cli_json_u64(si->last_seq),
+		      "owner", grant ? cli_json_u64(si->owner) : NULL,
+		      "group", grant ? cli_json_u64(si->group) : NULL,
+		      "mode", grant ? mode : NULL,
 		      "counters", ctr);
 	return o;
 }
