@@ -11,6 +11,7 @@
 
 #include "control.h"
 #include "cred.h"
+#include "names.h"
 #include "policy.h"
 #include "vault.h"
 
@@ -20,6 +21,7 @@
  * @fd: a file descriptor of the caller
  * @credid: the store key's Credential-ID (type 16), checked
  * @flags: M2MV_ATTACH_F_*
+ * @grant: who may reach the store through the device
  * @rep: out: what the scan found
  *
  * The store key is looked up in the caller's keyrings; only the keyed MAC
@@ -28,6 +30,7 @@
  * Return: 0 or a negative errno (see Documentation/uapi.rst).
  */
 int m2mv_ctl_attach(const char *name, int fd, const char *credid, u32 flags,
+		    const struct m2mv_store_grant *grant,
 		    struct m2mv_attach_report *rep)
 {
 	u8 key[M2MV_KEY_SIZE];
@@ -41,7 +44,7 @@ int m2mv_ctl_attach(const char *name, int fd, const char *credid, u32 flags,
 		return -EBADF;
 	ret = m2mv_cred_get(credid, M2MV_MODE_MIC, key);
 	if (!ret)
-		ret = m2mv_store_attach(name, file, key, flags, rep);
+		ret = m2mv_store_attach(name, file, key, flags, grant, rep);
 	memzero_explicit(key, sizeof(key));
 	fput(file);
 	return ret;
@@ -53,17 +56,84 @@ int m2mv_ctl_detach(const char *name)
 	return m2mv_store_detach(name);
 }
 
-/* Return: 0, -ENOENT (no such store), or m2mv_policy_set()'s error. */
+/*
+ * The identifier of the caller's key of @credid, for @mode: 0, -EINVAL
+ * (malformed, or its type does not fit @mode), or a possession error.
+ */
+static int ctl_key_id(const char *credid, u8 mode, u8 id[M2MV_KEY_ID_SIZE])
+{
+	u8 key[M2MV_KEY_SIZE];
+	unsigned int type;
+	int ret;
+
+	ret = m2mv_credid_parse(credid, strnlen(credid, M2MV_CREDID_MAX + 1),
+				&type);
+	if (ret)
+		return ret;
+	if (m2mv_cred_type_for_mode(mode) != type)
+		return -EINVAL;
+	ret = m2mv_cred_get(credid, mode, key);
+	if (!ret)
+		ret = m2mv_cred_key_id(key, id);
+	memzero_explicit(key, sizeof(key));
+	return ret;
+}
+
+/**
+ * m2mv_ctl_policy_set() - set a policy, binding its credential's key
+ * @name: checked store name
+ * @prefix: the prefix
+ * @len: its length
+ * @credid: the credential; the caller must possess its key
+ * @mode: enum m2mv_mode
+ * @flags: M2MV_POLICY_F_*
+ *
+ * Return: 0; -ENOENT (no such store); -EINVAL; a possession error
+ * (-ENOKEY, -EKEYREVOKED, -EKEYEXPIRED, -EACCES); -EKEYREJECTED (the
+ * Credential-ID is bound to another key); -ENOMEM.
+ */
 int m2mv_ctl_policy_set(const char *name, const char *prefix, u16 len,
 			const char *credid, u8 mode, u32 flags)
 {
-	struct m2mv_store *s = m2mv_store_get(name);
+	u8 id[M2MV_KEY_ID_SIZE];
+	struct m2mv_store *s;
 	int ret;
 
+	s = m2mv_store_get(name);
 	if (!s)
 		return -ENOENT;
-	ret = m2mv_policy_set(m2mv_store_policies(s), prefix, len, credid,
-			      mode, flags);
+	ret = ctl_key_id(credid, mode, id);
+	if (!ret)
+		ret = m2mv_policy_set(m2mv_store_policies(s), prefix, len,
+				      credid, mode, flags, id);
+	m2mv_store_put(s);
+	return ret;
+}
+
+/**
+ * m2mv_ctl_key_bind() - bind @credid to the identifier of the caller's key
+ * @name: checked store name
+ * @credid: checked Credential-ID
+ *
+ * Return: 0, -ENOENT, a possession error, -EKEYREJECTED, -ENOMEM.
+ */
+int m2mv_ctl_key_bind(const char *name, const char *credid)
+{
+	u8 id[M2MV_KEY_ID_SIZE];
+	struct m2mv_store *s;
+	unsigned int type;
+	int ret;
+
+	ret = m2mv_credid_parse(credid, strnlen(credid, M2MV_CREDID_MAX + 1),
+				&type);
+	if (ret)
+		return ret;
+	s = m2mv_store_get(name);
+	if (!s)
+		return -ENOENT;
+	ret = ctl_key_id(credid, m2mv_cred_mode_for_type(type), id);
+	if (!ret)
+		ret = m2mv_policies_bind(m2mv_store_policies(s), credid, id);
 	m2mv_store_put(s);
 	return ret;
 }

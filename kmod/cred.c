@@ -17,6 +17,7 @@
 #include <linux/string.h>
 
 #include "cred.h"
+#include "kdf.h"
 #include "keytype.h"
 #include "names.h"
 
@@ -120,5 +121,29 @@ int m2mv_cred_get(const char *kid, u8 mode, u8 key[M2MV_KEY_SIZE])
 	}
 	up_read(&k->sem);
 	key_put(k);
+	return ret;
+}
+
+#define M2MV_KEY_ID_LABEL	"m2mvault key identifier v1"
+
+/**
+ * m2mv_cred_key_id() - the identifier of a credential key
+ * @key: the key bytes
+ * @id: out: its identifier (see cred.h)
+ *
+ * Return: 0, or the crypto API's error (then @id is zeroed).
+ */
+int m2mv_cred_key_id(const u8 key[M2MV_KEY_SIZE], u8 id[M2MV_KEY_ID_SIZE])
+{
+	struct kvec vec = {
+		.iov_base = (void *)M2MV_KEY_ID_LABEL,
+		.iov_len = sizeof(M2MV_KEY_ID_LABEL) - 1,
+	};
+	u8 mac[32];
+	int ret;
+
+	ret = m2mv_hmac_sha256(key, M2MV_KEY_SIZE, &vec, 1, mac);
+	memcpy(id, mac, M2MV_KEY_ID_SIZE);
+	memzero_explicit(mac, sizeof(mac));
 	return ret;
 }

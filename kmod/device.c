@@ -4,9 +4,13 @@
  * per-file state (the store a file is bound to), BIND and VERSION, and the
  * table from ioctl command to decoder (ioctl.c).
  *
- * The node is world-accessible: opening it grants nothing by itself.
- * Every operation that seals or opens a record needs the caller to possess
- * the credential key, which is looked up in the caller's own keyrings.
+ * The node is created 0600 (root only): a system without the packaged
+ * udev rule, which gives it to the m2mvault group, fails closed. Opening
+ * it grants nothing by itself. Every operation is checked twice, in the
+ * caller's context: against the store's grant (owner, group and mode given
+ * at attach: read for GET, LIST, STAT and EXPORT, write for PUT, DELETE and
+ * BATCH; EACCES otherwise), and by the record pipeline for possession of
+ * the very key bound to the record's Credential-ID.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,18 +34,28 @@ struct m2mv_file {
 	struct m2mv_store *store;
 };
 
-static const struct {
+static const struct m2mv_ioc_row {
 	unsigned int cmd;
 	m2mv_ioc_fn fn;
+	int may;			/* what the store's grant must allow */
 } m2mv_ioc_table[] = {
-	{ M2MV_IOC_PUT,		m2mv_ioc_put },
-	{ M2MV_IOC_GET,		m2mv_ioc_get },
-	{ M2MV_IOC_DELETE,	m2mv_ioc_delete },
-	{ M2MV_IOC_STAT,	m2mv_ioc_stat },
-	{ M2MV_IOC_LIST,	m2mv_ioc_list },
-	{ M2MV_IOC_EXPORT,	m2mv_ioc_export },
-	{ M2MV_IOC_BATCH,	m2mv_ioc_batch },
+	{ M2MV_IOC_PUT,		m2mv_ioc_put,		MAY_WRITE },
+	{ M2MV_IOC_GET,		m2mv_ioc_get,		MAY_READ },
+	{ M2MV_IOC_DELETE,	m2mv_ioc_delete,	MAY_WRITE },
+	{ M2MV_IOC_STAT,	m2mv_ioc_stat,		MAY_READ },
+	{ M2MV_IOC_LIST,	m2mv_ioc_list,		MAY_READ },
+	{ M2MV_IOC_EXPORT,	m2mv_ioc_export,	MAY_READ },
+	{ M2MV_IOC_BATCH,	m2mv_ioc_batch,		MAY_WRITE },
 };
+
+/* Does @s's grant allow the caller @may? A refusal is counted. */
+static bool m2mv_dev_allowed(struct m2mv_store *s, int may)
+{
+	if (m2mv_store_allows(s, may))
+		return true;
+	m2mv_store_count(s, M2MV_STORE_CNT_ACCESS_REFUSALS);
+	return false;
+}
 
 static struct m2mv_store *m2mv_file_store(struct m2mv_file *f)
 {
@@ -71,6 +85,11 @@ static long m2mv_ioc_bind(struct m2mv_file *f, void __user *uarg)
 	s = m2mv_store_get(a.name);
 	if (!s)
 		return -ENOENT;
+	/* A store its grant shows the caller nothing of is not bound. */
+	if (!m2mv_store_allows(s, MAY_READ) && !m2mv_dev_allowed(s, MAY_WRITE)) {
+		m2mv_store_put(s);
+		return -EACCES;
+	}
 	mutex_lock(&f->lock);
 	old = f->store;
 	f->store = s;
@@ -94,13 +113,13 @@ static long m2mv_ioc_version(void __user *uarg)
 	return 0;
 }
 
-static m2mv_ioc_fn m2mv_ioc_lookup(unsigned int cmd)
+static const struct m2mv_ioc_row *m2mv_ioc_lookup(unsigned int cmd)
 {
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(m2mv_ioc_table); i++)
 		if (m2mv_ioc_table[i].cmd == cmd)
-			return m2mv_ioc_table[i].fn;
+			return &m2mv_ioc_table[i];
 	return NULL;
 }
 
@@ -109,9 +128,9 @@ static long m2mv_dev_ioctl(struct file *file, unsigned int cmd,
 {
 	struct m2mv_file *f = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	const struct m2mv_ioc_row *row;
 	struct m2mv_store *s;
 	struct m2mv_vop *op;
-	m2mv_ioc_fn fn;
 	long ret;
 
 	switch (cmd) {
@@ -121,19 +140,20 @@ static long m2mv_dev_ioctl(struct file *file, unsigned int cmd,
 		return m2mv_ioc_bind(f, uarg);
 	}
 
-	fn = m2mv_ioc_lookup(cmd);
-	if (!fn)
+	row = m2mv_ioc_lookup(cmd);
+	if (!row)
 		return -ENOTTY;
 	s = m2mv_file_store(f);
 	if (!s)
 		return -ENXIO;
 	op = m2mv_vop_alloc();
-	if (op) {
-		ret = fn(s, op, uarg);
-		m2mv_vop_free(op);
-	} else {
+	if (!op)
 		ret = -ENOMEM;
-	}
+	else if (!m2mv_dev_allowed(s, row->may))
+		ret = -EACCES;
+	else
+		ret = row->fn(s, op, uarg);
+	m2mv_vop_free(op);
 	m2mv_store_put(s);
 	return ret;
 }
@@ -174,7 +194,7 @@ static struct miscdevice m2mv_miscdev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= M2MV_DEVICE_NAME,
 	.fops	= &m2mv_dev_fops,
-	.mode	= 0666,
+	.mode	= 0600,
 };
 
 int m2mv_device_init(void)

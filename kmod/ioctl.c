@@ -8,6 +8,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -372,6 +373,12 @@ long m2mv_ioc_batch(struct m2mv_store *s, struct m2mv_vop *op,
 					     o->data_len, &o->version, &seq, &end);
 			break;
 		case M2MV_BATCH_GET:
+			/* The batch needed write; a read needs read too. */
+			if (!m2mv_store_allows(s, MAY_READ)) {
+				m2mv_store_count(s, M2MV_STORE_CNT_ACCESS_REFUSALS);
+				ret = -EACCES;
+				break;
+			}
 			ret = m2mv_vault_get(s, op, u64_to_user_ptr(o->data),
 					     &o->data_len, &o->version);
 			break;

@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -61,6 +62,9 @@ static const struct nla_policy m2mv_nl_policy[M2MV_A_MAX + 1] = {
 	[M2MV_A_DONE]		= { .type = NLA_REJECT },
 	[M2MV_A_TOTAL]		= { .type = NLA_REJECT },
 	[M2MV_A_PAD]		= { .type = NLA_REJECT },
+	[M2MV_A_OWNER]		= { .type = NLA_U32 },
+	[M2MV_A_GROUP]		= { .type = NLA_U32 },
+	[M2MV_A_PERM]		= NLA_POLICY_MAX(NLA_U32, 0777),
 };
 
 static int m2mv_nl_name(struct genl_info *info, const char **name)
@@ -144,6 +148,29 @@ static void m2mv_nl_compact_err(struct netlink_ext_ack *extack, int err)
 	}
 }
 
+/* Why binding a credential's key failed, for the sender. */
+static void m2mv_nl_key_err(struct genl_info *info, int err)
+{
+	struct nlattr *a = info->attrs[M2MV_A_CREDID];
+
+	switch (err) {
+	case -ENOKEY:
+		NL_SET_ERR_MSG_ATTR(info->extack, a,
+				    "the sender does not possess the credential's key");
+		break;
+	case -EKEYREVOKED:
+		NL_SET_ERR_MSG_ATTR(info->extack, a, "the credential's key is revoked");
+		break;
+	case -EKEYEXPIRED:
+		NL_SET_ERR_MSG_ATTR(info->extack, a, "the credential's key has expired");
+		break;
+	case -EKEYREJECTED:
+		NL_SET_ERR_MSG_ATTR(info->extack, a,
+				    "another key is bound to this Credential-ID in the store");
+		break;
+	}
+}
+
 /* The netlink attribute of each of a store's counters. */
 static u16 m2mv_nl_ctr_attr(int counter)
 {
@@ -156,9 +183,38 @@ static u16 m2mv_nl_ctr_attr(int counter)
 		return M2MV_CTR_DELETES;
 	case M2MV_STORE_CNT_INTEGRITY:
 		return M2MV_CTR_INTEGRITY_FAILURES;
+	case M2MV_STORE_CNT_ACCESS_REFUSALS:
+		return M2MV_CTR_ACCESS_REFUSALS;
 	default:
 		return M2MV_CTR_KEY_REFUSALS;
 	}
+}
+
+/*
+ * The grant STORE_ATTACH asks for: OWNER, GROUP and PERM, each optional
+ * (root of the sender's user namespace, its root group, 0600).
+ */
+static int m2mv_nl_grant(struct genl_info *info, struct m2mv_store_grant *g)
+{
+	struct user_namespace *ns = current_user_ns();
+	struct nlattr **a = info->attrs;
+
+	g->owner = make_kuid(ns, a[M2MV_A_OWNER] ?
+				 nla_get_u32(a[M2MV_A_OWNER]) : 0);
+	g->group = make_kgid(ns, a[M2MV_A_GROUP] ?
+				 nla_get_u32(a[M2MV_A_GROUP]) : 0);
+	g->perm = a[M2MV_A_PERM] ? nla_get_u32(a[M2MV_A_PERM]) : 0600;
+	if (!uid_valid(g->owner)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[M2MV_A_OWNER],
+				    "owner has no mapping in this user namespace");
+		return -EINVAL;
+	}
+	if (!gid_valid(g->group)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, a[M2MV_A_GROUP],
+				    "group has no mapping in this user namespace");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static u32 m2mv_nl_flags(struct genl_info *info)
@@ -187,6 +243,7 @@ static struct sk_buff *m2mv_nl_reply(struct genl_info *info, u8 cmd,
 static int m2mv_nl_attach(struct sk_buff *skb, struct genl_info *info)
 {
 	struct m2mv_attach_report rep = {};
+	struct m2mv_store_grant grant;
 	const char *name, *credid;
 	struct sk_buff *msg;
 	u32 flags;
@@ -212,8 +269,12 @@ static int m2mv_nl_attach(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	}
 
+	ret = m2mv_nl_grant(info, &grant);
+	if (ret)
+		return ret;
+
 	ret = m2mv_ctl_attach(name, nla_get_u32(info->attrs[M2MV_A_FD]),
-			      credid, flags, &rep);
+			      credid, flags, &grant, &rep);
 	if (ret) {
 		m2mv_nl_attach_err(info->extack, ret);
 		return ret;
@@ -294,7 +355,12 @@ static int m2mv_nl_put_store(struct sk_buff *skb, struct m2mv_store *s,
 	    nla_put_u64_64bit(skb, M2MV_A_LIVE, st.live, M2MV_A_PAD) ||
 	    nla_put_u64_64bit(skb, M2MV_A_LIVE_BYTES, st.live_bytes,
 			      M2MV_A_PAD) ||
-	    nla_put_u64_64bit(skb, M2MV_A_LAST_SEQ, st.seq, M2MV_A_PAD))
+	    nla_put_u64_64bit(skb, M2MV_A_LAST_SEQ, st.seq, M2MV_A_PAD) ||
+	    nla_put_u32(skb, M2MV_A_OWNER,
+			from_kuid_munged(current_user_ns(), st.grant.owner)) ||
+	    nla_put_u32(skb, M2MV_A_GROUP,
+			from_kgid_munged(current_user_ns(), st.grant.group)) ||
+	    nla_put_u32(skb, M2MV_A_PERM, st.grant.perm))
 		goto err;
 	kfree(buf);
 	buf = NULL;
@@ -391,6 +457,8 @@ static int m2mv_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 	else if (ret == -EINVAL)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_CREDID],
 				    "Credential-ID malformed or its type does not fit the mode (wrap 15, dir 14, mic 16)");
+	else
+		m2mv_nl_key_err(info, ret);
 	return ret;
 }
 
@@ -409,6 +477,31 @@ static int m2mv_nl_policy_del(struct sk_buff *skb, struct genl_info *info)
 	if (ret == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_PREFIX],
 				    "no policy for that prefix in an attached store of that name");
+	return ret;
+}
+
+static int m2mv_nl_key_bind(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name, *credid;
+	int ret;
+
+	ret = m2mv_nl_name(info, &name);
+	if (ret)
+		return ret;
+	if (GENL_REQ_ATTR_CHECK(info, M2MV_A_CREDID))
+		return -EINVAL;
+	credid = nla_data(info->attrs[M2MV_A_CREDID]);
+	if (m2mv_credid_check(credid)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_CREDID],
+				    "malformed Credential-ID");
+		return -EINVAL;
+	}
+	ret = m2mv_ctl_key_bind(name, credid);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_NAME],
+				    "no store of that name is attached");
+	else
+		m2mv_nl_key_err(info, ret);
 	return ret;
 }
 
@@ -641,6 +734,10 @@ static const struct genl_ops m2mv_genl_ops[] = {
 	}, {
 		.cmd = M2MV_CMD_STORE_COMPACT,
 		.doit = m2mv_nl_compact,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = M2MV_CMD_KEY_BIND,
+		.doit = m2mv_nl_key_bind,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

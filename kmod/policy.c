@@ -4,6 +4,7 @@
  * (one per application or container tree), so a list under a rwsem is the
  * right structure; the longest prefix is found by a linear scan.
  */
+#include <crypto/algapi.h>
 #include <linux/atomic.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -11,6 +12,13 @@
 #include "cred.h"
 #include "names.h"
 #include "policy.h"
+
+/* A Credential-ID bound to the identifier of its key. */
+struct m2mv_policy_cred {
+	struct list_head node;
+	u8 key_id[M2MV_KEY_ID_SIZE];
+	char credid[];
+};
 
 struct m2mv_policy_ent {
 	struct list_head node;
@@ -33,24 +41,133 @@ void m2mv_policies_init(struct m2mv_policies *pt)
 {
 	init_rwsem(&pt->lock);
 	INIT_LIST_HEAD(&pt->list);
+	INIT_LIST_HEAD(&pt->creds);
 	pt->dead = false;
 }
 
-/* Free every policy and refuse new ones: the store is going. Idempotent. */
+/*
+ * Free every policy and binding and refuse new ones: the store is going.
+ * Idempotent.
+ */
 void m2mv_policies_kill(struct m2mv_policies *pt)
 {
+	struct m2mv_policy_cred *c, *ctmp;
 	struct m2mv_policy_ent *p, *tmp;
 	LIST_HEAD(dead);
+	LIST_HEAD(creds);
 
 	down_write(&pt->lock);
 	pt->dead = true;
 	list_splice_init(&pt->list, &dead);
+	list_splice_init(&pt->creds, &creds);
 	up_write(&pt->lock);
+	list_for_each_entry_safe(c, ctmp, &creds, node)
+		kfree_sensitive(c);
 	if (list_empty(&dead))
 		return;
 	atomic64_inc(&m2mv_policies_generation);
 	list_for_each_entry_safe(p, tmp, &dead, node)
 		kfree(p);
+}
+
+static struct m2mv_policy_cred *cred_find(struct m2mv_policies *pt,
+					  const char *credid)
+{
+	struct m2mv_policy_cred *c;
+
+	lockdep_assert_held(&pt->lock);
+	list_for_each_entry(c, &pt->creds, node)
+		if (!strcmp(c->credid, credid))
+			return c;
+	return NULL;
+}
+
+/*
+ * Bind @credid to @key_id under the table's lock, with @fresh (a new entry
+ * for @credid, or NULL) if it is not bound yet; *@used tells whether
+ * @fresh went into the table. Return: 0, or -EKEYREJECTED if @credid is
+ * bound to another key.
+ */
+static int cred_bind_locked(struct m2mv_policies *pt, const char *credid,
+			    const u8 *key_id, struct m2mv_policy_cred *fresh,
+			    bool *used)
+{
+	struct m2mv_policy_cred *c = cred_find(pt, credid);
+
+	*used = false;
+	if (c)
+		return crypto_memneq(c->key_id, key_id, M2MV_KEY_ID_SIZE) ?
+		       -EKEYREJECTED : 0;
+	memcpy(fresh->key_id, key_id, M2MV_KEY_ID_SIZE);
+	list_add_tail(&fresh->node, &pt->creds);
+	*used = true;
+	return 0;
+}
+
+static struct m2mv_policy_cred *cred_alloc(const char *credid)
+{
+	size_t len = strnlen(credid, M2MV_CREDID_MAX + 1);
+	struct m2mv_policy_cred *c;
+
+	if (len > M2MV_CREDID_MAX)
+		return NULL;
+	c = kzalloc(struct_size(c, credid, len + 1), GFP_KERNEL);
+	if (c)
+		memcpy(c->credid, credid, len);
+	return c;
+}
+
+/**
+ * m2mv_policies_bind() - bind @credid to the identifier of its key
+ * @pt: the store's table
+ * @credid: Credential-ID, NUL-terminated, valid
+ * @key_id: the identifier of the key the binder possesses
+ *
+ * Return: 0 (also if already bound to @key_id); -EKEYREJECTED if bound to
+ * another key; -ENOENT if the store is detached; -EINVAL, -ENOMEM.
+ */
+int m2mv_policies_bind(struct m2mv_policies *pt, const char *credid,
+		       const u8 *key_id)
+{
+	struct m2mv_policy_cred *c;
+	bool used = false;
+	int ret;
+
+	if (m2mv_credid_check(credid))
+		return -EINVAL;
+	c = cred_alloc(credid);
+	if (!c)
+		return -ENOMEM;
+	down_write(&pt->lock);
+	ret = pt->dead ? -ENOENT :
+	      cred_bind_locked(pt, credid, key_id, c, &used);
+	up_write(&pt->lock);
+	if (!used)
+		kfree(c);
+	return ret;
+}
+
+/**
+ * m2mv_policies_check() - is @key_id the key bound to @credid?
+ * @pt: the store's table
+ * @credid: Credential-ID, NUL-terminated
+ * @key_id: the identifier of the key a caller possesses
+ *
+ * Return: 0, -EKEYREJECTED (bound to another key), or -ENOENT (not bound).
+ */
+int m2mv_policies_check(struct m2mv_policies *pt, const char *credid,
+			const u8 *key_id)
+{
+	struct m2mv_policy_cred *c;
+	int ret = -ENOENT;
+
+	down_read(&pt->lock);
+	c = cred_find(pt, credid);
+	if (c)
+		ret = crypto_memneq(c->key_id, key_id, M2MV_KEY_ID_SIZE) ?
+		      -EKEYREJECTED : 0;
+	up_read(&pt->lock);
+	return ret;
 }
 
 static struct m2mv_policy_ent *policy_find(struct m2mv_policies *pt,
@@ -73,15 +190,20 @@ static struct m2mv_policy_ent *policy_find(struct m2mv_policies *pt,
  * @credid: Credential-ID, NUL-terminated
  * @mode: enum m2mv_mode
  * @flags: M2MV_POLICY_F_INSTANCE or 0
+ * @key_id: the identifier of @credid's key, which the setter possesses;
+ *	the policy binds it (m2mv_policies_bind())
  *
  * Return: 0; -EINVAL if @prefix or @credid is malformed, @credid's type
  * does not fit @mode, or @flags asks for per-instance keys outside dir
- * mode; -ENOENT if the store is detached; -ENOMEM.
+ * mode; -EKEYREJECTED if @credid is bound to another key; -ENOENT if the
+ * store is detached; -ENOMEM. On error the table is unchanged.
  */
 int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
-		    const char *credid, u8 mode, u32 flags)
+		    const char *credid, u8 mode, u32 flags, const u8 *key_id)
 {
 	struct m2mv_policy_ent *p, *old = NULL;
+	struct m2mv_policy_cred *c;
+	bool used = false;
 	unsigned int type;
 	int ret;
 
@@ -97,8 +219,12 @@ int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
 		return -EINVAL;
 
 	p = kzalloc(struct_size(p, prefix, len), GFP_KERNEL);
-	if (!p)
+	c = cred_alloc(credid);
+	if (!p || !c) {
+		kfree(p);
+		kfree(c);
 		return -ENOMEM;
+	}
 	strscpy(p->credid, credid, sizeof(p->credid));
 	p->mode = mode;
 	p->instance = flags & M2MV_POLICY_F_INSTANCE;
@@ -106,9 +232,8 @@ int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
 	memcpy(p->prefix, prefix, len);
 
 	down_write(&pt->lock);
-	if (pt->dead) {
-		ret = -ENOENT;
-	} else {
+	ret = pt->dead ? -ENOENT : cred_bind_locked(pt, credid, key_id, c, &used);
+	if (!ret) {
 		old = policy_find(pt, prefix, len);
 		if (old)
 			list_replace(&old->node, &p->node);
@@ -117,6 +242,8 @@ int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
 		atomic64_inc(&m2mv_policies_generation);
 	}
 	up_write(&pt->lock);
+	if (!used)
+		kfree(c);
 	kfree(ret ? p : old);
 	return ret;
 }

@@ -5,9 +5,17 @@
  * and die with their store, and none is ever looked up by store name.
  * The longest matching prefix decides how a PUT is sealed.
  *
- * A table is killed when its store is detached: its policies are freed
- * and every later set fails with -ENOENT, so a set racing a detach either
- * lands before it (and goes with the store) or fails.
+ * The table also binds Credential-IDs to key identifiers (cred.h): a set
+ * binds its credential, with the identifier of the key the administrator
+ * setting it possesses, and m2mv_policies_bind() binds one without a
+ * policy. A binding stays while the store is attached, whatever happens
+ * to the policy; the data plane accepts a key only if its identifier is
+ * the one bound to its Credential-ID (m2mv_policies_check()).
+ *
+ * A table is killed when its store is detached: its policies and bindings
+ * are freed and every later set or bind fails with -ENOENT, so a set
+ * racing a detach either lands before it (and goes with the store) or
+ * fails.
  */
 #ifndef _M2MV_POLICY_H
 #define _M2MV_POLICY_H
@@ -18,8 +26,9 @@
 #include <linux/m2mvault.h>
 
 struct m2mv_policies {
-	struct rw_semaphore lock;	/* the next two */
+	struct rw_semaphore lock;	/* the next three */
 	struct list_head list;		/* of struct m2mv_policy_ent */
+	struct list_head creds;		/* of struct m2mv_policy_cred */
 	bool dead;			/* the store is detached */
 };
 
@@ -45,10 +54,14 @@ void m2mv_policies_kill(struct m2mv_policies *pt);
 u64 m2mv_policies_gen(void);
 
 int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
-		    const char *credid, u8 mode, u32 flags);
+		    const char *credid, u8 mode, u32 flags, const u8 *key_id);
 int m2mv_policy_del(struct m2mv_policies *pt, const char *prefix, u16 len);
 int m2mv_policy_match(struct m2mv_policies *pt, const char *path, u16 len,
 		      struct m2mv_policy_match *m);
+int m2mv_policies_bind(struct m2mv_policies *pt, const char *credid,
+		       const u8 *key_id);
+int m2mv_policies_check(struct m2mv_policies *pt, const char *credid,
+			const u8 *key_id);
 int m2mv_policy_walk(struct m2mv_policies *pt, unsigned long *idx,
 		     m2mv_policy_fn fn, void *ctx);
 

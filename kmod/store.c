@@ -9,6 +9,8 @@
 
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/dcache.h>
 #include <linux/err.h>
 #include <linux/file.h>
@@ -117,7 +119,8 @@ static void store_release(struct kref *ref)
 }
 
 static struct m2mv_store *store_alloc(const char *name, struct file *file,
-				      u32 flags)
+				      u32 flags,
+				      const struct m2mv_store_grant *grant)
 {
 	struct m2mv_store *s;
 	int i;
@@ -128,6 +131,8 @@ static struct m2mv_store *store_alloc(const char *name, struct file *file,
 	INIT_LIST_HEAD(&s->node);
 	kref_init(&s->ref);
 	s->flags = flags;
+	s->grant = *grant;
+	s->grant.perm &= 0777;
 	strscpy(s->name, name, sizeof(s->name));
 	spin_lock_init(&s->file_lock);
 	mutex_init(&s->ctl_lock);
@@ -244,6 +249,7 @@ static struct m2mv_store *registry_find(const char *name)
  * @file: the store file; the store takes its own reference
  * @store_key: the 32-byte store key; the caller wipes its copy afterwards
  * @flags: M2MV_ATTACH_F_*
+ * @grant: who may reach the store through the device
  * @rep: out: what the scan found
  *
  * An empty file is formatted (unless read-only); otherwise the superblock
@@ -260,6 +266,7 @@ static struct m2mv_store *registry_find(const char *name)
  */
 int m2mv_store_attach(const char *name, struct file *file,
 		      const u8 store_key[32], u32 flags,
+		      const struct m2mv_store_grant *grant,
 		      struct m2mv_attach_report *rep)
 {
 	struct m2mv_store *s;
@@ -276,7 +283,7 @@ int m2mv_store_attach(const char *name, struct file *file,
 	if (!(flags & M2MV_ATTACH_F_RDONLY) && !(file->f_mode & FMODE_WRITE))
 		return -EBADF;
 
-	s = store_alloc(name, file, flags);
+	s = store_alloc(name, file, flags, grant);
 	if (!s)
 		return -ENOMEM;
 	ret = store_setkey(s, store_key);
@@ -468,6 +475,7 @@ void m2mv_store_status(struct m2mv_store *s, struct m2mv_store_status *st)
 	st->size = atomic64_read_acquire(&s->tail);
 	st->durable = atomic64_read_acquire(&s->durable);
 	st->flags = s->flags;
+	st->grant = s->grant;
 	for (i = 0; i < __M2MV_STORE_CNT_MAX; i++)
 		st->counters[i] = atomic64_read(&s->counters[i]);
 }
@@ -490,4 +498,28 @@ void m2mv_store_report_bad(struct m2mv_store *s, const char *path, u16 len,
 struct m2mv_policies *m2mv_store_policies(struct m2mv_store *s)
 {
 	return &s->policies;
+}
+
+/**
+ * m2mv_store_allows() - may the calling task reach @s for @mask?
+ * @s: the store
+ * @mask: MAY_READ and/or MAY_WRITE
+ *
+ * The rule of a file's permission bits: the owner's bits if the caller's
+ * fsuid is the owner, else the group's if it is in the group, else the
+ * others'; CAP_DAC_OVERRIDE passes, as it does for files. Counting a
+ * refusal is the caller's.
+ */
+bool m2mv_store_allows(const struct m2mv_store *s, int mask)
+{
+	umode_t perm = s->grant.perm;
+
+	mask &= MAY_READ | MAY_WRITE;
+	if (uid_eq(current_fsuid(), s->grant.owner))
+		perm >>= 6;
+	else if (in_group_p(s->grant.group))
+		perm >>= 3;
+	if (!(mask & ~perm & 7))
+		return true;
+	return capable(CAP_DAC_OVERRIDE);
 }

@@ -17,6 +17,7 @@
 
 #include <linux/fs.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/m2mvault.h>
 
 struct m2mv_entry;
@@ -44,7 +45,18 @@ enum m2mv_store_counter {
 	M2MV_STORE_CNT_DELETES,
 	M2MV_STORE_CNT_INTEGRITY,
 	M2MV_STORE_CNT_KEY_REFUSALS,
+	M2MV_STORE_CNT_ACCESS_REFUSALS,
 	__M2MV_STORE_CNT_MAX
+};
+
+/*
+ * Who may reach a store through the device, like a file's owner, group and
+ * permission bits (only read and write count): given at attach.
+ */
+struct m2mv_store_grant {
+	kuid_t owner;
+	kgid_t group;
+	umode_t perm;		/* 0-0777 */
 };
 
 /* A snapshot of a store's state for the control plane. */
@@ -58,11 +70,13 @@ struct m2mv_store_status {
 	u32 flags;		/* M2MV_ATTACH_F_* */
 	bool detached;
 	bool failed;		/* a write or flush failed: writes refused */
+	struct m2mv_store_grant grant;
 	u64 counters[__M2MV_STORE_CNT_MAX];
 };
 
 int m2mv_store_attach(const char *name, struct file *file,
 		      const u8 store_key[32], u32 flags,
+		      const struct m2mv_store_grant *grant,
 		      struct m2mv_attach_report *rep);
 int m2mv_store_detach(const char *name);
 void m2mv_store_exit(void);
@@ -72,6 +86,7 @@ struct m2mv_store *m2mv_store_get_nth(unsigned long idx, u64 *gen);
 void m2mv_store_hold(struct m2mv_store *s);
 void m2mv_store_put(struct m2mv_store *s);
 bool m2mv_store_detached(const struct m2mv_store *s);
+bool m2mv_store_allows(const struct m2mv_store *s, int mask);
 const char *m2mv_store_name(const struct m2mv_store *s);
 const u8 *m2mv_store_id(const struct m2mv_store *s);
 char *m2mv_store_file_path(struct m2mv_store *s, char *buf, int len);

@@ -69,6 +69,7 @@ struct m2mv_store {
 	struct kref ref;
 	bool ready;			/* attached; under m2mv_stores_lock */
 	u32 flags;			/* M2MV_ATTACH_F_* */
+	struct m2mv_store_grant grant;	/* set at attach, never changed */
 	char name[M2MV_NAME_MAX];
 	u8 store_id[M2MV_STORE_ID_SIZE];
 	struct file *file;		/* see the locking rules above */

@@ -37,15 +37,39 @@ void m2mv_vop_free(struct m2mv_vop *op)
 }
 
 /*
- * Look up a credential for an operation on @s; a refusal is counted and
- * announced on the events group, so an operator sees revoked, expired or
- * missing keys as they bite.
+ * Is @key the key bound to @kid in @s? Possession of a key with the right
+ * description is not possession of the key: anyone may add one.
+ */
+static int vault_key_bound(struct m2mv_store *s, const char *kid,
+			   const u8 key[M2MV_KEY_SIZE])
+{
+	u8 id[M2MV_KEY_ID_SIZE];
+	int ret;
+
+	ret = m2mv_cred_key_id(key, id);
+	if (!ret)
+		ret = m2mv_policies_check(m2mv_store_policies(s), kid, id);
+	memzero_explicit(id, sizeof(id));
+	/* A Credential-ID no administrator bound is nobody's to use. */
+	return ret == -ENOENT ? -EKEYREJECTED : ret;
+}
+
+/*
+ * Look up a credential for an operation on @s: the caller must possess
+ * the key, and it must be the key bound to @kid (EKEYREJECTED otherwise).
+ * A refusal is counted and announced on the events group, so an operator
+ * sees revoked, expired, missing or forged keys as they bite.
  */
 static int vault_key(struct m2mv_store *s, const char *kid, u8 mode,
 		     u8 key[M2MV_KEY_SIZE])
 {
 	int ret = m2mv_cred_get(kid, mode, key);
 
+	if (!ret) {
+		ret = vault_key_bound(s, kid, key);
+		if (ret)
+			memzero_explicit(key, M2MV_KEY_SIZE);
+	}
 	if (ret) {
 		m2mv_store_count(s, M2MV_STORE_CNT_KEY_REFUSALS);
 		m2mv_event_key(m2mv_store_name(s), kid, ret);
@@ -369,17 +393,28 @@ void m2mv_vault_scrub_free(struct m2mv_vault_scrub *vs)
 
 /*
  * The caller's key for (@kid, @mode) into vs->key: 0, a possession error,
- * -EKEYREJECTED, or another error that ends the scrub. The last answer is
- * kept: records usually come in runs under one key.
+ * -EKEYREJECTED (the kid's type does not fit the mode), -ENOTUNIQ (the
+ * caller's key is not the one bound to @kid: its tags are not checked),
+ * or another error that ends the scrub. A key of a Credential-ID no
+ * binding names is the administrator's word. The last answer is kept:
+ * records usually come in runs under one key.
  */
-static int scrub_key(struct m2mv_vault_scrub *vs, const char *kid, u8 mode)
+static int scrub_key(struct m2mv_vault_scrub *vs, struct m2mv_store *s,
+		     const char *kid, u8 mode)
 {
+	u8 id[M2MV_KEY_ID_SIZE];
 	int ret;
 
 	if (vs->key_valid && vs->key_mode == mode && !strcmp(vs->key_kid, kid))
 		return vs->key_err;
 	vs->key_valid = false;
 	ret = m2mv_cred_get(kid, mode, vs->key);
+	if (!ret)
+		ret = m2mv_cred_key_id(vs->key, id);
+	if (!ret && m2mv_policies_check(m2mv_store_policies(s), kid, id) ==
+		    -EKEYREJECTED)
+		ret = -ENOTUNIQ;
+	memzero_explicit(id, sizeof(id));
 	switch (ret) {
 	case 0:
 	case -ENOKEY:
@@ -387,6 +422,7 @@ static int scrub_key(struct m2mv_vault_scrub *vs, const char *kid, u8 mode)
 	case -EKEYEXPIRED:
 	case -EACCES:
 	case -EKEYREJECTED:
+	case -ENOTUNIQ:
 		vs->key_valid = true;
 		vs->key_mode = mode;
 		vs->key_err = ret;
@@ -425,9 +461,9 @@ int m2mv_vault_check(void *ctx, struct m2mv_store *s,
 	if (vault_check_header(s, rec, vs->kid, vs->hdr, what))
 		return 0;
 
-	ret = scrub_key(vs, vs->kid, rec->head->mode);
+	ret = scrub_key(vs, s, vs->kid, rec->head->mode);
 	if (ret == -ENOKEY || ret == -EKEYREVOKED || ret == -EKEYEXPIRED ||
-	    ret == -EACCES)
+	    ret == -EACCES || ret == -ENOTUNIQ)
 		return M2MV_CHECK_NO_KEY;
 	if (ret == -ENOMEM || ret == -EINTR || ret == -ERESTARTSYS)
 		return ret;
@@ -460,6 +496,23 @@ int m2mv_vault_check(void *ctx, struct m2mv_store *s,
 
 /* ---------------------------------------------------------- rotation */
 
+/*
+ * In the administrator's context (rotation): bind @kid to the identifier
+ * of @key unless it is bound already, and then it must be that key.
+ */
+static int vault_key_adopt(struct m2mv_store *s, const char *kid,
+			   const u8 key[M2MV_KEY_SIZE])
+{
+	u8 id[M2MV_KEY_ID_SIZE];
+	int ret;
+
+	ret = m2mv_cred_key_id(key, id);
+	if (!ret)
+		ret = m2mv_policies_bind(m2mv_store_policies(s), kid, id);
+	memzero_explicit(id, sizeof(id));
+	return ret;
+}
+
 struct m2mv_rotate {
 	struct m2mv_store *s;
 	char kid[M2MV_CREDID_MAX + 1];	/* the new credential */
@@ -472,10 +525,11 @@ struct m2mv_rotate {
 /**
  * m2mv_vault_rotate_begin() - prepare re-sealing under @credid
  * @s: the store
- * @credid: the new credential, which the caller must possess
+ * @credid: the new credential, which the caller must possess; its key is
+ *	bound to the store (or must be the one bound)
  *
  * Return: the context for m2mv_vault_reseal(), or an ERR_PTR: -EINVAL,
- * -ENOMEM, or a possession error.
+ * -ENOMEM, -EKEYREJECTED, or a possession error.
  */
 struct m2mv_rotate *m2mv_vault_rotate_begin(struct m2mv_store *s,
 					    const char *credid)
@@ -495,6 +549,8 @@ struct m2mv_rotate *m2mv_vault_rotate_begin(struct m2mv_store *s,
 	strscpy(r->kid, credid, sizeof(r->kid));
 	r->mode = m2mv_cred_mode_for_type(type);
 	ret = m2mv_cred_get(credid, r->mode, r->key);
+	if (!ret)
+		ret = vault_key_adopt(s, r->kid, r->key);
 	if (ret) {
 		kfree_sensitive(r);
 		return ERR_PTR(ret);
@@ -514,8 +570,9 @@ void m2mv_vault_rotate_end(struct m2mv_rotate *r)
  * @out: out: the record re-sealed
  *
  * A record sealed in the new credential's mode under another one is
- * opened with the old key (which the caller must possess) and sealed
- * anew with the same path, version, flags and nonce.
+ * opened with the old key (which the caller must possess, and which must
+ * be the one bound to its Credential-ID if one is) and sealed anew with
+ * the same path, version, flags and nonce.
  *
  * Return: 1 with @out built, 0 to copy @in unchanged, or a negative errno.
  */
@@ -553,6 +610,8 @@ int m2mv_vault_reseal(void *ctx, const struct m2mv_rec *in,
 		return ret;
 	}
 	ret = m2mv_cred_get(r->old_kid, tmp.head->mode, r->old);
+	if (!ret)
+		ret = vault_key_adopt(r->s, r->old_kid, r->old);
 	if (!ret)
 		ret = m2mv_open(&tmp, r->old);
 	memzero_explicit(r->old, sizeof(r->old));

@@ -724,13 +724,21 @@ TEST_F(vault, policies_do_not_survive_detach)
 				&rep));
 	self->attached = true;
 	ASSERT_EQ(0, mvt_bind(self->fd, self->name));
-	/* Reads use the record's kid; writes need a policy again. */
+	/*
+	 * Writes need a policy again; reads go by the record's kid, whose
+	 * key binding went with the old store until an administrator binds
+	 * it again.
+	 */
 	char out[4];
 	size_t n = sizeof(out);
 
-	EXPECT_EQ(0, mvt_get(self->fd, "/w/p", out, &n, NULL));
+	EXPECT_EQ(-EKEYREJECTED, mvt_get(self->fd, "/w/p", out, &n, NULL));
 	EXPECT_EQ(-EACCES, mvt_put(self->fd, "/w/p", "y", 1, 0, NULL));
 	EXPECT_EQ(-EACCES, mvt_del(self->fd, "/w/p", 0, NULL));
+	ASSERT_EQ(0, mvt_key_bind(self->name, MVT_K_WRAP));
+	n = sizeof(out);
+	EXPECT_EQ(0, mvt_get(self->fd, "/w/p", out, &n, NULL));
+	EXPECT_EQ(-EACCES, mvt_put(self->fd, "/w/p", "y", 1, 0, NULL));
 }
 
 TEST_F(vault, sync_put_and_delete)
@@ -1351,11 +1359,13 @@ TEST_F(vault, policy_key_type_must_fit_mode)
 	EXPECT_EQ(-EACCES, mvt_put(self->fd, "/t/x", "x", 1, 0, NULL));
 	/* The key type refuses such Credential-IDs too. */
 	EXPECT_EQ(-EINVAL, mvt_key_add("15-\xe9", NULL, self->ring, NULL));
-	/* A policy does not need the key to exist yet. */
+	/* A policy binds the key, so the administrator must possess it. */
+	EXPECT_EQ(-ENOKEY, mvt_policy(self->name, "/t/", "15-later",
+				      M2MV_MODE_WRAP, 0));
+	EXPECT_EQ(-EACCES, mvt_put(self->fd, "/t/x", "x", 1, 0, NULL));
+	ASSERT_GT(mvt_key_add("15-later", NULL, self->ring, NULL), 0);
 	EXPECT_EQ(0, mvt_policy(self->name, "/t/", "15-later",
 				M2MV_MODE_WRAP, 0));
-	EXPECT_EQ(-ENOKEY, mvt_put(self->fd, "/t/x", "x", 1, 0, NULL));
-	ASSERT_GT(mvt_key_add("15-later", NULL, self->ring, NULL), 0);
 	EXPECT_EQ(0, mvt_put(self->fd, "/t/x", "x", 1, 0, NULL));
 }
 
@@ -1479,10 +1489,10 @@ static int as_nobody(int (*fn)(FIXTURE_DATA(vault) *self),
 static int nobody_control(FIXTURE_DATA(vault) *self)
 {
 	char file[256], name[M2MV_NAME_MAX];
-	int ctl = mvt_open_dev();
 	int sfd;
 
-	CHILD_EXPECT(1, 1, ctl >= 0);
+	/* The node is root's (0600 without the packaged udev rule). */
+	CHILD_EXPECT(1, -EACCES, mvt_open_dev());
 	sfd = mvt_store_file(file, sizeof(file), NULL, "nobody");
 	CHILD_EXPECT(2, 1, sfd >= 0);
 	mvt_store_name(name, "nobody");
@@ -1491,8 +1501,9 @@ static int nobody_control(FIXTURE_DATA(vault) *self)
 	CHILD_EXPECT(5, -EPERM, mvt_policy(self->name, "/n/", MVT_K_WRAP,
 					   M2MV_MODE_WRAP, 0));
 	CHILD_EXPECT(6, -EPERM, mvt_policy_del(self->name, "/w/"));
-	/* Binding needs nothing. */
-	CHILD_EXPECT(7, 0, mvt_bind(ctl, self->name));
+	CHILD_EXPECT(7, -EPERM, mvt_key_bind(self->name, MVT_K_WRAP));
+	/* Binding needs the store's grant: root's, 0600. */
+	CHILD_EXPECT(8, -EACCES, mvt_bind(self->fd, self->name));
 	unlink(file);
 	return 0;
 }
@@ -1575,10 +1586,11 @@ TEST_F(vault, unlinked_key)
 	EXPECT_EQ(-ENOKEY, mvt_get(self->fd, "/i/c/k1", out, &n, NULL));
 	EXPECT_EQ(-ENOKEY, mvt_del(self->fd, "/d/c/k1", 0, NULL));
 	/* Linking a key with the same Credential-ID but other bytes back
-	 * does not open the old records. */
+	 * does not open the old records: it is not the bound key, and the
+	 * records are not taken for damaged. */
 	ASSERT_GT(mvt_key_add(MVT_K_DIR, NULL, self->ring, NULL), 0);
 	n = sizeof(out);
-	EXPECT_EQ(-EBADMSG, mvt_get(self->fd, "/d/c/k1", out, &n, NULL));
+	EXPECT_EQ(-EKEYREJECTED, mvt_get(self->fd, "/d/c/k1", out, &n, NULL));
 }
 
 static int nobody_no_keys(FIXTURE_DATA(vault) *self)
@@ -1614,12 +1626,37 @@ static int nobody_no_keys(FIXTURE_DATA(vault) *self)
 	return 0;
 }
 
+/* Without the store's grant, another user sees nothing at all. */
+static int nobody_no_grant(FIXTURE_DATA(vault) *self)
+{
+	static char buf[8192];
+	struct m2mv_stat st;
+	uint32_t count, flags;
+	size_t n = sizeof(buf);
+
+	CHILD_EXPECT(1, -EACCES, mvt_get(self->fd, mvt_modes[0].path, buf, &n,
+					 NULL));
+	CHILD_EXPECT(2, -EACCES, mvt_stat(self->fd, mvt_modes[0].path, &st));
+	CHILD_EXPECT(3, -EACCES, mvt_export(self->fd, mvt_modes[0].path, 0,
+					    buf, &n, NULL));
+	CHILD_EXPECT(4, -EACCES, mvt_list(self->fd, NULL, NULL, 0, buf,
+					  sizeof(buf), &count, &flags));
+	CHILD_EXPECT(5, -EACCES, mvt_put(self->fd, mvt_modes[0].path, "x", 1,
+					 0, NULL));
+	return 0;
+}
+
 TEST_F(vault, other_user_without_keys)
 {
 	for (size_t m = 0; m < MVT_NMODES; m++) {
 		ASSERT_EQ(0, mvt_put(self->fd, mvt_modes[m].path, "secret", 6, 0,
 				     NULL));
 	}
+	/* The default grant is root's only. */
+	EXPECT_EQ(0, as_nobody(nobody_no_grant, self, true));
+	/* Open to everybody, the keys still stand in the way. */
+	self->v.perm = 0666;
+	ASSERT_EQ(0, mvt_vault_reattach(&self->v, NULL));
 	EXPECT_EQ(0, as_nobody(nobody_no_keys, self, true));
 	/* The records are untouched. */
 	for (size_t m = 0; m < MVT_NMODES; m++) {
@@ -1764,9 +1801,10 @@ TEST_F(vault, dir_keys_per_container_and_instance)
 }
 
 /*
- * A process holding a key with the right Credential-ID but other bytes
- * fails to open a record (EBADMSG), and that must not make the record
- * unreadable for the holder of the real key.
+ * A process holding a key with the right Credential-ID but other bytes is
+ * refused (EKEYREJECTED: it is not the bound key) before the record is
+ * opened, and that must not make the record unreadable for the holder of
+ * the real key.
  */
 static int wrong_key_get(FIXTURE_DATA(vault) *self)
 {
@@ -1779,7 +1817,7 @@ static int wrong_key_get(FIXTURE_DATA(vault) *self)
 		    errno != EEXIST)
 			return 2;
 		n = sizeof(out);
-		CHILD_EXPECT(10 + (int)m, -EBADMSG,
+		CHILD_EXPECT(10 + (int)m, -EKEYREJECTED,
 			     mvt_get(self->fd, mvt_modes[m].path, out, &n, NULL));
 	}
 	return 0;

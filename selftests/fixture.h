@@ -79,6 +79,7 @@ struct mvt_vault_spec {
 	int sfd;			/* the backing file, O_RDWR */	\
 	int ctl;			/* a device fd, never bound */	\
 	int fd;				/* a device fd, bound */	\
+	uint32_t perm;			/* the grant's bits; 0: default */ \
 	bool attached;
 
 struct mvt_vault {
@@ -128,7 +129,12 @@ static inline int mvt_vault_policies(struct mvt_vault *v)
 static inline int mvt_vault_attach(struct mvt_vault *v,
 				   struct mvt_nl_reply *rep)
 {
-	int ret = mvt_attach(v->name, v->sfd, v->store_credid, 0, rep);
+	struct mvt_nl_args a = {
+		.name = v->name, .has_fd = true, .fd = v->sfd,
+		.store_key = v->store_credid,
+		.has_grant = v->perm != 0, .perm = v->perm,
+	};
+	int ret = mvt_nl(M2MV_CMD_STORE_ATTACH, &a, rep);
 
 	if (ret)
 		return ret;

@@ -182,6 +182,28 @@ static inline int mvt_attach(const char *name, int store_fd,
 	return mvt_nl(M2MV_CMD_STORE_ATTACH, &a, rep);
 }
 
+/* Attach with a grant: owner @uid, group @gid, permission bits @perm. */
+static inline int mvt_attach_grant(const char *name, int store_fd,
+				   const char *store_credid, uint32_t uid,
+				   uint32_t gid, uint32_t perm)
+{
+	struct mvt_nl_args a = {
+		.name = name, .has_fd = true, .fd = store_fd,
+		.store_key = store_credid,
+		.has_grant = true, .owner = uid, .group = gid, .perm = perm,
+	};
+
+	return mvt_nl(M2MV_CMD_STORE_ATTACH, &a, NULL);
+}
+
+/* Bind the sender's key of @credid to @store (KEY_BIND). */
+static inline int mvt_key_bind(const char *store, const char *credid)
+{
+	struct mvt_nl_args a = { .name = store, .credid = credid };
+
+	return mvt_nl(M2MV_CMD_KEY_BIND, &a, NULL);
+}
+
 static inline int mvt_detach(const char *name)
 {
 	struct mvt_nl_args a = { .name = name };

@@ -30,6 +30,8 @@ struct mvt_nl_args {
 	uint32_t mode;
 	bool has_flags;
 	uint32_t flags;
+	bool has_grant;		/* OWNER, GROUP and PERM */
+	uint32_t owner, group, perm;
 	uint16_t u64_type;	/* if not 0: one more attribute, a u64 ... */
 	uint64_t u64;		/* ... of this value (an output-only one, say) */
 };
@@ -155,6 +157,10 @@ static inline int mvt_nl_fill(struct nl_msg *msg,
 	       (a->prefix && nla_put_string(msg, M2MV_A_PREFIX, a->prefix)) ||
 	       (a->has_mode && nla_put_u32(msg, M2MV_A_MODE, a->mode)) ||
 	       (a->has_flags && nla_put_u32(msg, M2MV_A_FLAGS, a->flags)) ||
+	       (a->has_grant &&
+		(nla_put_u32(msg, M2MV_A_OWNER, a->owner) ||
+		 nla_put_u32(msg, M2MV_A_GROUP, a->group) ||
+		 nla_put_u32(msg, M2MV_A_PERM, a->perm))) ||
 	       (a->u64_type && nla_put_u64(msg, a->u64_type, a->u64));
 }
 
@@ -206,6 +212,78 @@ static inline int mvt_nl(uint8_t cmd, const struct mvt_nl_args *a,
 		ret = r->err;
 out:
 	nlmsg_free(msg);
+	nl_socket_free(sk);
+	return ret;
+}
+
+/* A dump: @fn gets each message's attributes, parsed. */
+typedef void (*mvt_nl_msg_fn)(struct nlattr **tb, void *arg);
+
+struct mvt_nl_dump_ctx {
+	mvt_nl_msg_fn fn;
+	void *arg;
+	int err;
+	bool done;
+};
+
+static inline int mvt_nl_dump_valid(struct nl_msg *msg, void *arg)
+{
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	struct nlattr *tb[M2MV_A_MAX + 1];
+	struct mvt_nl_dump_ctx *d = arg;
+
+	if (!nla_parse(tb, M2MV_A_MAX, genlmsg_attrdata(g, 0),
+		       genlmsg_attrlen(g, 0), NULL))
+		d->fn(tb, d->arg);
+	return NL_OK;
+}
+
+static inline int mvt_nl_dump_finish(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	((struct mvt_nl_dump_ctx *)arg)->done = true;
+	return NL_STOP;
+}
+
+static inline int mvt_nl_dump_err(struct sockaddr_nl *nla,
+				  struct nlmsgerr *e, void *arg)
+{
+	struct mvt_nl_dump_ctx *d = arg;
+
+	(void)nla;
+	d->err = e->error;
+	d->done = true;
+	return NL_STOP;
+}
+
+/* Run the dump @cmd (STORE_GET, POLICY_GET): 0 or -errno. */
+static inline int mvt_nl_dump(uint8_t cmd, mvt_nl_msg_fn fn, void *arg)
+{
+	struct mvt_nl_dump_ctx d = { .fn = fn, .arg = arg };
+	struct nl_sock *sk = nl_socket_alloc();
+	int fam, ret;
+
+	if (!sk)
+		return -ENOMEM;
+	ret = -ECONNREFUSED;
+	if (genl_connect(sk))
+		goto out;
+	ret = -ENOENT;
+	fam = genl_ctrl_resolve(sk, M2MV_GENL_NAME);
+	if (fam < 0)
+		goto out;
+	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, mvt_nl_dump_valid, &d);
+	nl_socket_modify_cb(sk, NL_CB_FINISH, NL_CB_CUSTOM, mvt_nl_dump_finish,
+			    &d);
+	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, mvt_nl_dump_err, &d);
+	ret = -EIO;
+	if (genl_send_simple(sk, fam, cmd, M2MV_GENL_VERSION, NLM_F_DUMP) < 0)
+		goto out;
+	while (!d.done)
+		if (nl_recvmsgs_default(sk) < 0 && !d.done)
+			break;
+	ret = d.err ? d.err : d.done ? 0 : -EIO;
+out:
 	nl_socket_free(sk);
 	return ret;
 }

@@ -15,9 +15,6 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <netlink/genl/ctrl.h>
-#include <netlink/genl/genl.h>
-#include <netlink/netlink.h>
 
 #include "kselftest_harness.h"
 #include "m2mv.h"
@@ -41,77 +38,26 @@ struct race {
 };
 
 /* Count the policies the kernel lists for @name (a dump of all). */
-struct dump {
+struct count {
 	const char *name;
-	int count;
-	int err;
-	bool done;
+	int n;
 };
 
-static int dump_valid(struct nl_msg *msg, void *arg)
+static void count_one(struct nlattr **tb, void *arg)
 {
-	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
-	struct nlattr *tb[M2MV_A_MAX + 1];
-	struct dump *d = arg;
+	struct count *c = arg;
 
-	if (nla_parse(tb, M2MV_A_MAX, genlmsg_attrdata(g, 0),
-		      genlmsg_attrlen(g, 0), NULL) || !tb[M2MV_A_NAME])
-		return NL_OK;
-	if (!strcmp(nla_get_string(tb[M2MV_A_NAME]), d->name))
-		d->count++;
-	return NL_OK;
-}
-
-static int dump_finish(struct nl_msg *msg, void *arg)
-{
-	(void)msg;
-	((struct dump *)arg)->done = true;
-	return NL_STOP;
-}
-
-static int dump_err(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
-{
-	struct dump *d = arg;
-
-	(void)nla;
-	d->err = e->error;
-	d->done = true;
-	return NL_STOP;
+	if (tb[M2MV_A_NAME] && !strcmp(nla_get_string(tb[M2MV_A_NAME]), c->name))
+		c->n++;
 }
 
 /* Return: the number of policies of @name, or -errno. */
 static int policies_of(const char *name)
 {
-	struct dump d = { .name = name };
-	struct nl_sock *sk = nl_socket_alloc();
-	int fam, ret = -ENOMEM;
+	struct count c = { .name = name };
+	int ret = mvt_nl_dump(M2MV_CMD_POLICY_GET, count_one, &c);
 
-	if (!sk)
-		return -ENOMEM;
-	if (genl_connect(sk)) {
-		ret = -ECONNREFUSED;
-		goto out;
-	}
-	fam = genl_ctrl_resolve(sk, M2MV_GENL_NAME);
-	if (fam < 0) {
-		ret = -ENOENT;
-		goto out;
-	}
-	nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM, dump_valid, &d);
-	nl_socket_modify_cb(sk, NL_CB_FINISH, NL_CB_CUSTOM, dump_finish, &d);
-	nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, dump_err, &d);
-	if (genl_send_simple(sk, fam, M2MV_CMD_POLICY_GET, M2MV_GENL_VERSION,
-			     NLM_F_DUMP) < 0) {
-		ret = -EIO;
-		goto out;
-	}
-	while (!d.done)
-		if (nl_recvmsgs_default(sk) < 0 && !d.done)
-			break;
-	ret = d.err ? d.err : d.done ? d.count : -EIO;
-out:
-	nl_socket_free(sk);
-	return ret;
+	return ret ? ret : c.n;
 }
 
 static void *toggler(void *arg)
