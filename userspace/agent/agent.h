@@ -48,6 +48,7 @@
 #define AGENT_DEFAULT_STORE_LIFETIME	M2MV_TEF_MAX_LIFETIME
 #define AGENT_DEFAULT_TIMEOUT_MS	5000U
 #define AGENT_DEFAULT_KEYRING		"m2mvault"
+#define AGENT_DEFAULT_STORE_PERM	0600U
 
 enum agent_keyring_mode {
 	AGENT_KEYRING_SESSION,	/* a named keyring CSE processes join */
@@ -87,6 +88,10 @@ struct agent_config {
 	char store_file[AGENT_PATH_MAX];
 	char state_file[AGENT_PATH_MAX];
 	unsigned int store_key_lifetime;
+	/* the store's grant: who may use it (default root, root, 0600) */
+	uid_t store_owner;
+	gid_t store_group;
+	unsigned int store_perm;
 	/* [policy PREFIX] */
 	struct agent_policy policies[AGENT_MAX_POLICIES];
 	size_t n_policies;
@@ -272,13 +277,19 @@ int agent_keyring_open(const struct agent_config *cfg, key_serial_t *ring);
  *
  * The key is created in the agent's process keyring, given its timeout and
  * its permissions, and only then linked into @ring, so that no process
- * ever sees it without its timeout. Return: 0 or -errno.
+ * ever sees it without its timeout. In user mode the agent's own link
+ * stays, so that it possesses the keys its policies bind. Return: 0 or
+ * -errno.
  */
 int agent_key_load(const struct agent_config *cfg, key_serial_t ring,
 		   const char *credid, const uint8_t key[M2MV_KEY_LEN],
 		   unsigned int timeout, key_serial_t *id);
 
-/* Is a key @credid in @ring? 1 yes, 2 revoked, 0 no (or expired), -errno. */
+/*
+ * Is a key @credid in @ring? 1 yes, 2 revoked, 0 no (or expired), -errno.
+ * In user mode a key found is linked into the agent's process keyring,
+ * so that the agent possesses it to bind it to the store.
+ */
 int agent_key_present(const struct agent_config *cfg, key_serial_t ring,
 		      const char *credid);
 

@@ -41,6 +41,7 @@ enum key {
 	K_CRED_TARGETS, K_CRED_LIFETIME, K_CRED_RENEW,
 	K_KR_MODE, K_KR_NAME, K_KR_UID, K_KR_GID,
 	K_STORE_NAME, K_STORE_FILE, K_STORE_STATE, K_STORE_LIFETIME,
+	K_STORE_OWNER, K_STORE_GROUP, K_STORE_MODE,
 	K_MAX
 };
 
@@ -65,6 +66,9 @@ static const struct {
 	[K_STORE_FILE] = { SEC_STORE, "file" },
 	[K_STORE_STATE] = { SEC_STORE, "state" },
 	[K_STORE_LIFETIME] = { SEC_STORE, "store_key_lifetime" },
+	[K_STORE_OWNER] = { SEC_STORE, "owner" },
+	[K_STORE_GROUP] = { SEC_STORE, "group" },
+	[K_STORE_MODE] = { SEC_STORE, "mode" },
 };
 
 struct parse {
@@ -211,6 +215,22 @@ static int parse_gid(const char *s, gid_t *gid)
 	if (getgrnam_r(s, &gr, buf, sizeof(buf), &res) || !res)
 		return -ENOENT;
 	*gid = res->gr_gid;
+	return 0;
+}
+
+/* Permission bits as in chmod: 1 to 4 octal digits, at most 0777. */
+static int parse_perm(const char *s, unsigned int *perm)
+{
+	unsigned long v;
+	char *end;
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 4 || s[0] < '0' || s[0] > '7')
+		return -EINVAL;
+	v = strtoul(s, &end, 8);
+	if (*end || v > 0777)
+		return -EINVAL;
+	*perm = (unsigned int)v;
 	return 0;
 }
 
@@ -491,6 +511,18 @@ static void other_key(struct parse *p, enum key k, const char *v)
 		    set_string(c->state_file, sizeof(c->state_file), v))
 			fail_at(p, p->line, "[store] state: an absolute path, not '%s'", v);
 		break;
+	case K_STORE_OWNER:
+		if (parse_uid(v, &c->store_owner))
+			fail_at(p, p->line, "[store] owner: no such user '%s'", v);
+		break;
+	case K_STORE_GROUP:
+		if (parse_gid(v, &c->store_group))
+			fail_at(p, p->line, "[store] group: no such group '%s'", v);
+		break;
+	case K_STORE_MODE:
+		if (parse_perm(v, &c->store_perm))
+			fail_at(p, p->line, "[store] mode: permission bits in octal, 0 to 0777 (e.g. 0660), not '%s'", v);
+		break;
 	default: /* K_STORE_LIFETIME */
 		if (agent_parse_duration(v, 60, M2MV_TEF_MAX_LIFETIME,
 					 &c->store_key_lifetime))
@@ -639,6 +671,9 @@ static void defaults(struct agent_config *c)
 	c->keyring_mode = AGENT_KEYRING_SESSION;
 	strcpy(c->keyring_name, AGENT_DEFAULT_KEYRING);
 	c->store_key_lifetime = AGENT_DEFAULT_STORE_LIFETIME;
+	c->store_owner = 0;
+	c->store_group = 0;
+	c->store_perm = AGENT_DEFAULT_STORE_PERM;
 }
 
 static void require(struct parse *p, enum key k)

@@ -14,6 +14,10 @@
  *  - user mode: the user keyring of cse_uid. Every process of that user
  *    whose session keyring links its user keyring (pam_keyinit, systemd's
  *    KeyringMode=shared, or no session keyring at all) possesses the keys.
+ *    The agent keeps its own link to each data key in its process keyring
+ *    too: the kernel takes the key a policy binds from the keyrings of the
+ *    one who sets the policy (in session mode the named keyring, linked
+ *    there, does the same).
  *
  * Keys grant possessors view, search and link; their owner (the agent's
  * user) view, link and setattr, for "keyctl revoke" and "keyctl timeout";
@@ -239,8 +243,12 @@ int agent_key_load(const struct agent_config *cfg, key_serial_t ring,
 	}
 	if (ring) {
 		ret = link_into(cfg, k, ring);
-		/* Dropping our link destroys it if linking failed. */
-		keyctl_unlink(k, KEY_SPEC_PROCESS_KEYRING);
+		/*
+		 * Dropping our link destroys it if linking failed. In user
+		 * mode the agent keeps it, to possess what it binds.
+		 */
+		if (ret || ring != KEY_SPEC_USER_KEYRING)
+			keyctl_unlink(k, KEY_SPEC_PROCESS_KEYRING);
 		if (ret)
 			return ret;
 	}
@@ -263,6 +271,10 @@ int agent_key_present(const struct agent_config *cfg, key_serial_t ring,
 		k = keyctl_search(KEY_SPEC_USER_KEYRING, M2MV_KEY_TYPE, credid, 0);
 		ret = k < 0 ? -errno : 0;
 		back_from_cse(&ids);
+		/* Possess it again (an earlier run had the link), to bind it. */
+		if (!ret && keyctl_link(k, KEY_SPEC_PROCESS_KEYRING) < 0)
+			agent_warn("%s: cannot link it into the agent's process keyring: %s",
+				   credid, strerror(errno));
 	} else {
 		k = keyctl_search(ring, M2MV_KEY_TYPE, credid, 0);
 		ret = k < 0 ? -errno : 0;

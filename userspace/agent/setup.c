@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What m2mvaultd does to the system: generations of data credentials,
- * the store, the policies.
+ * the store (with its grant: the CSE's owner, group and mode), the
+ * policies, and the bindings of older credentials' keys.
  *
  * A generation is one set of data credentials, one per Credential-ID type
  * the policies need, registered in one bootstrap session. The policies
@@ -10,6 +11,13 @@
  * keys stay there until their timeouts expire them, so a PUT never finds
  * its policy's key missing, and older records stay readable while their
  * credentials live.
+ *
+ * The kernel binds each Credential-ID to its key's identifier when a
+ * policy names it, taking the key from the agent's own keyrings, and
+ * accepts no other key under that name afterwards. Bindings go with the
+ * store: after a re-attach only the current generation's policies have
+ * bound theirs again, so the agent binds the older generations it still
+ * holds with M2MV_CMD_KEY_BIND.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +71,15 @@ static int store_attached(struct agent *a, int *attached)
 		return ret;
 	}
 	*attached = 1;
+	if (list[0].perm != M2MV_PERM_NONE &&
+	    (list[0].owner != a->cfg.store_owner ||
+	     list[0].group != a->cfg.store_group ||
+	     list[0].perm != a->cfg.store_perm))
+		agent_warn("store %s is attached with owner %u, group %u, mode %04o, not %u, %u, %04o as configured; leaving it so (detach it to change them)",
+			   a->cfg.store_name, (unsigned int)list[0].owner,
+			   (unsigned int)list[0].group, list[0].perm,
+			   (unsigned int)a->cfg.store_owner,
+			   (unsigned int)a->cfg.store_group, a->cfg.store_perm);
 	if (realpath(a->cfg.store_file, real) && strcmp(real, list[0].file))
 		agent_warn("store %s is attached with file %s, not %s as configured; leaving it so",
 			   a->cfg.store_name, list[0].file, a->cfg.store_file);
@@ -104,10 +121,17 @@ static int open_store_file(struct agent *a, off_t *size, int *created)
 
 static int attach(struct agent *a, int fd, const char *store_key)
 {
+	const struct m2mv_attach_access acc = {
+		.set = M2MV_ACCESS_OWNER | M2MV_ACCESS_GROUP | M2MV_ACCESS_PERM,
+		.owner = (uint32_t)a->cfg.store_owner,
+		.group = (uint32_t)a->cfg.store_group,
+		.perm = a->cfg.store_perm,
+	};
 	struct m2mv_attach_info info;
 	int ret;
 
-	ret = m2mv_attach(a->ctl, a->cfg.store_name, fd, store_key, 0, &info);
+	ret = m2mv_attach_with(a->ctl, a->cfg.store_name, fd, store_key, 0,
+			       &acc, &info);
 	if (ret) {
 		agent_err("attaching store %s (%s): %s%s%s", a->cfg.store_name,
 			  a->cfg.store_file, m2mv_strerror(ret),
@@ -115,8 +139,9 @@ static int attach(struct agent *a, int fd, const char *store_key)
 		return ret;
 	}
 	a->attached_here = 1;
-	agent_notice("attached store %s (%s): %llu records, %llu live, %llu integrity errors, %llu bytes truncated",
+	agent_notice("attached store %s (%s, owner %u, group %u, mode %04o): %llu records, %llu live, %llu integrity errors, %llu bytes truncated",
 		     a->cfg.store_name, a->cfg.store_file,
+		     (unsigned int)acc.owner, (unsigned int)acc.group, acc.perm,
 		     (unsigned long long)info.records,
 		     (unsigned long long)info.live,
 		     (unsigned long long)info.integrity_errors,
@@ -193,6 +218,39 @@ static int set_policies(struct agent *a)
 out:
 	free(old);
 	return ret;
+}
+
+/*
+ * Bind the keys of the older generations' credentials, so that records
+ * sealed under them stay readable once the store was attached again
+ * (binding a key bound already changes nothing). A credential whose key
+ * cannot be bound leaves its records unreadable, nothing more: the agent
+ * goes on.
+ */
+static void bind_older(struct agent *a)
+{
+	const struct agent_cred *c;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < a->state.n; i++) {
+		c = &a->state.creds[i];
+		if (!c->gen || c->gen == a->gen)
+			continue;
+		ret = m2mv_key_bind(a->ctl, a->cfg.store_name, c->id);
+		if (ret == -EOPNOTSUPP) {
+			agent_debug("the module binds no keys: %s", ctl_why(a));
+			return;
+		}
+		if (ret)
+			agent_warn("binding %s (generation %lu) to store %s: %s%s%s; the records sealed under it stay unreadable",
+				   c->id, c->gen, a->cfg.store_name,
+				   m2mv_strerror(ret), *ctl_why(a) ? ": " : "",
+				   ctl_why(a));
+		else
+			agent_info("bound %s (generation %lu) to store %s",
+				   c->id, c->gen, a->cfg.store_name);
+	}
 }
 
 /*
@@ -377,6 +435,8 @@ int agent_setup(struct agent *a)
 			goto out;
 	}
 	ret = set_policies(a);
+	if (!ret)
+		bind_older(a);
 out:
 	m2mv_tef_close(t);
 	if (fd >= 0)

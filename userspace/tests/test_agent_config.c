@@ -86,6 +86,9 @@ static void test_minimal_defaults(void **state)
 	assert_string_equal(c->store_file, "/var/lib/m2mvault/gw1.store");
 	assert_string_equal(c->state_file, "/var/lib/m2mvault/gw1.store.state");
 	assert_int_equal(c->store_key_lifetime, 31536000);
+	assert_int_equal(c->store_owner, 0);
+	assert_int_equal(c->store_group, 0);
+	assert_int_equal(c->store_perm, 0600);
 	assert_int_equal(c->n_policies, 1);
 	assert_string_equal(c->policies[0].prefix, "/cse/");
 	assert_int_equal(c->policies[0].mode, M2MV_MODE_WRAP);
@@ -121,6 +124,9 @@ static void test_every_key(void **state)
 		"file = /s/gw1.store\n"
 		"state = /s/gw1.state\n"
 		"store_key_lifetime = 30d\n"
+		"owner = 4241\n"
+		"group = 4242\n"
+		"mode = 0640\n"
 		"[ policy /cse/a/ ]\n"
 		"mode = dir\n"
 		"keys = instance\n"
@@ -148,6 +154,9 @@ static void test_every_key(void **state)
 	assert_string_equal(c->store_name, "gw1.a-b_c");
 	assert_string_equal(c->state_file, "/s/gw1.state");
 	assert_int_equal(c->store_key_lifetime, 30 * 86400);
+	assert_int_equal(c->store_owner, 4241);
+	assert_int_equal(c->store_group, 4242);
+	assert_int_equal(c->store_perm, 0640);
 	assert_int_equal(c->n_policies, 3);
 	assert_string_equal(c->policies[0].prefix, "/cse/a/");
 	assert_int_equal(c->policies[0].mode, M2MV_MODE_DIR);
@@ -155,7 +164,7 @@ static void test_every_key(void **state)
 	assert_int_equal(c->policies[1].mode, M2MV_MODE_MIC);
 	assert_string_equal(c->policies[2].prefix, "");
 	assert_int_equal(c->policies[2].mode, M2MV_MODE_WRAP);
-	assert_int_equal(c->policies[2].line, 29);
+	assert_int_equal(c->policies[2].line, 32);
 }
 
 static void test_user_mode(void **state)
@@ -181,6 +190,33 @@ static void test_user_mode(void **state)
 	      "t.conf:10: [keyring] name: 1 to 64 characters of [A-Za-z0-9._:-], not starting with '.' or '_', not '.hidden'");
 	fails(f, BASE "[keyring]\nname = _uid.0\n[policy /]\n",
 	      "t.conf:10: [keyring] name: 1 to 64 characters of [A-Za-z0-9._:-], not starting with '.' or '_', not '_uid.0'");
+}
+
+/* [store] owner, group, mode: numbers only (see test_user_mode). */
+static void test_store_grant(void **state)
+{
+	struct fix *f = *state;
+
+	assert_int_equal(parse(f, BASE "group = 4242\nmode = 660\n[policy /]\n"), 0);
+	assert_int_equal(f->cfg.store_owner, 0);
+	assert_int_equal(f->cfg.store_group, 4242);
+	assert_int_equal(f->cfg.store_perm, 0660);
+	assert_int_equal(parse(f, BASE "mode = 0\n[policy /]\n"), 0);
+	assert_int_equal(f->cfg.store_perm, 0);
+	assert_int_equal(parse(f, BASE "mode = 0777\n[policy /]\n"), 0);
+	assert_int_equal(f->cfg.store_perm, 0777);
+	fails(f, BASE "mode = 0800\n[policy /]\n",
+	      "t.conf:9: [store] mode: permission bits in octal, 0 to 0777 (e.g. 0660), not '0800'");
+	fails(f, BASE "mode = 1777\n[policy /]\n",
+	      "t.conf:9: [store] mode: permission bits in octal, 0 to 0777 (e.g. 0660), not '1777'");
+	fails(f, BASE "mode = 00660\n[policy /]\n",
+	      "t.conf:9: [store] mode: permission bits in octal, 0 to 0777 (e.g. 0660), not '00660'");
+	fails(f, BASE "mode = rw-rw----\n[policy /]\n",
+	      "t.conf:9: [store] mode: permission bits in octal, 0 to 0777 (e.g. 0660), not 'rw-rw----'");
+	fails(f, BASE "mode = \n[policy /]\n",
+	      "t.conf:9: [store] mode: permission bits in octal, 0 to 0777 (e.g. 0660), not ''");
+	fails(f, BASE "group = 1\ngroup = 2\n[policy /]\n",
+	      "t.conf:10: [store] group is set twice (first at line 9)");
 }
 
 static void test_missing(void **state)
@@ -404,6 +440,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_minimal_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_grant, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
