@@ -9,8 +9,12 @@
 # the agent is valgrind-clean.
 #
 # The CSE runs as uid/gid 4242 (no passwd entry needed) in the agent's
-# named keyring: "keyctl session RING m2mvault ...". Everything the test
-# makes (TEF, agents, writers, stores, keyrings, files) goes at the end.
+# named keyring: "keyctl session RING m2mvault ...". The agent attaches
+# the store with the grant of its [store] section (group 4242, mode
+# 0660); the CSE opens /dev/m2mvault through gid 4240, which the test
+# gives the node as the shipped udev rule gives it to group m2mvault.
+# Everything the test makes (TEF, agents, writers, stores, keyrings,
+# files) goes at the end, and the device node gets its owner and mode back.
 . "$(dirname "$0")/lib.sh"
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +30,8 @@ STORE=agt$$
 RSTORE=agtr$$
 CSE_ID=4242
 OTHER_ID=4243
+DEV=/dev/m2mvault
+DEV_GID=4240
 VG="valgrind -q --leak-check=full --error-exitcode=1"
 
 echo "TAP version 13"
@@ -51,6 +57,9 @@ chown "$CSE_ID:$CSE_ID" "$W/cse"
 TEF_PID=
 AGENT_PID=
 WRITER_PID=
+dev_own=$(stat -c %u:%g "$DEV")
+dev_mode=$(stat -c %a "$DEV")
+chgrp "$DEV_GID" "$DEV" && chmod 0660 "$DEV"
 
 cleanup() {
 	local r
@@ -64,6 +73,8 @@ cleanup() {
 	while r=$(keyctl search @u keyring "$RING" 2>/dev/null); do
 		keyctl unlink "$r" @u >/dev/null 2>&1 || break
 	done
+	chown "$dev_own" "$DEV"
+	chmod "$dev_mode" "$DEV"
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -122,6 +133,8 @@ cse_gid = $CSE_ID
 [store]
 name = $2
 file = $W/$2.store
+group = $CSE_ID
+mode = 0660
 
 [policy /cse/ae1/temp/]
 mode = wrap
@@ -135,16 +148,18 @@ mode = mic
 EOF
 }
 
-# cse CMD...: a CSE process, uid/gid 4242, in the agent's keyring
-# (keyctl says "Joined session keyring: N" on stderr first).
+# cse CMD...: a CSE process, uid/gid 4242 (the store's group), in the
+# agent's keyring (keyctl says "Joined session keyring: N" on stderr
+# first), with the device's group.
 cse() {
-	setpriv --reuid="$CSE_ID" --regid="$CSE_ID" --clear-groups \
+	setpriv --reuid="$CSE_ID" --regid="$CSE_ID" --groups="$DEV_GID" \
 		keyctl session "$RING" "$@"
 }
 
-# other CMD...: uid/gid 4243 trying to join the same keyring by name.
+# other CMD...: uid/gid 4243, who may open the device but is not in the
+# store's group, trying to join the same keyring by name.
 other() {
-	setpriv --reuid="$OTHER_ID" --regid="$OTHER_ID" --clear-groups \
+	setpriv --reuid="$OTHER_ID" --regid="$OTHER_ID" --groups="$DEV_GID" \
 		keyctl session "$RING" "$@"
 }
 
@@ -210,6 +225,10 @@ refuse "a possessor cannot change a key's timeout" cse keyctl timeout "$kid" 0
 "$M" status "$STORE" >"$W/status" 2>&1
 check "m2mvault status shows the store attached, state ok" \
 	has "$W/status" "^$STORE +ok .*$W/$STORE.store"
+check "... with the grant of [store]: owner root, group 4242, mode 0660" \
+	has "$W/status" "^$STORE +ok .* root +$CSE_ID +0660 +$W/$STORE.store"
+check "... also in status --json" \
+	same "$("$M" status "$STORE" --json | jq -c '.[0] | [.owner, .group, .mode]')" "[0,$CSE_ID,\"0660\"]"
 "$M" policy ls "$STORE" >"$W/pol" 2>&1
 check "policy ls shows the three prefixes under the loaded credentials" \
 	sh -c "grep -q '/cse/ae1/temp/ *wrap .*15-[0-9a-f]\{32\}@$FQDN' '$W/pol' &&
@@ -229,10 +248,23 @@ check "the CSE gets the plaintext back" \
 	same "$(cse "$M" get "$STORE" /cse/ae1/temp/cin1 2>/dev/null)" '{"m2m:cin":{"con":"wrap-secret-1"}}'
 refuse "the store file holds no plaintext" grep -aq 'secret-1' "$W/$STORE.store"
 other "$M" get "$STORE" /cse/ae1/temp/cin1 >/dev/null 2>"$W/err"
-check "another uid cannot join the keyring: ENOKEY" \
-	has "$W/err" "credential key not in the caller's keyrings"
+check "another uid, not in the store's group, cannot read: EACCES" \
+	has "$W/err" "Permission denied"
 other "$M" put "$STORE" /cse/ae1/temp/x "$W/in-temp" >/dev/null 2>"$W/err"
-check "nor write: ENOKEY" has "$W/err" "credential key not in the caller's keyrings"
+check "nor write: EACCES" has "$W/err" "Permission denied"
+other "$M" ls "$STORE" >/dev/null 2>"$W/err"
+check "nor list: EACCES" has "$W/err" "Permission denied"
+# In group 4242 it could join the keyring (cse_gid): in a session of its
+# own, with a key it made under the wrap credential's name instead.
+setpriv --reuid="$OTHER_ID" --regid="$OTHER_ID" --groups="$DEV_GID,$CSE_ID" \
+	keyctl session - sh -c 'head -c 32 /dev/urandom | keyctl padd m2mvault "$0" @s >/dev/null &&
+		exec "$@"' "$(credid 15)" "$M" put "$STORE" /cse/ae1/temp/cin1 "$W/in-hum" >/dev/null 2>"$W/err"
+check "in the store's group, a forged key of a record's name cannot overwrite it: EKEYREJECTED" \
+	has "$W/err" "credential key rejected"
+check "... the record is the CSE's still" \
+	same "$(cse "$M" get "$STORE" /cse/ae1/temp/cin1 2>/dev/null)" '{"m2m:cin":{"con":"wrap-secret-1"}}'
+check "... and the store is ok" \
+	same "$("$M" status "$STORE" --json | jq -r '.[0].state')" ok
 keyctl session - "$M" get "$STORE" /cse/ae1/temp/cin1 >/dev/null 2>"$W/err"
 check "root in a session without the keyring: ENOKEY" \
 	has "$W/err" "credential key not in the caller's keyrings"
@@ -358,13 +390,29 @@ refuse "the revoked key's records stay unreadable" \
 check "records of the other keys stay readable" \
 	same "$(cse "$M" get "$STORE" /cse/ae1/hum/cin1 2>/dev/null)" '{"m2m:cin":{"con":"dir-secret-1"}}'
 
+# A re-attach drops the store's key bindings; the policies bind the new
+# generation, and the agent binds the older ones (KEY_BIND).
+old14=$(awk '$1 == "data" && $2 == 1 && $3 == 14 {print $5}' "$W/$STORE.store.state")
+"$M" detach "$STORE" >/dev/null 2>&1
+agent -c "$W/a.conf" --once 2>"$W/agent6.log"
+rc=$?
+check "after a re-attach the agent binds the older generation's keys" \
+	sh -c "[ $rc = 0 ] && [ -n '$old14' ] && grep -q 'bound $old14 (generation 1) to store $STORE' '$W/agent6.log' || { cat '$W/agent6.log'; false; }"
+check "... so the records sealed under them stay readable" \
+	same "$(cse "$M" get "$STORE" /cse/ae1/hum/cin1 2>/dev/null)" '{"m2m:cin":{"con":"dir-secret-1"}}'
+check "... the mic record too" \
+	same "$(cse "$M" get "$STORE" /cse/acp/acp1 2>/dev/null)" '{"m2m:acp":{"acor":["Cae2"]}}'
+check "... and the store key of the re-attach is gone again" \
+	sh -c "! keyctl search @u m2mvault '$storekey' >/dev/null 2>&1"
+
 # ------------------------------------------------------------ user mode
 
 # The keys of a third store go into the user keyring of uid 4244 instead.
 USTORE=agtu$$
 U_ID=4244
 conf "$W/u.conf" "$USTORE" 600 60
-sed -i -e "s/^name = $RING\$/mode = user/" -e "s/^cse_gid = .*/cse_uid = $U_ID/" "$W/u.conf"
+sed -i -e "s/^name = $RING\$/mode = user/" -e "s/^cse_gid = .*/cse_uid = $U_ID/" \
+	-e "s/^mode = 0660\$/owner = $U_ID\nmode = 0660/" "$W/u.conf"
 agent -c "$W/u.conf" --once 2>"$W/agentu.log"
 rc=$?
 check "user mode: the agent sets up (exit 0)" \
@@ -372,7 +420,7 @@ check "user mode: the agent sets up (exit 0)" \
 # A process of uid 4244 whose session keyring links its user keyring, as
 # pam_keyinit sets it up.
 ucse() {
-	setpriv --reuid="$U_ID" --regid="$U_ID" --clear-groups \
+	setpriv --reuid="$U_ID" --regid="$U_ID" --groups="$DEV_GID" \
 		keyctl session - sh -c 'keyctl link @u @s && exec "$@"' ucse "$@"
 }
 ucse keyctl show @u >"$W/ukeys" 2>/dev/null
@@ -388,6 +436,8 @@ check "the session-mode CSE (uid 4242) cannot: ENOKEY" \
 	has "$W/err" "credential key not in the caller's keyrings"
 check "back as root after acting as uid 4244, the agent attached and set policies" \
 	has "$W/agentu.log" "ready: store $USTORE attached, keyring \\(user keyring\\)"
+check "... owned by uid 4244 ([store] owner)" \
+	same "$("$M" status "$USTORE" --json | jq -c '.[0] | [.owner, .group, .mode]')" "[$U_ID,$CSE_ID,\"0660\"]"
 ucse keyctl clear @u >/dev/null 2>&1
 "$M" detach "$USTORE" >/dev/null 2>&1
 

@@ -2,6 +2,11 @@
 # The m2mvault command line tool as an operator uses it, against the real
 # module: every command, its output and its exit status (0 success, 1 the
 # operation failed with "m2mvault: <command> <object>: <reason>", 2 usage).
+# The store's grant (attach --owner/--group/--mode) and key bindings are
+# tried from the attacker's side: uid 65534 in a session keyring of its
+# own, with and without the store's group, with a forged key of the right
+# Credential-ID. /dev/m2mvault is given to gid 4240 for that (as the
+# shipped udev rule gives it to group m2mvault) and restored at the end.
 #
 # Commands that need the module's generic netlink commands (status, verify,
 # compact, monitor, policy ls) are skipped, not failed, when the loaded
@@ -26,10 +31,20 @@ d=$(mktemp -d /tmp/m2mv-cli.XXXXXX)
 chmod 755 "$d"
 S=cli$$
 cur=$d/s.store		# the file store $S lives in (compaction moves it)
+DEV=/dev/m2mvault
+DEV_GID=4240		# the udev rule's group m2mvault, by number
+CSE_GID=4242		# a store's group
+NOBODY=65534
+dev_own=$(stat -c %u:%g "$DEV" 2>/dev/null)
+dev_mode=$(stat -c %a "$DEV" 2>/dev/null)
 cleanup() {
-	for s in "$S" "${S}r" "${S}b" "${S}m" "${S}v"; do
+	for s in "$S" "${S}r" "${S}b" "${S}m" "${S}v" "${S}g" "${S}p"; do
 		"$M" detach "$s" >/dev/null 2>&1
 	done
+	if [ -n "$dev_own" ]; then
+		chown "$dev_own" "$DEV"
+		chmod "$dev_mode" "$DEV"
+	fi
 	rm -rf "$d"
 }
 trap cleanup EXIT
@@ -115,8 +130,8 @@ t "--version" 0 "$M" --version
 has "--version names the program" out '^m2mvault [0-9]'
 t "--help" 0 "$M" --help
 has "--help lists the commands" out 'policy add NAME PREFIX CREDID'
-for c in attach detach "policy add" "policy del" "policy ls" status put get \
-	 rm ls stat export verify compact monitor; do
+for c in attach detach "policy add" "policy del" "policy ls" "key bind" \
+	 status put get rm ls stat export verify compact monitor; do
 	# shellcheck disable=SC2086
 	t "$c --help" 0 "$M" $c --help
 	has "$c --help shows its synopsis" out "^Usage: m2mvault $c"
@@ -134,6 +149,17 @@ t "mode that does not fit the key is a usage error" 2 \
 	"$M" policy add "$S" p 15-wrap@tef.example --mode dir
 t "--compact with --json is a usage error" 2 \
 	"$M" export "$S" p --compact --json
+t "attach --mode beyond 0777 is a usage error" 2 \
+	"$M" attach "$S" "$d/x" --key 16-store@tef.example --mode 0800
+has "... saying what a mode is" err "permission bits in octal, 0 to 0777"
+t "attach --owner of an unknown user is a usage error" 2 \
+	"$M" attach "$S" "$d/x" --key 16-store@tef.example --owner no-such-user-m2mv
+has "... naming it" err "no such user 'no-such-user-m2mv'"
+t "attach --group of an unknown group is a usage error" 2 \
+	"$M" attach "$S" "$d/x" --key 16-store@tef.example --group no-such-group-m2mv
+has "... naming it" err "no such group 'no-such-group-m2mv'"
+check "usage errors create no store file" test ! -e "$d/x"
+t "key bind without CREDID is a usage error" 2 "$M" key bind "$S"
 
 # --------------------------------------------------------------- attach
 t "attach formats a new store" 0 \
@@ -170,6 +196,10 @@ t "policy add on a missing store fails" 1 \
 has "... naming the store" err "^m2mvault: policy add nosuch:p: no such store attached"
 t "policy del of an unknown prefix fails" 1 "$M" policy del "$S" nope/
 has "... saying so" err "no policy for that prefix"
+t "policy add for a key the administrator lacks fails" 1 \
+	"$M" policy add "$S" nokey/ 15-absent@tef.example --mode wrap
+has "... with ENOKEY: the key is bound from the caller's keyrings" err \
+	"^m2mvault: policy add $S:nokey/: credential key not in your keyrings"
 
 if nlt "policy ls" 0 "$M" policy ls "$S"; then
 	has "policy ls lists the policies" out \
@@ -288,6 +318,130 @@ else
 	nl=0
 fi
 
+# ---------------------------------------------------------- key bind
+t "key bind of the key a policy bound already" 0 \
+	"$M" key bind "$S" 15-wrap@tef.example
+is "... prints nothing" out ""
+t "key bind of a key the administrator lacks fails" 1 \
+	"$M" key bind "$S" 15-absent@tef.example
+has "... with ENOKEY" err "^m2mvault: key bind $S: credential key not in your keyrings"
+t "key bind on a missing store fails" 1 "$M" key bind nosuch 15-wrap@tef.example
+has "... naming the store" err "^m2mvault: key bind nosuch: no such store attached"
+# Root in a session of its own, with another key of the bound name.
+# shellcheck disable=SC2016 # the inner shell expands them
+t "key bind of another key of a bound Credential-ID fails" 1 \
+	keyctl session - sh -c 'head -c 32 /dev/urandom |
+		keyctl padd m2mvault 15-wrap@tef.example @s >/dev/null &&
+		exec "$0" key bind "$1" 15-wrap@tef.example' "$M" "$S"
+has "... as EKEYREJECTED" err "key rejected (another key of this Credential-ID is bound"
+
+# ------------------------------------------ the grant, from the attacker's side
+# nobody GROUPS CMD...: uid/gid 65534 with supplementary GROUPS, in a
+# fresh session keyring (keyctl says "Joined session keyring" on stderr).
+nobody() {
+	local g=$1
+	shift
+	setpriv --reuid=$NOBODY --regid=$NOBODY --groups="$g" \
+		keyctl session - "$@"
+}
+# forged GROUPS CREDID CMD...: the same with a random key of its own under
+# CREDID, as anyone may add.
+forged() {
+	local g=$1 id=$2
+	shift 2
+	# shellcheck disable=SC2016 # the inner shell expands them
+	nobody "$g" sh -c 'head -c 32 /dev/urandom |
+		keyctl padd m2mvault "$0" @s >/dev/null && exec "$@"' "$id" "$@"
+}
+jqs() { "$M" status "$1" --json | jq -r ".[0] | $2"; }
+
+check "the device node is root's, mode 0600, by default" \
+	test "$dev_own $dev_mode" = "0:0 600"
+t "a device node of 0600 keeps nobody out" 1 nobody "$DEV_GID" "$M" ls "$S"
+has "... with EACCES" err "Permission denied"
+# What the shipped udev rule does: root:m2mvault 0660.
+chgrp "$DEV_GID" "$DEV" && chmod 0660 "$DEV"
+
+t "the default grant (root, root, 0600) keeps nobody out" 1 \
+	nobody "$DEV_GID" "$M" ls "$S"
+has "... with EACCES" err "^m2mvault: ls $S:'': Permission denied"
+
+# A store nobody owns (read and write): only the keys decide.
+owner=$NOBODY
+getent passwd nobody >/dev/null && owner=nobody
+t "attach --owner --mode" 0 "$M" attach "${S}g" "$d/g.store" \
+	--key 16-store@tef.example --owner "$owner" --mode 0600
+"$M" policy add "${S}g" '' 15-wrap@tef.example --mode wrap
+"$M" put "${S}g" victim "$d/blob2"
+if nlt "status shows owner, group and mode" 0 "$M" status "${S}g"; then
+	has "... in the table" out "OWNER  *GROUP  *MODE  *FILE\$"
+	has "... as nobody, root, 0600" out "^${S}g  *ok .* \(nobody\|$NOBODY\)  *root  *0600  *$d/g.store\$"
+	check "status --json: owner, group, mode" \
+		test "$(jqs "${S}g" '[.owner, .group, .mode] | @csv')" = "$NOBODY,0,\"0600\""
+fi
+cred=$(nobody "$DEV_GID" "$M" stat "${S}g" victim --json 2>/dev/null | jq -r .credid)
+check "the owner may stat: the record's Credential-ID" \
+	test "$cred" = 15-wrap@tef.example
+t "a forged key of that name cannot delete the record" 1 \
+	forged "$DEV_GID" "$cred" "$M" rm "${S}g" victim
+has "... refused as EKEYREJECTED" err "^m2mvault: rm ${S}g:victim: credential key rejected"
+t "nor overwrite it" 1 forged "$DEV_GID" "$cred" "$M" put "${S}g" victim "$d/blob"
+has "... refused as EKEYREJECTED" err "^m2mvault: put ${S}g:victim: credential key rejected"
+t "nor read it" 1 forged "$DEV_GID" "$cred" "$M" get "${S}g" victim
+has "... refused as EKEYREJECTED" err "key rejected"
+"$M" get "${S}g" victim >"$d/got"
+check "the administrator's next get returns the data" cmp "$d/blob2" "$d/got"
+"$M" stat "${S}g" victim >"$d/out"
+has "... version 1, untouched" out '^version:  1$'
+check "the store stays ok (not degraded)" test "$(jqs "${S}g" .state)" = ok
+check "the refusals are counted as key refusals" \
+	test "$(jqs "${S}g" .counters.key_refusals)" -ge 3
+check "... and none as an integrity failure" \
+	test "$(jqs "${S}g" .counters.integrity_failures)" = 0
+
+# A store of group 4242, mode 0640: nobody without the group sees nothing.
+t "attach --owner --group --mode (names)" 0 "$M" attach "${S}p" "$d/p.store" \
+	--key 16-store@tef.example --owner root --group "$CSE_GID" --mode 640
+"$M" policy add "${S}p" '' 15-wrap@tef.example --mode wrap
+"$M" put "${S}p" victim "$d/blob2"
+check "status --json: root, 4242, 0640" \
+	test "$(jqs "${S}p" '[.owner, .group, .mode] | @csv')" = "0,$CSE_GID,\"0640\""
+"$M" status "${S}p" >"$d/out"
+has "status: a group without a name shows as its number" out \
+	"^${S}p  *ok .* root  *$CSE_GID  *0640  *$d/p.store\$"
+for c in ls stat get export; do
+	p=victim
+	[ "$c" = ls ] && p=
+	# shellcheck disable=SC2086
+	t "without the group: $c is refused" 1 nobody "$DEV_GID" "$M" $c "${S}p" $p
+	has "... with EACCES" err "Permission denied"
+done
+check "the refusals are counted as access refusals" \
+	test "$(jqs "${S}p" .counters.access_refusals)" -ge 4
+t "status --stats has the ACCESS-REFUSED column" 0 "$M" status "${S}p" --stats
+has "... after KEY-REFUSED" out "KEY-REFUSED  *ACCESS-REFUSED  *FILE"
+# With the group: read, no write.
+t "with the group (read only): ls works" 0 \
+	nobody "$DEV_GID,$CSE_GID" "$M" ls "${S}p"
+has "... listing the path" out " victim\$"
+t "with the group: stat works" 0 nobody "$DEV_GID,$CSE_GID" "$M" stat "${S}p" victim
+t "with the group: export works" 0 \
+	nobody "$DEV_GID,$CSE_GID" "$M" export "${S}p" victim
+check "... a JWE" test "$(tr -cd . <"$d/out" | wc -c)" = 4
+t "with the group: put is refused" 1 \
+	forged "$DEV_GID,$CSE_GID" 15-wrap@tef.example "$M" put "${S}p" victim "$d/blob"
+has "... with EACCES, before any key" err "^m2mvault: put ${S}p:victim: Permission denied"
+t "with the group: rm is refused" 1 \
+	nobody "$DEV_GID,$CSE_GID" "$M" rm "${S}p" victim
+has "... with EACCES" err "Permission denied"
+t "with the group: get needs the key" 1 \
+	nobody "$DEV_GID,$CSE_GID" "$M" get "${S}p" victim
+has "... ENOKEY" err "credential key not in the caller's keyrings"
+"$M" get "${S}p" victim >"$d/got"
+check "the record is intact" cmp "$d/blob2" "$d/got"
+"$M" detach "${S}g"
+"$M" detach "${S}p"
+
 # ----------------------------------------------------------------- verify
 if nlt "verify" 0 "$M" verify "$S"; then
 	has "verify reports the records" out \
@@ -368,6 +522,8 @@ printf 'X' | dd of="$d/b.store" bs=1 seek=$((4096 + 20000)) conv=notrunc \
 	status=none
 t "re-attach a damaged store" 0 \
 	"$M" attach "${S}b" "$d/b.store" --key 16-store@tef.example
+# Attached again, the store has no bindings: no policy names 15-wrap now.
+t "key bind the records' key again" 0 "$M" key bind "${S}b" 15-wrap@tef.example
 t "get of the damaged record fails" 1 "$M" get "${S}b" victim -o "$d/never"
 has "... as an integrity failure" err "record failed integrity check"
 check "... and writes no output file" test ! -e "$d/never"
@@ -394,6 +550,19 @@ t "attach read-only" 0 "$M" attach "${S}r" "$cur" \
 "$M" policy add "${S}r" '' 15-wrap@tef.example --mode wrap
 t "put on a read-only store fails" 1 "$M" put "${S}r" x "$d/blob2"
 has "... saying so" err "store attached read-only"
+# The rotation re-sealed the wrap records under 15-wrap2, which no policy
+# names: attached again, the store has no binding for it.
+if [ "$cur" = "$d/c2.store" ]; then
+	t "after a re-attach, records of an unbound credential are refused" 1 \
+		"$M" get "${S}r" cse/ae2/cin1
+	has "... as EKEYREJECTED" err "credential key rejected"
+	t "key bind the credential only older records use" 0 \
+		"$M" key bind "${S}r" 15-wrap2@tef.example
+else
+	skip_all "no rotation" \
+		"after a re-attach, records of an unbound credential are refused" \
+		"... as EKEYREJECTED" "key bind the credential only older records use"
+fi
 t "get on a read-only store" 0 "$M" get "${S}r" cse/ae2/cin1
 is "... returns the data" out "hello!"
 

@@ -5,7 +5,9 @@
 # consumer AE2 decrypting exports of all three modes with keys from the
 # TEF, AE3 refused, and the failure cases: wrong PSK, unknown enrolee, TEF
 # down and restarted, malformed CoAP bodies from coap-client, revocation,
-# expiry and renewal across expiry. The TEF and the consumer run under
+# expiry and renewal across expiry; a local attacker (uid 65534, with a
+# forged key of the right name, with and without the store's group) gets
+# nothing. The TEF and the consumer run under
 # valgrind too (the agent's valgrind runs are in agent_test.sh).
 set -u
 export M2MV_TOP=${M2MV_TOP:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -22,6 +24,7 @@ cleanup() {
 	tef_stop
 	"$M" detach e2e >/dev/null 2>&1
 	"$M" detach e2e2 >/dev/null 2>&1
+	dev_restore
 	keyctl unlink "%keyring:$KEYRING" @u >/dev/null 2>&1
 	keyctl unlink "%keyring:$KEYRING" @s >/dev/null 2>&1
 	rm -rf "$W"
@@ -40,7 +43,7 @@ tef_alive() { kill -0 "$TEF_PID" 2>/dev/null; }
 same() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
 has() { grep -q -- "$2" "$1" || { echo "no '$2' in:"; cat "$1"; return 1; }; }
 
-plan 51
+plan 59
 keyctl new_session >/dev/null
 
 # ------------------------------------------------------------ bootstrap
@@ -82,6 +85,29 @@ check "GET returns the plaintext" \
 	same "$(cse get e2e /cse/ae1/hum/cin1)" '{"m2m:cin":{"con":"dir-c-secret-1"}}'
 refuse "a process outside the keyring is refused" \
 	keyctl session - "$M" get e2e /cse/ae1/temp/cin1
+
+# ------------------------------------------------------------ attacker
+check "the agent attached the store with its grant: root, 4242, 0660" \
+	same "$("$M" status e2e --json | jq -c '.[0] | [.owner, .group, .mode]')" "[0,$CSE_GID,\"0660\"]"
+dev_open
+wrapid=$("$M" stat e2e /cse/ae1/temp/cin1 --json | jq -r .credid)
+attacker "$DEV_GID" "$wrapid" ls e2e >/dev/null 2>"$W/err"
+check "outside the store's group the attacker cannot even list" \
+	has "$W/err" "Permission denied"
+echo forged | attacker "$DEV_GID,$CSE_GID" "$wrapid" put e2e /cse/ae1/temp/cin1 - >/dev/null 2>"$W/err"
+check "in the group, a forged key of the record's name cannot overwrite it" \
+	has "$W/err" "credential key rejected"
+attacker "$DEV_GID,$CSE_GID" "$wrapid" rm e2e /cse/ae1/temp/cin1 >/dev/null 2>"$W/err"
+check "... nor delete it" has "$W/err" "credential key rejected"
+attacker "$DEV_GID,$CSE_GID" "$wrapid" get e2e /cse/ae1/temp/cin1 >/dev/null 2>"$W/err"
+check "... nor read it" has "$W/err" "credential key rejected"
+check "the CSE still reads its record" \
+	same "$(cse get e2e /cse/ae1/temp/cin1)" '{"m2m:cin":{"con":"wrap-secret-1"}}'
+check "the store stays ok" same "$("$M" status e2e --json | jq -r '.[0].state')" ok
+check "the refusals are counted" \
+	sh -c "[ \$('$M' status e2e --json | jq '.[0].counters.key_refusals') -ge 3 ] &&
+	       [ \$('$M' status e2e --json | jq '.[0].counters.access_refusals') -ge 1 ]"
+dev_restore
 
 # ------------------------------------------------------------ consumer
 for m in temp:wrap-secret-1 hum:dir-c-secret-1 door:dir-i-secret-1; do

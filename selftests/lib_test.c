@@ -91,7 +91,7 @@ TEST(strerror_explains)
 	EXPECT_STREQ("record failed integrity check", m2mv_strerror(-EBADMSG));
 	EXPECT_STREQ("credential key not in the caller's keyrings",
 		     m2mv_strerror(-ENOKEY));
-	EXPECT_STREQ("no policy covers this path or permission denied",
+	EXPECT_STREQ("Permission denied (the store's owner, group and mode do not grant it), or no policy covers this path",
 		     m2mv_strerror(-EACCES));
 	EXPECT_NE(NULL, strstr(m2mv_strerror(-EKEYREVOKED), "revoked"));
 	EXPECT_NE(NULL, strstr(m2mv_strerror(-EDQUOT), "rotate"));

@@ -15,6 +15,8 @@ TEF_FQDN=tef.example.com
 TEF_DB=$W/tef.db
 TEF_LOG=$W/tef.log
 KEYRING=m2mvault-cse
+CSE_GID=4242		# the store's group ([store] group): the CSE's
+DEV_GID=4240		# /dev/m2mvault's group, as the udev rule's m2mvault
 TEF_WRAP=${TEF_WRAP:-}	# e.g. "valgrind -q ..." for the TEF
 
 tef_start() {
@@ -73,6 +75,8 @@ name = $KEYRING
 [store]
 name = e2e
 file = $W/gw1.store
+group = $CSE_GID
+mode = 0660
 
 [policy /cse/ae1/temp/]
 mode = wrap
@@ -95,6 +99,32 @@ consume() {
 	shift
 	"$BIN/m2m-consume" --tef "127.0.0.1:$TEF_PORT" --fqdn "$TEF_FQDN" \
 		--identity "$id" --psk-file "$W/$id.psk" "$@"
+}
+
+# attacker GROUPS CREDID CMD...: uid 65534 with supplementary GROUPS in a
+# session keyring of its own holding a key it made itself under CREDID
+# (anyone may add a key under any description); stderr filtered as cse's.
+attacker() {
+	local g=$1 id=$2 rc=0
+	shift 2
+	setpriv --reuid=65534 --regid=65534 --groups="$g" keyctl session - \
+		sh -c 'head -c 32 /dev/urandom | keyctl padd m2mvault "$0" @s >/dev/null &&
+			exec "$@"' "$id" "$BIN/m2mvault" "$@" 2>"$W/attacker.err" || rc=$?
+	grep -v '^Joined session' "$W/attacker.err" >&2
+	return $rc
+}
+
+# The device node as the shipped udev rule sets it (root:m2mvault 0660),
+# and back as it was.
+dev_open() {
+	DEV_WAS="$(stat -c %u:%g /dev/m2mvault) $(stat -c %a /dev/m2mvault)"
+	chgrp "$DEV_GID" /dev/m2mvault && chmod 0660 /dev/m2mvault
+}
+dev_restore() {
+	[ -n "${DEV_WAS:-}" ] || return 0
+	chown "${DEV_WAS% *}" /dev/m2mvault
+	chmod "${DEV_WAS#* }" /dev/m2mvault
+	DEV_WAS=
 }
 
 # A CSE process: runs in the agent's named keyring, so it possesses the
