@@ -5,10 +5,12 @@
 #   make            the module for every Debian kernel, userspace, tests
 #   make module     the module for the default Debian kernel (build/debian-6.1/)
 #   make module-debian-6.12   the module for one kernel of tools/kernels
+#   make dkms-source DEST=DIR the DKMS source tree (dkms.conf, Kbuild, VERSION,
+#                   kmod/, uapi/) into DIR
 #   make deps       install the Debian packages everything needs (idempotent)
 #   make check      deps, build, host unit tests, VM suite on both Debian
-#                   kernels and on the debug kernel; ends with "N passed,
-#                   N failed"
+#                   kernels and on the debug kernel, the DKMS test; ends with
+#                   "N passed, N failed"
 #   make demo       the end-to-end demonstration in the test VM
 #   make style      checkpatch --strict and sparse over kmod/ and uapi/
 #
@@ -23,6 +25,7 @@ B := $(TOP)/build
 # default; tools/debian-kernel NAME resolves a name to the installed release
 # (it asks dpkg: recursive variables, expanded in recipes only). Reading
 # the list itself is no package query.
+VERSION = $(strip $(file <$(TOP)/VERSION))
 DEBIAN_KERNELS := $(shell awk '!/^[[:space:]]*(\#|$$)/ { print $$1 }' $(TOP)/tools/kernels)
 DEBIAN_DEFAULT := $(firstword $(DEBIAN_KERNELS))
 DEBIAN_KVER ?= $(shell $(TOP)/tools/debian-kernel $(DEBIAN_DEFAULT))
@@ -36,10 +39,13 @@ CFLAGS ?= -O2 -g
 USER_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I$(TOP)/uapi -I$(TOP)/userspace
 PKGS := libkeyutils libnl-genl-3.0 openssl jansson libcoap-3-openssl
 
-MOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/m2mvault.h
+# What the module is built from, and all a DKMS source tree holds (with
+# dkms.conf): tools/dkms-check and the m2mvault-dkms package use it.
+MOD_SRCS := Kbuild VERSION $(wildcard kmod/*.c kmod/*.h) uapi/linux/m2mvault.h
+DKMS_SRCS := dkms.conf $(MOD_SRCS)
 
 .PHONY: all module modules module-debug userspace selftests deps check \
-	check-host check-vm check-vm-debug demo bench style clean \
+	check-host check-vm check-vm-debug dkms-source demo bench style clean \
 	$(addprefix module-,$(DEBIAN_KERNELS)) $(addprefix check-vm-,$(DEBIAN_KERNELS))
 
 all: modules userspace selftests
@@ -68,6 +74,12 @@ $(addprefix module-,$(DEBIAN_KERNELS)): module-%:
 
 module-debug:
 	$(call build_module,$(B)/debug,$$($(TOP)/tools/debug-kernel))
+
+# The DKMS source tree (what /usr/src/m2mvault-$(VERSION)/ holds) into DEST.
+dkms-source:
+	@test -n "$(DEST)" || { echo "usage: make dkms-source DEST=DIR" >&2; exit 1; }
+	@mkdir -p $(DEST)
+	@cp -a --parents $(DKMS_SRCS) $(DEST)/
 
 # ------------------------------------------------------------- userspace
 include userspace/userspace.mk
