@@ -8,6 +8,10 @@
 #                   and on the debug kernel; ends with "N passed, N failed"
 #   make demo       the end-to-end demonstration in the test VM
 #   make style      checkpatch --strict and sparse over kmod/ and uapi/
+#   make install    module, library, programs, manual pages, units, udev
+#                   rule, sysusers.d, modules-load.d (DESTDIR=, prefix=;
+#                   packaging/install.mk); make uninstall removes them
+#   make deb        the Debian packages, into build/deb/ (tools/build-debs)
 #
 # The kernel module cannot load on the build host: it runs in QEMU only
 # (tools/vmtest). KDIR= overrides the kernel build tree.
@@ -54,6 +58,15 @@ module-debug:
 # ------------------------------------------------------------- userspace
 include userspace/userspace.mk
 include selftests/selftests.mk
+include packaging/install.mk
+
+# -------------------------------------------------------------- packages
+#
+# dpkg-buildpackage in a copy of the tree under build/deb/, so the work
+# tree stays clean; the .debs land in build/deb/.
+.PHONY: deb
+deb:
+	@$(TOP)/tools/build-debs
 
 # ------------------------------------------------------------------ deps
 deps:
