@@ -28,7 +28,7 @@ CC ?= gcc
 CSTD := -std=c11 -D_GNU_SOURCE
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-USER_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I$(TOP)/uapi -I$(TOP)/userspace
+USER_CFLAGS = $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) -I$(TOP)/uapi -I$(TOP)/userspace
 PKGS := libkeyutils libnl-genl-3.0 openssl jansson libcoap-3-openssl
 
 MOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/m2mvault.h

@@ -78,8 +78,12 @@ uninstall-module:
 
 D = $(DESTDIR)
 
-install-userspace: $(LIB_A) $(LIB_SO) $(UOBJ)/m2mvault.pc $(DIST)/m2mvault \
-		$(DIST)/m2mvaultd $(TEFD) $(CONSUMER) $(MANS) $(UNITS)
+# Everything install-userspace installs, built (debian/rules builds this).
+.PHONY: dist
+dist: $(LIB_A) $(LIB_SO) $(UOBJ)/m2mvault.pc $(DIST)/m2mvault \
+	$(DIST)/m2mvaultd $(TEFD) $(CONSUMER) $(MANS) $(UNITS)
+
+install-userspace: dist
 	$(INSTALL) -d $(D)$(libdir)/pkgconfig $(D)$(includedir)/linux \
 		$(D)$(bindir) $(D)$(sbindir) $(D)$(mandir)/man1 $(D)$(mandir)/man5 \
 		$(D)$(mandir)/man8 $(D)$(systemdunitdir) $(D)$(udevrulesdir) \
