@@ -13,6 +13,10 @@
 #                   "N passed, N failed"
 #   make demo       the end-to-end demonstration in the test VM
 #   make style      checkpatch --strict and sparse over kmod/ and uapi/
+#   make install    module, library, programs, manual pages, units, udev
+#                   rule, sysusers.d, modules-load.d (DESTDIR=, prefix=;
+#                   packaging/install.mk); make uninstall removes them
+#   make deb        the Debian packages, into build/deb/ (tools/build-debs)
 #
 # The kernel module cannot load on the build host: it runs in QEMU only
 # (tools/vmtest). KDIR= overrides the default kernel's build tree.
@@ -36,7 +40,7 @@ CC ?= gcc
 CSTD := -std=c11 -D_GNU_SOURCE
 WARN := -Wall -Wextra -Werror
 CFLAGS ?= -O2 -g
-USER_CFLAGS = $(CSTD) $(WARN) $(CFLAGS) -I$(TOP)/uapi -I$(TOP)/userspace
+USER_CFLAGS = $(CSTD) $(WARN) $(CPPFLAGS) $(CFLAGS) -I$(TOP)/uapi -I$(TOP)/userspace
 PKGS := libkeyutils libnl-genl-3.0 openssl jansson libcoap-3-openssl
 
 # What the module is built from, and all a DKMS source tree holds (with
@@ -85,6 +89,15 @@ dkms-source:
 # ------------------------------------------------------------- userspace
 include userspace/userspace.mk
 include selftests/selftests.mk
+include packaging/install.mk
+
+# -------------------------------------------------------------- packages
+#
+# dpkg-buildpackage in a copy of the tree under build/deb/, so the work
+# tree stays clean; the .debs land in build/deb/.
+.PHONY: deb
+deb:
+	@$(TOP)/tools/build-debs
 
 # ------------------------------------------------------------------ deps
 deps:
