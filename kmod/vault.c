@@ -69,6 +69,9 @@ static int vault_key(struct m2mv_store *s, const char *kid, u8 mode,
 		ret = vault_key_bound(s, kid, key);
 		if (ret)
 			memzero_explicit(key, M2MV_KEY_SIZE);
+		/* Detached meanwhile: that is no refusal of the key. */
+		if (ret == -ENODEV)
+			return ret;
 	}
 	if (ret) {
 		m2mv_store_count(s, M2MV_STORE_CNT_KEY_REFUSALS);
