@@ -285,9 +285,10 @@ int m2mv_policy_match(struct m2mv_policies *pt, const char *path, u16 len,
 		      struct m2mv_policy_match *m)
 {
 	struct m2mv_policy_ent *p, *best = NULL;
-	int ret = pt->dead ? -ENODEV : -EACCES;
+	int ret;
 
 	down_read(&pt->lock);
+	ret = pt->dead ? -ENODEV : -EACCES;
 	list_for_each_entry(p, &pt->list, node) {
 		if (p->prefix_len > len || memcmp(p->prefix, path, p->prefix_len))
 			continue;
