@@ -288,6 +288,16 @@ int m2mv_vault_get(struct m2mv_store *s, struct m2mv_vop *op,
 	ret = m2mv_vault_read(s, op, &e, &rec);
 	if (ret)
 		return ret;
+	/*
+	 * The read looked the path up again: a concurrent PUT may have made
+	 * the record read longer than the one checked above.
+	 */
+	n = m2mv_rec_payload_len(&rec);
+	if (n > *len) {
+		*len = n;
+		ret = -EOVERFLOW;
+		goto out;
+	}
 
 	ret = vault_key(s, op->kid, rec.head->mode, op->key);
 	if (ret)
@@ -300,7 +310,6 @@ int m2mv_vault_get(struct m2mv_store *s, struct m2mv_vop *op,
 				      "authentication tag does not verify");
 	if (ret)
 		goto out;
-	n = m2mv_rec_payload_len(&rec);
 	if (copy_to_user(buf, rec.payload, n)) {
 		ret = -EFAULT;
 		goto out;

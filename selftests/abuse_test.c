@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module as an attacker drives it (issue 11): each test is one way a
+ * local user, or whoever controls the storage, tried to make a call write
+ * past its caller's buffer, change something while failing, cost the
+ * kernel more than it should, or answer an error the documentation does
+ * not list.
+ *
+ * Each test runs in its own process with a fresh session keyring, its own
+ * store file and its own store name; a racing writer is another process
+ * in a session keyring of its own, an unprivileged sender another uid.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include "kselftest_harness.h"
+#include "m2mv.h"
+
+#define K_STORE	"16-abuse-store@m2mv.test"
+#define K_WRAP	"15-abuse-wrap@m2mv.test"
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+FIXTURE(abuse) {
+	key_serial_t ring;
+	uint8_t wrap[M2MV_KEY_SIZE];
+	char name[M2MV_NAME_MAX];
+	char file[256];
+	char mnt[64];		/* a small tmpfs mounted by the test, or "" */
+	char filler[96];	/* a file filling it, or "" */
+	int sfd;
+	int fd;
+	bool attached;
+	char saved_max_blob[32];
+};
+
+/* A new store file in @dir (NULL: /tmp), attached, a policy, a bound fd. */
+static int open_store(FIXTURE_DATA(abuse) *self, const char *dir)
+{
+	int ret;
+
+	mvt_store_name(self->name, "abuse");
+	self->sfd = mvt_store_file(self->file, sizeof(self->file), dir,
+				    "abuse");
+	if (self->sfd < 0)
+		return self->sfd;
+	ret = mvt_attach(self->name, self->sfd, K_STORE, 0, NULL);
+	if (ret)
+		return ret;
+	self->attached = true;
+	ret = mvt_policy(self->name, "/", K_WRAP, M2MV_MODE_WRAP, 0);
+	if (ret)
+		return ret;
+	self->fd = mvt_open_bound(self->name);
+	return self->fd < 0 ? self->fd : 0;
+}
+
+static void close_store(FIXTURE_DATA(abuse) *self)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	self->fd = -1;
+	if (self->attached)
+		mvt_detach(self->name);
+	self->attached = false;
+	if (self->sfd >= 0)
+		close(self->sfd);
+	self->sfd = -1;
+	if (self->file[0])
+		unlink(self->file);
+	self->file[0] = '\0';
+}
+
+FIXTURE_SETUP(abuse)
+{
+	int ret;
+
+	self->sfd = self->fd = -1;
+	self->ring = keyctl_join_session_keyring(NULL);
+	ASSERT_GT(self->ring, 0) TH_LOG("join session: %s", strerror(errno));
+	ASSERT_GT(mvt_key_add(K_STORE, NULL, self->ring, NULL), 0);
+	ASSERT_GT(mvt_key_add(K_WRAP, NULL, self->ring, self->wrap), 0);
+	ret = open_store(self, NULL);
+	ASSERT_EQ(0, ret) TH_LOG("store: %s", strerror(-ret));
+}
+
+FIXTURE_TEARDOWN(abuse)
+{
+	if (self->saved_max_blob[0])
+		mvt_param_write("max_blob", self->saved_max_blob);
+	close_store(self);
+}
+
+/* --------------------------------------------------- item 3: GET race */
+
+#define RACE_PATH	"/race/obj"
+#define RACE_BUF	64
+#define RACE_CANARY	256
+
+/*
+ * Another process, in a session keyring of its own holding the same key,
+ * alternates 8- and 3000-byte versions while this one GETs into a 64-byte
+ * buffer followed by canary bytes and an unmapped page. Every GET must
+ * return the short version or EOVERFLOW with the long one's length; no
+ * byte after the buffer may change.
+ */
+TEST_F(abuse, get_never_writes_past_the_buffer)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	static uint8_t big[3000], small[8];
+	unsigned long ok = 0, over = 0, other = 0;
+	uint8_t *map, *buf, *canary;
+	int last_err = 0, status;
+	bool damaged = false;
+	uint64_t deadline;
+	pid_t writer;
+
+	memset(big, 'B', sizeof(big));
+	memset(small, 's', sizeof(small));
+	map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, mprotect(map + page, page, PROT_NONE));
+	canary = map + page - RACE_CANARY;
+	buf = canary - RACE_BUF;
+	memset(canary, 0x5a, RACE_CANARY);
+	ASSERT_EQ(0, mvt_put(self->fd, RACE_PATH, small, sizeof(small), 0,
+			      NULL));
+
+	writer = fork();
+	ASSERT_GE(writer, 0);
+	if (writer == 0) {
+		int fd;
+
+		if (keyctl_join_session_keyring(NULL) < 0 ||
+		    mvt_key_add(K_WRAP, self->wrap, 0, NULL) < 0)
+			_exit(2);
+		fd = mvt_open_bound(self->name);
+		if (fd < 0)
+			_exit(3);
+		for (unsigned int i = 0; i < 60000; i++) {
+			bool b = i & 1;
+
+			if (mvt_put(fd, RACE_PATH, b ? big : small,
+				     b ? sizeof(big) : sizeof(small), 0, NULL))
+				_exit(4);
+		}
+		_exit(0);
+	}
+
+	deadline = mono_ms() + 8000;
+	for (unsigned int i = 0; i < 200000 && mono_ms() < deadline; i++) {
+		size_t len = RACE_BUF;
+		int ret = mvt_get(self->fd, RACE_PATH, buf, &len, NULL);
+
+		if (ret == 0 && len == sizeof(small)) {
+			ok++;
+		} else if (ret == -EOVERFLOW && len == sizeof(big)) {
+			over++;
+		} else {
+			other++;
+			last_err = ret;
+		}
+		for (size_t j = 0; j < RACE_CANARY; j++)
+			damaged |= canary[j] != 0x5a;
+		if (damaged || other)
+			break;
+	}
+	kill(writer, SIGKILL);
+	ASSERT_EQ(writer, waitpid(writer, &status, 0));
+	if (WIFEXITED(status))
+		EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_FALSE(damaged) TH_LOG("a GET wrote past its %d-byte buffer",
+				     RACE_BUF);
+	EXPECT_EQ(0, other) TH_LOG("a GET returned %d (%s)", last_err,
+				   strerror(-last_err));
+	EXPECT_GT(ok, 0);
+	EXPECT_GT(over, 0);
+	TH_LOG("%lu short, %lu EOVERFLOW", ok, over);
+}
+
+TEST_HARNESS_MAIN
