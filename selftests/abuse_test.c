@@ -36,6 +36,39 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A page holding a copy of @len bytes of @src at @off, then read-only. */
+static void *ro_copy(const void *src, size_t len, size_t off)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memcpy(p + off, src, len);
+	if (mprotect(p, 2 * page, PROT_READ))
+		return NULL;
+	return p + off;
+}
+
+/*
+ * @len bytes of @src placed across a page boundary: the first @rw bytes
+ * on a writable page, the rest on a read-only one.
+ */
+static void *straddle_copy(const void *src, size_t len, size_t rw)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uint8_t *p = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memcpy(p + page - rw, src, len);
+	if (mprotect(p + page, page, PROT_READ))
+		return NULL;
+	return p + page - rw;
+}
+
 FIXTURE(abuse) {
 	key_serial_t ring;
 	uint8_t wrap[M2MV_KEY_SIZE];
@@ -192,6 +225,142 @@ TEST_F(abuse, get_never_writes_past_the_buffer)
 	EXPECT_GT(ok, 0);
 	EXPECT_GT(over, 0);
 	TH_LOG("%lu short, %lu EOVERFLOW", ok, over);
+}
+
+/* ------------------------------------- item 4: failed calls change nothing */
+
+static void put_arg(struct m2mv_put *p, const char *path, const void *data,
+		    size_t len, uint32_t flags)
+{
+	memset(p, 0, sizeof(*p));
+	p->path = mvt_ptr(path);
+	p->path_len = strlen(path);
+	p->data = mvt_ptr(data);
+	p->data_len = len;
+	p->flags = flags;
+}
+
+TEST_F(abuse, put_with_readonly_argument_writes_nothing)
+{
+	static const uint32_t flags[] = { 0, M2MV_F_SYNC };
+	struct m2mv_put p, *ro;
+	struct m2mv_stat st;
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < 2; i++) {
+		put_arg(&p, "/ro/new", "payload", 7, flags[i]);
+		ro = ro_copy(&p, sizeof(p), 0);
+		ASSERT_NE(NULL, ro);
+		EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_PUT, ro));
+		EXPECT_EQ(-ENOENT, mvt_stat(self->fd, "/ro/new", &st))
+			TH_LOG("a PUT that failed with EFAULT wrote a record");
+		/* Only the last bytes of the structure read-only. */
+		ro = straddle_copy(&p, sizeof(p), sizeof(p) - 8);
+		ASSERT_NE(NULL, ro);
+		EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_PUT, ro));
+		EXPECT_EQ(-ENOENT, mvt_stat(self->fd, "/ro/new", &st));
+	}
+
+	/* An existing path keeps its version, and the next one follows. */
+	ASSERT_EQ(0, mvt_put(self->fd, "/ro/old", "one", 3, 0, &v));
+	ASSERT_EQ(1, v);
+	put_arg(&p, "/ro/old", "two", 3, 0);
+	ro = ro_copy(&p, sizeof(p), 64);
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_PUT, ro));
+	ASSERT_EQ(0, mvt_stat(self->fd, "/ro/old", &st));
+	EXPECT_EQ(1, st.version);
+	ASSERT_EQ(0, mvt_put(self->fd, "/ro/old", "three", 5, 0, &v));
+	EXPECT_EQ(2, v);
+}
+
+TEST_F(abuse, delete_with_readonly_argument_deletes_nothing)
+{
+	struct m2mv_del d, *ro;
+	struct m2mv_stat st;
+	char buf[16];
+	size_t len = sizeof(buf);
+	uint64_t v = 0;
+
+	ASSERT_EQ(0, mvt_put(self->fd, "/ro/keep", "kept", 4, 0, NULL));
+	memset(&d, 0, sizeof(d));
+	d.path = mvt_ptr("/ro/keep");
+	d.path_len = strlen("/ro/keep");
+	ro = ro_copy(&d, sizeof(d), 0);
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_DELETE, ro));
+	ro = straddle_copy(&d, sizeof(d), 8);
+	ASSERT_NE(NULL, ro);
+	EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_DELETE, ro));
+
+	ASSERT_EQ(0, mvt_get(self->fd, "/ro/keep", buf, &len, &v))
+		TH_LOG("a DELETE that failed with EFAULT deleted the path");
+	EXPECT_EQ(1, v);
+	ASSERT_EQ(0, mvt_stat(self->fd, "/ro/keep", &st));
+	EXPECT_EQ(1, st.version);
+	ASSERT_EQ(0, mvt_del(self->fd, "/ro/keep", 0, &v));
+	EXPECT_EQ(2, v);
+}
+
+TEST_F(abuse, batch_with_readonly_arguments_runs_nothing)
+{
+	struct m2mv_batch_op op, *ro_ops;
+	struct m2mv_batch b, *ro_b;
+	struct m2mv_stat st;
+
+	memset(&op, 0, sizeof(op));
+	op.op = M2MV_BATCH_PUT;
+	op.path = mvt_ptr("/ro/batch");
+	op.path_len = strlen("/ro/batch");
+	op.data = mvt_ptr("batched");
+	op.data_len = 7;
+
+	/* The operations read-only. */
+	ro_ops = ro_copy(&op, sizeof(op), 0);
+	ASSERT_NE(NULL, ro_ops);
+	memset(&b, 0, sizeof(b));
+	b.ops = mvt_ptr(ro_ops);
+	b.count = 1;
+	EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_BATCH, &b));
+	EXPECT_EQ(-ENOENT, mvt_stat(self->fd, "/ro/batch", &st))
+		TH_LOG("a BATCH that failed with EFAULT ran its PUT");
+
+	/* The batch structure read-only, the operations writable. */
+	memset(&b, 0, sizeof(b));
+	b.ops = mvt_ptr(&op);
+	b.count = 1;
+	ro_b = ro_copy(&b, sizeof(b), 0);
+	ASSERT_NE(NULL, ro_b);
+	EXPECT_EQ(-EFAULT, mvt_ioc(self->fd, M2MV_IOC_BATCH, ro_b));
+	EXPECT_EQ(-ENOENT, mvt_stat(self->fd, "/ro/batch", &st));
+
+	/* Writable, it runs. */
+	EXPECT_EQ(0, mvt_batch(self->fd, &op, 1, NULL));
+	EXPECT_EQ(0, op.result);
+	EXPECT_EQ(1, op.version);
+}
+
+TEST_F(abuse, batch_on_a_detached_store_is_enodev)
+{
+	struct m2mv_batch_op ops[2];
+	uint32_t done = 7;
+
+	ASSERT_EQ(0, mvt_put(self->fd, "/gone/obj", "x", 1, 0, NULL));
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = M2MV_BATCH_PUT;
+	ops[0].path = mvt_ptr("/gone/obj");
+	ops[0].path_len = strlen("/gone/obj");
+	ops[0].data = mvt_ptr("y");
+	ops[0].data_len = 1;
+	ops[1].op = M2MV_BATCH_DELETE;
+	ops[1].path = ops[0].path;
+	ops[1].path_len = ops[0].path_len;
+
+	ASSERT_EQ(0, mvt_detach(self->name));
+	self->attached = false;
+	EXPECT_EQ(-ENODEV, mvt_batch(self->fd, ops, 2, &done));
+	EXPECT_EQ(0, ops[0].result);
+	EXPECT_EQ(0, ops[1].result);
 }
 
 TEST_HARNESS_MAIN
