@@ -241,16 +241,16 @@ int m2mv_vault_put(struct m2mv_store *s, struct m2mv_vop *op,
 		goto out;
 	rec.head->version = cpu_to_le64(ver);
 	ret = vault_write_header(s, &rec, op->pol.credid);
-	if (ret)
-		goto out;
-
-	ret = m2mv_seal(&rec, op->key);
-	memzero_explicit(op->key, sizeof(op->key));
-	if (ret)
-		goto out;
-
-	ret = m2mv_store_append(s, &rec, seq, end);
+	if (!ret) {
+		ret = m2mv_seal(&rec, op->key);
+		memzero_explicit(op->key, sizeof(op->key));
+	}
 	if (!ret)
+		ret = m2mv_store_append(s, &rec, seq, end);
+	/* A failed PUT uses up no version. */
+	if (ret)
+		m2mv_store_unreserve(s, op->path, op->path_len, ver);
+	else
 		*version = ver;
 out:
 	memzero_explicit(op->key, sizeof(op->key));
@@ -370,7 +370,9 @@ int m2mv_vault_delete(struct m2mv_store *s, struct m2mv_vop *op,
 		goto out;
 	rec.head->version = cpu_to_le64(ver);
 	ret = m2mv_store_append(s, &rec, &seq, end);
-	if (!ret)
+	if (ret)
+		m2mv_store_unreserve(s, op->path, op->path_len, ver);
+	else
 		*version = ver;
 out:
 	m2mv_rec_free(&rec);
