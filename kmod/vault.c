@@ -22,10 +22,6 @@
 #include "store.h"
 #include "vault.h"
 
-static unsigned int max_blob = M2MV_BLOB_MAX_DEFAULT;
-module_param(max_blob, uint, 0644);
-MODULE_PARM_DESC(max_blob, "Largest blob a PUT accepts, in bytes (default 16 MiB)");
-
 struct m2mv_vop *m2mv_vop_alloc(void)
 {
 	return kmalloc(sizeof(struct m2mv_vop), GFP_KERNEL);
@@ -205,7 +201,7 @@ int m2mv_vault_put(struct m2mv_store *s, struct m2mv_vop *op,
 
 	if (m2mv_store_detached(s))
 		return -ENODEV;
-	if (len > READ_ONCE(max_blob))
+	if (len > m2mv_max_blob())
 		return -EMSGSIZE;
 	ret = m2mv_policy_match(m2mv_store_policies(s), op->path,
 				op->path_len, &op->pol);

@@ -28,6 +28,9 @@
 #define K_STORE	"16-abuse-store@m2mv.test"
 #define K_WRAP	"15-abuse-wrap@m2mv.test"
 
+/* The largest max_blob the module accepts (Documentation/uapi.rst). */
+#define BLOB_LIMIT	(1U << 30)
+
 static uint64_t mono_ms(void)
 {
 	struct timespec ts;
@@ -459,6 +462,54 @@ TEST_F(abuse, failed_put_uses_up_no_version)
 	ASSERT_EQ(0, mvt_get(self->fd, "/v/obj", buf, &len, &v));
 	EXPECT_EQ(2, v);
 	EXPECT_EQ(6, len);
+}
+
+/* --------------------------------------------------- item 5: max_blob */
+
+TEST_F(abuse, max_blob_is_bounded)
+{
+	static const char *const refused[] = {
+		"4294967295", "4294967296", "99999999999999999999",
+		"2147483648", "2147483647", "1073741825", "-1", "16M",
+	};
+	char buf[32], want[32];
+	struct m2mv_put p;
+	int ret, status;
+	pid_t pid;
+
+	ret = mvt_param_read("max_blob", self->saved_max_blob,
+			      sizeof(self->saved_max_blob));
+	ASSERT_EQ(0, ret) TH_LOG("max_blob: %s", strerror(-ret));
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		EXPECT_EQ(-EINVAL, mvt_param_write("max_blob", refused[i]))
+			TH_LOG("max_blob=%s accepted", refused[i]);
+		ASSERT_EQ(0, mvt_param_read("max_blob", buf, sizeof(buf)));
+		EXPECT_STREQ(self->saved_max_blob, buf);
+	}
+	snprintf(want, sizeof(want), "%u", BLOB_LIMIT);
+	EXPECT_EQ(0, mvt_param_write("max_blob", want));
+	ASSERT_EQ(0, mvt_param_read("max_blob", buf, sizeof(buf)));
+	EXPECT_STREQ(want, buf);
+	EXPECT_EQ(0, mvt_param_write("max_blob", "0"));
+	EXPECT_EQ(0, mvt_param_write("max_blob", self->saved_max_blob));
+
+	/* A 2 GiB PUT is refused before anything is allocated. */
+	put_arg(&p, "/big/obj", "x", 1, 0);
+	p.data_len = 0x80000000U;
+	EXPECT_EQ(-EMSGSIZE, mvt_ioc(self->fd, M2MV_IOC_PUT, &p));
+
+	/* Nobody else may change it. */
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(100);
+		_exit(mvt_param_write("max_blob", "4096") == -EACCES ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 TEST_HARNESS_MAIN
