@@ -13,7 +13,9 @@
 #include "record.h"
 
 /*
- * max_blob bounds what a PUT accepts.
+ * max_blob bounds what a PUT accepts and, through m2mv_rec_len_max(), what
+ * the attach scan and the scrub believe a record head on disk: nothing
+ * read from a store file sizes an allocation beyond it.
  */
 static unsigned int max_blob = M2MV_BLOB_MAX_DEFAULT;
 
@@ -39,6 +41,12 @@ u32 m2mv_max_blob(void)
 	BUILD_BUG_ON((u64)M2MV_BLOB_LIMIT / 3 * 4 + 4 * M2MV_REC_OVERHEAD_MAX >
 		     INT_MAX);
 	return READ_ONCE(max_blob);
+}
+
+/* The longest record a PUT may write now (max_blob + the most overhead). */
+u32 m2mv_rec_len_max(void)
+{
+	return ALIGN_DOWN(m2mv_max_blob() + M2MV_REC_OVERHEAD_MAX, 8);
 }
 
 static u8 mode_iv_len(u8 mode)

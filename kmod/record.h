@@ -64,6 +64,7 @@ void m2mv_rec_free(struct m2mv_rec *rec);
 u32 m2mv_rec_crc(const struct m2mv_rec *rec);
 u32 m2mv_rec_len(const struct m2mv_rec *rec);
 u32 m2mv_max_blob(void);
+u32 m2mv_rec_len_max(void);
 
 static inline u32 m2mv_rec_payload_len(const struct m2mv_rec *rec)
 {

@@ -512,4 +512,115 @@ TEST_F(abuse, max_blob_is_bounded)
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* ------------------------------------ item 6: what the disk may claim */
+
+struct mem_sampler {
+	pthread_t thread;
+	volatile bool stop;
+	long min_kb;
+};
+
+static long mem_available_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static void *sample_mem(void *arg)
+{
+	struct mem_sampler *m = arg;
+
+	while (!m->stop) {
+		long kb = mem_available_kb();
+
+		if (kb >= 0 && kb < m->min_kb)
+			m->min_kb = kb;
+		usleep(2000);
+	}
+	return NULL;
+}
+
+/*
+ * A record head at the end of a (sparse) store file that claims 1 GiB: the
+ * attach scan must not allocate or read that much; the head is no record,
+ * so it and what follows are the torn tail, cut and reported.
+ */
+TEST_F_TIMEOUT(abuse, huge_record_head_is_not_read, 120)
+{
+	const uint32_t claim = 1U << 30;
+	struct mem_sampler m = { .stop = false };
+	struct mvt_nl_reply rep;
+	struct m2mv_disk_rec h;
+	long before, drop_kb;
+	char buf[16];
+	size_t len = sizeof(buf);
+	struct stat st;
+	uint32_t used;
+	uint64_t t0, ms;
+	off_t end;
+
+	ASSERT_EQ(0, mvt_put(self->fd, "/h/obj", "intact", 6, 0, NULL));
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, mvt_detach(self->name));
+	self->attached = false;
+	ASSERT_EQ(0, fstat(self->sfd, &st));
+	end = st.st_size;
+	ASSERT_EQ(0, end % 8);
+
+	/* A PUT head whose lengths describe exactly @claim bytes. */
+	memset(&h, 0, sizeof(h));
+	h.magic = M2MV_REC_MAGIC;
+	h.len = claim;
+	h.type = M2MV_REC_PUT;
+	h.mode = M2MV_MODE_WRAP;
+	h.iv_len = M2MV_IV_SIZE;
+	h.ekey_len = M2MV_WRAPPED_KEY_SIZE;
+	h.tag_len = M2MV_GCM_TAG_SIZE;
+	h.path_len = 8;
+	h.hdr_len = 200;
+	h.seq = 1000;
+	h.version = 1;
+	used = sizeof(h) + h.path_len + h.ekey_len + h.iv_len + h.tag_len +
+	       h.hdr_len;
+	h.payload_len = claim - used;
+	ASSERT_EQ(sizeof(h), pwrite(self->sfd, &h, sizeof(h), end));
+	ASSERT_EQ(0, ftruncate(self->sfd, end + claim));
+
+	before = mem_available_kb();
+	ASSERT_GT(before, 0);
+	m.min_kb = before;
+	ASSERT_EQ(0, pthread_create(&m.thread, NULL, sample_mem, &m));
+	t0 = mono_ms();
+	EXPECT_EQ(0, mvt_attach(self->name, self->sfd, K_STORE, 0, &rep));
+	ms = mono_ms() - t0;
+	m.stop = true;
+	pthread_join(m.thread, NULL);
+	self->attached = rep.err == 0;
+	drop_kb = before - m.min_kb;
+	TH_LOG("attach took %llu ms, MemAvailable fell by %ld KiB",
+	       (unsigned long long)ms, drop_kb);
+	EXPECT_LT(drop_kb, 128L << 10)
+		TH_LOG("the scan allocated what the disk claimed");
+
+	ASSERT_TRUE(self->attached);
+	EXPECT_EQ(claim, rep.truncated);
+	ASSERT_EQ(0, fstat(self->sfd, &st));
+	EXPECT_EQ(end, st.st_size);
+	ASSERT_EQ(0, mvt_policy(self->name, "/", K_WRAP, M2MV_MODE_WRAP, 0));
+	self->fd = mvt_open_bound(self->name);
+	ASSERT_GE(self->fd, 0);
+	ASSERT_EQ(0, mvt_get(self->fd, "/h/obj", buf, &len, NULL));
+	EXPECT_EQ(6, len);
+}
+
 TEST_HARNESS_MAIN
