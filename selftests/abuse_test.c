@@ -623,4 +623,178 @@ TEST_F_TIMEOUT(abuse, huge_record_head_is_not_read, 120)
 	EXPECT_EQ(6, len);
 }
 
+/* ------------------------------- item 7: attach and compaction errors */
+
+static int compact(const char *name, int fd)
+{
+	struct mvt_nl_args a = { .name = name, .has_fd = true, .fd = fd };
+
+	return mvt_nl(M2MV_CMD_STORE_COMPACT, &a, NULL);
+}
+
+TEST_F(abuse, attach_of_an_attached_file_is_ebusy)
+{
+	char other[M2MV_NAME_MAX];
+	int fd2;
+
+	mvt_store_name(other, "other");
+	EXPECT_EQ(-EBUSY, mvt_attach(other, self->sfd, K_STORE, 0, NULL));
+	fd2 = open(self->file, O_RDWR | O_CLOEXEC);
+	ASSERT_GE(fd2, 0);
+	EXPECT_EQ(-EBUSY, mvt_attach(other, fd2, K_STORE, 0, NULL));
+	EXPECT_EQ(-EBUSY, mvt_attach(other, fd2, K_STORE,
+				      M2MV_ATTACH_F_RDONLY, NULL));
+	close(fd2);
+}
+
+TEST_F(abuse, attach_formatting_on_a_full_file_system_is_enospc)
+{
+	char name[M2MV_NAME_MAX], path[256];
+	struct stat st;
+	int ret, fd;
+
+	ret = small_fs(self, "256k");
+	if (ret)
+		SKIP(return, "cannot mount a tmpfs: %s", strerror(-ret));
+	fd = mvt_store_file(path, sizeof(path), self->mnt, "full");
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, fill_fs(self));
+	mvt_store_name(name, "full");
+	EXPECT_EQ(-ENOSPC, mvt_attach(name, fd, K_STORE, 0, NULL));
+	ASSERT_EQ(0, fstat(fd, &st));
+	EXPECT_EQ(0, st.st_size);
+	close(fd);
+	unlink(path);
+}
+
+TEST_F(abuse, compaction_errors)
+{
+	char path[256], path2[256], name[M2MV_NAME_MAX];
+	struct stat st;
+	int nfd, nfd2, ret;
+
+	ASSERT_EQ(0, mvt_put(self->fd, "/c/obj", "live", 4, 0, NULL));
+	nfd = mvt_store_file(path, sizeof(path), NULL, "compact");
+	ASSERT_GE(nfd, 0);
+
+	mvt_store_name(name, "nosuch");
+	EXPECT_EQ(-ENOENT, compact(name, nfd));
+	/* Into the store's own file, or another store's. */
+	EXPECT_EQ(-EBUSY, compact(self->name, self->sfd));
+
+	ret = small_fs(self, "256k");
+	if (ret) {
+		TH_LOG("no tmpfs (%s): ENOSPC not tried", strerror(-ret));
+	} else {
+		nfd2 = mvt_store_file(path2, sizeof(path2), self->mnt, "c");
+		ASSERT_GE(nfd2, 0);
+		ASSERT_EQ(0, fill_fs(self));
+		EXPECT_EQ(-ENOSPC, compact(self->name, nfd2));
+		ASSERT_EQ(0, fstat(nfd2, &st));
+		EXPECT_EQ(0, st.st_size);
+		close(nfd2);
+		unlink(path2);
+		unfill_fs(self);
+	}
+
+	/* The backing file cut below its superblock: damage, not ENODATA. */
+	ASSERT_EQ(0, ftruncate(self->sfd, 100));
+	EXPECT_EQ(-EBADMSG, compact(self->name, nfd));
+	ASSERT_EQ(0, fstat(nfd, &st));
+	EXPECT_EQ(0, st.st_size);
+	close(nfd);
+	unlink(path);
+}
+
+/* ------------------------------ item 7: the netlink header comes first */
+
+/*
+ * One raw generic netlink request (DETACH of "x") with the given header
+ * flags and reserved byte; returns the errno the kernel acknowledged.
+ */
+static int raw_request(int family, uint8_t cmd, uint16_t flags,
+		       uint8_t reserved)
+{
+	struct {
+		struct nlmsghdr n;
+		struct genlmsghdr g;
+		struct nlattr a;
+		char name[8];
+	} req;
+	struct {
+		struct nlmsghdr n;
+		struct nlmsgerr e;
+		char more[512];
+	} ans;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	ssize_t n;
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		return 1000 + errno;
+	memset(&req, 0, sizeof(req));
+	req.n.nlmsg_len = sizeof(req);
+	req.n.nlmsg_type = family;
+	req.n.nlmsg_flags = flags;
+	req.n.nlmsg_seq = 1;
+	req.g.cmd = cmd;
+	req.g.version = M2MV_GENL_VERSION;
+	req.g.reserved = reserved;
+	req.a.nla_len = NLA_HDRLEN + 2;
+	req.a.nla_type = M2MV_A_NAME;
+	strcpy(req.name, "x");
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) != sizeof(req)) {
+		close(fd);
+		return 2000 + errno;
+	}
+	n = recv(fd, &ans, sizeof(ans), 0);
+	close(fd);
+	if (n < (ssize_t)(sizeof(ans.n) + sizeof(ans.e)) ||
+	    ans.n.nlmsg_type != NLMSG_ERROR)
+		return 3000;
+	return ans.e.error;
+}
+
+TEST(netlink_header_is_checked_before_the_capability)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int family, status;
+	pid_t pid;
+
+	ASSERT_NE(NULL, sk);
+	ASSERT_EQ(0, genl_connect(sk));
+	family = genl_ctrl_resolve(sk, M2MV_GENL_NAME);
+	nl_socket_free(sk);
+	ASSERT_GT(family, 0);
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		const uint16_t req = NLM_F_REQUEST | NLM_F_ACK;
+		int bad = 0;
+
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(100);
+		if (keyctl_join_session_keyring(NULL) < 0)
+			_exit(101);
+		/* A well-formed request: the capability decides. */
+		bad |= (raw_request(family, M2MV_CMD_STORE_DETACH, req, 0) !=
+			-EPERM) << 0;
+		/* The header is checked first, for everyone. */
+		bad |= (raw_request(family, M2MV_CMD_STORE_DETACH,
+				    req | NLM_F_APPEND, 0) != -EINVAL) << 1;
+		bad |= (raw_request(family, M2MV_CMD_STORE_DETACH, req, 1) !=
+			-EINVAL) << 2;
+		/* So is the command. */
+		bad |= (raw_request(family, 200, req, 0) != -EOPNOTSUPP) << 3;
+		_exit(bad);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
 TEST_HARNESS_MAIN
