@@ -226,6 +226,27 @@ int m2mv_index_reserve(struct m2mv_index *ix, const char *path, u16 len,
 }
 
 /**
+ * m2mv_index_unreserve() - give back a version handed out for @path
+ * @ix: the index, held for writing
+ * @path: the path
+ * @len: its length
+ * @version: from m2mv_index_reserve(), its record never applied
+ *
+ * Only the newest reservation can be given back: if a later one was
+ * handed out meanwhile, @version stays used (versions only grow).
+ */
+void m2mv_index_unreserve(struct m2mv_index *ix, const char *path, u16 len,
+			  u64 version)
+{
+	struct m2mv_ient *e;
+
+	lockdep_assert_held_write(&ix->lock);
+	e = ient_find(ix, path, len);
+	if (e && e->reserved == version && e->version < version)
+		e->reserved = version - 1;
+}
+
+/**
  * m2mv_index_apply() - let a PUT or DEL record update the index
  * @ix: the index, held for writing
  * @path: the record's path

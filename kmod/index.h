@@ -77,6 +77,8 @@ int m2mv_index_lookup(struct m2mv_index *ix, const char *path, u16 len,
 int m2mv_index_prepare(struct m2mv_index *ix, const char *path, u16 len);
 int m2mv_index_reserve(struct m2mv_index *ix, const char *path, u16 len,
 		       u64 *version);
+void m2mv_index_unreserve(struct m2mv_index *ix, const char *path, u16 len,
+			  u64 version);
 int m2mv_index_apply(struct m2mv_index *ix, const char *path, u16 len,
 		     const struct m2mv_index_rec *r);
 int m2mv_index_mark_bad(struct m2mv_index *ix, const char *path, u16 len,

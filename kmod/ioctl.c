@@ -39,6 +39,17 @@ static int m2mv_copy_path(char *buf, u64 uptr, u32 len, bool may_be_empty)
 	return len;
 }
 
+/*
+ * A call that acts and then writes its results back must not act when it
+ * cannot report: write the argument back as it was read first, so that a
+ * read-only (or partly read-only) structure fails with EFAULT before
+ * anything is done.
+ */
+static int m2mv_probe_out(void __user *uarg, const void *a, size_t len)
+{
+	return copy_to_user(uarg, a, len) ? -EFAULT : 0;
+}
+
 long m2mv_ioc_put(struct m2mv_store *s, struct m2mv_vop *op,
 		  void __user *uarg)
 {
@@ -55,6 +66,9 @@ long m2mv_ioc_put(struct m2mv_store *s, struct m2mv_vop *op,
 	if (ret < 0)
 		return ret;
 	op->path_len = ret;
+	ret = m2mv_probe_out(uarg, &a, sizeof(a));
+	if (ret)
+		return ret;
 
 	ret = m2mv_vault_put(s, op, u64_to_user_ptr(a.data), a.data_len,
 			     &a.version, &a.seq, &end);
@@ -109,6 +123,9 @@ long m2mv_ioc_delete(struct m2mv_store *s, struct m2mv_vop *op,
 	if (ret < 0)
 		return ret;
 	op->path_len = ret;
+	ret = m2mv_probe_out(uarg, &a, sizeof(a));
+	if (ret)
+		return ret;
 
 	ret = m2mv_vault_delete(s, op, &a.version, &end);
 	if (!ret && (a.flags & M2MV_F_SYNC))
@@ -357,6 +374,16 @@ long m2mv_ioc_batch(struct m2mv_store *s, struct m2mv_vop *op,
 		if (ret)
 			goto out;
 	}
+	/* Nor does one whose results could not be written back. */
+	ret = m2mv_probe_out(u64_to_user_ptr(a.ops), ops,
+			     array_size(a.count, sizeof(*ops)));
+	if (!ret)
+		ret = m2mv_probe_out(uarg, &a, sizeof(a));
+	if (ret)
+		goto out;
+	ret = -ENODEV;
+	if (m2mv_store_detached(s))
+		goto out;
 
 	for (i = 0; i < a.count; i++) {
 		o = &ops[i];

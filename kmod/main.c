@@ -85,6 +85,7 @@ module_exit(m2mv_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("m2mvault: at-rest protection of oneM2M resource blobs");
+MODULE_VERSION(M2MV_VERSION);
 MODULE_AUTHOR("The m2mvault developers");
 MODULE_ALIAS_GENL_FAMILY(M2MV_GENL_NAME);
 /* Load the best implementations first: pooled transforms keep theirs. */

@@ -111,6 +111,9 @@ static void m2mv_nl_attach_err(struct netlink_ext_ack *extack, int err)
 	case -EKEYEXPIRED:
 		NL_SET_ERR_MSG(extack, "the store key has expired");
 		break;
+	case -ENOSPC:
+		NL_SET_ERR_MSG(extack, "no space left on the file system to format the file");
+		break;
 	default:
 		NL_SET_ERR_MSG(extack, "attach failed");
 		break;
@@ -140,7 +143,10 @@ static void m2mv_nl_compact_err(struct netlink_ext_ack *extack, int err)
 		NL_SET_ERR_MSG(extack, "a key re-sealing needs is not in the caller's keyrings");
 		break;
 	case -EBADMSG:
-		NL_SET_ERR_MSG(extack, "a live record failed its integrity checks");
+		NL_SET_ERR_MSG(extack, "a live record or the superblock is damaged");
+		break;
+	case -ENOSPC:
+		NL_SET_ERR_MSG(extack, "no space left on the new file's file system");
 		break;
 	default:
 		NL_SET_ERR_MSG(extack, "compaction failed");

@@ -153,7 +153,8 @@ int m2mv_policies_bind(struct m2mv_policies *pt, const char *credid,
  * @credid: Credential-ID, NUL-terminated
  * @key_id: the identifier of the key a caller possesses
  *
- * Return: 0, -EKEYREJECTED (bound to another key), or -ENOENT (not bound).
+ * Return: 0, -EKEYREJECTED (bound to another key), -ENOENT (not bound), or
+ * -ENODEV (the store is detached: its bindings are gone).
  */
 int m2mv_policies_check(struct m2mv_policies *pt, const char *credid,
 			const u8 *key_id)
@@ -162,6 +163,10 @@ int m2mv_policies_check(struct m2mv_policies *pt, const char *credid,
 	int ret = -ENOENT;
 
 	down_read(&pt->lock);
+	if (pt->dead) {
+		up_read(&pt->lock);
+		return -ENODEV;
+	}
 	c = cred_find(pt, credid);
 	if (c)
 		ret = crypto_memneq(c->key_id, key_id, M2MV_KEY_ID_SIZE) ?
@@ -273,15 +278,17 @@ int m2mv_policy_del(struct m2mv_policies *pt, const char *prefix, u16 len)
  * @len: bytes at @path
  * @m: out: Credential-ID, mode and key scope
  *
- * Return: 0, or -EACCES if no policy covers @path.
+ * Return: 0, -EACCES if no policy covers @path, or -ENODEV if the store
+ * is detached (its policies are gone).
  */
 int m2mv_policy_match(struct m2mv_policies *pt, const char *path, u16 len,
 		      struct m2mv_policy_match *m)
 {
 	struct m2mv_policy_ent *p, *best = NULL;
-	int ret = -EACCES;
+	int ret;
 
 	down_read(&pt->lock);
+	ret = pt->dead ? -ENODEV : -EACCES;
 	list_for_each_entry(p, &pt->list, node) {
 		if (p->prefix_len > len || memcmp(p->prefix, path, p->prefix_len))
 			continue;

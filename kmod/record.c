@@ -3,12 +3,51 @@
  * Record layout: building a record buffer and mapping one read from disk.
  * Nothing here trusts a length it has not checked against the buffer.
  */
+#include <linux/build_bug.h>
 #include <linux/crc32c.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
 #include "record.h"
+
+/*
+ * max_blob bounds what a PUT accepts and, through m2mv_rec_len_max(), what
+ * the attach scan and the scrub believe a record head on disk: nothing
+ * read from a store file sizes an allocation beyond it.
+ */
+static unsigned int max_blob = M2MV_BLOB_MAX_DEFAULT;
+
+/* Anything but a number from 0 to M2MV_BLOB_LIMIT is -EINVAL. */
+static int max_blob_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, M2MV_BLOB_LIMIT) ? -EINVAL : 0;
+}
+
+static const struct kernel_param_ops max_blob_ops = {
+	.set = max_blob_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_blob, &max_blob_ops, &max_blob, 0644);
+MODULE_PARM_DESC(max_blob,
+		 "Largest blob a PUT accepts, in bytes (default 16 MiB, at most 1 GiB)");
+
+/* The largest payload a PUT may seal now. */
+u32 m2mv_max_blob(void)
+{
+	BUILD_BUG_ON((u64)M2MV_BLOB_LIMIT + M2MV_REC_OVERHEAD_MAX > INT_MAX);
+	BUILD_BUG_ON((u64)M2MV_BLOB_LIMIT / 3 * 4 + 4 * M2MV_REC_OVERHEAD_MAX >
+		     INT_MAX);
+	return READ_ONCE(max_blob);
+}
+
+/* The longest record a PUT may write now (max_blob + the most overhead). */
+u32 m2mv_rec_len_max(void)
+{
+	return ALIGN_DOWN(m2mv_max_blob() + M2MV_REC_OVERHEAD_MAX, 8);
+}
 
 static u8 mode_iv_len(u8 mode)
 {
@@ -83,7 +122,7 @@ int m2mv_rec_alloc(struct m2mv_rec *rec, const struct m2mv_rec_shape *shape)
 	cap = sizeof(*h) + shape->path_len + mode_ekey_len(shape->mode) +
 	      mode_iv_len(shape->mode) + (size_t)shape->payload_len +
 	      mode_tag_len(shape->mode) + shape->hdr_max + 8;
-	if (cap > U32_MAX)
+	if (cap > INT_MAX)
 		return -EINVAL;
 
 	memset(rec, 0, sizeof(*rec));

@@ -12,11 +12,28 @@
 #ifndef _M2MV_RECORD_H
 #define _M2MV_RECORD_H
 
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/m2mvault.h>
 
 /* The longest protected header the kernel writes (jose.c checks it). */
 #define M2MV_HDR_MAX		1024
+
+/*
+ * The most a record adds to its payload: the head, the longest path, a
+ * wrapped key, an IV, the longer tag, the longest header and padding.
+ */
+#define M2MV_REC_OVERHEAD_MAX						\
+	(sizeof(struct m2mv_disk_rec) + M2MV_PATH_MAX +			\
+	 M2MV_WRAPPED_KEY_SIZE + M2MV_IV_SIZE + M2MV_HS256_TAG_SIZE +	\
+	 M2MV_HDR_MAX + 7)
+
+/*
+ * The largest value of the max_blob parameter: a record of that payload
+ * and its JOSE export (4/3 of it, base64url) stay below INT_MAX, the most
+ * kvmalloc() hands out.
+ */
+#define M2MV_BLOB_LIMIT		SZ_1G
 
 struct m2mv_rec {
 	u8 *buf;			/* kvmalloc()ed, @cap bytes */
@@ -46,6 +63,8 @@ int m2mv_rec_map(struct m2mv_rec *rec, u8 *buf, size_t len);
 void m2mv_rec_free(struct m2mv_rec *rec);
 u32 m2mv_rec_crc(const struct m2mv_rec *rec);
 u32 m2mv_rec_len(const struct m2mv_rec *rec);
+u32 m2mv_max_blob(void);
+u32 m2mv_rec_len_max(void);
 
 static inline u32 m2mv_rec_payload_len(const struct m2mv_rec *rec)
 {

@@ -95,6 +95,8 @@ void m2mv_store_status(struct m2mv_store *s, struct m2mv_store_status *st);
 
 int m2mv_store_reserve(struct m2mv_store *s, const char *path, u16 len,
 		       u64 *version);
+void m2mv_store_unreserve(struct m2mv_store *s, const char *path, u16 len,
+			  u64 version);
 int m2mv_store_dir_nonce(struct m2mv_store *s, const char *kid,
 			 const char *id, u16 id_len, bool instance,
 			 u8 nonce[M2MV_NONCE_SIZE]);

@@ -22,7 +22,12 @@
  * @len: its length
  * @version: out: higher than every version of @path appended or reserved
  *
- * Return: 0, -ENODEV, -ENOMEM, -EOVERFLOW.
+ * A store that refuses appends refuses here already, so that a PUT bound
+ * to fail reserves nothing. Give back a version whose record will not be
+ * appended with m2mv_store_unreserve().
+ *
+ * Return: 0, -ENODEV, -EROFS (attached read-only), -EIO (an earlier write
+ * or flush failed), -ENOMEM, -EOVERFLOW.
  */
 int m2mv_store_reserve(struct m2mv_store *s, const char *path, u16 len,
 		       u64 *version)
@@ -31,10 +36,32 @@ int m2mv_store_reserve(struct m2mv_store *s, const char *path, u16 len,
 
 	if (m2mv_store_gone(s))
 		return -ENODEV;
+	if (s->flags & M2MV_ATTACH_F_RDONLY)
+		return -EROFS;
+	if (READ_ONCE(s->write_err) || READ_ONCE(s->sync_err))
+		return -EIO;
 	down_write(&s->index.lock);
 	ret = m2mv_index_reserve(&s->index, path, len, version);
 	up_write(&s->index.lock);
 	return ret;
+}
+
+/**
+ * m2mv_store_unreserve() - give back a version whose record was not appended
+ * @s: the store
+ * @path: the path
+ * @len: its length
+ * @version: from m2mv_store_reserve()
+ *
+ * The next reservation of @path hands @version out again if nothing newer
+ * was reserved meanwhile, so a failed PUT or DELETE leaves no gap.
+ */
+void m2mv_store_unreserve(struct m2mv_store *s, const char *path, u16 len,
+			  u64 version)
+{
+	down_write(&s->index.lock);
+	m2mv_index_unreserve(&s->index, path, len, version);
+	up_write(&s->index.lock);
 }
 
 /* A write failed at @off: cut what it left, or refuse further writes. */
@@ -46,7 +73,7 @@ static void store_undo(struct m2mv_store *s, loff_t off)
 		return;
 	ret = m2mv_file_truncate(s->file, off);
 	if (ret) {
-		s->write_err = -EIO;
+		WRITE_ONCE(s->write_err, -EIO);
 		pr_err("store %s: cannot cut a failed write at offset %lld (%d): writes refused until the store is attached again\n",
 		       s->name, off, ret);
 	}
@@ -64,7 +91,7 @@ static int append_locked(struct m2mv_store *s, struct m2mv_rec *rec,
 		return -ENODEV;
 	if (s->flags & M2MV_ATTACH_F_RDONLY)
 		return -EROFS;
-	if (s->write_err || READ_ONCE(s->sync_err))
+	if (READ_ONCE(s->write_err) || READ_ONCE(s->sync_err))
 		return -EIO;
 
 	rec->head->time_ns = cpu_to_le64(ktime_get_real_ns());

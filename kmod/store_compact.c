@@ -161,6 +161,12 @@ static int compact_super(struct m2mv_compact *cp)
 	if (!sb)
 		return -ENOMEM;
 	ret = m2mv_file_read_at(s->file, sb, M2MV_SUPER_SIZE, 0);
+	if (ret == -ENODATA) {
+		/* The file was cut below its superblock: damage, as at attach. */
+		pr_warn("store %s: compaction refused: the file no longer holds its superblock\n",
+			s->name);
+		ret = -EBADMSG;
+	}
 	if (ret)
 		goto out;
 	ret = m2mv_log_key_check(s, s->store_id, check);

@@ -98,8 +98,13 @@ static int scan_probe(struct m2mv_scan *sc, loff_t off, struct m2mv_rec *rec,
 	h = (const struct m2mv_disk_rec *)p;
 	if (h->magic != cpu_to_le32(M2MV_REC_MAGIC))
 		return SCAN_NONE;
+	/*
+	 * The head is not trusted yet: a length beyond what the file holds or
+	 * what a PUT may write (max_blob) is no record, and must not size an
+	 * allocation or a read.
+	 */
 	len = le32_to_cpu(h->len);
-	if (len < sizeof(*h) || len % 8 || len > INT_MAX ||
+	if (len < sizeof(*h) || len % 8 || len > m2mv_rec_len_max() ||
 	    len > sc->size - off)
 		return SCAN_NONE;
 	p = scan_get(sc, off, len, may_move);
@@ -108,6 +113,24 @@ static int scan_probe(struct m2mv_scan *sc, loff_t off, struct m2mv_rec *rec,
 	if (m2mv_rec_map(rec, p, len))
 		return SCAN_NONE;
 	return SCAN_REC;
+}
+
+/*
+ * Past bytes that hold no record: the first offset from @off on, in 8-byte
+ * steps, where the window shows a record's magic, or where it ends (a
+ * sparse or zeroed region goes by at memory speed).
+ */
+static loff_t scan_skip(const struct m2mv_scan *sc, loff_t off)
+{
+	const __le32 magic = cpu_to_le32(M2MV_REC_MAGIC);
+	loff_t end = sc->buf_off + sc->buf_len;
+
+	if (off < sc->buf_off)
+		return off;
+	for (; off + (loff_t)sizeof(magic) <= end; off += 8)
+		if (*(const __le32 *)(sc->buf + (off - sc->buf_off)) == magic)
+			break;
+	return off;
 }
 
 /*
@@ -132,7 +155,7 @@ static int scan_parse(struct m2mv_scan *sc)
 		if (ret == SCAN_NONE) {
 			if (sc->gap < 0)
 				sc->gap = sc->pos;
-			sc->pos += 8;
+			sc->pos = scan_skip(sc, sc->pos + 8);
 			continue;
 		}
 		len = m2mv_rec_len(&it->rec);

@@ -22,10 +22,6 @@
 #include "store.h"
 #include "vault.h"
 
-static unsigned int max_blob = M2MV_BLOB_MAX_DEFAULT;
-module_param(max_blob, uint, 0644);
-MODULE_PARM_DESC(max_blob, "Largest blob a PUT accepts, in bytes (default 16 MiB)");
-
 struct m2mv_vop *m2mv_vop_alloc(void)
 {
 	return kmalloc(sizeof(struct m2mv_vop), GFP_KERNEL);
@@ -69,6 +65,9 @@ static int vault_key(struct m2mv_store *s, const char *kid, u8 mode,
 		ret = vault_key_bound(s, kid, key);
 		if (ret)
 			memzero_explicit(key, M2MV_KEY_SIZE);
+		/* Detached meanwhile: that is no refusal of the key. */
+		if (ret == -ENODEV)
+			return ret;
 	}
 	if (ret) {
 		m2mv_store_count(s, M2MV_STORE_CNT_KEY_REFUSALS);
@@ -205,7 +204,7 @@ int m2mv_vault_put(struct m2mv_store *s, struct m2mv_vop *op,
 
 	if (m2mv_store_detached(s))
 		return -ENODEV;
-	if (len > READ_ONCE(max_blob))
+	if (len > m2mv_max_blob())
 		return -EMSGSIZE;
 	ret = m2mv_policy_match(m2mv_store_policies(s), op->path,
 				op->path_len, &op->pol);
@@ -241,16 +240,16 @@ int m2mv_vault_put(struct m2mv_store *s, struct m2mv_vop *op,
 		goto out;
 	rec.head->version = cpu_to_le64(ver);
 	ret = vault_write_header(s, &rec, op->pol.credid);
-	if (ret)
-		goto out;
-
-	ret = m2mv_seal(&rec, op->key);
-	memzero_explicit(op->key, sizeof(op->key));
-	if (ret)
-		goto out;
-
-	ret = m2mv_store_append(s, &rec, seq, end);
+	if (!ret) {
+		ret = m2mv_seal(&rec, op->key);
+		memzero_explicit(op->key, sizeof(op->key));
+	}
 	if (!ret)
+		ret = m2mv_store_append(s, &rec, seq, end);
+	/* A failed PUT uses up no version. */
+	if (ret)
+		m2mv_store_unreserve(s, op->path, op->path_len, ver);
+	else
 		*version = ver;
 out:
 	memzero_explicit(op->key, sizeof(op->key));
@@ -288,6 +287,16 @@ int m2mv_vault_get(struct m2mv_store *s, struct m2mv_vop *op,
 	ret = m2mv_vault_read(s, op, &e, &rec);
 	if (ret)
 		return ret;
+	/*
+	 * The read looked the path up again: a concurrent PUT may have made
+	 * the record read longer than the one checked above.
+	 */
+	n = m2mv_rec_payload_len(&rec);
+	if (n > *len) {
+		*len = n;
+		ret = -EOVERFLOW;
+		goto out;
+	}
 
 	ret = vault_key(s, op->kid, rec.head->mode, op->key);
 	if (ret)
@@ -300,7 +309,6 @@ int m2mv_vault_get(struct m2mv_store *s, struct m2mv_vop *op,
 				      "authentication tag does not verify");
 	if (ret)
 		goto out;
-	n = m2mv_rec_payload_len(&rec);
 	if (copy_to_user(buf, rec.payload, n)) {
 		ret = -EFAULT;
 		goto out;
@@ -361,7 +369,9 @@ int m2mv_vault_delete(struct m2mv_store *s, struct m2mv_vop *op,
 		goto out;
 	rec.head->version = cpu_to_le64(ver);
 	ret = m2mv_store_append(s, &rec, &seq, end);
-	if (!ret)
+	if (ret)
+		m2mv_store_unreserve(s, op->path, op->path_len, ver);
+	else
 		*version = ver;
 out:
 	m2mv_rec_free(&rec);

@@ -23,7 +23,7 @@
 #define K_WRAP		"15-race-wrap@m2mv.test"
 #define TOGGLERS	2
 #define SETTERS		4
-#define ROUNDS		150
+#define ROUNDS		60
 
 struct race {
 	char name[M2MV_NAME_MAX];
@@ -143,7 +143,7 @@ FIXTURE_TEARDOWN(race)
 	keyctl_clear(self->ring);
 }
 
-TEST_F(race, policies_live_and_die_with_their_store)
+TEST_F_TIMEOUT(race, policies_live_and_die_with_their_store, 600)
 {
 	pthread_t tt[TOGGLERS], ts[SETTERS];
 	struct setter st[SETTERS];

@@ -35,11 +35,7 @@ userspace: $(COMMON_LIB) $(HOST_TESTS)
 # installed tree; m2mvault-uninstalled.pc points into the build tree and is
 # what pkg-config picks with PKG_CONFIG_PATH=build/userspace).
 
-prefix ?= /usr/local
-libdir ?= $(prefix)/lib
-includedir ?= $(prefix)/include
-bindir ?= $(prefix)/bin
-mandir ?= $(prefix)/share/man
+# Installation directories (prefix, libdir, ...) are in packaging/install.mk.
 
 LIB_VERSION := $(shell sed -n 's/^\#define M2MV_LIB_VERSION "\(.*\)"/\1/p' \
 		 userspace/lib/m2mvault.h)
@@ -70,7 +66,9 @@ $(LIB_SO): $(LIB_OBJS) $(LIB_MAP)
 	ln -sf $(notdir $@) $(UOBJ)/$(LIB_SONAME)
 	ln -sf $(LIB_SONAME) $(UOBJ)/libm2mvault.so
 
-$(UOBJ)/m2mvault.pc: userspace/lib/m2mvault.pc.in userspace/lib/m2mvault.h
+# Written anew whenever the installation directories change.
+$(UOBJ)/m2mvault.pc: userspace/lib/m2mvault.pc.in userspace/lib/m2mvault.h \
+		$(B)/install-dirs
 	@mkdir -p $(dir $@)
 	sed -e 's|@PREFIX@|$(prefix)|' -e 's|@LIBDIR@|$(libdir)|' \
 	    -e 's|@INCLUDEDIR@|$(includedir)|' -e 's|@VERSION@|$(LIB_VERSION)|' \
@@ -98,11 +96,25 @@ $(CLI_A): $(CLI_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-# Linked against the static library: the binary runs from the build tree
-# (and in the test VM) without a library path.
-$(CLI): $(UOBJ)/cli/main.o $(CLI_A) $(LIB_A) $(COMMON_LIB)
+# The CLI and the agent link the shared library. Each is linked twice:
+# build/bin/PROG finds libm2mvault.so.1 in the build tree through a
+# relative runpath ($ORIGIN/../userspace), so it runs from the work tree and
+# in the test VM without a library path; build/dist/PROG has no runpath and
+# is what 'make install' installs, to find the library where the system's
+# dynamic linker looks. Programs that do not use the library (m2m-tefd,
+# m2m-consume) are linked once.
+LIB_LINK = -L$(UOBJ) -lm2mvault
+BUILD_RUNPATH = -Wl,-rpath,'$$ORIGIN/../userspace'
+DIST := $(B)/dist
+CLI_LINK = $(UOBJ)/cli/main.o $(CLI_A) $(COMMON_LIB) $(LIB_LINK) $(JSON_LIBS)
+
+$(CLI): $(UOBJ)/cli/main.o $(CLI_A) $(LIB_SO) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(JSON_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_LINK) $(BUILD_RUNPATH)
+
+$(DIST)/m2mvault: $(UOBJ)/cli/main.o $(CLI_A) $(LIB_SO) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_LINK)
 
 # Host tests of the library and the CLI link both archives; this rule's
 # shorter stem wins over the generic one above. test_lib_data puts a fake
@@ -116,30 +128,19 @@ $(B)/tests/test_lib%: userspace/tests/test_lib%.c $(CLI_A) $(LIB_A) $(COMMON_LIB
 	$(CC) $(USER_CFLAGS) $(NL_CFLAGS) $(JSON_CFLAGS) $< -o $@ $(TEST_WRAP) \
 		$(CLI_A) $(LIB_A) $(COMMON_LIB) -lcmocka $(NL_LIBS) $(JSON_LIBS)
 
-# The man page, when docutils' rst2man is installed (not part of 'all').
+# Manual pages, from Documentation/NAME.SECTION.rst with docutils' rst2man
+# (python3-docutils; 'make man', and 'make install'; not part of 'all').
+# Recursive: looked up when a page is built, never when this is read.
 RST2MAN = $(firstword $(shell command -v rst2man rst2man.py 2>/dev/null))
-MAN8 := $(B)/man/m2mvault.8
+MAN_PAGES := m2mvault.8 m2mvaultd.8 m2m-tefd.8 m2m-consume.1 m2mvaultd.conf.5
+MANS := $(addprefix $(B)/man/,$(MAN_PAGES))
 
-.PHONY: man install-userspace
-man: $(MAN8)
-$(MAN8): Documentation/m2mvault.8.rst
+.PHONY: man
+man: $(MANS)
+$(B)/man/%: Documentation/%.rst
 	@mkdir -p $(dir $@)
 	@test -n "$(RST2MAN)" || { echo "man: rst2man not found (python3-docutils)" >&2; exit 1; }
-	$(RST2MAN) --halt=warning $< $@
-
-install-userspace: $(LIB_A) $(LIB_SO) $(LIB_PC) $(CLI)
-	install -d $(DESTDIR)$(libdir)/pkgconfig $(DESTDIR)$(includedir)/linux \
-		$(DESTDIR)$(bindir)
-	install -m 644 $(LIB_A) $(DESTDIR)$(libdir)/
-	install -m 755 $(LIB_SO) $(DESTDIR)$(libdir)/
-	ln -sf $(notdir $(LIB_SO)) $(DESTDIR)$(libdir)/$(LIB_SONAME)
-	ln -sf $(LIB_SONAME) $(DESTDIR)$(libdir)/libm2mvault.so
-	install -m 644 $(UOBJ)/m2mvault.pc $(DESTDIR)$(libdir)/pkgconfig/
-	install -m 644 userspace/lib/m2mvault.h $(DESTDIR)$(includedir)/
-	install -m 644 uapi/linux/m2mvault.h $(DESTDIR)$(includedir)/linux/
-	install -m 755 $(CLI) $(DESTDIR)$(bindir)/
-	if [ -f $(MAN8) ]; then install -d $(DESTDIR)$(mandir)/man8 && \
-		install -m 644 $(MAN8) $(DESTDIR)$(mandir)/man8/; fi
+	$(RST2MAN) --halt=warning --no-datestamp $< $@
 
 userspace: $(LIB_A) $(LIB_SO) $(LIB_PC) $(CLI)
 

@@ -43,6 +43,7 @@
 #define AGENT_FQDN_MAX		253
 #define AGENT_KEYRING_MAX	64
 #define AGENT_LINE_MAX		1024	/* longest configuration line */
+#define AGENT_CRED_NAME_MAX	64	/* [tef] psk_credential */
 
 #define AGENT_DEFAULT_LIFETIME		86400U
 #define AGENT_DEFAULT_STORE_LIFETIME	M2MV_TEF_MAX_LIFETIME
@@ -69,7 +70,8 @@ struct agent_config {
 	unsigned int tef_port;
 	char tef_fqdn[AGENT_FQDN_MAX + 1];
 	char tef_identity[AGENT_ID_MAX + 1];
-	char tef_psk_file[AGENT_PATH_MAX];
+	char tef_psk_file[AGENT_PATH_MAX];	/* from psk_file or psk_credential */
+	char tef_psk_credential[AGENT_CRED_NAME_MAX + 1];
 	unsigned int tef_timeout_ms;
 	/* [credentials] */
 	char targets[M2MV_TEF_MAX_TARGETS][AGENT_ID_MAX + 1];

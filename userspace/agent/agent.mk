@@ -18,10 +18,19 @@ $(AGENT_A): $(AGENT_LIB_OBJS)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-# Static libm2mvault, like the CLI: runs from the build tree and in the VM.
-$(AGENT): $(UOBJ)/agent/main.o $(AGENT_A) $(LIB_A) $(COMMON_LIB)
+# Linked against the shared libm2mvault twice, like the CLI (userspace.mk):
+# build/bin/m2mvaultd with a runpath into the build tree, build/dist/
+# m2mvaultd without one, for 'make install'.
+AGENT_LINK = $(UOBJ)/agent/main.o $(AGENT_A) $(COMMON_LIB) $(LIB_LINK) \
+	$(shell pkg-config --libs $(AGENT_PKGS))
+
+$(AGENT): $(UOBJ)/agent/main.o $(AGENT_A) $(LIB_SO) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(AGENT_PKGS))
+	$(CC) $(LDFLAGS) -o $@ $(AGENT_LINK) $(BUILD_RUNPATH)
+
+$(DIST)/m2mvaultd: $(UOBJ)/agent/main.o $(AGENT_A) $(LIB_SO) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(AGENT_LINK)
 
 # The agent's host tests link its archive and inih; this rule's shorter
 # stem wins over the generic one in userspace.mk.

@@ -37,7 +37,7 @@ static const char *const section_names[] = {
 /* The keys of the singleton sections; their lines catch duplicates. */
 enum key {
 	K_TEF_HOST, K_TEF_PORT, K_TEF_FQDN, K_TEF_IDENTITY, K_TEF_PSK_FILE,
-	K_TEF_TIMEOUT,
+	K_TEF_PSK_CRED, K_TEF_TIMEOUT,
 	K_CRED_TARGETS, K_CRED_LIFETIME, K_CRED_RENEW,
 	K_KR_MODE, K_KR_NAME, K_KR_UID, K_KR_GID,
 	K_STORE_NAME, K_STORE_FILE, K_STORE_STATE, K_STORE_LIFETIME,
@@ -54,6 +54,7 @@ static const struct {
 	[K_TEF_FQDN] = { SEC_TEF, "fqdn" },
 	[K_TEF_IDENTITY] = { SEC_TEF, "identity" },
 	[K_TEF_PSK_FILE] = { SEC_TEF, "psk_file" },
+	[K_TEF_PSK_CRED] = { SEC_TEF, "psk_credential" },
 	[K_TEF_TIMEOUT] = { SEC_TEF, "timeout_ms" },
 	[K_CRED_TARGETS] = { SEC_CREDENTIALS, "targets" },
 	[K_CRED_LIFETIME] = { SEC_CREDENTIALS, "lifetime" },
@@ -444,6 +445,15 @@ static void tef_key(struct parse *p, enum key k, const char *v)
 		if (set_string(c->tef_psk_file, sizeof(c->tef_psk_file), v))
 			fail_at(p, p->line, "[tef] psk_file: a file name");
 		break;
+	case K_TEF_PSK_CRED:
+		/* A file name in $CREDENTIALS_DIRECTORY; resolved in check(). */
+		if (strlen(v) > AGENT_CRED_NAME_MAX || !v[0] ||
+		    !charset_ok(v, "._-") || v[0] == '.' ||
+		    set_string(c->tef_psk_credential,
+			       sizeof(c->tef_psk_credential), v))
+			fail_at(p, p->line, "[tef] psk_credential: a systemd credential name, 1 to %d characters of [A-Za-z0-9._-], not starting with '.', not '%s'",
+				AGENT_CRED_NAME_MAX, v);
+		break;
 	default: /* K_TEF_TIMEOUT */
 		if (parse_uint(v, 100, 600000, &n))
 			fail_at(p, p->line, "[tef] timeout_ms: 100 to 600000 milliseconds, not '%s'", v);
@@ -690,6 +700,41 @@ static void require(struct parse *p, enum key k)
 			section_names[s], keys[k].name);
 }
 
+/*
+ * The PSK comes from psk_file, or from the systemd credential
+ * psk_credential (LoadCredential=, LoadCredentialEncrypted=): the file of
+ * that name in $CREDENTIALS_DIRECTORY, which systemd sets for the unit.
+ * Either way tef_psk_file ends up naming the file to read.
+ */
+static void psk_source(struct parse *p)
+{
+	struct agent_config *c = p->cfg;
+	int file = p->key_line[K_TEF_PSK_FILE];
+	int cred = p->key_line[K_TEF_PSK_CRED];
+	const char *dir;
+	int n;
+
+	if (file && cred) {
+		fail_at(p, cred, "[tef] psk_credential and psk_file (line %d) exclude each other",
+			file);
+		return;
+	}
+	if (!cred) {
+		require(p, K_TEF_PSK_FILE);
+		return;
+	}
+	dir = getenv("CREDENTIALS_DIRECTORY");
+	if (!dir || dir[0] != '/') {
+		fail_at(p, cred, "[tef] psk_credential: $CREDENTIALS_DIRECTORY is not set: run the agent from a unit with LoadCredential=%s:FILE or LoadCredentialEncrypted=%s:FILE, or use psk_file",
+			c->tef_psk_credential, c->tef_psk_credential);
+		return;
+	}
+	n = snprintf(c->tef_psk_file, sizeof(c->tef_psk_file), "%s/%s", dir,
+		     c->tef_psk_credential);
+	if (n < 0 || (size_t)n >= sizeof(c->tef_psk_file))
+		fail_at(p, cred, "[tef] psk_credential: $CREDENTIALS_DIRECTORY is too long");
+}
+
 static void check(struct parse *p)
 {
 	struct agent_config *c = p->cfg;
@@ -698,7 +743,7 @@ static void check(struct parse *p)
 	require(p, K_TEF_HOST);
 	require(p, K_TEF_FQDN);
 	require(p, K_TEF_IDENTITY);
-	require(p, K_TEF_PSK_FILE);
+	psk_source(p);
 	require(p, K_STORE_NAME);
 	require(p, K_STORE_FILE);
 	if (!c->n_policies)

@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,22 @@ static void status(const struct agent *a, const char *what)
 		   (long long)(a->expiry - time(NULL)));
 }
 
+/*
+ * The unit's WatchdogSec=, as milliseconds between two pings (half of it,
+ * as sd_watchdog_enabled(3) advises); 0 when no watchdog is set. The loop
+ * pings whenever it wakes up, and wakes up at least that often; a renewal
+ * in progress (a TEF session, bounded by timeout_ms per exchange) delays
+ * the next ping, so WatchdogSec= must exceed a renewal's longest run.
+ */
+static long long watchdog_ms(void)
+{
+	uint64_t usec = 0;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0 || !usec)
+		return 0;
+	return usec / 2000 ? (long long)(usec / 2000) : 1;
+}
+
 /* The renewal loop, until SIGTERM or SIGINT. */
 static void run(struct agent *a, int sfd)
 {
@@ -142,15 +159,21 @@ static void run(struct agent *a, int sfd)
 	unsigned int attempt = 0, delay;
 	time_t now, due;
 	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
-	long long wait_ms;
+	long long wait_ms, wd_ms = watchdog_ms();
 
 	due = agent_renew_at(time(NULL), a->expiry, a->cfg.renew_before);
 	agent_info("next renewal in %lld s", (long long)(due - time(NULL)));
+	if (wd_ms)
+		agent_info("watchdog: pinging systemd every %lld ms", wd_ms);
 	for (;;) {
 		now = time(NULL);
 		wait_ms = due > now ? (long long)(due - now) * 1000 : 0;
 		if (wait_ms > 3600 * 1000)
 			wait_ms = 3600 * 1000;	/* re-check the clock hourly */
+		if (wd_ms && wait_ms > wd_ms)
+			wait_ms = wd_ms;
+		if (wd_ms)
+			sd_notify(0, "WATCHDOG=1");
 		if (poll(&pfd, 1, (int)wait_ms) > 0) {
 			if (read(sfd, &si, sizeof(si)) != sizeof(si))
 				continue;
@@ -165,6 +188,8 @@ static void run(struct agent *a, int sfd)
 		if (time(NULL) < due)
 			continue;
 		sd_notify(0, "STATUS=renewing the credentials");
+		if (wd_ms)
+			sd_notify(0, "WATCHDOG=1");
 		if (!agent_renew(a)) {
 			attempt = 0;
 			now = time(NULL);

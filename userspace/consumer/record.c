@@ -121,6 +121,13 @@ static int members_ok(const json_t *obj, enum consume_mode mode,
 		    !json_object_get(obj, names[i]))
 			ERR(mode == CONSUME_MIC ? "the JWS lacks payload or signature" :
 			    "the JWE lacks iv, ciphertext or tag");
+	/* A256GCM: a 96-bit IV and a 128-bit tag, or nothing can verify. */
+	if (mode != CONSUME_MIC &&
+	    strlen(json_string_value(json_object_get(obj, "iv"))) != 16)
+		ERR("the JWE's IV is not 96 bits (A256GCM takes a 12-byte IV)");
+	if (mode != CONSUME_MIC &&
+	    strlen(json_string_value(json_object_get(obj, "tag"))) != 22)
+		ERR("the JWE's tag is not 128 bits (A256GCM writes a 16-byte tag)");
 	ek = json_string_value(json_object_get(obj, "encrypted_key"));
 	if (mode == CONSUME_WRAP && (!ek || !*ek))
 		ERR("an A256KW JWE without an encrypted key");

@@ -47,7 +47,7 @@ extern "C" {
 #endif
 
 /* Version of the library; its soname carries the major number. */
-#define M2MV_LIB_VERSION "1.1.0"
+#define M2MV_LIB_VERSION "1.0.0"
 
 /* Path of the character device the data plane opens. */
 #define M2MV_DEVICE_PATH "/dev/" M2MV_DEVICE_NAME

@@ -434,6 +434,37 @@ static void test_file(void **state)
 	assert_non_null(strstr(f->err, ": cannot read the configuration: No such file or directory"));
 }
 
+#define TEF_NO_PSK \
+	"[tef]\n" \
+	"host = 127.0.0.1\n" \
+	"fqdn = tef.example.com\n" \
+	"identity = kpm-gw1\n"
+#define STORE_POLICY "[store]\nname = gw1\nfile = /s\n[policy /]\n"
+
+/* The PSK from a systemd credential: $CREDENTIALS_DIRECTORY/NAME. */
+static void test_psk_credential(void **state)
+{
+	struct fix *f = *state;
+
+	assert_int_equal(setenv("CREDENTIALS_DIRECTORY",
+				"/run/credentials/m2mvaultd.service", 1), 0);
+	assert_int_equal(parse(f, TEF_NO_PSK "psk_credential = kpm\n"
+			       STORE_POLICY), 0);
+	assert_string_equal(f->cfg.tef_psk_credential, "kpm");
+	assert_string_equal(f->cfg.tef_psk_file,
+			    "/run/credentials/m2mvaultd.service/kpm");
+	fails(f, TEF_NO_PSK "psk_credential = kpm\npsk_file = /k\n" STORE_POLICY,
+	      "t.conf:5: [tef] psk_credential and psk_file (line 6) exclude each other");
+	fails(f, TEF_NO_PSK "psk_credential = ../kpm\n" STORE_POLICY,
+	      "t.conf:5: [tef] psk_credential: a systemd credential name, 1 to 64 characters of [A-Za-z0-9._-], not starting with '.', not '../kpm'");
+	fails(f, TEF_NO_PSK "psk_credential = a/b\n" STORE_POLICY,
+	      "t.conf:5: [tef] psk_credential: a systemd credential name, 1 to 64 characters of [A-Za-z0-9._-], not starting with '.', not 'a/b'");
+	fails(f, TEF_NO_PSK STORE_POLICY, "t.conf:1: [tef] needs 'psk_file'");
+	assert_int_equal(unsetenv("CREDENTIALS_DIRECTORY"), 0);
+	fails(f, TEF_NO_PSK "psk_credential = kpm\n" STORE_POLICY,
+	      "t.conf:5: [tef] psk_credential: $CREDENTIALS_DIRECTORY is not set: run the agent from a unit with LoadCredential=kpm:FILE or LoadCredentialEncrypted=kpm:FILE, or use psk_file");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test_setup_teardown(test_registrations, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_psk_credential, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("agent_config", tests, NULL, NULL);

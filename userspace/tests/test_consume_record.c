@@ -405,6 +405,34 @@ static void test_refused(void **state)
 	free(t);
 }
 
+/* The IV must be 96 bits: said so, not taken for a failed tag. */
+static void test_refused_iv(void **state)
+{
+	char *t = make_jwe(hdr_wrap, k_wrap, cek_rand, plain, 1);
+	struct consume_record rec;
+	const char *why = NULL;
+	char buf[4096];
+	char *p[5];
+	int i;
+
+	(void)state;
+	p[0] = t;
+	for (i = 1; i < 5; i++) {
+		p[i] = strchr(p[i - 1], '.');
+		assert_non_null(p[i]);
+		p[i]++;
+	}
+	/* header.ek. + an 8-byte IV + .ciphertext.tag */
+	snprintf(buf, sizeof(buf), "%.*sAAAAAAAAAAA.%s", (int)(p[2] - p[0]), t,
+		 p[3]);
+	assert_int_equal(consume_record_parse(buf, strlen(buf), &rec, &why),
+			 -EINVAL);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "IV is not 96 bits"));
+	consume_record_free(&rec);
+	free(t);
+}
+
 static void test_trailing_space(void **state)
 {
 	char *t = make_jws(hdr_mic, k_mic, plain, 1), *u;
@@ -500,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_mic),
 		cmocka_unit_test(test_tampered),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_refused_iv),
 		cmocka_unit_test(test_trailing_space),
 		cmocka_unit_test(test_jwk),
 		cmocka_unit_test(test_summary),
