@@ -353,7 +353,8 @@ struct m2mv_batch {
 
 enum m2mv_attach_flag {
 	M2MV_ATTACH_F_RDONLY = 1U << 0,	/* never write, never truncate */
-	__M2MV_ATTACH_F_ALL = M2MV_ATTACH_F_RDONLY
+	M2MV_ATTACH_F_CREATE = 1U << 1,	/* format the file: it must be empty */
+	__M2MV_ATTACH_F_ALL = M2MV_ATTACH_F_RDONLY | M2MV_ATTACH_F_CREATE
 };
 
 enum m2mv_policy_flag {
