@@ -286,16 +286,55 @@ int m2mv_index_apply(struct m2mv_index *ix, const char *path, u16 len,
  * @path: the path the damaged record names
  * @len: its length
  * @r: what the damaged record says
+ * @trusted: @r's version is as written (the record's CRC holds); if not,
+ *	the damage may have hit the version itself, so the record counts as
+ *	newer than the indexed one whatever its version field says
  *
- * If @r's version is not lower than the indexed one, the entry now points at
- * the damaged record and carries M2MV_STAT_F_BAD: readers get EBADMSG rather
+ * If @r is newer than the indexed record, the entry now points at the
+ * damaged record and carries M2MV_STAT_F_BAD: readers get EBADMSG rather
  * than an older version. A later intact record with a higher version
  * replaces it.
  *
  * Return: 1 if the entry was marked, 0 if not, -ENOMEM.
  */
 int m2mv_index_mark_bad(struct m2mv_index *ix, const char *path, u16 len,
-			const struct m2mv_index_rec *r)
+			const struct m2mv_index_rec *r, bool trusted)
+{
+	struct m2mv_index_rec bad = *r;
+	struct m2mv_ient *e;
+
+	lockdep_assert_held_write(&ix->lock);
+	e = ient_get(ix, path, len);
+	if (!e)
+		return -ENOMEM;
+	if (trusted && r->version < e->version)
+		return 0;
+	if (!trusted && r->version <= e->version && e->version < U64_MAX)
+		bad.version = e->version + 1;
+	ient_unaccount(ix, e);
+	ient_set(e, &bad);
+	e->flags |= M2MV_STAT_F_BAD;
+	ient_account(ix, e);
+	return 1;
+}
+
+/**
+ * m2mv_index_expect() - a checkpoint vouches for a record of @path
+ * @ix: the index, held for writing
+ * @path: the path
+ * @len: its length
+ * @r: the record the checkpoint names (offset, version, length, type)
+ *
+ * The records before the checkpoint must have brought @path to at least
+ * @r's version. If they did not, the record is missing or was too damaged
+ * to be attributed: the entry is marked M2MV_STAT_F_BAD at @r's version,
+ * so that readers get EBADMSG rather than an older version or ENOENT.
+ *
+ * Return: 1 if the entry was marked, 0 if the index holds @r or newer,
+ * -ENOMEM.
+ */
+int m2mv_index_expect(struct m2mv_index *ix, const char *path, u16 len,
+		      const struct m2mv_index_rec *r)
 {
 	struct m2mv_ient *e;
 
@@ -303,7 +342,7 @@ int m2mv_index_mark_bad(struct m2mv_index *ix, const char *path, u16 len,
 	e = ient_get(ix, path, len);
 	if (!e)
 		return -ENOMEM;
-	if (r->version < e->version)
+	if (e->version >= r->version)
 		return 0;
 	ient_unaccount(ix, e);
 	ient_set(e, r);

@@ -81,8 +81,14 @@ static int m2mv_nl_name(struct genl_info *info, const char **name)
 }
 
 /* Why an attach failed, for the sender (NL_SET_ERR_MSG wants literals). */
-static void m2mv_nl_attach_err(struct netlink_ext_ack *extack, int err)
+static void m2mv_nl_attach_err(struct netlink_ext_ack *extack, int err,
+			       const char *why)
 {
+	/* @why is a string constant of the store: it outlives the reply. */
+	if (why && extack) {
+		extack->_msg = why;
+		return;
+	}
 	switch (err) {
 	case -EEXIST:
 		NL_SET_ERR_MSG(extack, "a store of that name is already attached");
@@ -282,7 +288,7 @@ static int m2mv_nl_attach(struct sk_buff *skb, struct genl_info *info)
 	ret = m2mv_ctl_attach(name, nla_get_u32(info->attrs[M2MV_A_FD]),
 			      credid, flags, &grant, &rep);
 	if (ret) {
-		m2mv_nl_attach_err(info->extack, ret);
+		m2mv_nl_attach_err(info->extack, ret, rep.why);
 		return ret;
 	}
 

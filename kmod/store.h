@@ -31,6 +31,7 @@ struct m2mv_attach_report {
 	u64 live;		/* paths visible to lookups */
 	u64 integrity_errors;
 	u64 truncated;		/* bytes of torn tail cut off */
+	const char *why;	/* on failure, what is wrong, or NULL */
 };
 
 /*

@@ -378,13 +378,21 @@ enum m2mv_policy_flag {
  * On-disk format (Documentation/on-disk-format.rst has every byte)
  * ----------------------------------------------------------------
  *
- * All integers little endian. A store file is a superblock of
- * M2MV_SUPER_SIZE bytes followed by records, each starting 8-byte aligned.
+ * All integers little endian. A store file of format version 2 holds two
+ * identical copies of the superblock, each M2MV_SUPER_SIZE bytes, at offsets
+ * 0 and M2MV_SUPER_BACKUP, followed at M2MV_LOG_START by records, each
+ * starting 8-byte aligned. Version 1 (still read) has one copy and its log
+ * starts at M2MV_LOG_START_V1.
  */
 #define M2MV_SUPER_MAGIC	0x564d324dU	/* "M2MV" */
 #define M2MV_REC_MAGIC		0x4345524dU	/* "MREC" */
-#define M2MV_FORMAT_VERSION	1
-#define M2MV_SUPER_SIZE		4096
+#define M2MV_FORMAT_VERSION	2		/* what a new store gets */
+#define M2MV_FORMAT_VERSION_V1	1
+#define M2MV_SUPER_SIZE		4096		/* one copy */
+#define M2MV_SUPER_BACKUP	4096		/* offset of the second copy */
+#define M2MV_LOG_START		8192		/* first record, version 2 */
+#define M2MV_LOG_START_V1	4096		/* first record, version 1 */
+#define M2MV_CKPT_EVERY		64		/* records between checkpoints */
 #define M2MV_STORE_ID_SIZE	16
 #define M2MV_CHAIN_SIZE		32
 #define M2MV_NONCE_SIZE		16
@@ -484,14 +492,43 @@ struct m2mv_disk_rec {
  * @records: records before this one (seq - 1)
  * @live: live paths in the index at this point
  * @live_bytes: bytes of the newest PUT records of live paths
+ * @entries: version 2: struct m2mv_disk_evidence entries that follow;
+ *	version 1: zero
  * @reserved: zero
  */
 struct m2mv_disk_ckpt {
 	__le64 records;
 	__le64 live;
 	__le64 live_bytes;
-	__le64 reserved;
+	__le32 entries;
+	__le32 reserved;
 };
+
+/**
+ * struct m2mv_disk_evidence - one path a checkpoint vouches for
+ * @off: offset of the path's newest record among those since the
+ *	checkpoint before
+ * @version: that record's version
+ * @reclen: that record's length
+ * @type: M2MV_REC_PUT or M2MV_REC_DEL
+ * @reserved0: zero
+ * @path_len: bytes of path that follow
+ *
+ * Followed by the path and zero padding to a multiple of 8 bytes.
+ */
+struct m2mv_disk_evidence {
+	__le64 off;
+	__le64 version;
+	__le32 reclen;
+	__u8 type;
+	__u8 reserved0;
+	__le16 path_len;
+};
+
+/* The longest checkpoint body: M2MV_CKPT_EVERY entries of the longest path. */
+#define M2MV_CKPT_BODY_MAX						\
+	(sizeof(struct m2mv_disk_ckpt) +				\
+	 M2MV_CKPT_EVERY * (sizeof(struct m2mv_disk_evidence) + M2MV_PATH_MAX))
 
 /*
  * Generic netlink family
