@@ -30,13 +30,14 @@ static DEFINE_MUTEX(m2mv_stores_lock);
 static u64 m2mv_stores_gen = 1;		/* bumped by every attach and detach */
 
 static int store_open(struct m2mv_store *s, loff_t size,
+		      const struct m2mv_anchor *want,
 		      struct m2mv_attach_report *rep)
 {
 	int ret;
 
 	ret = m2mv_super_open(s, size, rep);
 	if (!ret)
-		ret = m2mv_store_scan(s, size, rep);
+		ret = m2mv_store_scan(s, size, want, rep);
 	return ret;
 }
 
@@ -74,6 +75,7 @@ static struct m2mv_store *store_alloc(const char *name, struct file *file,
 	s->grant.perm &= 0777;
 	strscpy(s->name, name, sizeof(s->name));
 	spin_lock_init(&s->file_lock);
+	spin_lock_init(&s->pos_lock);
 	mutex_init(&s->ctl_lock);
 	mutex_init(&s->append_lock);
 	atomic64_set(&s->tail, 0);
@@ -194,7 +196,9 @@ static struct m2mv_store *registry_find(const char *name)
  * @store_key: the 32-byte store key; the caller wipes its copy afterwards
  * @flags: M2MV_ATTACH_F_*
  * @grant: who may reach the store through the device
- * @rep: out: what the scan found
+ * @anchor: NULL, or the freshness anchor the log must hold: a record of
+ *	that sequence number and chain value
+ * @rep: out: what the scan found, and the durable position
  *
  * An empty file is formatted (unless read-only); otherwise the superblock
  * and the store key are checked and every record is scanned: the index,
@@ -206,11 +210,14 @@ static struct m2mv_store *registry_find(const char *name)
  * (not open for reading or, unless read-only, writing), -EEXIST (name
  * taken), -EBUSY (file attached under another name), -EBADMSG (not a
  * store, damaged superblock or unsupported version), -EKEYREJECTED (wrong
- * store key), -ENOMEM, -EINTR, or the file system's error.
+ * store key), -ESTALE (the log does not hold @anchor, and @flags lacks
+ * M2MV_ATTACH_F_STALE_OK), -ENOMEM, -EINTR, or the file system's error.
+ * On failure @rep->why may say what is wrong.
  */
 int m2mv_store_attach(const char *name, struct file *file,
 		      const u8 store_key[32], u32 flags,
 		      const struct m2mv_store_grant *grant,
+		      const struct m2mv_anchor *anchor,
 		      struct m2mv_attach_report *rep)
 {
 	struct m2mv_store *s;
@@ -242,10 +249,13 @@ int m2mv_store_attach(const char *name, struct file *file,
 	if (!size && !(flags & M2MV_ATTACH_F_RDONLY))
 		ret = m2mv_super_format(s);
 	else
-		ret = store_open(s, size, rep);
+		ret = store_open(s, size, anchor, rep);
 	if (ret)
 		goto err_unclaim;
 
+	spin_lock(&s->pos_lock);
+	rep->anchor = s->anchor;
+	spin_unlock(&s->pos_lock);
 	mutex_lock(&m2mv_stores_lock);
 	s->ready = true;
 	m2mv_stores_gen++;
@@ -423,6 +433,9 @@ void m2mv_store_status(struct m2mv_store *s, struct m2mv_store_status *st)
 	st->durable = atomic64_read_acquire(&s->durable);
 	st->flags = s->flags;
 	st->grant = s->grant;
+	spin_lock(&s->pos_lock);
+	st->anchor = s->anchor;
+	spin_unlock(&s->pos_lock);
 	for (i = 0; i < __M2MV_STORE_CNT_MAX; i++)
 		st->counters[i] = atomic64_read(&s->counters[i]);
 }

@@ -83,6 +83,28 @@ static void store_undo(struct m2mv_store *s, loff_t off)
 	}
 }
 
+/**
+ * m2mv_store_set_pos() - note where the log ends now
+ * @s: the store
+ * @seq: the last record's sequence number (0: none)
+ * @chain: its stored chain value (the key check value for none)
+ * @end: its end
+ * @durable: the position is on stable storage too: the freshness anchor
+ */
+void m2mv_store_set_pos(struct m2mv_store *s, u64 seq, const u8 *chain,
+			loff_t end, bool durable)
+{
+	spin_lock(&s->pos_lock);
+	s->last.seq = seq;
+	memcpy(s->last.chain, chain, M2MV_CHAIN_SIZE);
+	s->last_end = end;
+	if (durable) {
+		s->anchor = s->last;
+		s->anchor_end = end;
+	}
+	spin_unlock(&s->pos_lock);
+}
+
 /* Time-stamp, chain, checksum and write @rec at the tail. */
 static int append_locked(struct m2mv_store *s, struct m2mv_rec *rec,
 			 u64 *seq, loff_t *end)
@@ -110,6 +132,7 @@ static int append_locked(struct m2mv_store *s, struct m2mv_rec *rec,
 	s->seq = t.seq;
 	s->records++;
 	memcpy(s->chain, t.chain, sizeof(t.chain));
+	m2mv_store_set_pos(s, t.seq, t.chain, t.end, false);
 	atomic64_set_release(&s->tail, t.end);
 	*seq = t.seq;
 	*end = t.end;
@@ -269,6 +292,7 @@ int m2mv_store_append(struct m2mv_store *s, struct m2mv_rec *rec,
  */
 int m2mv_store_sync(struct m2mv_store *s, loff_t end)
 {
+	struct m2mv_anchor pos;
 	loff_t tail;
 	int ret;
 
@@ -282,7 +306,10 @@ int m2mv_store_sync(struct m2mv_store *s, loff_t end)
 		ret = -ENODEV;
 		goto out;
 	}
-	tail = atomic64_read_acquire(&s->tail);
+	spin_lock(&s->pos_lock);
+	pos = s->last;
+	tail = s->last_end;
+	spin_unlock(&s->pos_lock);
 	ret = vfs_fsync_range(s->file, 0, tail - 1, 1);
 	if (ret) {
 		WRITE_ONCE(s->sync_err, ret);
@@ -291,6 +318,12 @@ int m2mv_store_sync(struct m2mv_store *s, loff_t end)
 		goto out;
 	}
 	atomic64_set_release(&s->durable, tail);
+	spin_lock(&s->pos_lock);
+	if (tail > s->anchor_end) {
+		s->anchor = pos;
+		s->anchor_end = tail;
+	}
+	spin_unlock(&s->pos_lock);
 out:
 	mutex_unlock(&s->sync_lock);
 	return ret;

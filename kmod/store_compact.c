@@ -204,6 +204,7 @@ static struct file *compact_switch(struct m2mv_compact *cp)
 		s->super.crc = cpu_to_le32(m2mv_super_crc(&s->super));
 		s->format = M2MV_FORMAT_VERSION;
 		s->log_start = M2MV_LOG_START;
+		m2mv_store_set_pos(s, cp->t.seq, cp->t.chain, cp->t.end, true);
 		atomic64_set_release(&s->tail, cp->t.end);
 		atomic64_set_release(&s->durable, cp->t.end);
 	}

@@ -26,6 +26,8 @@
  *	s->nonce_lock		the dir-mode nonce table (alone, or under
  *				index.lock while the attach scan applies)
  *	s->file_lock		a spinlock for taking a reference to s->file
+ *	s->pos_lock		a spinlock for the last and the durable
+ *				position (seq, chain, end) as one
  *
  * The policy table (s->policies) has a lock of its own, never held with
  * any of these.
@@ -115,6 +117,11 @@ struct m2mv_store {
 	bool detached;			/* written under append_lock */
 	int write_err;			/* a failed write could not be undone */
 	atomic64_t tail;		/* end of the last record */
+	spinlock_t pos_lock;		/* the next four */
+	struct m2mv_anchor last;	/* the last record (append_lock too) */
+	loff_t last_end;		/* and its end */
+	struct m2mv_anchor anchor;	/* the last record known durable */
+	loff_t anchor_end;
 
 	struct mutex sync_lock;		/* group commit: the next two */
 	atomic64_t durable;		/* flushed up to here */
@@ -185,9 +192,12 @@ void m2mv_dnonce_destroy(struct m2mv_store *s);
 
 /* store_scan.c */
 int m2mv_store_scan(struct m2mv_store *s, loff_t size,
+		    const struct m2mv_anchor *want,
 		    struct m2mv_attach_report *rep);
 
 /* store_append.c */
+void m2mv_store_set_pos(struct m2mv_store *s, u64 seq, const u8 *chain,
+			loff_t end, bool durable);
 void m2mv_store_ckpt_arm(struct m2mv_store *s);
 void m2mv_store_ckpt_work(struct work_struct *work);
 void m2mv_store_shutdown(struct m2mv_store *s);

@@ -26,6 +26,11 @@
 
 enum { SCAN_REC, SCAN_NONE, SCAN_LATER };
 
+#define SCAN_WHY_SHORT \
+	"the log ends before the freshness anchor's record: acknowledged records are missing, or the file is an older copy"
+#define SCAN_WHY_OTHER \
+	"the log does not hold the freshness anchor's record: the file is an older copy, or was compacted after the anchor was taken"
+
 static u8 *scan_get_big(struct m2mv_scan *sc, loff_t off, size_t n)
 {
 	int ret;
@@ -636,6 +641,9 @@ static int scan_intact(struct m2mv_scan *sc, const struct m2mv_scan_item *it)
 	}
 
 	sc->rep->records++;
+	if (sc->want && seq == sc->want->seq &&
+	    !crypto_memneq(h->chain, sc->want->chain, M2MV_CHAIN_SIZE))
+		sc->want_met = true;
 	if (h->type == M2MV_REC_CKPT)
 		return scan_ckpt(sc, rec, it->off);
 
@@ -738,6 +746,34 @@ static int scan_log(struct m2mv_scan *sc)
 	return 0;
 }
 
+/*
+ * The freshness anchor kept outside the disk names the last record that
+ * was durable when it was taken: a log without that record is an older
+ * copy, or lost acknowledged records. Refused before anything is cut,
+ * unless the caller overrides it, which is recorded.
+ */
+static int scan_check_anchor(struct m2mv_scan *sc)
+{
+	struct m2mv_store *s = sc->s;
+	const char *what;
+
+	if (!sc->want || sc->want_met)
+		return 0;
+	what = sc->seq < sc->want->seq ? SCAN_WHY_SHORT : SCAN_WHY_OTHER;
+	pr_warn("store %s: %s (anchor seq %llu, log ends at seq %llu)%s\n",
+		s->name, what, sc->want->seq, sc->seq,
+		(s->flags & M2MV_ATTACH_F_STALE_OK) ?
+		": attached anyway, as the caller asked" : "");
+	if (!(s->flags & M2MV_ATTACH_F_STALE_OK)) {
+		sc->rep->why = what;
+		return -ESTALE;
+	}
+	sc->rep->integrity_errors++;
+	m2mv_log_report(s, "", -1, sc->want->seq, NULL, 0, -ESTALE,
+			"attached without the freshness anchor's record, as the caller asked");
+	return 0;
+}
+
 /* Cut what follows the last intact record: a write the crash tore. */
 static int scan_cut_tail(struct m2mv_scan *sc)
 {
@@ -825,6 +861,7 @@ int m2mv_scan_run(struct m2mv_scan *sc)
  * in s->chain.
  */
 int m2mv_store_scan(struct m2mv_store *s, loff_t size,
+		    const struct m2mv_anchor *want,
 		    struct m2mv_attach_report *rep)
 {
 	struct m2mv_scan *sc;
@@ -834,9 +871,15 @@ int m2mv_store_scan(struct m2mv_store *s, loff_t size,
 	if (!sc)
 		return -ENOMEM;
 	sc->rep = rep;
+	if (want && want->seq)
+		sc->want = want;
+	else if (want && crypto_memneq(want->chain, s->chain, M2MV_CHAIN_SIZE))
+		sc->want = want;	/* seq 0 is this store's key check only */
 	ret = m2mv_scan_run(sc);
 	if (!ret)
 		ret = scan_settle_tail(sc);
+	if (!ret)
+		ret = scan_check_anchor(sc);
 	if (ret)
 		goto out;
 	scan_drop(sc);
@@ -847,6 +890,7 @@ int m2mv_store_scan(struct m2mv_store *s, loff_t size,
 	s->seq = sc->good_seq;
 	s->records = rep->records;
 	memcpy(s->chain, sc->good_chain, M2MV_CHAIN_SIZE);
+	m2mv_store_set_pos(s, sc->good_seq, sc->good_chain, sc->good_end, true);
 	s->since_ckpt = min_t(u64, sc->good_seq - sc->ckpt_seq, U32_MAX);
 	atomic64_set(&s->tail, sc->good_end);
 	atomic64_set(&s->durable, 0);

@@ -113,6 +113,8 @@ struct m2mv_scan {
 	u64 good_seq;
 	u8 good_chain[M2MV_CHAIN_SIZE];
 	u64 ckpt_seq;			/* of the last intact checkpoint */
+	const struct m2mv_anchor *want;	/* attach: the anchor, or NULL */
+	bool want_met;			/* a valid record is the anchor's */
 	char kid[M2MV_CREDID_MAX + 1];
 };
 

@@ -102,6 +102,7 @@ int m2mv_super_format(struct m2mv_store *s)
 	s->records = 0;
 	atomic64_set(&s->tail, s->log_start);
 	atomic64_set(&s->durable, s->log_start);
+	m2mv_store_set_pos(s, 0, s->chain, s->log_start, true);
 	pr_info("store %s: formatted (format version %u)\n", s->name,
 		s->format);
 	return 0;

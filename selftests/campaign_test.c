@@ -301,6 +301,16 @@ static int path_index(const uint8_t *p, size_t n)
 	return -1;
 }
 
+/* Where the log of @img starts: format version 1 has one superblock. */
+static size_t log_start(const struct image *img)
+{
+	const struct m2mv_disk_super *sb = (const void *)img->b;
+
+	if (img->len >= sizeof(*sb) && sb->version == M2MV_FORMAT_VERSION_V1)
+		return M2MV_LOG_START_V1;
+	return M2MV_LOG_START;
+}
+
 /*
  * Walk the records of @b's image by their heads (magic, len) as
  * Documentation/on-disk-format.rst lays them out: 0 if they fill the file
@@ -309,10 +319,10 @@ static int path_index(const uint8_t *p, size_t n)
 static int parse(struct base *b)
 {
 	const struct image *img = &b->img;
-	size_t off = M2MV_SUPER_SIZE;
+	size_t off = log_start(img);
 
 	b->nrecs = 0;
-	if (img->len < M2MV_SUPER_SIZE)
+	if (img->len < off)
 		return -EBADMSG;
 	while (off < img->len) {
 		struct rec *r = &b->recs[b->nrecs];
@@ -485,10 +495,11 @@ static void locate(const struct base *b, size_t off, char *buf, size_t size)
 {
 	char rd[170];
 
-	if (off < M2MV_SUPER_SIZE) {
-		snprintf(buf, size, "superblock +%zu%s", off,
-			 off < sizeof(struct m2mv_disk_super) ? "" :
-			 ", padding");
+	if (off < log_start(&b->img)) {
+		snprintf(buf, size, "superblock copy %zu +%zu%s",
+			 off / M2MV_SUPER_SIZE + 1, off % M2MV_SUPER_SIZE,
+			 off % M2MV_SUPER_SIZE < sizeof(struct m2mv_disk_super) ?
+			 "" : ", padding");
 		return;
 	}
 	for (int i = 0; i < b->nrecs; i++) {
@@ -697,7 +708,7 @@ static const struct kind {
 	{ "bitflip", k_bitflip, false, false },
 	{ "sector-zeroed", k_sector, false, false },
 	{ "cut-at-record", k_cut_records, true, false },
-	{ "cut-in-record", k_cut_inside, false, false },
+	{ "cut-in-record", k_cut_inside, true, false },
 	{ "record-dropped", k_drop, false, false },
 	{ "record-duplicated", k_dup, false, false },
 	{ "records-swapped", k_swap, false, false },

@@ -354,7 +354,11 @@ struct m2mv_batch {
 enum m2mv_attach_flag {
 	M2MV_ATTACH_F_RDONLY = 1U << 0,	/* never write, never truncate */
 	M2MV_ATTACH_F_CREATE = 1U << 1,	/* format the file: it must be empty */
-	__M2MV_ATTACH_F_ALL = M2MV_ATTACH_F_RDONLY | M2MV_ATTACH_F_CREATE
+	M2MV_ATTACH_F_STALE_OK = 1U << 2, /* attach although the log does not
+					   * reach the anchor given (recorded)
+					   */
+	__M2MV_ATTACH_F_ALL = M2MV_ATTACH_F_RDONLY | M2MV_ATTACH_F_CREATE |
+			      M2MV_ATTACH_F_STALE_OK
 };
 
 enum m2mv_policy_flag {
@@ -549,16 +553,21 @@ struct m2mv_disk_evidence {
  *	     (Credential-ID of a type-16 key), FLAGS (u32, M2MV_ATTACH_F_*,
  *	     optional), OWNER (u32 uid), GROUP (u32 gid) and PERM (u32, the
  *	     permission bits 0-0777 of a file's mode; only the read and write
- *	     bits are used), all three optional: root, root, 0600
+ *	     bits are used), all three optional: root, root, 0600;
+ *	     ANCHOR_SEQ and ANCHOR_CHAIN (optional, both or neither): the
+ *	     freshness anchor kept outside the disk; the log must hold that
+ *	     record, else ESTALE (unless FLAGS has M2MV_ATTACH_F_STALE_OK)
  *	out: a STORE_ATTACH message with NAME, RECORDS, LIVE,
- *	     INTEGRITY_ERRORS, TRUNCATED
+ *	     INTEGRITY_ERRORS, TRUNCATED, ANCHOR_SEQ, ANCHOR_CHAIN
  * M2MV_CMD_STORE_DETACH
  *	in:  NAME
  * M2MV_CMD_STORE_GET (dump; one message per store)
  *	out: NAME, FILE (backing file path), STATE (enum m2mv_store_state),
  *	     FLAGS, RECORDS, FILE_BYTES, LIVE, LIVE_BYTES, LAST_SEQ, OWNER,
  *	     GROUP, PERM (as seen from the requester's user namespace),
- *	     COUNTERS (nested, enum m2mv_ctr, each u64)
+ *	     COUNTERS (nested, enum m2mv_ctr, each u64), ANCHOR_SEQ and
+ *	     ANCHOR_CHAIN (the last record known to be on stable storage:
+ *	     the freshness anchor to keep outside the disk)
  * M2MV_CMD_POLICY_SET
  *	in:  NAME, PREFIX (string, may be empty), CREDID, MODE (u32,
  *	     enum m2mv_mode), FLAGS (u32, M2MV_POLICY_F_INSTANCE, optional)
@@ -640,6 +649,8 @@ enum m2mv_attr {
 	M2MV_A_OWNER,			/* u32: uid */
 	M2MV_A_GROUP,			/* u32: gid */
 	M2MV_A_PERM,			/* u32: 0-0777 */
+	M2MV_A_ANCHOR_SEQ,		/* u64: seq of the anchor's record */
+	M2MV_A_ANCHOR_CHAIN,		/* binary, M2MV_CHAIN_SIZE: its chain */
 	__M2MV_A_MAX
 };
 
