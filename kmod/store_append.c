@@ -124,6 +124,9 @@ static int append_locked(struct m2mv_store *s, struct m2mv_rec *rec,
 	t.seq = s->seq;
 	memcpy(t.chain, s->chain, sizeof(t.chain));
 	t.end = atomic64_read(&s->tail);
+	t.refs = s->format != M2MV_FORMAT_VERSION_V1;
+	t.prev_path = s->prev_path;
+	t.prev_ver = s->prev_ver;
 	ret = m2mv_log_write(s->file, s->tfm, &t, rec);
 	if (ret) {
 		store_undo(s, atomic64_read(&s->tail));
@@ -132,6 +135,8 @@ static int append_locked(struct m2mv_store *s, struct m2mv_rec *rec,
 	s->seq = t.seq;
 	s->records++;
 	memcpy(s->chain, t.chain, sizeof(t.chain));
+	s->prev_path = t.prev_path;
+	s->prev_ver = t.prev_ver;
 	m2mv_store_set_pos(s, t.seq, t.chain, t.end, false);
 	atomic64_set_release(&s->tail, t.end);
 	*seq = t.seq;

@@ -166,6 +166,7 @@ static int compact_super(struct m2mv_compact *cp)
 		return ret;
 	memcpy(cp->t.chain, s->super.key_check, M2MV_CHAIN_SIZE);
 	cp->t.seq = 0;
+	cp->t.refs = true;
 	return 0;
 }
 
@@ -198,6 +199,8 @@ static struct file *compact_switch(struct m2mv_compact *cp)
 		s->records = cp->t.seq;
 		memcpy(s->chain, cp->t.chain, M2MV_CHAIN_SIZE);
 		s->since_ckpt = 0;
+		s->prev_path = cp->t.prev_path;
+		s->prev_ver = cp->t.prev_ver;
 		s->ev.n = 0;
 		s->ev.lost = false;
 		s->super.version = cpu_to_le16(M2MV_FORMAT_VERSION);

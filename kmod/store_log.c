@@ -93,6 +93,7 @@ u32 m2mv_super_crc(const struct m2mv_disk_super *sb)
 	return ~crc32c(~0U, sb, offsetof(struct m2mv_disk_super, crc));
 }
 
+
 /* key_check = HMAC(store key, "m2mvault store" || store_id) */
 int m2mv_log_key_check(struct m2mv_store *s, const u8 *store_id,
 		       u8 out[M2MV_CHAIN_SIZE])
@@ -162,7 +163,8 @@ int m2mv_log_chain(struct shash_desc *desc, const u8 *prev,
  * @file: the log
  * @tfm: the store's hmac(sha256)
  * @t: in/out: the log's tail; advanced past @rec on success
- * @rec: complete but for seq, chain and CRC, which are set here
+ * @rec: complete but for seq, chain and CRC, which are set here, and (in
+ *	a log of format 2) the reference to the PUT or DEL before it
  *
  * The one way a record reaches a log: appends and compaction both write
  * through here. On failure @t is unchanged; what the write may have left
@@ -180,6 +182,8 @@ int m2mv_log_write(struct file *file, struct crypto_shash *tfm,
 	int ret;
 
 	h->seq = cpu_to_le64(t->seq + 1);
+	h->prev_path = cpu_to_le32(t->refs ? t->prev_path : 0);
+	h->prev_ver = cpu_to_le16(t->refs ? t->prev_ver : 0);
 	h->crc = 0;
 	memset(h->chain, 0, sizeof(h->chain));
 	desc->tfm = tfm;
@@ -196,6 +200,10 @@ int m2mv_log_write(struct file *file, struct crypto_shash *tfm,
 	t->seq++;
 	memcpy(t->chain, chain, sizeof(chain));
 	t->end += len;
+	if (h->type != M2MV_REC_CKPT) {
+		t->prev_path = m2mv_path_crc(rec->path, m2mv_rec_path_len(rec));
+		t->prev_ver = le64_to_cpu(h->version) & 0xffff;
+	}
 	return 0;
 }
 

@@ -112,6 +112,8 @@ struct m2mv_store {
 	u8 chain[M2MV_CHAIN_SIZE];	/* of the last record */
 	u64 records;			/* intact records in the log */
 	u32 since_ckpt;			/* records since the last checkpoint */
+	u32 prev_path;			/* the last PUT or DEL: path CRC32C, */
+	u16 prev_ver;			/* low 16 bits of its version */
 	struct m2mv_evidence ev;	/* for the next checkpoint */
 	struct delayed_work ckpt_work;	/* the next checkpoint, by time */
 	bool detached;			/* written under append_lock */
@@ -147,6 +149,9 @@ struct m2mv_log_tail {
 	u64 seq;			/* of the last record */
 	u8 chain[M2MV_CHAIN_SIZE];	/* of the last record */
 	loff_t end;			/* of the last record */
+	bool refs;			/* format 2: records name the one before */
+	u32 prev_path;			/* CRC32C of the last PUT or DEL's path */
+	u16 prev_ver;			/* and its version's low 16 bits */
 };
 
 /* store_log.c */

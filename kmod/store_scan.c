@@ -321,11 +321,14 @@ static int scan_defer(struct m2mv_scan *sc, const struct m2mv_rec *rec,
 	b->end = end;
 	b->record = true;
 	b->seq = le64_to_cpu(rec->head->seq);
+	b->prev_path = le32_to_cpu(rec->head->prev_path);
+	b->prev_ver = le16_to_cpu(rec->head->prev_ver);
 	memcpy(b->chain, rec->head->chain, M2MV_CHAIN_SIZE);
 	m2mv_rec_to_ir(rec, off, &b->ir);
 	b->path_len = plen;
 	memcpy(b->path, rec->path, plen);
 	sc->seq = b->seq;
+	sc->ref_ok = false;
 	list_add_tail(&b->node, &sc->pending);
 	return 0;
 }
@@ -352,6 +355,8 @@ static void scan_salvage(struct m2mv_scan *sc, struct m2mv_scan_bad *b)
 	b->salvaged = true;
 	b->path_len = plen;
 	b->claimed_len = le32_to_cpu(h.len);
+	b->prev_path = le32_to_cpu(h.prev_path);
+	b->prev_ver = le16_to_cpu(h.prev_ver);
 	b->ir.off = b->off;
 	b->ir.version = le64_to_cpu(h.version);
 	b->ir.reclen = b->claimed_len;
@@ -378,14 +383,27 @@ static int scan_defer_gap(struct m2mv_scan *sc, loff_t off, loff_t end,
 	b->end = end;
 	b->seq = sc->seq;
 	memcpy(b->chain, prev, M2MV_CHAIN_SIZE);
+	sc->ref_ok = false;
 	scan_salvage(sc, b);
 	list_add_tail(&b->node, &sc->pending);
 	return 0;
 }
 
+static int scan_named_raw(struct m2mv_scan *sc, u32 crc, u16 ver, loff_t off,
+			  u64 seq);
+
 /* Report one piece of damage that is not a torn tail. */
 static int scan_report(struct m2mv_scan *sc, struct m2mv_scan_bad *b)
 {
+	int ret;
+
+	if (b->record || b->salvaged) {
+		/* Its head may still name the record before it. */
+		ret = scan_named_raw(sc, b->prev_path, b->prev_ver, b->off,
+				     b->seq);
+		if (ret)
+			return ret;
+	}
 	if (b->record) {
 		scan_warn(sc, b->off, b->seq, b->path, b->path_len,
 			  "CRC32C mismatch: record damaged");
@@ -617,6 +635,56 @@ static int scan_nonce(struct m2mv_scan *sc, const struct m2mv_rec *rec)
 	return m2mv_dnonce_learn(sc->s, sc->kid, id, id_len, rec->head->nonce);
 }
 
+/*
+ * In format 2 every record names the PUT or DEL before it. If that is not
+ * the one the scan saw last (it was removed, or damage came between), the
+ * path it names must still reach that version: else it reads as damaged.
+ */
+static int scan_named_raw(struct m2mv_scan *sc, u32 crc, u16 ver, loff_t off,
+			  u64 seq)
+{
+	char *path;
+	u16 len;
+	int ret;
+
+	if (sc->s->format == M2MV_FORMAT_VERSION_V1 || !sc->rep ||
+	    (!crc && !ver))
+		return 0;
+	path = kmalloc(M2MV_PATH_MAX, GFP_KERNEL);
+	if (!path)
+		return -ENOMEM;
+	ret = m2mv_index_named(&sc->s->index, crc, ver, path, &len);
+	if (ret > 0)
+		scan_warn(sc, off, seq, path, len,
+			  "the record before this one, of this path, is missing or unreadable");
+	kfree(path);
+	return ret < 0 ? ret : 0;
+}
+
+static int scan_named(struct m2mv_scan *sc, const struct m2mv_rec *rec,
+		      loff_t off)
+{
+	const struct m2mv_disk_rec *h = rec->head;
+	u32 crc = le32_to_cpu(h->prev_path);
+	u16 ver = le16_to_cpu(h->prev_ver);
+
+	if (sc->ref_ok && crc == sc->ref_path && ver == sc->ref_ver)
+		return 0;
+	return scan_named_raw(sc, crc, ver, off, le64_to_cpu(h->seq));
+}
+
+/* Remember the last intact PUT or DEL, which the next record names. */
+static void scan_ref(struct m2mv_scan *sc, const struct m2mv_rec *rec)
+{
+	u16 plen = m2mv_rec_path_len(rec);
+
+	if (rec->head->type == M2MV_REC_CKPT)
+		return;
+	sc->ref_ok = m2mv_path_ok(rec->path, plen);
+	sc->ref_path = m2mv_path_crc(rec->path, plen);
+	sc->ref_ver = le64_to_cpu(rec->head->version) & 0xffff;
+}
+
 /* A complete record with a good CRC: check chain and seq, then index it. */
 static int scan_intact(struct m2mv_scan *sc, const struct m2mv_scan_item *it)
 {
@@ -629,6 +697,10 @@ static int scan_intact(struct m2mv_scan *sc, const struct m2mv_scan_item *it)
 	const char *what = NULL;
 	int ret;
 
+	ret = scan_named(sc, rec, it->off);
+	if (ret)
+		return ret;
+	scan_ref(sc, rec);
 	if (!it->mac_ok)
 		what = "chain MAC mismatch: record altered or records removed, moved or inserted";
 	else if (seq != sc->seq + 1)
@@ -890,6 +962,8 @@ int m2mv_store_scan(struct m2mv_store *s, loff_t size,
 	s->seq = sc->good_seq;
 	s->records = rep->records;
 	memcpy(s->chain, sc->good_chain, M2MV_CHAIN_SIZE);
+	s->prev_path = sc->ref_path;
+	s->prev_ver = sc->ref_ver;
 	m2mv_store_set_pos(s, sc->good_seq, sc->good_chain, sc->good_end, true);
 	s->since_ckpt = min_t(u64, sc->good_seq - sc->ckpt_seq, U32_MAX);
 	atomic64_set(&s->tail, sc->good_end);

@@ -45,6 +45,8 @@ struct m2mv_scan_bad {
 					 * whose path is readable
 					 */
 	u32 claimed_len;		/* salvaged: the length its head says */
+	u32 prev_path;			/* record, salvaged: the PUT or DEL */
+	u16 prev_ver;			/* before it, as its head names it */
 	u64 seq;			/* record: as it says; bytes: of the
 					 * complete record before them
 					 */
@@ -113,6 +115,9 @@ struct m2mv_scan {
 	u64 good_seq;
 	u8 good_chain[M2MV_CHAIN_SIZE];
 	u64 ckpt_seq;			/* of the last intact checkpoint */
+	u32 ref_path;			/* the last PUT or DEL intact: its */
+	u16 ref_ver;			/* path's CRC32C, its version's bits */
+	bool ref_ok;			/* and nothing damaged came after it */
 	const struct m2mv_anchor *want;	/* attach: the anchor, or NULL */
 	bool want_met;			/* a valid record is the anchor's */
 	char kid[M2MV_CREDID_MAX + 1];

@@ -458,10 +458,12 @@ struct m2mv_disk_super {
  * @hdr_len: bytes of the JOSE protected header (PUT), else 0
  * @ekey_len: bytes of the wrapped CEK (40 in wrap), else 0
  * @tag_len: bytes of tag (16 GCM, 32 HS256), else 0
- * @reserved0: zero
+ * @prev_ver: format 2: the low 16 bits of the version of the last PUT or
+ *	DEL record before this one (0 if none); format 1: zero
  * @payload_len: bytes of ciphertext (wrap, dir), plaintext (mic) or
  *	checkpoint body (CKPT)
- * @reserved1: zero
+ * @prev_path: format 2: CRC32C of the path of that record (0 if none);
+ *	format 1: zero
  * @nonce: dir: the derivation nonce; else zero
  * @chain: HMAC-SHA256(store key, previous chain || this record with @crc and
  *	@chain zeroed, leaving out the payload of a PUT, which its tag covers)
@@ -484,9 +486,9 @@ struct m2mv_disk_rec {
 	__le16 hdr_len;
 	__u8 ekey_len;
 	__u8 tag_len;
-	__le16 reserved0;
+	__le16 prev_ver;
 	__le32 payload_len;
-	__le32 reserved1;
+	__le32 prev_path;
 	__u8 nonce[M2MV_NONCE_SIZE];
 	__u8 chain[M2MV_CHAIN_SIZE];
 };
