@@ -1406,7 +1406,8 @@ TEST_F(vault, wrong_store_key_is_ekeyrejected)
 	int sfd = mvt_store_file(file, sizeof(file), NULL, "k2");
 
 	ASSERT_GE(sfd, 0);
-	EXPECT_EQ(0, mvt_attach(self->name, sfd, MVT_K_STORE, 0, &rep));
+	EXPECT_EQ(0, mvt_attach(self->name, sfd, MVT_K_STORE,
+				M2MV_ATTACH_F_CREATE, &rep));
 	self->attached = true;
 	ASSERT_EQ(0, mvt_bind(self->fd, self->name));
 	EXPECT_EQ(-ENOENT, mvt_get(self->fd, "/w/a", out, &n, NULL));
@@ -1421,14 +1422,15 @@ TEST_F(vault, attach_name_taken_is_eexist)
 	struct stat st;
 
 	ASSERT_GE(sfd, 0);
-	EXPECT_EQ(-EEXIST, mvt_attach(self->name, sfd, MVT_K_STORE, 0,
-				      NULL));
+	EXPECT_EQ(-EEXIST, mvt_attach(self->name, sfd, MVT_K_STORE,
+				      M2MV_ATTACH_F_CREATE, NULL));
 	/* The refused file was not formatted. */
 	ASSERT_EQ(0, fstat(sfd, &st));
 	EXPECT_EQ(0, st.st_size);
 	/* Two stores side by side, with separate contents. */
 	mvt_store_name(other, "dup");
-	ASSERT_EQ(0, mvt_attach(other, sfd, MVT_K_STORE, 0, NULL));
+	ASSERT_EQ(0, mvt_attach(other, sfd, MVT_K_STORE, M2MV_ATTACH_F_CREATE,
+				NULL));
 	ASSERT_EQ(0, mvt_policy(other, "/w/", MVT_K_WRAP,
 				M2MV_MODE_WRAP, 0));
 	int fd2 = mvt_open_bound(other);
@@ -1497,7 +1499,8 @@ static int nobody_control(FIXTURE_DATA(vault) *self)
 	sfd = mvt_store_file(file, sizeof(file), NULL, "nobody");
 	CHILD_EXPECT(2, 1, sfd >= 0);
 	mvt_store_name(name, "nobody");
-	CHILD_EXPECT(3, -EPERM, mvt_attach(name, sfd, MVT_K_STORE, 0, NULL));
+	CHILD_EXPECT(3, -EPERM, mvt_attach(name, sfd, MVT_K_STORE,
+					   M2MV_ATTACH_F_CREATE, NULL));
 	CHILD_EXPECT(4, -EPERM, mvt_detach(self->name));
 	CHILD_EXPECT(5, -EPERM, mvt_policy(self->name, "/n/", MVT_K_WRAP,
 					   M2MV_MODE_WRAP, 0));
