@@ -80,12 +80,35 @@ static int m2mv_nl_name(struct genl_info *info, const char **name)
 	return 0;
 }
 
-/* Why an attach failed, for the sender (NL_SET_ERR_MSG wants literals). */
-static void m2mv_nl_attach_err(struct netlink_ext_ack *extack, int err)
+/* Is a store attached under @name? */
+static bool m2mv_nl_name_taken(const char *name)
+{
+	struct m2mv_store *s = m2mv_store_get(name);
+
+	if (!s)
+		return false;
+	m2mv_store_put(s);
+	return true;
+}
+
+/*
+ * Why an attach failed, for the sender (NL_SET_ERR_MSG wants literals).
+ * EEXIST means the name is taken or, with M2MV_ATTACH_F_CREATE, that the
+ * file is not empty; attach checks the name first, so it was the file
+ * unless a store of that name is attached now.
+ */
+static void m2mv_nl_attach_err(struct netlink_ext_ack *extack,
+			       const char *name, u32 flags, int err)
 {
 	switch (err) {
 	case -EEXIST:
-		NL_SET_ERR_MSG(extack, "a store of that name is already attached");
+		if ((flags & M2MV_ATTACH_F_CREATE) && !m2mv_nl_name_taken(name))
+			NL_SET_ERR_MSG(extack, "the file is not empty: refusing to format over it");
+		else
+			NL_SET_ERR_MSG(extack, "a store of that name is already attached");
+		break;
+	case -ENODATA:
+		NL_SET_ERR_MSG(extack, "the file is empty: the create flag formats a new store");
 		break;
 	case -EBUSY:
 		NL_SET_ERR_MSG(extack, "the file is in use by another store");
@@ -268,6 +291,11 @@ static int m2mv_nl_attach(struct sk_buff *skb, struct genl_info *info)
 				    "unknown attach flags");
 		return -EOPNOTSUPP;
 	}
+	if ((flags & M2MV_ATTACH_F_CREATE) && (flags & M2MV_ATTACH_F_RDONLY)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_FLAGS],
+				    "a new store cannot be attached read-only");
+		return -EINVAL;
+	}
 	credid = nla_data(info->attrs[M2MV_A_STORE_KEY]);
 	if (m2mv_credid_check(credid)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_STORE_KEY],
@@ -282,7 +310,7 @@ static int m2mv_nl_attach(struct sk_buff *skb, struct genl_info *info)
 	ret = m2mv_ctl_attach(name, nla_get_u32(info->attrs[M2MV_A_FD]),
 			      credid, flags, &grant, &rep);
 	if (ret) {
-		m2mv_nl_attach_err(info->extack, ret);
+		m2mv_nl_attach_err(info->extack, name, flags, ret);
 		return ret;
 	}
 

@@ -172,6 +172,12 @@ has "... saying that --create makes a store" err \
 	"^m2mvault: attach $d/s.store: no such file (--create makes a new store)"
 check "... and creates no file" test ! -e "$d/s.store"
 : >"$d/empty.store"
+t "attach of an empty file without --create fails" 1 \
+	"$M" attach "$S" "$d/empty.store" --key 16-store@tef.example
+has "... saying it is empty" err \
+	"^m2mvault: attach $S: the file is empty, not a store (--create makes a new store) (the file is empty: the create flag formats a new store)"
+check "... and leaves it empty" test ! -s "$d/empty.store"
+check "... and in place" test -f "$d/empty.store"
 t "attach --create formats a new store" 0 \
 	"$M" attach "$S" "$d/s.store" --key 16-store@tef.example --create
 is "attach reports the scan" out \
@@ -533,6 +539,12 @@ t "attach a store to damage" 0 \
 "$M" put "${S}b" victim "$d/blob"
 "$M" put --sync "${S}b" bystander "$d/blob2"
 "$M" detach "${S}b"
+cp "$d/b.store" "$d/b.copy"
+t "attach --create of a store with records fails" 1 \
+	"$M" attach "${S}b" "$d/b.store" --key 16-store@tef.example --create
+has "... refusing to format over it" err \
+	"^m2mvault: attach ${S}b: .*(the file is not empty: refusing to format over it)"
+check "... and leaves the file byte for byte" cmp "$d/b.store" "$d/b.copy"
 # The victim's ciphertext starts within the first kilobyte of its record.
 printf 'X' | dd of="$d/b.store" bs=1 seek=$((4096 + 20000)) conv=notrunc \
 	status=none

@@ -374,6 +374,21 @@ TEST_F(store, attach_and_policy_errors)
 	/* An unknown key. */
 	EXPECT_EQ(-ENOKEY, m2mv_attach(self->ctl, "lib-junk", fd,
 				       "16-nobody@libtest.example", 0, NULL));
+	/* Not formatted over, and an empty file not without being asked. */
+	EXPECT_EQ(-EEXIST, m2mv_attach(self->ctl, "lib-junk", fd, K_STORE,
+				       M2MV_ATTACH_F_CREATE, NULL));
+	EXPECT_NE(NULL, strstr(m2mv_ctl_last_error(self->ctl), "not empty"))
+		TH_LOG("extack: '%s'", m2mv_ctl_last_error(self->ctl));
+	ASSERT_EQ(0, ftruncate(fd, 0));
+	EXPECT_EQ(-ENODATA, m2mv_attach(self->ctl, "lib-junk", fd, K_STORE, 0,
+					NULL));
+	EXPECT_NE(NULL, strstr(m2mv_ctl_last_error(self->ctl), "empty"))
+		TH_LOG("extack: '%s'", m2mv_ctl_last_error(self->ctl));
+	EXPECT_EQ(-EINVAL, m2mv_attach(self->ctl, "lib-junk", fd, K_STORE,
+				       M2MV_ATTACH_F_CREATE |
+				       M2MV_ATTACH_F_RDONLY, NULL));
+	EXPECT_NE(NULL, strstr(m2mv_ctl_last_error(self->ctl), "read-only"))
+		TH_LOG("extack: '%s'", m2mv_ctl_last_error(self->ctl));
 	close(fd);
 	unlink(other);
 
