@@ -22,6 +22,7 @@
  * @credid: the store key's Credential-ID (type 16), checked
  * @flags: M2MV_ATTACH_F_*
  * @grant: who may reach the store through the device
+ * @anchor: NULL, or the freshness anchor the log must hold
  * @rep: out: what the scan found
  *
  * The store key is looked up in the caller's keyrings; only the keyed MAC
@@ -31,6 +32,7 @@
  */
 int m2mv_ctl_attach(const char *name, int fd, const char *credid, u32 flags,
 		    const struct m2mv_store_grant *grant,
+		    const struct m2mv_anchor *anchor,
 		    struct m2mv_attach_report *rep)
 {
 	u8 key[M2MV_KEY_SIZE];
@@ -44,7 +46,8 @@ int m2mv_ctl_attach(const char *name, int fd, const char *credid, u32 flags,
 		return -EBADF;
 	ret = m2mv_cred_get(credid, M2MV_MODE_MIC, key);
 	if (!ret)
-		ret = m2mv_store_attach(name, file, key, flags, grant, rep);
+		ret = m2mv_store_attach(name, file, key, flags, grant, anchor,
+					rep);
 	memzero_explicit(key, sizeof(key));
 	fput(file);
 	return ret;

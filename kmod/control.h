@@ -13,6 +13,7 @@
 
 int m2mv_ctl_attach(const char *name, int fd, const char *credid, u32 flags,
 		    const struct m2mv_store_grant *grant,
+		    const struct m2mv_anchor *anchor,
 		    struct m2mv_attach_report *rep);
 int m2mv_ctl_detach(const char *name);
 int m2mv_ctl_policy_set(const char *name, const char *prefix, u16 len,

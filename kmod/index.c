@@ -4,6 +4,7 @@
  * locking rule). An entry takes 64 bytes plus its path, in one kmalloc().
  */
 #include <linux/build_bug.h>
+#include <linux/crc32c.h>
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/overflow.h>
@@ -286,16 +287,55 @@ int m2mv_index_apply(struct m2mv_index *ix, const char *path, u16 len,
  * @path: the path the damaged record names
  * @len: its length
  * @r: what the damaged record says
+ * @trusted: @r's version is as written (the record's CRC holds); if not,
+ *	the damage may have hit the version itself, so the record counts as
+ *	newer than the indexed one whatever its version field says
  *
- * If @r's version is not lower than the indexed one, the entry now points at
- * the damaged record and carries M2MV_STAT_F_BAD: readers get EBADMSG rather
+ * If @r is newer than the indexed record, the entry now points at the
+ * damaged record and carries M2MV_STAT_F_BAD: readers get EBADMSG rather
  * than an older version. A later intact record with a higher version
  * replaces it.
  *
  * Return: 1 if the entry was marked, 0 if not, -ENOMEM.
  */
 int m2mv_index_mark_bad(struct m2mv_index *ix, const char *path, u16 len,
-			const struct m2mv_index_rec *r)
+			const struct m2mv_index_rec *r, bool trusted)
+{
+	struct m2mv_index_rec bad = *r;
+	struct m2mv_ient *e;
+
+	lockdep_assert_held_write(&ix->lock);
+	e = ient_get(ix, path, len);
+	if (!e)
+		return -ENOMEM;
+	if (trusted && r->version < e->version)
+		return 0;
+	if (!trusted && r->version <= e->version && e->version < U64_MAX)
+		bad.version = e->version + 1;
+	ient_unaccount(ix, e);
+	ient_set(e, &bad);
+	e->flags |= M2MV_STAT_F_BAD;
+	ient_account(ix, e);
+	return 1;
+}
+
+/**
+ * m2mv_index_expect() - a checkpoint vouches for a record of @path
+ * @ix: the index, held for writing
+ * @path: the path
+ * @len: its length
+ * @r: the record the checkpoint names (offset, version, length, type)
+ *
+ * The records before the checkpoint must have brought @path to at least
+ * @r's version. If they did not, the record is missing or was too damaged
+ * to be attributed: the entry is marked M2MV_STAT_F_BAD at @r's version,
+ * so that readers get EBADMSG rather than an older version or ENOENT.
+ *
+ * Return: 1 if the entry was marked, 0 if the index holds @r or newer,
+ * -ENOMEM.
+ */
+int m2mv_index_expect(struct m2mv_index *ix, const char *path, u16 len,
+		      const struct m2mv_index_rec *r)
 {
 	struct m2mv_ient *e;
 
@@ -303,13 +343,62 @@ int m2mv_index_mark_bad(struct m2mv_index *ix, const char *path, u16 len,
 	e = ient_get(ix, path, len);
 	if (!e)
 		return -ENOMEM;
-	if (r->version < e->version)
+	if (e->version >= r->version)
 		return 0;
 	ient_unaccount(ix, e);
 	ient_set(e, r);
 	e->flags |= M2MV_STAT_F_BAD;
 	ient_account(ix, e);
 	return 1;
+}
+
+/* How a record names the PUT or DEL before it: the CRC32C of its path. */
+u32 m2mv_path_crc(const char *path, u16 len)
+{
+	return ~crc32c(~0U, path, len);
+}
+
+/**
+ * m2mv_index_named() - a record names the one before it, which is not there
+ * @ix: the index, held for writing
+ * @path_crc: the CRC32C of the path it names
+ * @ver: the low 16 bits of the version it names
+ * @path: out: the path, M2MV_PATH_MAX bytes, if an entry was marked
+ * @len: out: its length
+ *
+ * The record before was removed, or is too damaged to name its path. The
+ * entry whose path has that CRC32C must have reached that version: if its
+ * version's low bits differ, it has not, and the entry is marked
+ * M2MV_STAT_F_BAD at the nearest higher version with those low bits. Only
+ * called when something is wrong, so a walk of the whole index will do.
+ *
+ * Return: 1 if an entry was marked, 0 if not (the index has that version,
+ * or no path has that CRC32C).
+ */
+int m2mv_index_named(struct m2mv_index *ix, u32 path_crc, u16 ver,
+		     char *path, u16 *len)
+{
+	struct m2mv_index_rec r = { .type = M2MV_REC_PUT };
+	struct m2mv_ient *e;
+	struct rb_node *n;
+
+	lockdep_assert_held_write(&ix->lock);
+	for (n = rb_first(&ix->root); n; n = rb_next(n)) {
+		e = rb_entry(n, struct m2mv_ient, node);
+		if (m2mv_path_crc(e->path, e->path_len) != path_crc)
+			continue;
+		if ((e->version & 0xffff) == ver || e->version > U64_MAX - 0xffff)
+			return 0;
+		r.version = e->version + (u16)(ver - e->version);
+		ient_unaccount(ix, e);
+		ient_set(e, &r);
+		e->flags |= M2MV_STAT_F_BAD;
+		ient_account(ix, e);
+		memcpy(path, e->path, e->path_len);
+		*len = e->path_len;
+		return 1;
+	}
+	return 0;
 }
 
 /* The first entry sorting after @key, or at it too if @inclusive. */

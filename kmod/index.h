@@ -82,7 +82,12 @@ void m2mv_index_unreserve(struct m2mv_index *ix, const char *path, u16 len,
 int m2mv_index_apply(struct m2mv_index *ix, const char *path, u16 len,
 		     const struct m2mv_index_rec *r);
 int m2mv_index_mark_bad(struct m2mv_index *ix, const char *path, u16 len,
-			const struct m2mv_index_rec *r);
+			const struct m2mv_index_rec *r, bool trusted);
+int m2mv_index_expect(struct m2mv_index *ix, const char *path, u16 len,
+		      const struct m2mv_index_rec *r);
+u32 m2mv_path_crc(const char *path, u16 len);
+int m2mv_index_named(struct m2mv_index *ix, u32 path_crc, u16 ver,
+		     char *path, u16 *len);
 int m2mv_index_mark_bad_at(struct m2mv_index *ix, const char *path, u16 len,
 			   loff_t off);
 int m2mv_index_relocate(struct m2mv_index *ix,

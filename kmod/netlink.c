@@ -65,6 +65,8 @@ static const struct nla_policy m2mv_nl_policy[M2MV_A_MAX + 1] = {
 	[M2MV_A_OWNER]		= { .type = NLA_U32 },
 	[M2MV_A_GROUP]		= { .type = NLA_U32 },
 	[M2MV_A_PERM]		= NLA_POLICY_MAX(NLA_U32, 0777),
+	[M2MV_A_ANCHOR_SEQ]	= { .type = NLA_U64 },
+	[M2MV_A_ANCHOR_CHAIN]	= NLA_POLICY_EXACT_LEN(M2MV_CHAIN_SIZE),
 };
 
 static int m2mv_nl_name(struct genl_info *info, const char **name)
@@ -80,35 +82,18 @@ static int m2mv_nl_name(struct genl_info *info, const char **name)
 	return 0;
 }
 
-/* Is a store attached under @name? */
-static bool m2mv_nl_name_taken(const char *name)
+/* Why an attach failed, for the sender (NL_SET_ERR_MSG wants literals). */
+static void m2mv_nl_attach_err(struct netlink_ext_ack *extack, int err,
+			       const char *why)
 {
-	struct m2mv_store *s = m2mv_store_get(name);
-
-	if (!s)
-		return false;
-	m2mv_store_put(s);
-	return true;
-}
-
-/*
- * Why an attach failed, for the sender (NL_SET_ERR_MSG wants literals).
- * EEXIST means the name is taken or, with M2MV_ATTACH_F_CREATE, that the
- * file is not empty; attach checks the name first, so it was the file
- * unless a store of that name is attached now.
- */
-static void m2mv_nl_attach_err(struct netlink_ext_ack *extack,
-			       const char *name, u32 flags, int err)
-{
+	/* @why is a string constant of the store: it outlives the reply. */
+	if (why && extack) {
+		extack->_msg = why;
+		return;
+	}
 	switch (err) {
 	case -EEXIST:
-		if ((flags & M2MV_ATTACH_F_CREATE) && !m2mv_nl_name_taken(name))
-			NL_SET_ERR_MSG(extack, "the file is not empty: refusing to format over it");
-		else
-			NL_SET_ERR_MSG(extack, "a store of that name is already attached");
-		break;
-	case -ENODATA:
-		NL_SET_ERR_MSG(extack, "the file is empty: the create flag formats a new store");
+		NL_SET_ERR_MSG(extack, "a store of that name is already attached");
 		break;
 	case -EBUSY:
 		NL_SET_ERR_MSG(extack, "the file is in use by another store");
@@ -136,6 +121,9 @@ static void m2mv_nl_attach_err(struct netlink_ext_ack *extack,
 		break;
 	case -ENOSPC:
 		NL_SET_ERR_MSG(extack, "no space left on the file system to format the file");
+		break;
+	case -ESTALE:
+		NL_SET_ERR_MSG(extack, "the log does not hold the freshness anchor's record");
 		break;
 	default:
 		NL_SET_ERR_MSG(extack, "attach failed");
@@ -272,6 +260,7 @@ static struct sk_buff *m2mv_nl_reply(struct genl_info *info, u8 cmd,
 static int m2mv_nl_attach(struct sk_buff *skb, struct genl_info *info)
 {
 	struct m2mv_attach_report rep = {};
+	struct m2mv_anchor want, *anchor = NULL;
 	struct m2mv_store_grant grant;
 	const char *name, *credid;
 	struct sk_buff *msg;
@@ -306,11 +295,22 @@ static int m2mv_nl_attach(struct sk_buff *skb, struct genl_info *info)
 	ret = m2mv_nl_grant(info, &grant);
 	if (ret)
 		return ret;
+	if (!info->attrs[M2MV_A_ANCHOR_SEQ] != !info->attrs[M2MV_A_ANCHOR_CHAIN]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "ANCHOR_SEQ and ANCHOR_CHAIN come together");
+		return -EINVAL;
+	}
+	if (info->attrs[M2MV_A_ANCHOR_SEQ]) {
+		want.seq = nla_get_u64(info->attrs[M2MV_A_ANCHOR_SEQ]);
+		nla_memcpy(want.chain, info->attrs[M2MV_A_ANCHOR_CHAIN],
+			   sizeof(want.chain));
+		anchor = &want;
+	}
 
 	ret = m2mv_ctl_attach(name, nla_get_u32(info->attrs[M2MV_A_FD]),
-			      credid, flags, &grant, &rep);
+			      credid, flags, &grant, anchor, &rep);
 	if (ret) {
-		m2mv_nl_attach_err(info->extack, name, flags, ret);
+		m2mv_nl_attach_err(info->extack, ret, rep.why);
 		return ret;
 	}
 
@@ -323,7 +323,11 @@ static int m2mv_nl_attach(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u64_64bit(msg, M2MV_A_INTEGRITY_ERRORS,
 			      rep.integrity_errors, M2MV_A_PAD) ||
 	    nla_put_u64_64bit(msg, M2MV_A_TRUNCATED, rep.truncated,
-			      M2MV_A_PAD)) {
+			      M2MV_A_PAD) ||
+	    nla_put_u64_64bit(msg, M2MV_A_ANCHOR_SEQ, rep.anchor.seq,
+			      M2MV_A_PAD) ||
+	    nla_put(msg, M2MV_A_ANCHOR_CHAIN, M2MV_CHAIN_SIZE,
+		    rep.anchor.chain)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -394,7 +398,10 @@ static int m2mv_nl_put_store(struct sk_buff *skb, struct m2mv_store *s,
 			from_kuid_munged(current_user_ns(), st.grant.owner)) ||
 	    nla_put_u32(skb, M2MV_A_GROUP,
 			from_kgid_munged(current_user_ns(), st.grant.group)) ||
-	    nla_put_u32(skb, M2MV_A_PERM, st.grant.perm))
+	    nla_put_u32(skb, M2MV_A_PERM, st.grant.perm) ||
+	    nla_put_u64_64bit(skb, M2MV_A_ANCHOR_SEQ, st.anchor.seq,
+			      M2MV_A_PAD) ||
+	    nla_put(skb, M2MV_A_ANCHOR_CHAIN, M2MV_CHAIN_SIZE, st.anchor.chain))
 		goto err;
 	kfree(buf);
 	buf = NULL;

@@ -204,7 +204,9 @@ int m2mv_rec_map(struct m2mv_rec *rec, u8 *buf, size_t len)
 		break;
 	case M2MV_REC_CKPT:
 		if (h->mode != M2MV_MODE_NONE || h->path_len || h->hdr_len ||
-		    le32_to_cpu(h->payload_len) != sizeof(struct m2mv_disk_ckpt))
+		    le32_to_cpu(h->payload_len) < sizeof(struct m2mv_disk_ckpt) ||
+		    le32_to_cpu(h->payload_len) > M2MV_CKPT_BODY_MAX ||
+		    le32_to_cpu(h->payload_len) % 8)
 			return -EBADMSG;
 		break;
 	default:

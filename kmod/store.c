@@ -21,6 +21,7 @@
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "store_priv.h"
 
@@ -28,83 +29,22 @@ static LIST_HEAD(m2mv_stores);
 static DEFINE_MUTEX(m2mv_stores_lock);
 static u64 m2mv_stores_gen = 1;		/* bumped by every attach and detach */
 
-static int store_format(struct m2mv_store *s)
-{
-	struct m2mv_disk_super *sb;
-	int ret;
-
-	sb = kzalloc(M2MV_SUPER_SIZE, GFP_KERNEL);
-	if (!sb)
-		return -ENOMEM;
-	sb->magic = cpu_to_le32(M2MV_SUPER_MAGIC);
-	sb->version = cpu_to_le16(M2MV_FORMAT_VERSION);
-	get_random_bytes(sb->store_id, sizeof(sb->store_id));
-	sb->created_ns = cpu_to_le64(ktime_get_real_ns());
-	ret = m2mv_log_key_check(s, sb->store_id, sb->key_check);
-	if (ret)
-		goto out;
-	sb->crc = cpu_to_le32(m2mv_super_crc(sb));
-
-	ret = m2mv_file_write_at(s->file, sb, M2MV_SUPER_SIZE, 0);
-	if (!ret)
-		ret = vfs_fsync(s->file, 0);
-	if (ret) {
-		/* Leave the file as empty as we found it, if we can. */
-		m2mv_file_truncate(s->file, 0);
-		goto out;
-	}
-	memcpy(s->store_id, sb->store_id, M2MV_STORE_ID_SIZE);
-	memcpy(s->chain, sb->key_check, M2MV_CHAIN_SIZE);
-	s->seq = 0;
-	s->records = 0;
-	atomic64_set(&s->tail, M2MV_SUPER_SIZE);
-	atomic64_set(&s->durable, M2MV_SUPER_SIZE);
-	pr_info("store %s: formatted\n", s->name);
-out:
-	kfree(sb);
-	return ret;
-}
-
 static int store_open(struct m2mv_store *s, loff_t size,
+		      const struct m2mv_anchor *want,
 		      struct m2mv_attach_report *rep)
 {
-	struct m2mv_disk_super sb;
-	u8 check[M2MV_CHAIN_SIZE];
 	int ret;
 
-	if (size < M2MV_SUPER_SIZE) {
-		pr_warn("store %s: file too short for a store\n", s->name);
-		return -EBADMSG;
-	}
-	ret = m2mv_file_read_at(s->file, &sb, sizeof(sb), 0);
-	if (ret)
-		return ret == -ENODATA ? -EBADMSG : ret;
-	if (sb.magic != cpu_to_le32(M2MV_SUPER_MAGIC) ||
-	    le32_to_cpu(sb.crc) != m2mv_super_crc(&sb)) {
-		pr_warn("store %s: no valid superblock\n", s->name);
-		return -EBADMSG;
-	}
-	if (le16_to_cpu(sb.version) != M2MV_FORMAT_VERSION || sb.flags ||
-	    sb.reserved0) {
-		pr_warn("store %s: format version %u flags %#x not supported\n",
-			s->name, le16_to_cpu(sb.version), le16_to_cpu(sb.flags));
-		return -EBADMSG;
-	}
-	ret = m2mv_log_key_check(s, sb.store_id, check);
-	if (ret)
-		return ret;
-	if (crypto_memneq(check, sb.key_check, sizeof(check))) {
-		pr_warn("store %s: the store key does not match the store\n",
-			s->name);
-		return -EKEYREJECTED;
-	}
-	memcpy(s->store_id, sb.store_id, M2MV_STORE_ID_SIZE);
-	memcpy(s->chain, sb.key_check, M2MV_CHAIN_SIZE);
-	return m2mv_store_scan(s, size, rep);
+	ret = m2mv_super_open(s, size, rep);
+	if (!ret)
+		ret = m2mv_store_scan(s, size, want, rep);
+	return ret;
 }
 
 static void store_free(struct m2mv_store *s)
 {
+	cancel_delayed_work_sync(&s->ckpt_work);
+	m2mv_ev_destroy(&s->ev);
 	m2mv_dnonce_destroy(s);
 	m2mv_policies_kill(&s->policies);
 	m2mv_index_destroy(&s->index);
@@ -135,6 +75,7 @@ static struct m2mv_store *store_alloc(const char *name, struct file *file,
 	s->grant.perm &= 0777;
 	strscpy(s->name, name, sizeof(s->name));
 	spin_lock_init(&s->file_lock);
+	spin_lock_init(&s->pos_lock);
 	mutex_init(&s->ctl_lock);
 	mutex_init(&s->append_lock);
 	atomic64_set(&s->tail, 0);
@@ -146,6 +87,11 @@ static struct m2mv_store *store_alloc(const char *name, struct file *file,
 	m2mv_policies_init(&s->policies);
 	for (i = 0; i < __M2MV_STORE_CNT_MAX; i++)
 		atomic64_set(&s->counters[i], 0);
+	INIT_DELAYED_WORK(&s->ckpt_work, m2mv_store_ckpt_work);
+	if (!(flags & M2MV_ATTACH_F_RDONLY) && m2mv_ev_init(&s->ev)) {
+		kfree(s);
+		return NULL;
+	}
 	s->file = get_file(file);
 	return s;
 }
@@ -250,7 +196,9 @@ static struct m2mv_store *registry_find(const char *name)
  * @store_key: the 32-byte store key; the caller wipes its copy afterwards
  * @flags: M2MV_ATTACH_F_*
  * @grant: who may reach the store through the device
- * @rep: out: what the scan found
+ * @anchor: NULL, or the freshness anchor the log must hold: a record of
+ *	that sequence number and chain value
+ * @rep: out: what the scan found, and the durable position
  *
  * With M2MV_ATTACH_F_CREATE the file must be empty, and is formatted.
  * Without it, the superblock and the store key are checked and every
@@ -267,14 +215,18 @@ static struct m2mv_store *registry_find(const char *name)
  * not empty), -ENODATA (the file is empty and CREATE was not given),
  * -EBUSY (file attached under another name), -EBADMSG (not a store,
  * damaged superblock or unsupported version), -EKEYREJECTED (wrong store
- * key), -ENOMEM, -EINTR, or the file system's error.
+ * key), -ESTALE (the log does not hold @anchor, and @flags lacks
+ * M2MV_ATTACH_F_STALE_OK), -ENOMEM, -EINTR, or the file system's error.
+ * On failure @rep->why may say what is wrong.
  */
 int m2mv_store_attach(const char *name, struct file *file,
 		      const u8 store_key[32], u32 flags,
 		      const struct m2mv_store_grant *grant,
+		      const struct m2mv_anchor *anchor,
 		      struct m2mv_attach_report *rep)
 {
 	struct m2mv_store *s;
+	const char *why;
 	loff_t size;
 	int ret;
 
@@ -306,13 +258,25 @@ int m2mv_store_attach(const char *name, struct file *file,
 	 * compaction, writes to it while its size decides what happens.
 	 */
 	size = i_size_read(file_inode(file));
-	if (flags & M2MV_ATTACH_F_CREATE)
-		ret = size ? -EEXIST : store_format(s);
-	else
-		ret = size ? store_open(s, size, rep) : -ENODATA;
+	if (flags & M2MV_ATTACH_F_CREATE) {
+		if (size) {
+			rep->why = "the file is not empty: refusing to format over it";
+			ret = -EEXIST;
+		} else {
+			ret = m2mv_super_format(s);
+		}
+	} else if (!size) {
+		rep->why = "the file is empty: the create flag formats a new store";
+		ret = -ENODATA;
+	} else {
+		ret = store_open(s, size, anchor, rep);
+	}
 	if (ret)
 		goto err_unclaim;
 
+	spin_lock(&s->pos_lock);
+	rep->anchor = s->anchor;
+	spin_unlock(&s->pos_lock);
 	mutex_lock(&m2mv_stores_lock);
 	s->ready = true;
 	m2mv_stores_gen++;
@@ -328,7 +292,9 @@ err_unclaim:
 	mutex_unlock(&m2mv_stores_lock);
 err_free:
 	store_free(s);
+	why = rep->why;
 	memset(rep, 0, sizeof(*rep));
+	rep->why = why;
 	return ret;
 }
 
@@ -488,6 +454,9 @@ void m2mv_store_status(struct m2mv_store *s, struct m2mv_store_status *st)
 	st->durable = atomic64_read_acquire(&s->durable);
 	st->flags = s->flags;
 	st->grant = s->grant;
+	spin_lock(&s->pos_lock);
+	st->anchor = s->anchor;
+	spin_unlock(&s->pos_lock);
 	for (i = 0; i < __M2MV_STORE_CNT_MAX; i++)
 		st->counters[i] = atomic64_read(&s->counters[i]);
 }

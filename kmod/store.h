@@ -26,11 +26,22 @@ struct m2mv_rec;
 struct m2mv_store;
 
 /* What an attach found (the STORE_ATTACH reply's counts). */
+/*
+ * A position in a log: the sequence number and stored chain value of one
+ * record. The freshness anchor is the last one known to be durable.
+ */
+struct m2mv_anchor {
+	u64 seq;
+	u8 chain[M2MV_CHAIN_SIZE];
+};
+
 struct m2mv_attach_report {
 	u64 records;		/* intact records, checkpoints included */
 	u64 live;		/* paths visible to lookups */
 	u64 integrity_errors;
 	u64 truncated;		/* bytes of torn tail cut off */
+	const char *why;	/* on failure, what is wrong, or NULL */
+	struct m2mv_anchor anchor;	/* the durable position after it */
 };
 
 /*
@@ -71,12 +82,14 @@ struct m2mv_store_status {
 	bool detached;
 	bool failed;		/* a write or flush failed: writes refused */
 	struct m2mv_store_grant grant;
+	struct m2mv_anchor anchor;	/* the last durable record */
 	u64 counters[__M2MV_STORE_CNT_MAX];
 };
 
 int m2mv_store_attach(const char *name, struct file *file,
 		      const u8 store_key[32], u32 flags,
 		      const struct m2mv_store_grant *grant,
+		      const struct m2mv_anchor *anchor,
 		      struct m2mv_attach_report *rep);
 int m2mv_store_detach(const char *name);
 void m2mv_store_exit(void);

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Writing to a store: version reservation, append under the structure
- * chain with a checkpoint every M2MV_CKPT_INTERVAL records, group commit,
- * and the last checkpoint and flush at detach.
+ * chain with a checkpoint every M2MV_CKPT_INTERVAL records and at most
+ * ckpt_delay_ms after a record, group commit, and the last checkpoint and
+ * flush at detach.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
 #include <linux/ktime.h>
+#include <linux/jiffies.h>
 #include <linux/lockdep.h>
+#include <linux/moduleparam.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "names.h"
 #include "record.h"
@@ -79,6 +83,28 @@ static void store_undo(struct m2mv_store *s, loff_t off)
 	}
 }
 
+/**
+ * m2mv_store_set_pos() - note where the log ends now
+ * @s: the store
+ * @seq: the last record's sequence number (0: none)
+ * @chain: its stored chain value (the key check value for none)
+ * @end: its end
+ * @durable: the position is on stable storage too: the freshness anchor
+ */
+void m2mv_store_set_pos(struct m2mv_store *s, u64 seq, const u8 *chain,
+			loff_t end, bool durable)
+{
+	spin_lock(&s->pos_lock);
+	s->last.seq = seq;
+	memcpy(s->last.chain, chain, M2MV_CHAIN_SIZE);
+	s->last_end = end;
+	if (durable) {
+		s->anchor = s->last;
+		s->anchor_end = end;
+	}
+	spin_unlock(&s->pos_lock);
+}
+
 /* Time-stamp, chain, checksum and write @rec at the tail. */
 static int append_locked(struct m2mv_store *s, struct m2mv_rec *rec,
 			 u64 *seq, loff_t *end)
@@ -98,6 +124,9 @@ static int append_locked(struct m2mv_store *s, struct m2mv_rec *rec,
 	t.seq = s->seq;
 	memcpy(t.chain, s->chain, sizeof(t.chain));
 	t.end = atomic64_read(&s->tail);
+	t.refs = s->format != M2MV_FORMAT_VERSION_V1;
+	t.prev_path = s->prev_path;
+	t.prev_ver = s->prev_ver;
 	ret = m2mv_log_write(s->file, s->tfm, &t, rec);
 	if (ret) {
 		store_undo(s, atomic64_read(&s->tail));
@@ -106,6 +135,9 @@ static int append_locked(struct m2mv_store *s, struct m2mv_rec *rec,
 	s->seq = t.seq;
 	s->records++;
 	memcpy(s->chain, t.chain, sizeof(t.chain));
+	s->prev_path = t.prev_path;
+	s->prev_ver = t.prev_ver;
+	m2mv_store_set_pos(s, t.seq, t.chain, t.end, false);
 	atomic64_set_release(&s->tail, t.end);
 	*seq = t.seq;
 	*end = t.end;
@@ -125,14 +157,61 @@ static int append_ckpt(struct m2mv_store *s)
 	live = s->index.live;
 	live_bytes = s->index.live_bytes;
 	up_read(&s->index.lock);
-	ret = m2mv_log_ckpt_alloc(&rec, s->seq, live, live_bytes);
+	ret = m2mv_log_ckpt_alloc(&rec, s->seq, live, live_bytes,
+				  s->format == M2MV_FORMAT_VERSION_V1 ?
+				  NULL : &s->ev);
 	if (ret)
 		return ret;
 	ret = append_locked(s, &rec, &seq, &end);
-	if (!ret)
+	if (!ret) {
+		if (s->ev.lost)
+			pr_warn_ratelimited("store %s: checkpoint at seq %llu vouches for only %u of the paths written since the last one\n",
+					    s->name, seq, s->ev.n);
 		s->since_ckpt = 0;
+		s->ev.n = 0;
+		s->ev.lost = false;
+	}
 	m2mv_rec_free(&rec);
 	return ret;
+}
+
+/*
+ * ckpt_delay_ms bounds, in time, the window in which records have no
+ * checkpoint vouching for them (Documentation/threat-model.rst); 0 leaves
+ * only the bound by records (M2MV_CKPT_INTERVAL) and detach.
+ */
+static unsigned int ckpt_delay_ms = M2MV_CKPT_DELAY_MS;
+module_param(ckpt_delay_ms, uint, 0644);
+MODULE_PARM_DESC(ckpt_delay_ms,
+		 "Longest time from a record to the checkpoint that vouches for it, in ms (default 1000; 0: no timed checkpoints)");
+
+/* Arm the timed checkpoint for the first record of an interval. */
+void m2mv_store_ckpt_arm(struct m2mv_store *s)
+{
+	unsigned int ms = READ_ONCE(ckpt_delay_ms);
+
+	if (ms)
+		mod_delayed_work(system_wq, &s->ckpt_work,
+				 msecs_to_jiffies(ms));
+}
+
+/*
+ * The checkpoint that follows a record by time: ckpt_delay_ms after the
+ * first record no checkpoint vouches for yet.
+ */
+void m2mv_store_ckpt_work(struct work_struct *work)
+{
+	struct m2mv_store *s = container_of(to_delayed_work(work),
+					    struct m2mv_store, ckpt_work);
+	int ret = 0;
+
+	mutex_lock(&s->append_lock);
+	if (!s->detached && s->since_ckpt)
+		ret = append_ckpt(s);
+	mutex_unlock(&s->append_lock);
+	if (ret)
+		pr_warn_ratelimited("store %s: checkpoint not written: %d\n",
+				    s->name, ret);
 }
 
 /**
@@ -143,8 +222,10 @@ static int append_ckpt(struct m2mv_store *s)
  * @seq: out: the record's sequence number
  * @end: out: the offset just past it, for m2mv_store_sync()
  *
- * The index takes the record if its version is the highest of its path.
- * Every M2MV_CKPT_INTERVAL records a checkpoint follows.
+ * The index takes the record if its version is the highest of its path,
+ * and the next checkpoint vouches for it. Every M2MV_CKPT_INTERVAL records,
+ * and ckpt_delay_ms after the first record since the last one, a
+ * checkpoint follows.
  *
  * Return: 0, -EINVAL (malformed record), -ENODEV (detached), -EROFS
  * (attached read-only), -EIO (an earlier write or flush failed), -ENOMEM,
@@ -183,6 +264,9 @@ int m2mv_store_append(struct m2mv_store *s, struct m2mv_rec *rec,
 		down_write(&s->index.lock);
 		m2mv_index_apply(&s->index, rec->path, plen, &ir);
 		up_write(&s->index.lock);
+		m2mv_ev_note(&s->ev, rec, ir.off);
+		if (!s->since_ckpt)
+			m2mv_store_ckpt_arm(s);
 		if (++s->since_ckpt >= M2MV_CKPT_INTERVAL) {
 			int err = append_ckpt(s);
 
@@ -213,6 +297,7 @@ int m2mv_store_append(struct m2mv_store *s, struct m2mv_rec *rec,
  */
 int m2mv_store_sync(struct m2mv_store *s, loff_t end)
 {
+	struct m2mv_anchor pos;
 	loff_t tail;
 	int ret;
 
@@ -226,7 +311,10 @@ int m2mv_store_sync(struct m2mv_store *s, loff_t end)
 		ret = -ENODEV;
 		goto out;
 	}
-	tail = atomic64_read_acquire(&s->tail);
+	spin_lock(&s->pos_lock);
+	pos = s->last;
+	tail = s->last_end;
+	spin_unlock(&s->pos_lock);
 	ret = vfs_fsync_range(s->file, 0, tail - 1, 1);
 	if (ret) {
 		WRITE_ONCE(s->sync_err, ret);
@@ -235,6 +323,12 @@ int m2mv_store_sync(struct m2mv_store *s, loff_t end)
 		goto out;
 	}
 	atomic64_set_release(&s->durable, tail);
+	spin_lock(&s->pos_lock);
+	if (tail > s->anchor_end) {
+		s->anchor = pos;
+		s->anchor_end = tail;
+	}
+	spin_unlock(&s->pos_lock);
 out:
 	mutex_unlock(&s->sync_lock);
 	return ret;
@@ -258,6 +352,7 @@ void m2mv_store_shutdown(struct m2mv_store *s)
 	}
 	WRITE_ONCE(s->detached, true);
 	mutex_unlock(&s->append_lock);
+	cancel_delayed_work_sync(&s->ckpt_work);
 	m2mv_policies_kill(&s->policies);
 	pr_info("store %s: detached\n", s->name);
 }

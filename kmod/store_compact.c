@@ -2,8 +2,9 @@
 /*
  * Compaction (STORE_COMPACT): the newest record of every live path is
  * written into a new file, in path order, as a log of its own: the same
- * superblock (store id, key check), fresh sequence numbers and chain, a
- * checkpoint every M2MV_CKPT_INTERVAL records and one at the end. The
+ * store id, creation time and key check in the current format version
+ * (the one-way upgrade from version 1), fresh sequence numbers and chain,
+ * a checkpoint every M2MV_CKPT_INTERVAL records and one at the end. The
  * append lock is held throughout, so the set of live paths and their
  * versions cannot change under it.
  */
@@ -32,6 +33,7 @@ struct m2mv_compact {
 	u64 live_bytes;			/* and their bytes */
 	u64 reported;			/* progress passed on up to here */
 	u32 since_ckpt;
+	struct m2mv_evidence ev;	/* for the new log's next checkpoint */
 	u64 nlive;			/* live paths when it started */
 	u64 nlive_bytes;		/* and their bytes */
 	struct m2mv_index_loc *locs;	/* @nlive: where the PUTs went */
@@ -47,12 +49,15 @@ static int compact_ckpt(struct m2mv_compact *cp)
 	struct m2mv_rec rec;
 	int ret;
 
-	ret = m2mv_log_ckpt_alloc(&rec, cp->t.seq, cp->live, cp->live_bytes);
+	ret = m2mv_log_ckpt_alloc(&rec, cp->t.seq, cp->live, cp->live_bytes,
+				  &cp->ev);
 	if (ret)
 		return ret;
 	ret = compact_write(cp, &rec);
-	if (!ret)
+	if (!ret) {
 		cp->since_ckpt = 0;
+		cp->ev.n = 0;
+	}
 	m2mv_rec_free(&rec);
 	return ret;
 }
@@ -138,6 +143,7 @@ static int compact_one(void *ctx, const char *path, u16 len,
 	ret = compact_write(cp, rec);
 	if (ret)
 		goto out;
+	m2mv_ev_note(&cp->ev, rec, cp->locs[cp->live].off);
 	cp->live++;
 	cp->live_bytes += m2mv_rec_len(rec);
 	compact_progress(cp, false);
@@ -149,48 +155,19 @@ out:
 	return ret;
 }
 
-/* The new file's superblock: the old one, checked, as it is. */
+/* The new file's superblocks; the new log starts after them. */
 static int compact_super(struct m2mv_compact *cp)
 {
 	struct m2mv_store *s = cp->s;
-	struct m2mv_disk_super *sb;
-	u8 check[M2MV_CHAIN_SIZE];
 	int ret;
 
-	sb = kmalloc(M2MV_SUPER_SIZE, GFP_KERNEL);
-	if (!sb)
-		return -ENOMEM;
-	ret = m2mv_file_read_at(s->file, sb, M2MV_SUPER_SIZE, 0);
-	if (ret == -ENODATA) {
-		/* The file was cut below its superblock: damage, as at attach. */
-		pr_warn("store %s: compaction refused: the file no longer holds its superblock\n",
-			s->name);
-		ret = -EBADMSG;
-	}
+	ret = m2mv_super_write(s, cp->file, &cp->t.end);
 	if (ret)
-		goto out;
-	ret = m2mv_log_key_check(s, s->store_id, check);
-	if (ret)
-		goto out;
-	if (sb->magic != cpu_to_le32(M2MV_SUPER_MAGIC) ||
-	    le32_to_cpu(sb->crc) != m2mv_super_crc(sb) ||
-	    memcmp(sb->store_id, s->store_id, M2MV_STORE_ID_SIZE) ||
-	    crypto_memneq(sb->key_check, check, sizeof(check))) {
-		pr_warn("store %s: compaction refused: the superblock changed\n",
-			s->name);
-		ret = -EBADMSG;
-		goto out;
-	}
-	ret = m2mv_file_write_at(cp->file, sb, M2MV_SUPER_SIZE, 0);
-	if (ret)
-		goto out;
-	memcpy(cp->t.chain, check, sizeof(check));
+		return ret;
+	memcpy(cp->t.chain, s->super.key_check, M2MV_CHAIN_SIZE);
 	cp->t.seq = 0;
-	cp->t.end = M2MV_SUPER_SIZE;
-out:
-	memzero_explicit(check, sizeof(check));
-	kfree(sb);
-	return ret;
+	cp->t.refs = true;
+	return 0;
 }
 
 /*
@@ -222,6 +199,15 @@ static struct file *compact_switch(struct m2mv_compact *cp)
 		s->records = cp->t.seq;
 		memcpy(s->chain, cp->t.chain, M2MV_CHAIN_SIZE);
 		s->since_ckpt = 0;
+		s->prev_path = cp->t.prev_path;
+		s->prev_ver = cp->t.prev_ver;
+		s->ev.n = 0;
+		s->ev.lost = false;
+		s->super.version = cpu_to_le16(M2MV_FORMAT_VERSION);
+		s->super.crc = cpu_to_le32(m2mv_super_crc(&s->super));
+		s->format = M2MV_FORMAT_VERSION;
+		s->log_start = M2MV_LOG_START;
+		m2mv_store_set_pos(s, cp->t.seq, cp->t.chain, cp->t.end, true);
 		atomic64_set_release(&s->tail, cp->t.end);
 		atomic64_set_release(&s->durable, cp->t.end);
 	}
@@ -287,7 +273,8 @@ static int compact_locked(struct m2mv_compact *cp)
  * @progress_ctx: passed to @progress
  * @rep: out: records and bytes of the new log
  *
- * The new log has the old superblock (store id, creation time, key check),
+ * The new log has the store's superblock (store id, creation time, key
+ * check) in the current format version, two copies of it,
  * then the newest record of every live path in path order, each with its
  * header, payload, tag and time as they were (the AEAD covers none of seq,
  * chain or time), a fresh sequence number (1, 2, ...) and chain; a
@@ -343,6 +330,9 @@ int m2mv_store_compact(struct m2mv_store *s, struct file *file,
 	cp->xform_ctx = xform_ctx;
 	cp->progress = progress;
 	cp->progress_ctx = progress_ctx;
+	ret = m2mv_ev_init(&cp->ev);
+	if (ret)
+		goto out_free;
 
 	ret = mutex_lock_killable(&s->ctl_lock);
 	if (ret)
@@ -368,6 +358,7 @@ out_unclaim:
 out_ctl:
 	mutex_unlock(&s->ctl_lock);
 out_free:
+	m2mv_ev_destroy(&cp->ev);
 	kvfree(cp->locs);
 	kfree_sensitive(cp);
 	return ret;

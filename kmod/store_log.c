@@ -93,6 +93,7 @@ u32 m2mv_super_crc(const struct m2mv_disk_super *sb)
 	return ~crc32c(~0U, sb, offsetof(struct m2mv_disk_super, crc));
 }
 
+
 /* key_check = HMAC(store key, "m2mvault store" || store_id) */
 int m2mv_log_key_check(struct m2mv_store *s, const u8 *store_id,
 		       u8 out[M2MV_CHAIN_SIZE])
@@ -162,7 +163,8 @@ int m2mv_log_chain(struct shash_desc *desc, const u8 *prev,
  * @file: the log
  * @tfm: the store's hmac(sha256)
  * @t: in/out: the log's tail; advanced past @rec on success
- * @rec: complete but for seq, chain and CRC, which are set here
+ * @rec: complete but for seq, chain and CRC, which are set here, and (in
+ *	a log of format 2) the reference to the PUT or DEL before it
  *
  * The one way a record reaches a log: appends and compaction both write
  * through here. On failure @t is unchanged; what the write may have left
@@ -180,6 +182,8 @@ int m2mv_log_write(struct file *file, struct crypto_shash *tfm,
 	int ret;
 
 	h->seq = cpu_to_le64(t->seq + 1);
+	h->prev_path = cpu_to_le32(t->refs ? t->prev_path : 0);
+	h->prev_ver = cpu_to_le16(t->refs ? t->prev_ver : 0);
 	h->crc = 0;
 	memset(h->chain, 0, sizeof(h->chain));
 	desc->tfm = tfm;
@@ -196,7 +200,69 @@ int m2mv_log_write(struct file *file, struct crypto_shash *tfm,
 	t->seq++;
 	memcpy(t->chain, chain, sizeof(chain));
 	t->end += len;
+	if (h->type != M2MV_REC_CKPT) {
+		t->prev_path = m2mv_path_crc(rec->path, m2mv_rec_path_len(rec));
+		t->prev_ver = le64_to_cpu(h->version) & 0xffff;
+	}
 	return 0;
+}
+
+/* Room for a checkpoint interval's worth of evidence. */
+int m2mv_ev_init(struct m2mv_evidence *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->ev = kvmalloc_array(M2MV_CKPT_INTERVAL, sizeof(*ev->ev), GFP_KERNEL);
+	if (!ev->ev)
+		return -ENOMEM;
+	ev->cap = M2MV_CKPT_INTERVAL;
+	return 0;
+}
+
+void m2mv_ev_destroy(struct m2mv_evidence *ev)
+{
+	kvfree(ev->ev);
+	memset(ev, 0, sizeof(*ev));
+}
+
+/*
+ * The PUT or DEL @rec was written at @off: the next checkpoint vouches for
+ * it unless a higher version of its path came before it in this interval.
+ */
+void m2mv_ev_note(struct m2mv_evidence *ev, const struct m2mv_rec *rec,
+		  loff_t off)
+{
+	u16 plen = m2mv_rec_path_len(rec);
+	u64 version = le64_to_cpu(rec->head->version);
+	struct m2mv_ev *e;
+	unsigned int i;
+
+	if (!ev->ev)
+		return;
+	for (i = 0; i < ev->n; i++) {
+		e = &ev->ev[i];
+		if (!m2mv_bytes_cmp(e->path, e->path_len, rec->path, plen))
+			break;
+	}
+	if (i == ev->n) {
+		if (ev->n == ev->cap) {
+			ev->lost = true;
+			return;
+		}
+		e = &ev->ev[ev->n++];
+		e->path_len = plen;
+		memcpy(e->path, rec->path, plen);
+	} else if (e->version > version) {
+		return;
+	}
+	e->off = off;
+	e->version = version;
+	e->reclen = m2mv_rec_len(rec);
+	e->type = rec->head->type;
+}
+
+static size_t ev_size(const struct m2mv_ev *e)
+{
+	return ALIGN(sizeof(struct m2mv_disk_evidence) + e->path_len, 8);
 }
 
 /**
@@ -205,20 +271,26 @@ int m2mv_log_write(struct file *file, struct crypto_shash *tfm,
  * @records: records before it in the log
  * @live: visible paths
  * @live_bytes: the bytes of their records
+ * @ev: the paths it vouches for (format version 2), or NULL (version 1)
  *
  * Return: 0 or -ENOMEM.
  */
 int m2mv_log_ckpt_alloc(struct m2mv_rec *rec, u64 records, u64 live,
-			u64 live_bytes)
+			u64 live_bytes, const struct m2mv_evidence *ev)
 {
 	struct m2mv_rec_shape shape = {
 		.type = M2MV_REC_CKPT,
 		.mode = M2MV_MODE_NONE,
 		.payload_len = sizeof(struct m2mv_disk_ckpt),
 	};
+	struct m2mv_disk_evidence *d;
 	struct m2mv_disk_ckpt *c;
+	unsigned int i, n = ev ? ev->n : 0;
+	u8 *p;
 	int ret;
 
+	for (i = 0; i < n; i++)
+		shape.payload_len += ev_size(&ev->ev[i]);
 	ret = m2mv_rec_alloc(rec, &shape);
 	if (ret)
 		return ret;
@@ -226,6 +298,20 @@ int m2mv_log_ckpt_alloc(struct m2mv_rec *rec, u64 records, u64 live,
 	c->records = cpu_to_le64(records);
 	c->live = cpu_to_le64(live);
 	c->live_bytes = cpu_to_le64(live_bytes);
+	c->entries = cpu_to_le32(n);
+	p = rec->payload + sizeof(*c);
+	for (i = 0; i < n; i++) {
+		const struct m2mv_ev *e = &ev->ev[i];
+
+		d = (struct m2mv_disk_evidence *)p;
+		d->off = cpu_to_le64(e->off);
+		d->version = cpu_to_le64(e->version);
+		d->reclen = cpu_to_le32(e->reclen);
+		d->type = e->type;
+		d->path_len = cpu_to_le16(e->path_len);
+		memcpy(p + sizeof(*d), e->path, e->path_len);
+		p += ev_size(e);
+	}
 	rec->head->time_ns = cpu_to_le64(ktime_get_real_ns());
 	return 0;
 }

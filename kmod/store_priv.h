@@ -26,6 +26,8 @@
  *	s->nonce_lock		the dir-mode nonce table (alone, or under
  *				index.lock while the attach scan applies)
  *	s->file_lock		a spinlock for taking a reference to s->file
+ *	s->pos_lock		a spinlock for the last and the durable
+ *				position (seq, chain, end) as one
  *
  * The policy table (s->policies) has a lock of its own, never held with
  * any of these.
@@ -50,19 +52,42 @@
 #include <linux/rbtree.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include "m2mvault_private.h"
 #include "index.h"
 #include "policy.h"
 #include "store.h"
 
-#define M2MV_CKPT_INTERVAL	1024		/* records between checkpoints */
+#define M2MV_CKPT_INTERVAL	M2MV_CKPT_EVERY	/* records between checkpoints */
+#define M2MV_CKPT_DELAY_MS	1000		/* default of ckpt_delay_ms */
 #define M2MV_LIST_BATCH		16		/* entries copied per index lock */
 
 struct crypto_shash;
 struct m2mv_disk_super;
 struct m2mv_rec;
 struct shash_desc;
+
+/* One path the next checkpoint vouches for. */
+struct m2mv_ev {
+	loff_t off;
+	u64 version;
+	u32 reclen;
+	u8 type;
+	u16 path_len;
+	char path[M2MV_PATH_MAX];
+};
+
+/*
+ * The evidence the next checkpoint carries: the newest record of each path
+ * appended since the last checkpoint (format version 2; empty in version 1).
+ */
+struct m2mv_evidence {
+	unsigned int n;
+	unsigned int cap;
+	bool lost;			/* an entry did not fit */
+	struct m2mv_ev *ev;
+};
 
 struct m2mv_store {
 	struct list_head node;		/* in the registry */
@@ -72,6 +97,9 @@ struct m2mv_store {
 	struct m2mv_store_grant grant;	/* set at attach, never changed */
 	char name[M2MV_NAME_MAX];
 	u8 store_id[M2MV_STORE_ID_SIZE];
+	struct m2mv_disk_super super;	/* the superblock, as attached */
+	u16 format;			/* its format version */
+	loff_t log_start;		/* offset of the first record */
 	struct file *file;		/* see the locking rules above */
 	u64 file_gen;			/* bumped when @file changes */
 	spinlock_t file_lock;
@@ -84,9 +112,18 @@ struct m2mv_store {
 	u8 chain[M2MV_CHAIN_SIZE];	/* of the last record */
 	u64 records;			/* intact records in the log */
 	u32 since_ckpt;			/* records since the last checkpoint */
+	u32 prev_path;			/* the last PUT or DEL: path CRC32C, */
+	u16 prev_ver;			/* low 16 bits of its version */
+	struct m2mv_evidence ev;	/* for the next checkpoint */
+	struct delayed_work ckpt_work;	/* the next checkpoint, by time */
 	bool detached;			/* written under append_lock */
 	int write_err;			/* a failed write could not be undone */
 	atomic64_t tail;		/* end of the last record */
+	spinlock_t pos_lock;		/* the next four */
+	struct m2mv_anchor last;	/* the last record (append_lock too) */
+	loff_t last_end;		/* and its end */
+	struct m2mv_anchor anchor;	/* the last record known durable */
+	loff_t anchor_end;
 
 	struct mutex sync_lock;		/* group commit: the next two */
 	atomic64_t durable;		/* flushed up to here */
@@ -112,6 +149,9 @@ struct m2mv_log_tail {
 	u64 seq;			/* of the last record */
 	u8 chain[M2MV_CHAIN_SIZE];	/* of the last record */
 	loff_t end;			/* of the last record */
+	bool refs;			/* format 2: records name the one before */
+	u32 prev_path;			/* CRC32C of the last PUT or DEL's path */
+	u16 prev_ver;			/* and its version's low 16 bits */
 };
 
 /* store_log.c */
@@ -128,8 +168,12 @@ int m2mv_log_chain(struct shash_desc *desc, const u8 *prev,
 		   const struct m2mv_rec *rec, u8 out[M2MV_CHAIN_SIZE]);
 int m2mv_log_write(struct file *file, struct crypto_shash *tfm,
 		   struct m2mv_log_tail *t, struct m2mv_rec *rec);
+int m2mv_ev_init(struct m2mv_evidence *ev);
+void m2mv_ev_destroy(struct m2mv_evidence *ev);
+void m2mv_ev_note(struct m2mv_evidence *ev, const struct m2mv_rec *rec,
+		  loff_t off);
 int m2mv_log_ckpt_alloc(struct m2mv_rec *rec, u64 records, u64 live,
-			u64 live_bytes);
+			u64 live_bytes, const struct m2mv_evidence *ev);
 int m2mv_log_read_entry(struct file *file, const struct m2mv_entry *e,
 			const char *path, u16 len, struct m2mv_rec *rec,
 			const char **what, u64 *seq);
@@ -139,6 +183,13 @@ void m2mv_log_report(struct m2mv_store *s, const char *who, loff_t off,
 		     u64 seq, const char *path, u16 len, int reason,
 		     const char *what);
 
+/* store_super.c */
+int m2mv_super_format(struct m2mv_store *s);
+int m2mv_super_open(struct m2mv_store *s, loff_t size,
+		    struct m2mv_attach_report *rep);
+int m2mv_super_write(struct m2mv_store *s, struct file *file,
+		     loff_t *log_start);
+
 /* store_dnonce.c */
 int m2mv_dnonce_learn(struct m2mv_store *s, const char *kid, const char *id,
 		      u16 id_len, const u8 nonce[M2MV_NONCE_SIZE]);
@@ -146,9 +197,14 @@ void m2mv_dnonce_destroy(struct m2mv_store *s);
 
 /* store_scan.c */
 int m2mv_store_scan(struct m2mv_store *s, loff_t size,
+		    const struct m2mv_anchor *want,
 		    struct m2mv_attach_report *rep);
 
 /* store_append.c */
+void m2mv_store_set_pos(struct m2mv_store *s, u64 seq, const u8 *chain,
+			loff_t end, bool durable);
+void m2mv_store_ckpt_arm(struct m2mv_store *s);
+void m2mv_store_ckpt_work(struct work_struct *work);
 void m2mv_store_shutdown(struct m2mv_store *s);
 
 /* store.c: the registry, for compaction's target file */

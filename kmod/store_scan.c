@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The attach scan: rebuild a store's index, chain state and dir-mode nonce
- * table from its log, report damage, and cut a torn tail.
+ * table from its log, check it against the checkpoints' evidence, report
+ * damage (attributed to a path wherever one can be read), and tell a torn
+ * tail, which is cut, from a damaged last record, which is not.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,6 +25,11 @@
 #include "store_scan.h"
 
 enum { SCAN_REC, SCAN_NONE, SCAN_LATER };
+
+#define SCAN_WHY_SHORT \
+	"the log ends before the freshness anchor's record: acknowledged records are missing, or the file is an older copy"
+#define SCAN_WHY_OTHER \
+	"the log does not hold the freshness anchor's record: the file is an older copy, or was compacted after the anchor was taken"
 
 static u8 *scan_get_big(struct m2mv_scan *sc, loff_t off, size_t n)
 {
@@ -277,9 +284,12 @@ static void scan_warn(struct m2mv_scan *sc, loff_t off, u64 seq,
 	m2mv_log_report(sc->s, "", off, seq, path, len, -EBADMSG, what);
 }
 
-/* A damaged record names @path: readers of @path must get EBADMSG. */
+/*
+ * A damaged record names @path: readers of @path must get EBADMSG. Its
+ * version is @trusted only if its CRC holds.
+ */
 static int scan_mark_bad(struct m2mv_scan *sc, const char *path, u16 len,
-			 const struct m2mv_index_rec *ir)
+			 const struct m2mv_index_rec *ir, bool trusted)
 {
 	int ret;
 
@@ -287,39 +297,125 @@ static int scan_mark_bad(struct m2mv_scan *sc, const char *path, u16 len,
 		return 0;
 	if (!m2mv_path_ok(path, len))
 		return 0;
-	ret = m2mv_index_mark_bad(&sc->s->index, path, len, ir);
+	ret = m2mv_index_mark_bad(&sc->s->index, path, len, ir, trusted);
 	return ret < 0 ? ret : 0;
 }
 
 /*
- * Keep damage (@rec failing its CRC, or the bytes from @off to @end that
- * hold no record) until an intact record after it shows it is not part of
- * a torn tail. A damaged record's stored seq carries on (as its stored
- * chain value does in parse), so that the damage stays local.
+ * Keep @rec, a complete record failing its CRC, until we know whether it is
+ * mid-log. Its stored seq and chain carry on (parse already took its chain
+ * as the next record's predecessor), so that the damage stays local.
  */
 static int scan_defer(struct m2mv_scan *sc, const struct m2mv_rec *rec,
 		      loff_t off, loff_t end)
 {
-	u16 plen = rec ? m2mv_rec_path_len(rec) : 0;
+	u16 plen = m2mv_rec_path_len(rec);
 	struct m2mv_scan_bad *b;
 
-	if (rec && !m2mv_path_ok(rec->path, plen))
+	if (!m2mv_path_ok(rec->path, plen))
 		plen = 0;
 	b = kzalloc(struct_size(b, path, plen), GFP_KERNEL);
 	if (!b)
 		return -ENOMEM;
 	b->off = off;
 	b->end = end;
-	if (rec) {
-		b->record = true;
-		b->seq = le64_to_cpu(rec->head->seq);
-		m2mv_rec_to_ir(rec, off, &b->ir);
-		b->path_len = plen;
-		memcpy(b->path, rec->path, plen);
-		sc->seq = b->seq;
-	}
+	b->record = true;
+	b->seq = le64_to_cpu(rec->head->seq);
+	b->prev_path = le32_to_cpu(rec->head->prev_path);
+	b->prev_ver = le16_to_cpu(rec->head->prev_ver);
+	memcpy(b->chain, rec->head->chain, M2MV_CHAIN_SIZE);
+	m2mv_rec_to_ir(rec, off, &b->ir);
+	b->path_len = plen;
+	memcpy(b->path, rec->path, plen);
+	sc->seq = b->seq;
+	sc->ref_ok = false;
 	list_add_tail(&b->node, &sc->pending);
 	return 0;
+}
+
+/*
+ * Bytes from @off to @end hold no record. They may still begin with the
+ * head of a damaged one (its magic or a length hit): if the path it names
+ * is a valid one, the damage is that path's.
+ */
+static void scan_salvage(struct m2mv_scan *sc, struct m2mv_scan_bad *b)
+{
+	struct m2mv_disk_rec h;
+	u16 plen;
+
+	if (b->end - b->off < (loff_t)sizeof(h) ||
+	    m2mv_file_read_at(sc->file, &h, sizeof(h), b->off))
+		return;
+	plen = le16_to_cpu(h.path_len);
+	if (!plen || plen > M2MV_PATH_MAX ||
+	    b->off + (loff_t)sizeof(h) + plen > sc->size ||
+	    m2mv_file_read_at(sc->file, b->path, plen, b->off + sizeof(h)) ||
+	    !m2mv_path_ok(b->path, plen))
+		return;
+	b->salvaged = true;
+	b->path_len = plen;
+	b->claimed_len = le32_to_cpu(h.len);
+	b->prev_path = le32_to_cpu(h.prev_path);
+	b->prev_ver = le16_to_cpu(h.prev_ver);
+	b->ir.off = b->off;
+	b->ir.version = le64_to_cpu(h.version);
+	b->ir.reclen = b->claimed_len;
+	b->ir.data_len = le32_to_cpu(h.payload_len);
+	b->ir.type = h.type == M2MV_REC_DEL ? M2MV_REC_DEL : M2MV_REC_PUT;
+	b->ir.mode = h.mode;
+	b->ir.rec_flags = h.flags;
+}
+
+/*
+ * Keep the bytes from @off to @end that hold no record, after the complete
+ * record whose stored chain value is @prev, until we know whether they are
+ * mid-log.
+ */
+static int scan_defer_gap(struct m2mv_scan *sc, loff_t off, loff_t end,
+			  const u8 *prev)
+{
+	struct m2mv_scan_bad *b;
+
+	b = kzalloc(struct_size(b, path, M2MV_PATH_MAX), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	b->off = off;
+	b->end = end;
+	b->seq = sc->seq;
+	memcpy(b->chain, prev, M2MV_CHAIN_SIZE);
+	sc->ref_ok = false;
+	scan_salvage(sc, b);
+	list_add_tail(&b->node, &sc->pending);
+	return 0;
+}
+
+static int scan_named_raw(struct m2mv_scan *sc, u32 crc, u16 ver, loff_t off,
+			  u64 seq);
+
+/* Report one piece of damage that is not a torn tail. */
+static int scan_report(struct m2mv_scan *sc, struct m2mv_scan_bad *b)
+{
+	int ret;
+
+	if (b->record || b->salvaged) {
+		/* Its head may still name the record before it. */
+		ret = scan_named_raw(sc, b->prev_path, b->prev_ver, b->off,
+				     b->seq);
+		if (ret)
+			return ret;
+	}
+	if (b->record) {
+		scan_warn(sc, b->off, b->seq, b->path, b->path_len,
+			  "CRC32C mismatch: record damaged");
+	} else if (b->salvaged) {
+		scan_warn(sc, b->off, 0, b->path, b->path_len,
+			  "record head damaged");
+	} else {
+		scan_warn(sc, b->off, 0, NULL, 0,
+			  "bytes that are no record before the next record");
+		return 0;
+	}
+	return scan_mark_bad(sc, b->path, b->path_len, &b->ir, false);
 }
 
 /* An intact record follows: the damage kept so far is mid-log. */
@@ -329,23 +425,15 @@ static int scan_flush(struct m2mv_scan *sc)
 	int ret = 0;
 
 	list_for_each_entry_safe(b, next, &sc->pending, node) {
-		if (b->record) {
-			scan_warn(sc, b->off, b->seq, b->path, b->path_len,
-				  "CRC32C mismatch: record damaged");
-			if (!ret)
-				ret = scan_mark_bad(sc, b->path, b->path_len,
-						    &b->ir);
-		} else {
-			scan_warn(sc, b->off, 0, NULL, 0,
-				  "bytes that are no record before the next record");
-		}
+		if (!ret)
+			ret = scan_report(sc, b);
 		list_del(&b->node);
 		kfree(b);
 	}
 	return ret;
 }
 
-/* Nothing intact follows: the damage kept so far is the torn tail. */
+/* Forget the damage kept so far. */
 static void scan_drop(struct m2mv_scan *sc)
 {
 	struct m2mv_scan_bad *b, *next;
@@ -354,6 +442,157 @@ static void scan_drop(struct m2mv_scan *sc)
 		list_del(&b->node);
 		kfree(b);
 	}
+}
+
+/*
+ * Are bytes of [@off, @end) absent, as a write that a crash cut short
+ * leaves them? True if, in some 512-byte sector of the file, all the bytes
+ * the range covers are zero and there are at least M2MV_ABSENT_MIN of
+ * them: no record holds such a run (heads, paths, headers, ciphertext and
+ * tags never do), except the plaintext of a mic-mode PUT that is itself
+ * zeros.
+ */
+#define M2MV_SECTOR		512
+#define M2MV_ABSENT_MIN		64
+
+static int scan_absent(struct m2mv_scan *sc, loff_t off, loff_t end)
+{
+	u8 *buf;
+	loff_t pos, next;
+	int ret = 0;
+
+	buf = kmalloc(M2MV_SECTOR, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	for (pos = off; pos < end; pos = next) {
+		next = min_t(loff_t, round_down(pos, M2MV_SECTOR) + M2MV_SECTOR,
+			     end);
+		if (next - pos < M2MV_ABSENT_MIN)
+			continue;
+		ret = m2mv_file_read_at(sc->file, buf, next - pos, pos);
+		if (ret == -ENODATA) {
+			ret = 1;
+			break;
+		}
+		if (ret)
+			break;
+		if (!memchr_inv(buf, 0, next - pos)) {
+			ret = 1;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(buf);
+	return ret;
+}
+
+/*
+ * Is @b the remains of a write that a crash cut short (1), or a damaged
+ * record that was complete (0)? Only an incomplete record is a torn write:
+ * one that extends past the end of the file, or whose bytes are absent.
+ * Bytes that begin with no recognisable head are torn too.
+ */
+static int scan_torn(struct m2mv_scan *sc, struct m2mv_scan_bad *b)
+{
+	loff_t end;
+
+	if (b->record)
+		return scan_absent(sc, b->off, b->end);
+	if (!b->salvaged || b->claimed_len < sizeof(struct m2mv_disk_rec) ||
+	    b->claimed_len % 8 || b->claimed_len > m2mv_rec_len_max())
+		return 1;
+	end = b->off + b->claimed_len;
+	if (end > sc->size)
+		return 1;
+	return scan_absent(sc, b->off, end);
+}
+
+/*
+ * After the last intact record: the damage up to the last complete but
+ * damaged record is reported (and attributed to its path); what follows it
+ * is the torn tail, which scan_cut_tail() cuts.
+ */
+static int scan_settle_tail(struct m2mv_scan *sc)
+{
+	struct m2mv_scan_bad *b, *last = NULL;
+	int ret = 0;
+
+	if (sc->gap >= 0) {
+		ret = scan_defer_gap(sc, sc->gap, sc->size, sc->chain);
+		if (ret)
+			return ret;
+	}
+	list_for_each_entry(b, &sc->pending, node) {
+		ret = scan_torn(sc, b);
+		if (ret < 0)
+			return ret;
+		if (!ret)
+			last = b;
+	}
+	if (!last)
+		return 0;
+
+	down_write(&sc->s->index.lock);
+	list_for_each_entry(b, &sc->pending, node) {
+		if (!ret)
+			ret = scan_report(sc, b);
+		if (b == last)
+			break;
+	}
+	up_write(&sc->s->index.lock);
+	sc->good_end = last->record ? last->end : last->off + last->claimed_len;
+	sc->good_seq = last->seq;
+	memcpy(sc->good_chain, last->chain, M2MV_CHAIN_SIZE);
+	return ret;
+}
+
+/*
+ * The paths a checkpoint vouches for: each must have reached the version
+ * it names in the records before it. One that did not lost its newest
+ * record (removed, or too damaged to name its path): it reads as damaged.
+ */
+static int scan_evidence(struct m2mv_scan *sc, const struct m2mv_rec *rec,
+			 loff_t off)
+{
+	const struct m2mv_disk_ckpt *c = (const void *)rec->payload;
+	const u8 *p = rec->payload + sizeof(*c);
+	const u8 *end = rec->payload + m2mv_rec_payload_len(rec);
+	u32 i, n = le32_to_cpu(c->entries);
+	struct m2mv_index_rec ir = {};
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		const struct m2mv_disk_evidence *d = (const void *)p;
+		const char *path = (const char *)(d + 1);
+		u16 plen;
+		size_t sz;
+
+		if (end - p < (ptrdiff_t)sizeof(*d))
+			goto malformed;
+		plen = le16_to_cpu(d->path_len);
+		sz = ALIGN(sizeof(*d) + plen, 8);
+		if (end - p < (ptrdiff_t)sz || d->reserved0 || !d->version ||
+		    (d->type != M2MV_REC_PUT && d->type != M2MV_REC_DEL) ||
+		    !m2mv_path_ok(path, plen))
+			goto malformed;
+		ir.off = le64_to_cpu(d->off);
+		ir.version = le64_to_cpu(d->version);
+		ir.reclen = le32_to_cpu(d->reclen);
+		ir.type = d->type;
+		ret = m2mv_index_expect(&sc->s->index, path, plen, &ir);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			scan_warn(sc, ir.off, 0, path, plen,
+				  "newest record missing or unreadable: a checkpoint vouches for it");
+		p += sz;
+	}
+	if (p == end)
+		return 0;
+malformed:
+	scan_warn(sc, off, le64_to_cpu(rec->head->seq), NULL, 0,
+		  "checkpoint evidence malformed");
+	return 0;
 }
 
 static int scan_ckpt(struct m2mv_scan *sc, const struct m2mv_rec *rec,
@@ -370,7 +609,15 @@ static int scan_ckpt(struct m2mv_scan *sc, const struct m2mv_rec *rec,
 		scan_warn(sc, off, seq, NULL, 0,
 			  "checkpoint does not match the records before it");
 	sc->ckpt_seq = seq;
-	return 0;
+	sc->s->ev.n = 0;
+	if (sc->s->format == M2MV_FORMAT_VERSION_V1) {
+		if (c->entries ||
+		    m2mv_rec_payload_len(rec) != sizeof(struct m2mv_disk_ckpt))
+			scan_warn(sc, off, seq, NULL, 0,
+				  "checkpoint of another format version");
+		return 0;
+	}
+	return scan_evidence(sc, rec, off);
 }
 
 /* A dir-mode per-container PUT: count a use of its key's nonce. */
@@ -388,6 +635,56 @@ static int scan_nonce(struct m2mv_scan *sc, const struct m2mv_rec *rec)
 	return m2mv_dnonce_learn(sc->s, sc->kid, id, id_len, rec->head->nonce);
 }
 
+/*
+ * In format 2 every record names the PUT or DEL before it. If that is not
+ * the one the scan saw last (it was removed, or damage came between), the
+ * path it names must still reach that version: else it reads as damaged.
+ */
+static int scan_named_raw(struct m2mv_scan *sc, u32 crc, u16 ver, loff_t off,
+			  u64 seq)
+{
+	char *path;
+	u16 len;
+	int ret;
+
+	if (sc->s->format == M2MV_FORMAT_VERSION_V1 || !sc->rep ||
+	    (!crc && !ver))
+		return 0;
+	path = kmalloc(M2MV_PATH_MAX, GFP_KERNEL);
+	if (!path)
+		return -ENOMEM;
+	ret = m2mv_index_named(&sc->s->index, crc, ver, path, &len);
+	if (ret > 0)
+		scan_warn(sc, off, seq, path, len,
+			  "the record before this one, of this path, is missing or unreadable");
+	kfree(path);
+	return ret < 0 ? ret : 0;
+}
+
+static int scan_named(struct m2mv_scan *sc, const struct m2mv_rec *rec,
+		      loff_t off)
+{
+	const struct m2mv_disk_rec *h = rec->head;
+	u32 crc = le32_to_cpu(h->prev_path);
+	u16 ver = le16_to_cpu(h->prev_ver);
+
+	if (sc->ref_ok && crc == sc->ref_path && ver == sc->ref_ver)
+		return 0;
+	return scan_named_raw(sc, crc, ver, off, le64_to_cpu(h->seq));
+}
+
+/* Remember the last intact PUT or DEL, which the next record names. */
+static void scan_ref(struct m2mv_scan *sc, const struct m2mv_rec *rec)
+{
+	u16 plen = m2mv_rec_path_len(rec);
+
+	if (rec->head->type == M2MV_REC_CKPT)
+		return;
+	sc->ref_ok = m2mv_path_ok(rec->path, plen);
+	sc->ref_path = m2mv_path_crc(rec->path, plen);
+	sc->ref_ver = le64_to_cpu(rec->head->version) & 0xffff;
+}
+
 /* A complete record with a good CRC: check chain and seq, then index it. */
 static int scan_intact(struct m2mv_scan *sc, const struct m2mv_scan_item *it)
 {
@@ -400,6 +697,10 @@ static int scan_intact(struct m2mv_scan *sc, const struct m2mv_scan_item *it)
 	const char *what = NULL;
 	int ret;
 
+	ret = scan_named(sc, rec, it->off);
+	if (ret)
+		return ret;
+	scan_ref(sc, rec);
 	if (!it->mac_ok)
 		what = "chain MAC mismatch: record altered or records removed, moved or inserted";
 	else if (seq != sc->seq + 1)
@@ -408,10 +709,13 @@ static int scan_intact(struct m2mv_scan *sc, const struct m2mv_scan_item *it)
 	m2mv_rec_to_ir(rec, it->off, &ir);
 	if (what) {
 		scan_warn(sc, it->off, seq, rec->path, plen, what);
-		return scan_mark_bad(sc, rec->path, plen, &ir);
+		return scan_mark_bad(sc, rec->path, plen, &ir, true);
 	}
 
 	sc->rep->records++;
+	if (sc->want && seq == sc->want->seq &&
+	    !crypto_memneq(h->chain, sc->want->chain, M2MV_CHAIN_SIZE))
+		sc->want_met = true;
 	if (h->type == M2MV_REC_CKPT)
 		return scan_ckpt(sc, rec, it->off);
 
@@ -420,6 +724,8 @@ static int scan_intact(struct m2mv_scan *sc, const struct m2mv_scan_item *it)
 		return 0;
 	}
 	ret = m2mv_index_apply(ix, rec->path, plen, &ir);
+	if (ret >= 0 && sc->rep)
+		m2mv_ev_note(&sc->s->ev, rec, it->off);
 	if (ret == -EEXIST)
 		scan_warn(sc, it->off, seq, rec->path, plen,
 			  "a record with this version came before");
@@ -450,7 +756,7 @@ static int scan_apply_locked(struct m2mv_scan *sc)
 		if (it->err)
 			return it->err;
 		if (it->gap >= 0) {
-			ret = scan_defer(sc, NULL, it->gap, it->off);
+			ret = scan_defer_gap(sc, it->gap, it->off, it->prev);
 			if (ret)
 				return ret;
 		}
@@ -512,6 +818,34 @@ static int scan_log(struct m2mv_scan *sc)
 	return 0;
 }
 
+/*
+ * The freshness anchor kept outside the disk names the last record that
+ * was durable when it was taken: a log without that record is an older
+ * copy, or lost acknowledged records. Refused before anything is cut,
+ * unless the caller overrides it, which is recorded.
+ */
+static int scan_check_anchor(struct m2mv_scan *sc)
+{
+	struct m2mv_store *s = sc->s;
+	const char *what;
+
+	if (!sc->want || sc->want_met)
+		return 0;
+	what = sc->seq < sc->want->seq ? SCAN_WHY_SHORT : SCAN_WHY_OTHER;
+	pr_warn("store %s: %s (anchor seq %llu, log ends at seq %llu)%s\n",
+		s->name, what, sc->want->seq, sc->seq,
+		(s->flags & M2MV_ATTACH_F_STALE_OK) ?
+		": attached anyway, as the caller asked" : "");
+	if (!(s->flags & M2MV_ATTACH_F_STALE_OK)) {
+		sc->rep->why = what;
+		return -ESTALE;
+	}
+	sc->rep->integrity_errors++;
+	m2mv_log_report(s, "", -1, sc->want->seq, NULL, 0, -ESTALE,
+			"attached without the freshness anchor's record, as the caller asked");
+	return 0;
+}
+
 /* Cut what follows the last intact record: a write the crash tore. */
 static int scan_cut_tail(struct m2mv_scan *sc)
 {
@@ -519,7 +853,7 @@ static int scan_cut_tail(struct m2mv_scan *sc)
 	loff_t torn = sc->size - sc->good_end;
 	int ret;
 
-	if (!torn)
+	if (torn <= 0)
 		return 0;
 	if (s->flags & M2MV_ATTACH_F_RDONLY) {
 		pr_warn("store %s: %lld bytes of torn tail at offset %lld left in place (read-only)\n",
@@ -549,7 +883,7 @@ void m2mv_scan_free(struct m2mv_scan *sc)
 }
 
 /*
- * A scan of the records of @file from M2MV_SUPER_SIZE to @size, the first
+ * A scan of the records of @file from s->log_start to @size, the first
  * one chaining from @chain (the superblock's key check value).
  */
 struct m2mv_scan *m2mv_scan_alloc(struct m2mv_store *s, struct file *file,
@@ -564,11 +898,11 @@ struct m2mv_scan *m2mv_scan_alloc(struct m2mv_store *s, struct file *file,
 	sc->file = file;
 	sc->window = scan_apply;
 	sc->size = size;
-	sc->pos = M2MV_SUPER_SIZE;
+	sc->pos = s->log_start;
 	sc->gap = -1;
 	memcpy(sc->chain, chain, M2MV_CHAIN_SIZE);
 	INIT_LIST_HEAD(&sc->pending);
-	sc->good_end = M2MV_SUPER_SIZE;
+	sc->good_end = s->log_start;
 	memcpy(sc->good_chain, chain, M2MV_CHAIN_SIZE);
 
 	sc->buf = kvmalloc(M2MV_SCAN_BUF, GFP_KERNEL);
@@ -599,6 +933,7 @@ int m2mv_scan_run(struct m2mv_scan *sc)
  * in s->chain.
  */
 int m2mv_store_scan(struct m2mv_store *s, loff_t size,
+		    const struct m2mv_anchor *want,
 		    struct m2mv_attach_report *rep)
 {
 	struct m2mv_scan *sc;
@@ -608,7 +943,15 @@ int m2mv_store_scan(struct m2mv_store *s, loff_t size,
 	if (!sc)
 		return -ENOMEM;
 	sc->rep = rep;
+	if (want && want->seq)
+		sc->want = want;
+	else if (want && crypto_memneq(want->chain, s->chain, M2MV_CHAIN_SIZE))
+		sc->want = want;	/* seq 0 is this store's key check only */
 	ret = m2mv_scan_run(sc);
+	if (!ret)
+		ret = scan_settle_tail(sc);
+	if (!ret)
+		ret = scan_check_anchor(sc);
 	if (ret)
 		goto out;
 	scan_drop(sc);
@@ -619,10 +962,15 @@ int m2mv_store_scan(struct m2mv_store *s, loff_t size,
 	s->seq = sc->good_seq;
 	s->records = rep->records;
 	memcpy(s->chain, sc->good_chain, M2MV_CHAIN_SIZE);
+	s->prev_path = sc->ref_path;
+	s->prev_ver = sc->ref_ver;
+	m2mv_store_set_pos(s, sc->good_seq, sc->good_chain, sc->good_end, true);
 	s->since_ckpt = min_t(u64, sc->good_seq - sc->ckpt_seq, U32_MAX);
 	atomic64_set(&s->tail, sc->good_end);
 	atomic64_set(&s->durable, 0);
 	rep->live = s->index.live;
+	if (s->since_ckpt && !(s->flags & M2MV_ATTACH_F_RDONLY))
+		m2mv_store_ckpt_arm(s);
 out:
 	m2mv_scan_free(sc);
 	return ret;

@@ -32,13 +32,27 @@
 #define M2MV_SCAN_WORKERS	7	/* verifiers besides the attaching task */
 #define M2MV_SCAN_PARALLEL	SZ_4M	/* smaller logs are verified alone */
 
-/* Damage found by the scan, kept until we know whether it is mid-log. */
+/*
+ * Damage found by the scan, kept until we know whether it is mid-log, or a
+ * torn tail, or a damaged record at the end of the log.
+ */
 struct m2mv_scan_bad {
 	struct list_head node;
 	loff_t off;
 	loff_t end;
 	bool record;			/* a record failing its CRC; else bytes */
-	u64 seq;			/* as the damaged record says */
+	bool salvaged;			/* bytes beginning with a damaged head
+					 * whose path is readable
+					 */
+	u32 claimed_len;		/* salvaged: the length its head says */
+	u32 prev_path;			/* record, salvaged: the PUT or DEL */
+	u16 prev_ver;			/* before it, as its head names it */
+	u64 seq;			/* record: as it says; bytes: of the
+					 * complete record before them
+					 */
+	u8 chain[M2MV_CHAIN_SIZE];	/* the chain value appends would take
+					 * up from, were this the last
+					 */
 	struct m2mv_index_rec ir;
 	u16 path_len;			/* 0: the path is not a valid one */
 	char path[];
@@ -101,6 +115,11 @@ struct m2mv_scan {
 	u64 good_seq;
 	u8 good_chain[M2MV_CHAIN_SIZE];
 	u64 ckpt_seq;			/* of the last intact checkpoint */
+	u32 ref_path;			/* the last PUT or DEL intact: its */
+	u16 ref_ver;			/* path's CRC32C, its version's bits */
+	bool ref_ok;			/* and nothing damaged came after it */
+	const struct m2mv_anchor *want;	/* attach: the anchor, or NULL */
+	bool want_met;			/* a valid record is the anchor's */
 	char kid[M2MV_CREDID_MAX + 1];
 };
 

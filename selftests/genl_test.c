@@ -414,7 +414,7 @@ TEST_F(genl, events_and_counters)
 	ASSERT_EQ(0, mvt_del(self->fd, "/e/b", 0, NULL));
 
 	/* Damage the last record (/e/c): its GET fails, an event names it. */
-	for (off = M2MV_SUPER_SIZE;
+	for (off = M2MV_LOG_START;
 	     pread(self->sfd, &h, sizeof(h), off) == sizeof(h) && h.len;
 	     off += h.len)
 		if (h.type == M2MV_REC_PUT)

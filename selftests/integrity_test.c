@@ -6,7 +6,7 @@
  * record is read, and never turn into wrong plaintext.
  *
  * Records are located by parsing the file as uapi/linux/m2mvault.h lays it
- * out: a superblock of M2MV_SUPER_SIZE bytes, then struct m2mv_disk_rec
+ * out: two superblock copies, then from M2MV_LOG_START struct m2mv_disk_rec
  * heads, each followed by path, wrapped key, IV, payload, tag, protected
  * header and padding. The store key is known to the test,
  * so it can also recompute CRCs and the structure chain: that shows the
@@ -186,7 +186,7 @@ static off_t hdr_off(const struct rec *r)
 static int scan_file(int fd, struct rec *recs, int max)
 {
 	struct stat st;
-	off_t off = M2MV_SUPER_SIZE;
+	off_t off = M2MV_LOG_START;
 	int n = 0;
 
 	if (fstat(fd, &st))
@@ -1112,8 +1112,14 @@ TEST_F(store, forged_path_or_version_fails_the_tag)
 		      self->recs[i].h.hdr_len, "\"m2mv_ver\":1,",
 		      "\"m2mv_ver\":3,");
 	}
+	/*
+	 * The chain holds, but the final checkpoint still vouches for each
+	 * f1 at version 1, and the records after the forged ones name what
+	 * was written before them: the four paths whose record moved away
+	 * read as damaged, not as absent, and so do the bumped ones.
+	 */
 	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
-	EXPECT_EQ(0, rep.integrity_errors);
+	EXPECT_LE(4, rep.integrity_errors);
 	for (int k = 0; k < 4; k++) {
 		uint8_t out[256];
 		size_t n = sizeof(out);
@@ -1122,11 +1128,344 @@ TEST_F(store, forged_path_or_version_fails_the_tag)
 
 		ret = mvt_get(self->fd, moved[k], out, &n, NULL);
 		EXPECT_EQ(-EBADMSG, ret) TH_LOG("%s: %s", moved[k], strerror(-ret));
+		n = sizeof(out);
+		ret = mvt_get(self->fd, p[k], out, &n, NULL);
+		EXPECT_EQ(-EBADMSG, ret) TH_LOG("%s: %s", p[k], strerror(-ret));
 		snprintf(q, sizeof(q), "%.*s2", (int)strlen(p[k]) - 1, p[k]);
 		n = sizeof(out);
 		ret = mvt_get(self->fd, q, out, &n, NULL);
 		EXPECT_EQ(-EBADMSG, ret) TH_LOG("%s: %s", q, strerror(-ret));
 	}
+}
+
+/* ------------------------------------ damage that must not read as older */
+
+/* Take @len bytes at @off out of the file, moving what follows up. */
+static int cut_out(int fd, off_t off, size_t len)
+{
+	struct stat st;
+	uint8_t *rest;
+	size_t n;
+	int ret = -1;
+
+	if (fstat(fd, &st))
+		return -1;
+	n = st.st_size - off - len;
+	rest = read_at(fd, off + len, n);
+	if (rest && pwrite(fd, rest, n, off) == (ssize_t)n &&
+	    !ftruncate(fd, st.st_size - len))
+		ret = 0;
+	free(rest);
+	return ret;
+}
+
+/*
+ * paths12, then a second version of each victim, then a third round of
+ * other paths, so that every victim's newest record is in the middle of
+ * the log; detached (a checkpoint vouches for all of it).
+ */
+static void victims_mid_log(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(store) *self)
+{
+	static const char *const after[] = { "/w/q1", "/d/c/q1", "/m/q1" };
+	uint64_t v;
+
+	ASSERT_EQ(0, populate(self->fd, paths12, 12));
+	for (int k = 0; k < 4; k++) {
+		ASSERT_EQ(0, put_v(self->fd, victims[k], LEN(victims[k]), &v));
+		ASSERT_EQ(2, v);
+	}
+	ASSERT_EQ(0, populate(self->fd, after, 3));
+	ASSERT_EQ(0, do_detach(self));
+}
+
+/* Every victim reads as damaged, never as its first version. */
+static void victims_bad(struct __test_metadata *_metadata, int fd)
+{
+	for (int k = 0; k < 4; k++) {
+		EXPECT_EQ(-EBADMSG, get_check(fd, victims[k], LEN(victims[k]),
+					      NULL))
+			TH_LOG("%s", victims[k]);
+	}
+}
+
+TEST_F(store, damaged_magic_is_attributed_to_its_path)
+{
+	struct mvt_nl_reply rep;
+
+	victims_mid_log(_metadata, self);
+	for (int k = 0; k < 4; k++) {
+		int i = find_rec(self->recs, self->nrecs, victims[k], 2);
+
+		ASSERT_GE(i, 0);
+		ASSERT_EQ(0, flip_bit(self->sfd, self->recs[i].off + 1, k));
+	}
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
+	EXPECT_LE(4, rep.integrity_errors);
+	EXPECT_EQ(0, rep.truncated);
+	victims_bad(_metadata, self->fd);
+}
+
+TEST_F(store, damaged_version_reads_as_damaged)
+{
+	struct mvt_nl_reply rep;
+
+	victims_mid_log(_metadata, self);
+	for (int k = 0; k < 4; k++) {
+		int i = find_rec(self->recs, self->nrecs, victims[k], 2);
+
+		ASSERT_GE(i, 0);
+		/* 2 becomes 0 or 3: lower, or one the index never saw. */
+		ASSERT_EQ(0, flip_bit(self->sfd, self->recs[i].off +
+				      offsetof(struct m2mv_disk_rec, version),
+				      k % 2));
+	}
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
+	EXPECT_LE(4, rep.integrity_errors);
+	victims_bad(_metadata, self->fd);
+}
+
+TEST_F(store, dropped_record_is_vouched_for_by_the_checkpoint)
+{
+	struct mvt_nl_reply rep;
+
+	victims_mid_log(_metadata, self);
+	/* From the end backwards, so that earlier offsets stay valid. */
+	for (int k = 3; k >= 0; k--) {
+		int i = find_rec(self->recs, self->nrecs, victims[k], 2);
+
+		ASSERT_GE(i, 0);
+		ASSERT_EQ(0, cut_out(self->sfd, self->recs[i].off,
+				     self->recs[i].h.len));
+	}
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
+	EXPECT_LE(4, rep.integrity_errors);
+	victims_bad(_metadata, self->fd);
+}
+
+TEST_F(store, damaged_tombstone_does_not_resurrect)
+{
+	static const char *const after[] = { "/w/q1", "/d/c/q1", "/m/q1" };
+	struct mvt_nl_reply rep;
+	uint8_t out[256];
+	uint64_t v;
+
+	ASSERT_EQ(0, populate(self->fd, paths12, 12));
+	for (int k = 0; k < 4; k++)
+		ASSERT_EQ(0, mvt_del(self->fd, victims[k], 0, &v));
+	ASSERT_EQ(0, populate(self->fd, after, 3));
+	ASSERT_EQ(0, do_detach(self));
+	for (int k = 0; k < 4; k++) {
+		int i = find_rec(self->recs, self->nrecs, victims[k], 2);
+
+		ASSERT_GE(i, 0);
+		ASSERT_EQ(M2MV_REC_DEL, self->recs[i].h.type);
+		/* Two by their magic, two by their type. */
+		ASSERT_EQ(0, flip_bit(self->sfd, self->recs[i].off +
+				      (k < 2 ? 0 : offsetof(struct m2mv_disk_rec,
+							    type)), 1));
+	}
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
+	EXPECT_LE(4, rep.integrity_errors);
+	for (int k = 0; k < 4; k++) {
+		size_t n = sizeof(out);
+
+		EXPECT_EQ(-EBADMSG, mvt_get(self->fd, victims[k], out, &n, NULL))
+			TH_LOG("%s", victims[k]);
+	}
+}
+
+/* Cut the detach's checkpoint: the log ends as a power cut leaves it. */
+static int last_put(struct __test_metadata *_metadata,
+		    FIXTURE_DATA(store) *self, const char *path, size_t len)
+{
+	uint64_t v;
+	int i;
+
+	if (put_v(self->fd, path, len, &v) || do_detach(self))
+		return -1;
+	i = find_rec(self->recs, self->nrecs, path, v);
+	if (i < 0 || i + 2 != self->nrecs ||
+	    self->recs[i + 1].h.type != M2MV_REC_CKPT ||
+	    ftruncate(self->sfd, self->recs[i + 1].off))
+		return -1;
+	return i;
+}
+
+TEST_F(store, damaged_last_record_is_reported_not_cut)
+{
+	struct mvt_nl_reply rep;
+	struct stat before, after;
+	int i;
+
+	ASSERT_EQ(0, populate(self->fd, paths6, 6));
+	i = last_put(_metadata, self, "/w/e", LEN("/w/e"));
+	ASSERT_GE(i, 0);
+	ASSERT_EQ(0, flip_bit(self->sfd, payload_off(&self->recs[i]) + 3, 5));
+	ASSERT_EQ(0, fstat(self->sfd, &before));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
+	EXPECT_EQ(0, rep.truncated);
+	EXPECT_EQ(1, rep.integrity_errors);
+	ASSERT_EQ(0, fstat(self->sfd, &after));
+	EXPECT_EQ(before.st_size, after.st_size);
+	EXPECT_EQ(-EBADMSG, get_check(self->fd, "/w/e", LEN("/w/e"), NULL));
+	all_readable(_metadata, self->fd, paths6, 6, "/w/e");
+	/* Appends go on after it, and the next attach agrees. */
+	EXPECT_EQ(0, put_v(self->fd, "/w/e", LEN("/w/e"), &(uint64_t){0}));
+	EXPECT_EQ(0, get_check(self->fd, "/w/e", LEN("/w/e"), NULL));
+	ASSERT_EQ(0, mvt_vault_reattach(&self->v, &rep));
+	EXPECT_EQ(0, rep.truncated);
+	EXPECT_EQ(1, rep.integrity_errors);
+	EXPECT_EQ(0, get_check(self->fd, "/w/e", LEN("/w/e"), NULL));
+}
+
+TEST_F(store, last_record_with_absent_sector_is_torn)
+{
+	static const uint8_t zeros[512];
+	struct mvt_nl_reply rep;
+	uint8_t out[8];
+	size_t n = sizeof(out);
+	off_t sector;
+	int i;
+
+	ASSERT_EQ(0, populate(self->fd, paths6, 6));
+	i = last_put(_metadata, self, "/w/big", 3000);
+	ASSERT_GE(i, 0);
+	/* The second whole sector of the record never reached the disk. */
+	sector = (self->recs[i].off + 1023) / 512 * 512;
+	ASSERT_LE(sector + 512, self->recs[i].off + self->recs[i].h.len);
+	ASSERT_EQ(512, pwrite(self->sfd, zeros, 512, sector));
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
+	EXPECT_EQ(self->recs[i].h.len, rep.truncated);
+	EXPECT_EQ(0, rep.integrity_errors);
+	EXPECT_EQ(-ENOENT, mvt_get(self->fd, "/w/big", out, &n, NULL));
+	all_readable(_metadata, self->fd, paths6, 6, NULL);
+}
+
+TEST_F(store, damaged_superblock_copy_is_mended)
+{
+	struct m2mv_disk_super a, b;
+	struct mvt_nl_reply rep;
+
+	ASSERT_EQ(0, populate(self->fd, paths6, 6));
+	ASSERT_EQ(0, do_detach(self));
+	for (int copy = 0; copy < 2; copy++) {
+		off_t at = copy ? M2MV_SUPER_BACKUP : 0;
+
+		ASSERT_EQ(0, flip_bit(self->sfd, at + 9 + copy * 20, 3));
+		ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep)) TH_LOG("copy %d", copy);
+		EXPECT_EQ(1, rep.integrity_errors);
+		all_readable(_metadata, self->fd, paths6, 6, NULL);
+		ASSERT_EQ(0, mvt_vault_detach(&self->v));
+		ASSERT_EQ(sizeof(a), pread(self->sfd, &a, sizeof(a), 0));
+		ASSERT_EQ(sizeof(b), pread(self->sfd, &b, sizeof(b),
+					   M2MV_SUPER_BACKUP));
+		EXPECT_EQ(0, memcmp(&a, &b, sizeof(a))) TH_LOG("copy %d", copy);
+		EXPECT_EQ(M2MV_FORMAT_VERSION, a.version);
+	}
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
+	EXPECT_EQ(0, rep.integrity_errors);
+	ASSERT_EQ(0, mvt_vault_detach(&self->v));
+
+	/* Both copies: refused, and the message says what is damaged. */
+	ASSERT_EQ(0, flip_bit(self->sfd, 30, 0));
+	ASSERT_EQ(0, flip_bit(self->sfd, M2MV_SUPER_BACKUP + 40, 0));
+	EXPECT_EQ(-EBADMSG, mvt_vault_attach(&self->v, &rep));
+	EXPECT_NE(NULL, strstr(rep.msg, "superblock is damaged")) TH_LOG("%s", rep.msg);
+}
+
+/*
+ * Rewrite the detached version-2 store as format version 1 would have
+ * written it (one superblock, the log from 4096, no checkpoints), with the
+ * store key the test holds: a store of an older module.
+ */
+static void make_version1(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(store) *self)
+{
+	static uint8_t page[M2MV_SUPER_SIZE];
+	struct m2mv_disk_super sb;
+	uint8_t prev[32];
+	off_t to = M2MV_LOG_START_V1;
+	uint64_t seq = 0;
+	int n = self->nrecs;
+	struct rec recs[MAX_RECS];
+
+	memcpy(recs, self->recs, sizeof(recs));
+	ASSERT_EQ(sizeof(sb), pread(self->sfd, &sb, sizeof(sb), 0));
+	sb.version = M2MV_FORMAT_VERSION_V1;
+	sb.crc = ~crc32c_update(~0U, &sb, offsetof(struct m2mv_disk_super, crc));
+	memcpy(prev, sb.key_check, 32);
+	memset(page, 0, sizeof(page));
+	memcpy(page, &sb, sizeof(sb));
+	/* Read every record before the file is rewritten in place. */
+	uint8_t *bufs[MAX_RECS];
+
+	for (int i = 0; i < n; i++) {
+		bufs[i] = read_at(self->sfd, recs[i].off, recs[i].h.len);
+		ASSERT_NE(NULL, bufs[i]);
+	}
+	ASSERT_EQ(0, ftruncate(self->sfd, 0));
+	ASSERT_EQ(sizeof(page), pwrite(self->sfd, page, sizeof(page), 0));
+	for (int i = 0; i < n; i++) {
+		struct m2mv_disk_rec *h = (void *)bufs[i];
+		uint32_t crc;
+
+		if (h->type != M2MV_REC_CKPT) {
+			h->seq = ++seq;
+			rec_chain(self->store_key, prev, bufs[i], h->chain);
+			memcpy(prev, h->chain, 32);
+			crc = rec_crc(bufs[i], h->len);
+			h->crc = crc;
+			ASSERT_EQ(h->len, pwrite(self->sfd, bufs[i], h->len, to));
+			to += h->len;
+		}
+		free(bufs[i]);
+	}
+}
+
+TEST_F(store, version1_store_attaches_and_compaction_upgrades_it)
+{
+	struct m2mv_disk_super a, b;
+	struct mvt_nl_reply rep;
+	char nfile[256];
+	int nfd;
+
+	ASSERT_EQ(0, populate(self->fd, paths6, 6));
+	ASSERT_EQ(0, do_detach(self));
+	make_version1(_metadata, self);
+
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
+	EXPECT_EQ(0, rep.integrity_errors);
+	EXPECT_EQ(0, rep.truncated);
+	EXPECT_EQ(6, rep.records);
+	all_readable(_metadata, self->fd, paths6, 6, NULL);
+	/* Written to as version 1: the next attach still finds it clean. */
+	EXPECT_EQ(0, put_v(self->fd, "/w/a", LEN("/w/a"), &(uint64_t){0}));
+	ASSERT_EQ(0, mvt_vault_reattach(&self->v, &rep));
+	EXPECT_EQ(0, rep.integrity_errors);
+	ASSERT_EQ(sizeof(a), pread(self->sfd, &a, sizeof(a), 0));
+	EXPECT_EQ(M2MV_FORMAT_VERSION_V1, a.version);
+
+	/* A compaction writes format version 2, both copies. */
+	nfd = mvt_store_file(nfile, sizeof(nfile), NULL, "v1up");
+	ASSERT_GE(nfd, 0);
+	struct mvt_nl_args c = { .name = self->name, .has_fd = true, .fd = nfd };
+
+	ASSERT_EQ(0, mvt_nl(M2MV_CMD_STORE_COMPACT, &c, &rep)) TH_LOG("%s", rep.msg);
+	all_readable(_metadata, self->fd, paths6, 6, NULL);
+	ASSERT_EQ(sizeof(a), pread(nfd, &a, sizeof(a), 0));
+	ASSERT_EQ(sizeof(b), pread(nfd, &b, sizeof(b), M2MV_SUPER_BACKUP));
+	EXPECT_EQ(M2MV_FORMAT_VERSION, a.version);
+	EXPECT_EQ(0, memcmp(&a, &b, sizeof(a)));
+	/* The store goes on in the new file, as version 2. */
+	EXPECT_EQ(0, put_v(self->fd, "/w/e", LEN("/w/e"), &(uint64_t){0}));
+	ASSERT_EQ(0, mvt_vault_detach(&self->v));
+	close(self->sfd);
+	self->sfd = nfd;
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
+	EXPECT_EQ(0, rep.integrity_errors);
+	all_readable(_metadata, self->fd, paths6, 6, NULL);
+	unlink(nfile);
 }
 
 /* ---------------------------------------------------- EXPORT, no keys */

@@ -32,6 +32,9 @@ struct mvt_nl_args {
 	uint32_t flags;
 	bool has_grant;		/* OWNER, GROUP and PERM */
 	uint32_t owner, group, perm;
+	bool has_anchor;	/* ANCHOR_SEQ and ANCHOR_CHAIN */
+	uint64_t anchor_seq;
+	uint8_t anchor_chain[M2MV_CHAIN_SIZE];
 	uint16_t u64_type;	/* if not 0: one more attribute, a u64 ... */
 	uint64_t u64;		/* ... of this value (an output-only one, say) */
 };
@@ -48,6 +51,9 @@ struct mvt_nl_reply {
 	uint64_t integrity_errors;
 	uint64_t truncated;
 	uint64_t bytes;
+	bool has_anchor;	/* the reply named the durable position */
+	uint64_t anchor_seq;
+	uint8_t anchor_chain[M2MV_CHAIN_SIZE];
 	int nbad;
 	char bad[MVT_NL_MAX_BAD][M2MV_PATH_MAX + 1];
 	uint32_t reason[MVT_NL_MAX_BAD];
@@ -94,6 +100,16 @@ static inline int mvt_nl_valid(struct nl_msg *msg, void *arg)
 			break;
 		case M2MV_A_BAD:
 			mvt_nl_bad(r, a);
+			break;
+		case M2MV_A_ANCHOR_SEQ:
+			r->anchor_seq = nla_get_u64(a);
+			break;
+		case M2MV_A_ANCHOR_CHAIN:
+			if (nla_len(a) == M2MV_CHAIN_SIZE) {
+				memcpy(r->anchor_chain, nla_data(a),
+				       M2MV_CHAIN_SIZE);
+				r->has_anchor = true;
+			}
 			break;
 		}
 	}
@@ -161,6 +177,10 @@ static inline int mvt_nl_fill(struct nl_msg *msg,
 		(nla_put_u32(msg, M2MV_A_OWNER, a->owner) ||
 		 nla_put_u32(msg, M2MV_A_GROUP, a->group) ||
 		 nla_put_u32(msg, M2MV_A_PERM, a->perm))) ||
+	       (a->has_anchor &&
+		(nla_put_u64(msg, M2MV_A_ANCHOR_SEQ, a->anchor_seq) ||
+		 nla_put(msg, M2MV_A_ANCHOR_CHAIN, M2MV_CHAIN_SIZE,
+			 a->anchor_chain))) ||
 	       (a->u64_type && nla_put_u64(msg, a->u64_type, a->u64));
 }
 

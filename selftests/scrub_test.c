@@ -102,7 +102,7 @@ static int put_gen(int fd, const char *path, int gen)
 static off_t find_record(int sfd, const char *path, struct m2mv_disk_rec *out)
 {
 	size_t plen = strlen(path);
-	off_t off = M2MV_SUPER_SIZE, found = -1;
+	off_t off = M2MV_LOG_START, found = -1;
 	struct m2mv_disk_rec h;
 	char p[M2MV_PATH_MAX];
 

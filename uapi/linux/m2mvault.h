@@ -354,7 +354,11 @@ struct m2mv_batch {
 enum m2mv_attach_flag {
 	M2MV_ATTACH_F_RDONLY = 1U << 0,	/* never write, never truncate */
 	M2MV_ATTACH_F_CREATE = 1U << 1,	/* format the file: it must be empty */
-	__M2MV_ATTACH_F_ALL = M2MV_ATTACH_F_RDONLY | M2MV_ATTACH_F_CREATE
+	M2MV_ATTACH_F_STALE_OK = 1U << 2, /* attach although the log does not
+					   * reach the anchor given (recorded)
+					   */
+	__M2MV_ATTACH_F_ALL = M2MV_ATTACH_F_RDONLY | M2MV_ATTACH_F_CREATE |
+			      M2MV_ATTACH_F_STALE_OK
 };
 
 enum m2mv_policy_flag {
@@ -378,13 +382,21 @@ enum m2mv_policy_flag {
  * On-disk format (Documentation/on-disk-format.rst has every byte)
  * ----------------------------------------------------------------
  *
- * All integers little endian. A store file is a superblock of
- * M2MV_SUPER_SIZE bytes followed by records, each starting 8-byte aligned.
+ * All integers little endian. A store file of format version 2 holds two
+ * identical copies of the superblock, each M2MV_SUPER_SIZE bytes, at offsets
+ * 0 and M2MV_SUPER_BACKUP, followed at M2MV_LOG_START by records, each
+ * starting 8-byte aligned. Version 1 (still read) has one copy and its log
+ * starts at M2MV_LOG_START_V1.
  */
 #define M2MV_SUPER_MAGIC	0x564d324dU	/* "M2MV" */
 #define M2MV_REC_MAGIC		0x4345524dU	/* "MREC" */
-#define M2MV_FORMAT_VERSION	1
-#define M2MV_SUPER_SIZE		4096
+#define M2MV_FORMAT_VERSION	2		/* what a new store gets */
+#define M2MV_FORMAT_VERSION_V1	1
+#define M2MV_SUPER_SIZE		4096		/* one copy */
+#define M2MV_SUPER_BACKUP	4096		/* offset of the second copy */
+#define M2MV_LOG_START		8192		/* first record, version 2 */
+#define M2MV_LOG_START_V1	4096		/* first record, version 1 */
+#define M2MV_CKPT_EVERY		64		/* records between checkpoints */
 #define M2MV_STORE_ID_SIZE	16
 #define M2MV_CHAIN_SIZE		32
 #define M2MV_NONCE_SIZE		16
@@ -446,10 +458,12 @@ struct m2mv_disk_super {
  * @hdr_len: bytes of the JOSE protected header (PUT), else 0
  * @ekey_len: bytes of the wrapped CEK (40 in wrap), else 0
  * @tag_len: bytes of tag (16 GCM, 32 HS256), else 0
- * @reserved0: zero
+ * @prev_ver: format 2: the low 16 bits of the version of the last PUT or
+ *	DEL record before this one (0 if none); format 1: zero
  * @payload_len: bytes of ciphertext (wrap, dir), plaintext (mic) or
  *	checkpoint body (CKPT)
- * @reserved1: zero
+ * @prev_path: format 2: CRC32C of the path of that record (0 if none);
+ *	format 1: zero
  * @nonce: dir: the derivation nonce; else zero
  * @chain: HMAC-SHA256(store key, previous chain || this record with @crc and
  *	@chain zeroed, leaving out the payload of a PUT, which its tag covers)
@@ -472,9 +486,9 @@ struct m2mv_disk_rec {
 	__le16 hdr_len;
 	__u8 ekey_len;
 	__u8 tag_len;
-	__le16 reserved0;
+	__le16 prev_ver;
 	__le32 payload_len;
-	__le32 reserved1;
+	__le32 prev_path;
 	__u8 nonce[M2MV_NONCE_SIZE];
 	__u8 chain[M2MV_CHAIN_SIZE];
 };
@@ -484,14 +498,43 @@ struct m2mv_disk_rec {
  * @records: records before this one (seq - 1)
  * @live: live paths in the index at this point
  * @live_bytes: bytes of the newest PUT records of live paths
+ * @entries: version 2: struct m2mv_disk_evidence entries that follow;
+ *	version 1: zero
  * @reserved: zero
  */
 struct m2mv_disk_ckpt {
 	__le64 records;
 	__le64 live;
 	__le64 live_bytes;
-	__le64 reserved;
+	__le32 entries;
+	__le32 reserved;
 };
+
+/**
+ * struct m2mv_disk_evidence - one path a checkpoint vouches for
+ * @off: offset of the path's newest record among those since the
+ *	checkpoint before
+ * @version: that record's version
+ * @reclen: that record's length
+ * @type: M2MV_REC_PUT or M2MV_REC_DEL
+ * @reserved0: zero
+ * @path_len: bytes of path that follow
+ *
+ * Followed by the path and zero padding to a multiple of 8 bytes.
+ */
+struct m2mv_disk_evidence {
+	__le64 off;
+	__le64 version;
+	__le32 reclen;
+	__u8 type;
+	__u8 reserved0;
+	__le16 path_len;
+};
+
+/* The longest checkpoint body: M2MV_CKPT_EVERY entries of the longest path. */
+#define M2MV_CKPT_BODY_MAX						\
+	(sizeof(struct m2mv_disk_ckpt) +				\
+	 M2MV_CKPT_EVERY * (sizeof(struct m2mv_disk_evidence) + M2MV_PATH_MAX))
 
 /*
  * Generic netlink family
@@ -514,16 +557,21 @@ struct m2mv_disk_ckpt {
  *	     file; without it the file must be a store), OWNER (u32 uid),
  *	     GROUP (u32 gid) and PERM (u32, the
  *	     permission bits 0-0777 of a file's mode; only the read and write
- *	     bits are used), all three optional: root, root, 0600
+ *	     bits are used), all three optional: root, root, 0600;
+ *	     ANCHOR_SEQ and ANCHOR_CHAIN (optional, both or neither): the
+ *	     freshness anchor kept outside the disk; the log must hold that
+ *	     record, else ESTALE (unless FLAGS has M2MV_ATTACH_F_STALE_OK)
  *	out: a STORE_ATTACH message with NAME, RECORDS, LIVE,
- *	     INTEGRITY_ERRORS, TRUNCATED
+ *	     INTEGRITY_ERRORS, TRUNCATED, ANCHOR_SEQ, ANCHOR_CHAIN
  * M2MV_CMD_STORE_DETACH
  *	in:  NAME
  * M2MV_CMD_STORE_GET (dump; one message per store)
  *	out: NAME, FILE (backing file path), STATE (enum m2mv_store_state),
  *	     FLAGS, RECORDS, FILE_BYTES, LIVE, LIVE_BYTES, LAST_SEQ, OWNER,
  *	     GROUP, PERM (as seen from the requester's user namespace),
- *	     COUNTERS (nested, enum m2mv_ctr, each u64)
+ *	     COUNTERS (nested, enum m2mv_ctr, each u64), ANCHOR_SEQ and
+ *	     ANCHOR_CHAIN (the last record known to be on stable storage:
+ *	     the freshness anchor to keep outside the disk)
  * M2MV_CMD_POLICY_SET
  *	in:  NAME, PREFIX (string, may be empty), CREDID, MODE (u32,
  *	     enum m2mv_mode), FLAGS (u32, M2MV_POLICY_F_INSTANCE, optional)
@@ -605,6 +653,8 @@ enum m2mv_attr {
 	M2MV_A_OWNER,			/* u32: uid */
 	M2MV_A_GROUP,			/* u32: gid */
 	M2MV_A_PERM,			/* u32: 0-0777 */
+	M2MV_A_ANCHOR_SEQ,		/* u64: seq of the anchor's record */
+	M2MV_A_ANCHOR_CHAIN,		/* binary, M2MV_CHAIN_SIZE: its chain */
 	__M2MV_A_MAX
 };
 

@@ -518,6 +518,27 @@ static const struct cli_command cli_commands[] = {
 		.check = cli_check_status,
 	},
 	{
+		.name = "anchor",
+		.run = cli_cmd_anchor,
+		.synopsis = "NAME",
+		.help =
+			"Print the freshness anchor of store NAME: the sequence number\n"
+			"and chain value (SEQ:HEX) of its last record known to be on\n"
+			"stable storage. Keep it off the gateway's disk and give it to\n"
+			"'attach --anchor' later: an older copy of the file, or one that\n"
+			"lost acknowledged records, is then refused. A compaction starts\n"
+			"a new log: take the anchor again after it.\n"
+			"\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":h",
+		.longopts = opts_plain,
+		.min = 1,
+		.max = 1,
+		.slots = { SLOT_STORE },
+		.argnames = { "NAME" },
+		.group = CLI_GROUP_STORE,
+	},
+	{
 		.name = "verify",
 		.run = cli_cmd_verify,
 		.synopsis = "NAME [--json]",

@@ -267,6 +267,7 @@ int cli_cmd_policy_del(const struct cli_args *a);
 int cli_cmd_policy_ls(const struct cli_args *a);
 int cli_cmd_key_bind(const struct cli_args *a);
 int cli_cmd_status(const struct cli_args *a);
+int cli_cmd_anchor(const struct cli_args *a);
 int cli_cmd_verify(const struct cli_args *a);
 int cli_cmd_compact(const struct cli_args *a);
 int cli_cmd_monitor(const struct cli_args *a);

@@ -348,6 +348,24 @@ int cli_cmd_status(const struct cli_args *a)
 			      NULL) : CLI_EXIT_OK;
 }
 
+int cli_cmd_anchor(const struct cli_args *a)
+{
+	char text[M2MV_ANCHOR_STR_MAX];
+	struct m2mv_anchor anchor;
+	struct m2mv_ctl *ctl;
+	int ret;
+
+	if (cli_ctl_open(a, a->store, &ctl))
+		return CLI_EXIT_FAIL;
+	ret = m2mv_anchor_get(ctl, a->store, &anchor);
+	if (ret)
+		return cli_ctl_fail(a, ctl, a->store, CLI_CTX_STORE, ret);
+	m2mv_ctl_close(ctl);
+	m2mv_anchor_format(&anchor, text, sizeof(text));
+	printf("%s\n", text);
+	return CLI_EXIT_OK;
+}
+
 static void cli_on_progress(uint64_t done, uint64_t total, void *arg)
 {
 	cli_progress_update(arg, done, total);

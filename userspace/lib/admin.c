@@ -40,6 +40,17 @@ struct nl_msg *m2mv__attach_msg(struct m2mv_ctl *ctl, const char *store,
 				unsigned int flags,
 				const struct m2mv_attach_access *acc)
 {
+	return m2mv__attach_msg_anchored(ctl, store, fd, credid, flags, acc,
+					 NULL);
+}
+
+struct nl_msg *m2mv__attach_msg_anchored(struct m2mv_ctl *ctl,
+					 const char *store, int fd,
+					 const char *credid,
+					 unsigned int flags,
+					 const struct m2mv_attach_access *acc,
+					 const struct m2mv_anchor *anchor)
+{
 	unsigned int set = acc ? acc->set : 0;
 	struct nl_msg *msg;
 
@@ -55,7 +66,11 @@ struct nl_msg *m2mv__attach_msg(struct m2mv_ctl *ctl, const char *store,
 	    ((set & M2MV_ACCESS_GROUP) &&
 	     nla_put_u32(msg, M2MV_A_GROUP, acc->group) < 0) ||
 	    ((set & M2MV_ACCESS_PERM) &&
-	     nla_put_u32(msg, M2MV_A_PERM, acc->perm) < 0)) {
+	     nla_put_u32(msg, M2MV_A_PERM, acc->perm) < 0) ||
+	    (anchor &&
+	     (nla_put_u64(msg, M2MV_A_ANCHOR_SEQ, anchor->seq) < 0 ||
+	      nla_put(msg, M2MV_A_ANCHOR_CHAIN, M2MV_CHAIN_SIZE,
+		      anchor->chain) < 0))) {
 		nlmsg_free(msg);
 		return NULL;
 	}
@@ -81,11 +96,14 @@ int m2mv__access_check(const struct m2mv_attach_access *acc)
 void m2mv__attach_explain(struct m2mv_ctl *ctl, unsigned int flags, int err)
 {
 	/*
-	 * Only a module older than the create flag refuses it alone as an
-	 * unknown flag (and it would have formatted an empty file anyway).
+	 * Only a module older than the create flag refuses it, alone or with
+	 * RDONLY, as an unknown flag (and it would have formatted an empty
+	 * file anyway). With any later flag it may be that one it lacks.
 	 */
+	const unsigned int known = M2MV_ATTACH_F_RDONLY | M2MV_ATTACH_F_CREATE;
+
 	if (err == -EOPNOTSUPP && (flags & M2MV_ATTACH_F_CREATE) &&
-	    !(flags & ~(unsigned int)__M2MV_ATTACH_F_ALL))
+	    !(flags & ~known))
 		m2mv__set_error(ctl, "the loaded m2mvault module is older than this library: it does not know the attach flag CREATE (unknown attach flags)");
 }
 
@@ -93,6 +111,16 @@ int m2mv_attach_with(struct m2mv_ctl *ctl, const char *name, int fd,
 		     const char *store_credid, unsigned int flags,
 		     const struct m2mv_attach_access *access,
 		     struct m2mv_attach_info *info)
+{
+	return m2mv_attach_anchored(ctl, name, fd, store_credid, flags, access,
+				    NULL, info);
+}
+
+int m2mv_attach_anchored(struct m2mv_ctl *ctl, const char *name, int fd,
+			 const char *store_credid, unsigned int flags,
+			 const struct m2mv_attach_access *access,
+			 const struct m2mv_anchor *anchor,
+			 struct m2mv_attach_info *info)
 {
 	char store[M2MV_NAME_MAX], credid[M2MV_CREDID_MAX + 1];
 	struct nl_msg *msg;
@@ -119,7 +147,13 @@ int m2mv_attach_with(struct m2mv_ctl *ctl, const char *name, int fd,
 		return -EOPNOTSUPP;
 	}
 
-	msg = m2mv__attach_msg(ctl, store, fd, credid, flags, access);
+	if (anchor && !m2mv__fam_has_attr(&ctl->fam, M2MV_A_ANCHOR_CHAIN)) {
+		m2mv__set_error(ctl, "the loaded m2mvault module has no freshness anchors");
+		return -EOPNOTSUPP;
+	}
+
+	msg = m2mv__attach_msg_anchored(ctl, store, fd, credid, flags, access,
+					anchor);
 	if (!msg)
 		return -ENOMEM;
 	ret = m2mv__request(ctl, msg, m2mv_attach_reply, info);

@@ -305,3 +305,62 @@ int m2mv_policy_list(struct m2mv_ctl *ctl, const char *store,
 		*list = items;
 	return ret;
 }
+
+/* ------------------------------------------------------------- anchors */
+
+struct m2mv_anchor_item {
+	char name[M2MV_NAME_MAX];
+	struct m2mv_anchor anchor;
+	int has;
+};
+
+static int m2mv_anchor_item(struct nlattr **tb, void *item)
+{
+	struct m2mv_anchor_item *ai = item;
+
+	memset(ai, 0, sizeof(*ai));
+	if (!tb[M2MV_A_NAME] ||
+	    m2mv__attr_str(ai->name, sizeof(ai->name), tb[M2MV_A_NAME]))
+		return -EPROTO;
+	if (!tb[M2MV_A_ANCHOR_SEQ] || !tb[M2MV_A_ANCHOR_CHAIN])
+		return 0;
+	if (nla_len(tb[M2MV_A_ANCHOR_CHAIN]) != M2MV_CHAIN_SIZE)
+		return -EPROTO;
+	ai->anchor.seq = nla_get_u64(tb[M2MV_A_ANCHOR_SEQ]);
+	memcpy(ai->anchor.chain, nla_data(tb[M2MV_A_ANCHOR_CHAIN]),
+	       M2MV_CHAIN_SIZE);
+	ai->has = 1;
+	return 0;
+}
+
+static const struct m2mv_dump_spec m2mv_anchor_dump = {
+	.cmd = M2MV_CMD_STORE_GET,
+	.size = sizeof(struct m2mv_anchor_item),
+	.name_off = offsetof(struct m2mv_anchor_item, name),
+	.parse = m2mv_anchor_item,
+};
+
+int m2mv_anchor_get(struct m2mv_ctl *ctl, const char *name,
+		    struct m2mv_anchor *anchor)
+{
+	struct m2mv_anchor_item *ai;
+	void *items;
+	size_t count;
+	int ret;
+
+	memset(anchor, 0, sizeof(*anchor));
+	if (!name)
+		return -EINVAL;
+	ret = m2mv_dump(ctl, &m2mv_anchor_dump, name, &items, &count);
+	if (ret)
+		return ret;
+	ai = items;
+	if (!count)
+		ret = -ENOENT;
+	else if (!ai->has)
+		ret = -EOPNOTSUPP;
+	else
+		*anchor = ai->anchor;
+	free(items);
+	return ret;
+}

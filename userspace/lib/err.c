@@ -45,6 +45,8 @@ static const struct {
 	{ ENAMETOOLONG, "path longer than 512 bytes" },
 	{ EPROTO, "malformed answer from the m2mvault module" },
 	{ ECANCELED, "not run: an earlier part of the batch failed" },
+	{ ESTALE,
+	  "the store file does not hold its freshness anchor's record: an older copy, acknowledged records lost, or compacted since" },
 };
 
 const char *m2mv_strerror(int err)

@@ -67,6 +67,7 @@ struct m2mv__family {
 	uint32_t events_grp;		/* 0: no such group */
 	uint32_t version;
 	uint32_t ops;
+	uint32_t maxattr;		/* the highest attribute it knows */
 };
 
 /* Does the family implement command @cmd? */
@@ -74,6 +75,13 @@ static inline int m2mv__fam_has(const struct m2mv__family *fam,
 				unsigned int cmd)
 {
 	return cmd < 32 && (fam->ops >> cmd) & 1;
+}
+
+/* Does the family know attribute @attr (newer modules know more)? */
+static inline int m2mv__fam_has_attr(const struct m2mv__family *fam,
+				     unsigned int attr)
+{
+	return attr <= fam->maxattr;
 }
 
 /*
@@ -168,6 +176,12 @@ size_t m2mv__extack_format(const struct nlmsghdr *nlh,
  * fields @acc sets) and KEY_BIND, for arguments already checked: NULL if
  * out of memory.
  */
+struct nl_msg *m2mv__attach_msg_anchored(struct m2mv_ctl *ctl,
+					 const char *store, int fd,
+					 const char *credid,
+					 unsigned int flags,
+					 const struct m2mv_attach_access *acc,
+					 const struct m2mv_anchor *anchor);
 struct nl_msg *m2mv__attach_msg(struct m2mv_ctl *ctl, const char *store,
 				int fd, const char *credid,
 				unsigned int flags,

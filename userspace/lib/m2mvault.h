@@ -568,6 +568,79 @@ int m2mv_attach_with(struct m2mv_ctl *ctl, const char *name, int fd,
 		     struct m2mv_attach_info *info);
 
 /**
+ * struct m2mv_anchor - a store's freshness anchor
+ * @seq: sequence number of a record of the store's log
+ * @chain: that record's chain value
+ *
+ * m2mv_anchor_get() gives the last record known to be on stable storage;
+ * kept outside the disk, it lets a later attach refuse an older copy of
+ * the file, or one that lost acknowledged records (m2mv_attach_anchored()).
+ */
+struct m2mv_anchor {
+	uint64_t seq;
+	uint8_t chain[32];
+};
+
+/* "SEQ:HEX": decimal seq, ':', 64 lowercase hex digits, and a NUL. */
+#define M2MV_ANCHOR_STR_MAX	(20 + 1 + 64 + 1)
+
+/**
+ * m2mv_attach_anchored() - attach, refusing a log older than an anchor
+ * @ctl: the handle
+ * @name: as for m2mv_attach()
+ * @fd: as for m2mv_attach()
+ * @store_credid: as for m2mv_attach()
+ * @flags: M2MV_ATTACH_F_RDONLY, M2MV_ATTACH_F_CREATE,
+ *	M2MV_ATTACH_F_STALE_OK (attach even if the log lacks @anchor's
+ *	record: the kernel logs it and counts an integrity error)
+ * @access: as for m2mv_attach_with()
+ * @anchor: NULL, or the anchor the log must hold
+ * @info: out (may be NULL): what the scan found
+ *
+ * Return: as m2mv_attach_with(); -ESTALE if the log does not hold
+ * @anchor's record (an older copy of the file, acknowledged records lost,
+ * or a compaction after the anchor was taken); -EOPNOTSUPP if the module
+ * has no anchors.
+ */
+int m2mv_attach_anchored(struct m2mv_ctl *ctl, const char *name, int fd,
+			 const char *store_credid, unsigned int flags,
+			 const struct m2mv_attach_access *access,
+			 const struct m2mv_anchor *anchor,
+			 struct m2mv_attach_info *info);
+
+/**
+ * m2mv_anchor_get() - the freshness anchor of an attached store
+ * @ctl: the handle
+ * @name: the store
+ * @anchor: out: its last record known to be on stable storage
+ *
+ * Return: 0; -ENOENT (no such store); -EOPNOTSUPP (the module has no
+ * anchors); -EPERM; -ENOMEM; -EPROTO.
+ */
+int m2mv_anchor_get(struct m2mv_ctl *ctl, const char *name,
+		    struct m2mv_anchor *anchor);
+
+/**
+ * m2mv_anchor_format() - write @anchor as "SEQ:HEX"
+ * @anchor: the anchor
+ * @buf: out: at least M2MV_ANCHOR_STR_MAX bytes
+ * @size: of @buf
+ *
+ * Return: 0, or -ENOSPC.
+ */
+int m2mv_anchor_format(const struct m2mv_anchor *anchor, char *buf,
+		       size_t size);
+
+/**
+ * m2mv_anchor_parse() - read "SEQ:HEX" as m2mv_anchor_format() writes it
+ * @text: the text
+ * @anchor: out: the anchor
+ *
+ * Return: 0, or -EINVAL.
+ */
+int m2mv_anchor_parse(const char *text, struct m2mv_anchor *anchor);
+
+/**
  * m2mv_detach() - detach a store (a checkpoint is written first)
  * @ctl: the handle
  * @name: the store's name

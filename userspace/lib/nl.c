@@ -533,6 +533,8 @@ int m2mv__parse_family(struct nlmsghdr *nlh, struct m2mv__family *fam)
 		return -EPROTO;
 	memset(fam, 0, sizeof(*fam));
 	fam->id = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	if (tb[CTRL_ATTR_MAXATTR] && nla_len(tb[CTRL_ATTR_MAXATTR]) >= 4)
+		fam->maxattr = nla_get_u32(tb[CTRL_ATTR_MAXATTR]);
 	if (tb[CTRL_ATTR_VERSION] && nla_len(tb[CTRL_ATTR_VERSION]) >= 4)
 		fam->version = nla_get_u32(tb[CTRL_ATTR_VERSION]);
 

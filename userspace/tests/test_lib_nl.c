@@ -586,6 +586,11 @@ static void test_attach_create_with_old_module(void **state)
 			     -EOPNOTSUPP);
 	assert_string_equal(m2mv_ctl_last_error(&ctl),
 			    "attribute FLAGS: unknown attach flags");
+	/* A later flag alongside: that may be the one the module lacks. */
+	m2mv__attach_explain(&ctl, M2MV_ATTACH_F_CREATE |
+			     M2MV_ATTACH_F_STALE_OK, -EOPNOTSUPP);
+	assert_string_equal(m2mv_ctl_last_error(&ctl),
+			    "attribute FLAGS: unknown attach flags");
 	/* Another error of a create: untouched. */
 	strcpy(ctl.err, "the file is not empty: refusing to format over it");
 	m2mv__attach_explain(&ctl, M2MV_ATTACH_F_CREATE, -EEXIST);
