@@ -31,6 +31,7 @@ static const struct option opts_plain[] = { OPT_HELP, OPT_END };
 static const struct option opts_attach[] = {
 	{ "key", required_argument, NULL, 'k' },
 	{ "readonly", no_argument, NULL, 'r' },
+	{ "create", no_argument, NULL, 'c' },
 	{ "owner", required_argument, NULL, OPT_OWNER },
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "mode", required_argument, NULL, OPT_PERM },
@@ -261,6 +262,10 @@ static enum cli_parse_result cli_check_attach(struct cli_args *a,
 
 	if (!a->credid)
 		return cli_bad(err, a->name, "missing --key CREDID");
+	if ((a->flags & M2MV_ATTACH_F_CREATE) &&
+	    (a->flags & M2MV_ATTACH_F_RDONLY))
+		return cli_bad(err, a->name,
+			       "--create and --readonly exclude each other");
 	if (o->owner) {
 		ret = cli_parse_owner(o->owner, &acc->owner);
 		if (ret)
@@ -366,12 +371,16 @@ static const struct cli_command cli_commands[] = {
 	{
 		.name = "attach",
 		.run = cli_cmd_attach,
-		.synopsis = "NAME FILE --key CREDID [--readonly] [--owner USER] [--group GROUP] [--mode OCTAL]",
+		.synopsis = "NAME FILE --key CREDID [--create|--readonly] [--owner USER] [--group GROUP] [--mode OCTAL]",
 		.help =
-			"Attach the store file FILE under NAME. A missing or empty FILE is\n"
-			"created and formatted. CREDID names the store key (a type-16\n"
-			"m2mvault key in your keyrings) that authenticates the store's\n"
-			"structure. Prints what the scan of the file found.\n"
+			"Attach the store file FILE under NAME. CREDID names the store key\n"
+			"(a type-16 m2mvault key in your keyrings) that authenticates the\n"
+			"store's structure. Prints what the scan of the file found.\n"
+			"\n"
+			"Only --create makes a new store: FILE is created (mode 0600) if\n"
+			"missing, and must be empty; it is formatted and keyed with CREDID.\n"
+			"Without --create, FILE must be an existing store: an empty file is\n"
+			"refused, and nothing is ever formatted over data.\n"
 			"\n"
 			"The store's data commands are granted like a file's: read (get,\n"
 			"ls, stat, export) and write (put, rm) permission by the owner's,\n"
@@ -379,12 +388,13 @@ static const struct cli_command cli_commands[] = {
 			"group root, mode 0600. The credential keys are needed as well.\n"
 			"\n"
 			"  -k, --key CREDID    the store key's Credential-ID (required)\n"
+			"  -c, --create        make a new store in FILE (missing or empty)\n"
 			"  -r, --readonly      never write to FILE (nor cut a torn tail)\n"
 			"      --owner USER    the store's owner: a user name or uid\n"
 			"      --group GROUP   the store's group: a group name or gid\n"
 			"      --mode OCTAL    permission bits, e.g. 0660 (0 to 0777)\n"
 			"  -h, --help          show this help\n",
-		.shortopts = ":k:rh",
+		.shortopts = ":k:crh",
 		.longopts = opts_attach,
 		.min = 2,
 		.max = 2,
@@ -847,6 +857,9 @@ static enum cli_parse_result cli_parse_cmd(const struct cli_command *s,
 			break;
 		case 'r':
 			a->flags |= M2MV_ATTACH_F_RDONLY;
+			break;
+		case 'c':
+			a->flags |= M2MV_ATTACH_F_CREATE;
 			break;
 		case 'm':
 			if (m2mv_mode_parse(optarg, &a->mode))
