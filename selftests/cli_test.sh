@@ -607,6 +607,30 @@ noleak() {
 		head -n 40 "$d/err" | sed 's/^/# err: /'
 	fi
 }
+
+# The freshness anchor: an older copy of the file is refused with it.
+"$M" attach "${S}a" "$d/a.store" --key 16-store@tef.example -c >/dev/null
+"$M" policy add "${S}a" '' 15-wrap@tef.example --mode wrap
+"$M" put -s "${S}a" p1 "$d/blob2"
+"$M" detach "${S}a"
+cp "$d/a.store" "$d/a-old.store"
+"$M" attach "${S}a" "$d/a.store" --key 16-store@tef.example >/dev/null
+"$M" policy add "${S}a" '' 15-wrap@tef.example --mode wrap
+"$M" put -s "${S}a" p2 "$d/blob2"
+t "anchor prints SEQ:HEX" 0 "$M" anchor "${S}a"
+has "... a sequence number and 64 hex digits" out '^[0-9][0-9]*:[0-9a-f]\{64\}$'
+a=$(cat "$d/out")
+"$M" detach "${S}a"
+t "attach --anchor of the file that holds it" 0 \
+	"$M" attach "${S}a" "$d/a.store" --key 16-store@tef.example --anchor "$a"
+"$M" detach "${S}a"
+t "attach --anchor of an older copy is refused" 1 \
+	"$M" attach "${S}a" "$d/a-old.store" --key 16-store@tef.example --anchor "$a"
+has "... saying why" err 'freshness anchor'
+t "attach --anchor --stale-ok attaches it anyway" 0 \
+	"$M" attach "${S}a" "$d/a-old.store" --key 16-store@tef.example --anchor "$a" --stale-ok
+has "... and counts it" err 'integrity'
+"$M" detach "${S}a"
 if command -v valgrind >/dev/null; then
 	noleak "no leaks: get" "$M" get "${S}r" cse/ae2/cin1 -o "$d/vg"
 	noleak "no leaks: ls --json" "$M" ls "${S}r" --json

@@ -25,6 +25,8 @@
 #define OPT_OWNER 0x102
 #define OPT_GROUP 0x103
 #define OPT_PERM 0x104
+#define OPT_ANCHOR 0x105
+#define OPT_STALE_OK 0x106
 
 static const struct option opts_plain[] = { OPT_HELP, OPT_END };
 
@@ -35,6 +37,8 @@ static const struct option opts_attach[] = {
 	{ "owner", required_argument, NULL, OPT_OWNER },
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "mode", required_argument, NULL, OPT_PERM },
+	{ "anchor", required_argument, NULL, OPT_ANCHOR },
+	{ "stale-ok", no_argument, NULL, OPT_STALE_OK },
 	OPT_HELP, OPT_END,
 };
 
@@ -251,6 +255,7 @@ struct cli_opts {
 	const char *owner;	/* --owner */
 	const char *group;	/* --group */
 	const char *perm;	/* --mode of attach */
+	const char *anchor;	/* --anchor of attach */
 };
 
 static enum cli_parse_result cli_check_attach(struct cli_args *a,
@@ -289,6 +294,15 @@ static enum cli_parse_result cli_check_attach(struct cli_args *a,
 				       o->perm);
 		acc->set |= M2MV_ACCESS_PERM;
 	}
+	if (o->anchor) {
+		if (m2mv_anchor_parse(o->anchor, &a->anchor))
+			return cli_bad(err, a->name,
+				       "--anchor: SEQ:HEX as 'm2mvault anchor' prints it, not '%s'",
+				       o->anchor);
+		a->has_anchor = true;
+	}
+	if ((a->flags & M2MV_ATTACH_F_STALE_OK) && !a->has_anchor)
+		return cli_bad(err, a->name, "--stale-ok needs --anchor");
 	return cli_check_credid(err, a->name, "store key", a->credid,
 				M2MV_CRED_TYPE_ESDATA_HMAC, "(an HMAC key)");
 }
@@ -371,7 +385,7 @@ static const struct cli_command cli_commands[] = {
 	{
 		.name = "attach",
 		.run = cli_cmd_attach,
-		.synopsis = "NAME FILE --key CREDID [--create|--readonly] [--owner USER] [--group GROUP] [--mode OCTAL]",
+		.synopsis = "NAME FILE --key CREDID [--create|--readonly] [--owner USER] [--group GROUP] [--mode OCTAL] [--anchor SEQ:HEX [--stale-ok]]",
 		.help =
 			"Attach the store file FILE under NAME. CREDID names the store key\n"
 			"(a type-16 m2mvault key in your keyrings) that authenticates the\n"
@@ -393,6 +407,9 @@ static const struct cli_command cli_commands[] = {
 			"      --owner USER    the store's owner: a user name or uid\n"
 			"      --group GROUP   the store's group: a group name or gid\n"
 			"      --mode OCTAL    permission bits, e.g. 0660 (0 to 0777)\n"
+			"      --anchor SEQ:HEX  the freshness anchor 'm2mvault anchor' printed:\n"
+			"                      refuse a file that does not hold that record\n"
+			"      --stale-ok      attach even so (logged and counted)\n"
 			"  -h, --help          show this help\n",
 		.shortopts = ":k:crh",
 		.longopts = opts_attach,
@@ -890,6 +907,12 @@ static enum cli_parse_result cli_parse_cmd(const struct cli_command *s,
 			break;
 		case OPT_PERM:
 			o.perm = optarg;
+			break;
+		case OPT_ANCHOR:
+			o.anchor = optarg;
+			break;
+		case OPT_STALE_OK:
+			a->flags |= M2MV_ATTACH_F_STALE_OK;
 			break;
 		case ':':
 			return cli_bad(err, s->name, "option '%s' needs an argument",

@@ -111,6 +111,8 @@ struct cli_args {
 	const char *credid;
 	enum m2mv_mode mode;
 	struct m2mv_attach_access access;
+	struct m2mv_anchor anchor;	/* attach --anchor */
+	bool has_anchor;
 	unsigned int flags;
 	bool json;
 	bool stats;

@@ -83,8 +83,9 @@ int cli_cmd_attach(const struct cli_args *a)
 		ret = CLI_EXIT_FAIL;
 		goto out;
 	}
-	ret = m2mv_attach_with(ctl, a->store, fd, a->credid, a->flags,
-			       a->access.set ? &a->access : NULL, &info);
+	ret = m2mv_attach_anchored(ctl, a->store, fd, a->credid, a->flags,
+				   a->access.set ? &a->access : NULL,
+				   a->has_anchor ? &a->anchor : NULL, &info);
 	if (ret) {
 		ret = cli_ctl_fail(a, ctl, a->store,
 				   create ? CLI_CTX_CREATE : CLI_CTX_ATTACH,
