@@ -281,6 +281,16 @@ int m2mv_index_apply(struct m2mv_index *ix, const char *path, u16 len,
 	return 1;
 }
 
+/* Point @e at the damaged record @r: readers of it get EBADMSG. */
+static void ient_mark(struct m2mv_index *ix, struct m2mv_ient *e,
+		      const struct m2mv_index_rec *r)
+{
+	ient_unaccount(ix, e);
+	ient_set(e, r);
+	e->flags |= M2MV_STAT_F_BAD;
+	ient_account(ix, e);
+}
+
 /**
  * m2mv_index_mark_bad() - record that a damaged record claims @path
  * @ix: the index, held for writing
@@ -312,10 +322,7 @@ int m2mv_index_mark_bad(struct m2mv_index *ix, const char *path, u16 len,
 		return 0;
 	if (!trusted && r->version <= e->version && e->version < U64_MAX)
 		bad.version = e->version + 1;
-	ient_unaccount(ix, e);
-	ient_set(e, &bad);
-	e->flags |= M2MV_STAT_F_BAD;
-	ient_account(ix, e);
+	ient_mark(ix, e, &bad);
 	return 1;
 }
 
@@ -345,10 +352,7 @@ int m2mv_index_expect(struct m2mv_index *ix, const char *path, u16 len,
 		return -ENOMEM;
 	if (e->version >= r->version)
 		return 0;
-	ient_unaccount(ix, e);
-	ient_set(e, r);
-	e->flags |= M2MV_STAT_F_BAD;
-	ient_account(ix, e);
+	ient_mark(ix, e, r);
 	return 1;
 }
 
@@ -390,10 +394,7 @@ int m2mv_index_named(struct m2mv_index *ix, u32 path_crc, u16 ver,
 		if ((e->version & 0xffff) == ver || e->version > U64_MAX - 0xffff)
 			return 0;
 		r.version = e->version + (u16)(ver - e->version);
-		ient_unaccount(ix, e);
-		ient_set(e, &r);
-		e->flags |= M2MV_STAT_F_BAD;
-		ient_account(ix, e);
+		ient_mark(ix, e, &r);
 		memcpy(path, e->path, e->path_len);
 		*len = e->path_len;
 		return 1;
