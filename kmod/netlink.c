@@ -280,6 +280,11 @@ static int m2mv_nl_attach(struct sk_buff *skb, struct genl_info *info)
 				    "unknown attach flags");
 		return -EOPNOTSUPP;
 	}
+	if ((flags & M2MV_ATTACH_F_CREATE) && (flags & M2MV_ATTACH_F_RDONLY)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_FLAGS],
+				    "a new store cannot be attached read-only");
+		return -EINVAL;
+	}
 	credid = nla_data(info->attrs[M2MV_A_STORE_KEY]);
 	if (m2mv_credid_check(credid)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_STORE_KEY],

@@ -200,17 +200,22 @@ static struct m2mv_store *registry_find(const char *name)
  *	that sequence number and chain value
  * @rep: out: what the scan found, and the durable position
  *
- * An empty file is formatted (unless read-only); otherwise the superblock
- * and the store key are checked and every record is scanned: the index,
- * the structure chain and the dir-mode nonces are rebuilt and a torn tail
- * is cut off. Damaged records do not fail the attach; they are counted in
- * @rep and the paths they name read as damaged.
+ * With M2MV_ATTACH_F_CREATE the file must be empty, and is formatted.
+ * Without it, the superblock and the store key are checked and every
+ * record is scanned: the index, the structure chain and the dir-mode
+ * nonces are rebuilt and a torn tail is cut off. Damaged records do not
+ * fail the attach; they are counted in @rep and the paths they name read
+ * as damaged. Nothing is ever formatted unless asked for: an empty file
+ * without the flag is refused, and so is a file with anything in it with
+ * the flag, which is left untouched.
  *
- * Return: 0; -EINVAL (not a regular file, O_DIRECT, unknown flags), -EBADF
- * (not open for reading or, unless read-only, writing), -EEXIST (name
- * taken), -EBUSY (file attached under another name), -EBADMSG (not a
- * store, damaged superblock or unsupported version), -EKEYREJECTED (wrong
- * store key), -ESTALE (the log does not hold @anchor, and @flags lacks
+ * Return: 0; -EINVAL (not a regular file, O_DIRECT, unknown flags, or
+ * CREATE with RDONLY), -EBADF (not open for reading or, unless read-only,
+ * writing), -EEXIST (name taken, checked first; or CREATE and the file is
+ * not empty), -ENODATA (the file is empty and CREATE was not given),
+ * -EBUSY (file attached under another name), -EBADMSG (not a store,
+ * damaged superblock or unsupported version), -EKEYREJECTED (wrong store
+ * key), -ESTALE (the log does not hold @anchor, and @flags lacks
  * M2MV_ATTACH_F_STALE_OK), -ENOMEM, -EINTR, or the file system's error.
  * On failure @rep->why may say what is wrong.
  */
@@ -227,6 +232,9 @@ int m2mv_store_attach(const char *name, struct file *file,
 
 	memset(rep, 0, sizeof(*rep));
 	if (flags & ~__M2MV_ATTACH_F_ALL)
+		return -EINVAL;
+	/* A new store is written to: it cannot be read-only. */
+	if ((flags & M2MV_ATTACH_F_CREATE) && (flags & M2MV_ATTACH_F_RDONLY))
 		return -EINVAL;
 	if (!S_ISREG(file_inode(file)->i_mode) || (file->f_flags & O_DIRECT))
 		return -EINVAL;
@@ -245,11 +253,24 @@ int m2mv_store_attach(const char *name, struct file *file,
 	if (ret)
 		goto err_free;
 
+	/*
+	 * The file is claimed: no other store of this module, and no
+	 * compaction, writes to it while its size decides what happens.
+	 */
 	size = i_size_read(file_inode(file));
-	if (!size && !(flags & M2MV_ATTACH_F_RDONLY))
-		ret = m2mv_super_format(s);
-	else
+	if (flags & M2MV_ATTACH_F_CREATE) {
+		if (size) {
+			rep->why = "the file is not empty: refusing to format over it";
+			ret = -EEXIST;
+		} else {
+			ret = m2mv_super_format(s);
+		}
+	} else if (!size) {
+		rep->why = "the file is empty: the create flag formats a new store";
+		ret = -ENODATA;
+	} else {
 		ret = store_open(s, size, anchor, rep);
+	}
 	if (ret)
 		goto err_unclaim;
 

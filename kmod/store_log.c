@@ -93,7 +93,6 @@ u32 m2mv_super_crc(const struct m2mv_disk_super *sb)
 	return ~crc32c(~0U, sb, offsetof(struct m2mv_disk_super, crc));
 }
 
-
 /* key_check = HMAC(store key, "m2mvault store" || store_id) */
 int m2mv_log_key_check(struct m2mv_store *s, const u8 *store_id,
 		       u8 out[M2MV_CHAIN_SIZE])

@@ -386,9 +386,11 @@ static int issue(FIXTURE_DATA(abi) *self,
 		a.has_fd = true;
 		a.fd = self->ofd;
 		a.store_key = self->store_credid;
+		/* The other file is empty: it takes a create to attach it. */
+		a.has_flags = true;
+		a.flags = M2MV_ATTACH_F_CREATE;
 		if (set && variant->flags) {
-			a.has_flags = true;
-			a.flags = (uint32_t)value;
+			a.flags |= (uint32_t)value;
 		} else if (set) {
 			a.u64_type = variant->attr;
 			a.u64 = value;

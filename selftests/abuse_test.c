@@ -95,7 +95,8 @@ static int open_store(FIXTURE_DATA(abuse) *self, const char *dir)
 				    "abuse");
 	if (self->sfd < 0)
 		return self->sfd;
-	ret = mvt_attach(self->name, self->sfd, K_STORE, 0, NULL);
+	ret = mvt_attach(self->name, self->sfd, K_STORE, M2MV_ATTACH_F_CREATE,
+			 NULL);
 	if (ret)
 		return ret;
 	self->attached = true;
@@ -660,7 +661,8 @@ TEST_F(abuse, attach_formatting_on_a_full_file_system_is_enospc)
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, fill_fs(self));
 	mvt_store_name(name, "full");
-	EXPECT_EQ(-ENOSPC, mvt_attach(name, fd, K_STORE, 0, NULL));
+	EXPECT_EQ(-ENOSPC, mvt_attach(name, fd, K_STORE, M2MV_ATTACH_F_CREATE,
+				      NULL));
 	ASSERT_EQ(0, fstat(fd, &st));
 	EXPECT_EQ(0, st.st_size);
 	close(fd);

@@ -70,6 +70,7 @@ cleanup() {
 	"$M" detach "$STORE" >/dev/null 2>&1
 	"$M" detach "$RSTORE" >/dev/null 2>&1
 	"$M" detach "agtu$$" >/dev/null 2>&1
+	"$M" detach "agte$$" >/dev/null 2>&1
 	while r=$(keyctl search @u keyring "$RING" 2>/dev/null); do
 		keyctl unlink "$r" @u >/dev/null 2>&1 || break
 	done
@@ -190,6 +191,9 @@ check "it logs its KeID, registrations and readiness" \
 	       grep -q 'ready: store $STORE attached' '$W/agent.log'"
 check "the store file is created mode 0600" \
 	same "$(stat -c %a "$W/$STORE.store")" 600
+check "... on the first run, as a new store" \
+	sh -c "grep -q 'store file $W/$STORE.store did not exist: first run, making a new store' '$W/agent.log' &&
+	       grep -q 'attached store $STORE .*: 0 records, 0 live' '$W/agent.log'"
 check "the state file is mode 0600 and names the store key" \
 	sh -c "[ \$(stat -c %a '$W/$STORE.store.state') = 600 ] &&
 	       grep -q '^store 0 16 [0-9]* 16-[0-9a-f]\{32\}@$FQDN\$' '$W/$STORE.store.state'"
@@ -324,6 +328,29 @@ unshare -n "$AGENT" -c "$W/a.conf" --once 2>"$W/err"
 rc=$?
 check "no m2mvault family (another network namespace): exit 1, clear message" \
 	sh -c "[ $rc = 1 ] && grep -q '^m2mvaultd: m2mvault module not loaded (generic netlink family m2mvault not found)' '$W/err'"
+
+# The first-run rule: only a file that is not there is made a store. One
+# that exists, empty or foreign, is refused and left as it was.
+ESTORE=agte$$
+conf "$W/e.conf" "$ESTORE" 600 60
+: >"$W/$ESTORE.store"
+agent -c "$W/e.conf" --once 2>"$W/err"
+rc=$?
+check "an existing empty store file: exit 1" same "$rc" 1
+check "... saying what to do" has "$W/err" \
+	"^m2mvaultd: store file $W/$ESTORE.store exists but is empty: m2mvaultd formats only a store file it creates itself; remove the empty file to have a new store made"
+check "... the file left empty, in place" \
+	sh -c "[ -f '$W/$ESTORE.store' ] && [ ! -s '$W/$ESTORE.store' ]"
+check "... nothing attached" sh -c "! '$M' status '$ESTORE' >/dev/null 2>&1"
+check "... and nothing registered" lacks "$W/err" "registered"
+head -c 8192 /dev/urandom >"$W/$ESTORE.store"
+cp "$W/$ESTORE.store" "$W/foreign.copy"
+agent -c "$W/e.conf" --once 2>"$W/err"
+rc=$?
+check "an existing file that is not the store: exit 1" same "$rc" 1
+check "... with a clear message" has "$W/err" "store file $W/$ESTORE.store is not empty"
+check "... the file left byte for byte" cmp "$W/$ESTORE.store" "$W/foreign.copy"
+check "... nothing attached" sh -c "! '$M' status '$ESTORE' >/dev/null 2>&1"
 
 tef_stop
 TIMEOUT_MS=2000 conf "$W/down.conf" "$STORE" 600 60

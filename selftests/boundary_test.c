@@ -72,14 +72,22 @@ FIXTURE(bnd) {
 	char path[256];
 	int sfd;
 	int fd;			/* root's, bound to the store */
+	bool formatted;		/* the file holds the store */
 };
 
-/* Attach with @perm (owner root, group GROUP), policy /v/ -> K_WRAP. */
+/*
+ * Attach with @perm (owner root, group GROUP), policy /v/ -> K_WRAP; the
+ * first attach of the test makes the store.
+ */
 static int bnd_attach(FIXTURE_DATA(bnd) *self, uint32_t perm)
 {
 	int ret;
 
-	ret = mvt_attach_grant(self->name, self->sfd, K_STORE, 0, GROUP, perm);
+	ret = mvt_attach_grant(self->name, self->sfd, K_STORE,
+			       self->formatted ? 0 : M2MV_ATTACH_F_CREATE, 0,
+			       GROUP, perm);
+	if (!ret)
+		self->formatted = true;
 	if (!ret)
 		ret = mvt_policy(self->name, "/v/", K_WRAP, M2MV_MODE_WRAP, 0);
 	if (ret)
@@ -249,7 +257,9 @@ TEST_F(bnd, the_grant_decides_who_reaches_the_store)
 	EXPECT_EQ(0600, sb.st_mode & 07777);
 
 	/* The default grant: root, root, 0600. */
-	ASSERT_EQ(0, mvt_attach(self->name, self->sfd, K_STORE, 0, NULL));
+	ASSERT_EQ(0, mvt_attach(self->name, self->sfd, K_STORE,
+				M2MV_ATTACH_F_CREATE, NULL));
+	self->formatted = true;
 	ASSERT_EQ(0, status_of(self->name, &st));
 	EXPECT_EQ(0, st.owner);
 	EXPECT_EQ(0, st.group);

@@ -38,7 +38,7 @@ NOBODY=65534
 dev_own=$(stat -c %u:%g "$DEV" 2>/dev/null)
 dev_mode=$(stat -c %a "$DEV" 2>/dev/null)
 cleanup() {
-	for s in "$S" "${S}r" "${S}b" "${S}m" "${S}v" "${S}g" "${S}p"; do
+	for s in "$S" "${S}r" "${S}b" "${S}m" "${S}v" "${S}g" "${S}p" "${S}e"; do
 		"$M" detach "$s" >/dev/null 2>&1
 	done
 	if [ -n "$dev_own" ]; then
@@ -149,6 +149,9 @@ t "mode that does not fit the key is a usage error" 2 \
 	"$M" policy add "$S" p 15-wrap@tef.example --mode dir
 t "--compact with --json is a usage error" 2 \
 	"$M" export "$S" p --compact --json
+t "attach --create with --readonly is a usage error" 2 \
+	"$M" attach "$S" "$d/x" --key 16-store@tef.example --create --readonly
+has "... saying so" err "create and --readonly exclude each other"
 t "attach --mode beyond 0777 is a usage error" 2 \
 	"$M" attach "$S" "$d/x" --key 16-store@tef.example --mode 0800
 has "... saying what a mode is" err "permission bits in octal, 0 to 0777"
@@ -162,18 +165,37 @@ check "usage errors create no store file" test ! -e "$d/x"
 t "key bind without CREDID is a usage error" 2 "$M" key bind "$S"
 
 # --------------------------------------------------------------- attach
-t "attach formats a new store" 0 \
+# Only --create makes a store; without it nothing is created or formatted.
+t "attach of a missing file without --create fails" 1 \
 	"$M" attach "$S" "$d/s.store" --key 16-store@tef.example
+has "... saying that --create makes a store" err \
+	"^m2mvault: attach $d/s.store: no such file (--create makes a new store)"
+check "... and creates no file" test ! -e "$d/s.store"
+: >"$d/empty.store"
+t "attach of an empty file without --create fails" 1 \
+	"$M" attach "$S" "$d/empty.store" --key 16-store@tef.example
+has "... saying it is empty" err \
+	"^m2mvault: attach $S: the file is empty, not a store (--create makes a new store) (the file is empty: the create flag formats a new store)"
+check "... and leaves it empty" test ! -s "$d/empty.store"
+check "... and in place" test -f "$d/empty.store"
+t "attach --create formats a new store" 0 \
+	"$M" attach "$S" "$d/s.store" --key 16-store@tef.example --create
 is "attach reports the scan" out \
 	"$S: 0 records, 0 live, 0 integrity errors, 0 bytes truncated"
+check "... in a file of mode 0600" test "$(stat -c %a "$d/s.store")" = 600
 t "attach under a taken name fails" 1 \
-	"$M" attach "$S" "$d/s2.store" --key 16-store@tef.example
+	"$M" attach "$S" "$d/s2.store" --key 16-store@tef.example --create
 has "the error names command, store and cause" err \
 	"^m2mvault: attach $S: a store of that name is already attached"
 check "a failed attach leaves no new file" test ! -e "$d/s2.store"
 t "attach with a key not in the keyrings fails" 1 \
-	"$M" attach "${S}b" "$d/b.store" --key 16-nobody@tef.example
+	"$M" attach "${S}b" "$d/b.store" --key 16-nobody@tef.example --create
 has "... and says why" err "not in the caller's keyrings"
+check "... and leaves no new file" test ! -e "$d/b.store"
+t "attach -c of an existing empty file formats it" 0 \
+	"$M" attach "${S}e" "$d/empty.store" -c --key 16-store@tef.example
+check "... which is a store now" test "$(stat -c %s "$d/empty.store")" -ge 4096
+"$M" detach "${S}e"
 t "attach of a file that is not a store fails" 1 \
 	"$M" attach "${S}b" /etc/os-release --key 16-store@tef.example --readonly
 has "... and says why" err "not a m2mvault store"
@@ -181,7 +203,7 @@ has "... and says why" err "not a m2mvault store"
 mkdir -m 1777 "$d/pub"
 t "non-root attach is refused" 1 setpriv --reuid=65534 --regid=65534 \
 	--clear-groups "$M" attach "${S}b" "$d/pub/nr.store" \
-	--key 16-store@tef.example
+	--key 16-store@tef.example --create
 has "... for lack of CAP_NET_ADMIN" err "CAP_NET_ADMIN"
 check "... and leaves no file" test ! -e "$d/pub/nr.store"
 
@@ -370,7 +392,7 @@ has "... with EACCES" err "^m2mvault: ls $S:'': Permission denied"
 owner=$NOBODY
 getent passwd nobody >/dev/null && owner=nobody
 t "attach --owner --mode" 0 "$M" attach "${S}g" "$d/g.store" \
-	--key 16-store@tef.example --owner "$owner" --mode 0600
+	--key 16-store@tef.example --owner "$owner" --mode 0600 --create
 "$M" policy add "${S}g" '' 15-wrap@tef.example --mode wrap
 "$M" put "${S}g" victim "$d/blob2"
 if nlt "status shows owner, group and mode" 0 "$M" status "${S}g"; then
@@ -401,7 +423,7 @@ check "... and none as an integrity failure" \
 
 # A store of group 4242, mode 0640: nobody without the group sees nothing.
 t "attach --owner --group --mode (names)" 0 "$M" attach "${S}p" "$d/p.store" \
-	--key 16-store@tef.example --owner root --group "$CSE_GID" --mode 640
+	--key 16-store@tef.example --owner root --group "$CSE_GID" --mode 640 -c
 "$M" policy add "${S}p" '' 15-wrap@tef.example --mode wrap
 "$M" put "${S}p" victim "$d/blob2"
 check "status --json: root, 4242, 0640" \
@@ -486,7 +508,7 @@ if [ "$nl" = 1 ]; then
 	"$M" monitor --json >"$d/monj" 2>/dev/null &
 	monj=$!
 	sleep 1
-	"$M" attach "${S}m" "$d/m.store" --key 16-store@tef.example >/dev/null
+	"$M" attach "${S}m" "$d/m.store" --key 16-store@tef.example --create >/dev/null
 	"$M" detach "${S}m"
 	sleep 1
 	kill -INT "$mon" "$monj"
@@ -512,11 +534,17 @@ has "... saying so" err "credential key revoked"
 
 # A second store with a record damaged on disk.
 t "attach a store to damage" 0 \
-	"$M" attach "${S}b" "$d/b.store" --key 16-store@tef.example
+	"$M" attach "${S}b" "$d/b.store" --key 16-store@tef.example --create
 "$M" policy add "${S}b" '' 15-wrap@tef.example --mode wrap
 "$M" put "${S}b" victim "$d/blob"
 "$M" put --sync "${S}b" bystander "$d/blob2"
 "$M" detach "${S}b"
+cp "$d/b.store" "$d/b.copy"
+t "attach --create of a store with records fails" 1 \
+	"$M" attach "${S}b" "$d/b.store" --key 16-store@tef.example --create
+has "... refusing to format over it" err \
+	"^m2mvault: attach ${S}b: .*(the file is not empty: refusing to format over it)"
+check "... and leaves the file byte for byte" cmp "$d/b.store" "$d/b.copy"
 # The victim's ciphertext starts within the first kilobyte of its record.
 printf 'X' | dd of="$d/b.store" bs=1 seek=$((4096 + 20000)) conv=notrunc \
 	status=none
@@ -579,6 +607,30 @@ noleak() {
 		head -n 40 "$d/err" | sed 's/^/# err: /'
 	fi
 }
+
+# The freshness anchor: an older copy of the file is refused with it.
+"$M" attach "${S}a" "$d/a.store" --key 16-store@tef.example -c >/dev/null
+"$M" policy add "${S}a" '' 15-wrap@tef.example --mode wrap
+"$M" put -s "${S}a" p1 "$d/blob2"
+"$M" detach "${S}a"
+cp "$d/a.store" "$d/a-old.store"
+"$M" attach "${S}a" "$d/a.store" --key 16-store@tef.example >/dev/null
+"$M" policy add "${S}a" '' 15-wrap@tef.example --mode wrap
+"$M" put -s "${S}a" p2 "$d/blob2"
+t "anchor prints SEQ:HEX" 0 "$M" anchor "${S}a"
+has "... a sequence number and 64 hex digits" out '^[0-9][0-9]*:[0-9a-f]\{64\}$'
+a=$(cat "$d/out")
+"$M" detach "${S}a"
+t "attach --anchor of the file that holds it" 0 \
+	"$M" attach "${S}a" "$d/a.store" --key 16-store@tef.example --anchor "$a"
+"$M" detach "${S}a"
+t "attach --anchor of an older copy is refused" 1 \
+	"$M" attach "${S}a" "$d/a-old.store" --key 16-store@tef.example --anchor "$a"
+has "... saying why" err 'freshness anchor'
+t "attach --anchor --stale-ok attaches it anyway" 0 \
+	"$M" attach "${S}a" "$d/a-old.store" --key 16-store@tef.example --anchor "$a" --stale-ok
+has "... and counts it" err 'integrity'
+"$M" detach "${S}a"
 if command -v valgrind >/dev/null; then
 	noleak "no leaks: get" "$M" get "${S}r" cse/ae2/cin1 -o "$d/vg"
 	noleak "no leaks: ls --json" "$M" ls "${S}r" --json
@@ -586,7 +638,7 @@ if command -v valgrind >/dev/null; then
 	noleak "no leaks: status" "$M" status --stats
 	noleak "no leaks: verify with progress" "$M" verify "${S}r" --json
 	noleak "no leaks: a usage error" "$M" policy add "${S}r" x 1-x -m wrap
-	"$M" attach "${S}v" "$d/v.store" --key 16-store@tef.example >/dev/null
+	"$M" attach "${S}v" "$d/v.store" --key 16-store@tef.example -c >/dev/null
 	"$M" policy add "${S}v" '' 15-wrap@tef.example --mode wrap
 	"$M" put "${S}v" a "$d/blob2"
 	noleak "no leaks: compact" "$M" compact "${S}v" "$d/v2.store"

@@ -628,7 +628,8 @@ static void *churn_main(void *arg)
 			     strerror(errno));
 			break;
 		}
-		ret = mvt_attach(name, sfd, MVT_K_STORE, 0, NULL);
+		ret = mvt_attach(name, sfd, MVT_K_STORE, M2MV_ATTACH_F_CREATE,
+				 NULL);
 		if (!ret)
 			ret = mvt_policy(name, "", MVT_K_WRAP, M2MV_MODE_WRAP, 0);
 		fd = ret ? -1 : mvt_open_bound(name);

@@ -1261,6 +1261,115 @@ TEST_F(vault, attach_bad_files)
 	unlink(file);
 }
 
+/* The whole of @fd, for comparing before and after (caller frees). */
+static uint8_t *file_bytes(int fd, off_t *size)
+{
+	struct stat st;
+	uint8_t *buf;
+
+	if (fstat(fd, &st))
+		return NULL;
+	buf = malloc(st.st_size ? st.st_size : 1);
+	if (buf && pread(fd, buf, st.st_size, 0) != st.st_size) {
+		free(buf);
+		return NULL;
+	}
+	*size = st.st_size;
+	return buf;
+}
+
+/* Is the file of @fd exactly @size bytes of @want? */
+static bool file_is(int fd, const uint8_t *want, off_t size)
+{
+	off_t now_size;
+	uint8_t *now = file_bytes(fd, &now_size);
+	bool same = now && now_size == size && !memcmp(now, want, size);
+
+	free(now);
+	return same;
+}
+
+/*
+ * Attach formats only when asked (M2MV_ATTACH_F_CREATE), and only an empty
+ * file: an empty file without the flag is ENODATA, the flag on anything
+ * else EEXIST, the flag with read-only EINVAL; each refusal leaves the file
+ * as it was, byte for byte, and attaches nothing.
+ */
+TEST_F(vault, attach_formats_only_when_asked)
+{
+	char file[256], name[M2MV_NAME_MAX], out[8];
+	struct mvt_nl_reply rep;
+	uint8_t junk[6000], *before;
+	off_t size;
+	size_t n;
+	int efd, rfd;
+
+	pattern(junk, sizeof(junk), 7);
+	mvt_store_name(name, "fmt");
+	efd = mvt_store_file(file, sizeof(file), NULL, "fmt");
+	ASSERT_GE(efd, 0);
+	rfd = open(file, O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(rfd, 0);
+
+	/* An empty file is no store: ENODATA, writable or read-only. */
+	EXPECT_EQ(-ENODATA, mvt_attach(name, efd, MVT_K_STORE, 0, &rep));
+	EXPECT_NE(NULL, strstr(rep.msg, "empty")) TH_LOG("'%s'", rep.msg);
+	EXPECT_EQ(-ENODATA, mvt_attach(name, rfd, MVT_K_STORE,
+				       M2MV_ATTACH_F_RDONLY, &rep));
+	/* A new store cannot be read-only, whatever the fd allows. */
+	EXPECT_EQ(-EINVAL, mvt_attach(name, efd, MVT_K_STORE,
+				      M2MV_ATTACH_F_CREATE |
+				      M2MV_ATTACH_F_RDONLY, &rep));
+	EXPECT_NE(NULL, strstr(rep.msg, "read-only")) TH_LOG("'%s'", rep.msg);
+	EXPECT_EQ(-EINVAL, mvt_attach(name, rfd, MVT_K_STORE,
+				      M2MV_ATTACH_F_CREATE |
+				      M2MV_ATTACH_F_RDONLY, NULL));
+	/* Nor be made through a read-only fd. */
+	EXPECT_EQ(-EBADF, mvt_attach(name, rfd, MVT_K_STORE,
+				     M2MV_ATTACH_F_CREATE, NULL));
+	EXPECT_TRUE(file_is(efd, junk, 0));
+	EXPECT_EQ(-ENOENT, mvt_detach(name));
+
+	/* Something that is not a store, long or short: never formatted. */
+	ASSERT_EQ(sizeof(junk), pwrite(efd, junk, sizeof(junk), 0));
+	EXPECT_EQ(-EEXIST, mvt_attach(name, efd, MVT_K_STORE,
+				      M2MV_ATTACH_F_CREATE, &rep));
+	EXPECT_NE(NULL, strstr(rep.msg, "not empty")) TH_LOG("'%s'", rep.msg);
+	EXPECT_TRUE(file_is(efd, junk, sizeof(junk)));
+	EXPECT_EQ(-EBADMSG, mvt_attach(name, efd, MVT_K_STORE, 0, NULL));
+	ASSERT_EQ(0, ftruncate(efd, 100));
+	EXPECT_EQ(-EEXIST, mvt_attach(name, efd, MVT_K_STORE,
+				      M2MV_ATTACH_F_CREATE, NULL));
+	EXPECT_TRUE(file_is(efd, junk, 100));
+	EXPECT_EQ(-EBADMSG, mvt_attach(name, efd, MVT_K_STORE, 0, NULL));
+	EXPECT_EQ(-ENOENT, mvt_detach(name));
+	close(rfd);
+	close(efd);
+	unlink(file);
+
+	/* A store with records, detached: a create of it is refused. */
+	ASSERT_EQ(0, mvt_put(self->fd, "/w/keep", "kept", 4, M2MV_F_SYNC,
+			     NULL));
+	ASSERT_EQ(0, mvt_vault_detach(&self->v));
+	before = file_bytes(self->sfd, &size);
+	ASSERT_NE(NULL, before);
+	ASSERT_LT(M2MV_SUPER_SIZE, size);
+	EXPECT_EQ(-EEXIST, mvt_attach(self->name, self->sfd, MVT_K_STORE,
+				      M2MV_ATTACH_F_CREATE, &rep));
+	EXPECT_NE(NULL, strstr(rep.msg, "not empty")) TH_LOG("'%s'", rep.msg);
+	EXPECT_TRUE(file_is(self->sfd, before, size));
+	free(before);
+	/* ... and left it whole: it attaches and reads as before. */
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
+	EXPECT_EQ(1, rep.live);
+	EXPECT_EQ(0, rep.integrity_errors);
+	EXPECT_EQ(0, rep.truncated);
+	n = sizeof(out);
+	ASSERT_EQ(0, mvt_get(self->fd, "/w/keep", out, &n, NULL));
+	EXPECT_EQ(4, n);
+	EXPECT_EQ(0, memcmp(out, "kept", 4));
+}
+
 TEST_F(vault, policy_rejects_bad_modes_and_names)
 {
 	/* A mode out of range: ERANGE (unknown flag bits: abi_test). */
@@ -1406,7 +1515,8 @@ TEST_F(vault, wrong_store_key_is_ekeyrejected)
 	int sfd = mvt_store_file(file, sizeof(file), NULL, "k2");
 
 	ASSERT_GE(sfd, 0);
-	EXPECT_EQ(0, mvt_attach(self->name, sfd, MVT_K_STORE, 0, &rep));
+	EXPECT_EQ(0, mvt_attach(self->name, sfd, MVT_K_STORE,
+				M2MV_ATTACH_F_CREATE, &rep));
 	self->attached = true;
 	ASSERT_EQ(0, mvt_bind(self->fd, self->name));
 	EXPECT_EQ(-ENOENT, mvt_get(self->fd, "/w/a", out, &n, NULL));
@@ -1418,17 +1528,22 @@ TEST_F(vault, attach_name_taken_is_eexist)
 {
 	char file[256], other[M2MV_NAME_MAX];
 	int sfd = mvt_store_file(file, sizeof(file), NULL, "dup");
+	struct mvt_nl_reply rep;
 	struct stat st;
 
 	ASSERT_GE(sfd, 0);
-	EXPECT_EQ(-EEXIST, mvt_attach(self->name, sfd, MVT_K_STORE, 0,
-				      NULL));
+	EXPECT_EQ(-EEXIST, mvt_attach(self->name, sfd, MVT_K_STORE,
+				      M2MV_ATTACH_F_CREATE, &rep));
+	/* The name is checked first, and the message says it is the name. */
+	EXPECT_NE(NULL, strstr(rep.msg, "already attached"))
+		TH_LOG("extack: '%s'", rep.msg);
 	/* The refused file was not formatted. */
 	ASSERT_EQ(0, fstat(sfd, &st));
 	EXPECT_EQ(0, st.st_size);
 	/* Two stores side by side, with separate contents. */
 	mvt_store_name(other, "dup");
-	ASSERT_EQ(0, mvt_attach(other, sfd, MVT_K_STORE, 0, NULL));
+	ASSERT_EQ(0, mvt_attach(other, sfd, MVT_K_STORE, M2MV_ATTACH_F_CREATE,
+				NULL));
 	ASSERT_EQ(0, mvt_policy(other, "/w/", MVT_K_WRAP,
 				M2MV_MODE_WRAP, 0));
 	int fd2 = mvt_open_bound(other);
@@ -1497,7 +1612,8 @@ static int nobody_control(FIXTURE_DATA(vault) *self)
 	sfd = mvt_store_file(file, sizeof(file), NULL, "nobody");
 	CHILD_EXPECT(2, 1, sfd >= 0);
 	mvt_store_name(name, "nobody");
-	CHILD_EXPECT(3, -EPERM, mvt_attach(name, sfd, MVT_K_STORE, 0, NULL));
+	CHILD_EXPECT(3, -EPERM, mvt_attach(name, sfd, MVT_K_STORE,
+					   M2MV_ATTACH_F_CREATE, NULL));
 	CHILD_EXPECT(4, -EPERM, mvt_detach(self->name));
 	CHILD_EXPECT(5, -EPERM, mvt_policy(self->name, "/n/", MVT_K_WRAP,
 					   M2MV_MODE_WRAP, 0));

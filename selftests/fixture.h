@@ -123,8 +123,9 @@ static inline int mvt_vault_policies(struct mvt_vault *v)
 }
 
 /*
- * Attach the backing file under the store key, set the policies and bind
- * v->fd: 0 or the first -errno. @rep (may be NULL) gets the attach counts.
+ * Attach the backing file (the store setup formatted) again under the
+ * store key, set the policies and bind v->fd: 0 or the first -errno. @rep
+ * (may be NULL) gets the attach counts.
  */
 static inline int mvt_vault_attach(struct mvt_vault *v,
 				   struct mvt_nl_reply *rep)
@@ -209,7 +210,8 @@ static inline void mvt_vault_setup(struct __test_metadata *_metadata,
 				    strerror(-v->ctl));
 	if (spec->no_attach)
 		return;
-	ASSERT_EQ(0, mvt_attach(v->name, v->sfd, v->store_credid, 0, &rep));
+	ASSERT_EQ(0, mvt_attach(v->name, v->sfd, v->store_credid,
+				M2MV_ATTACH_F_CREATE, &rep)) TH_LOG("%s", rep.msg);
 	v->attached = true;
 	/* A new store is empty and clean. */
 	EXPECT_EQ(0, rep.records);

@@ -101,7 +101,7 @@ for pair in "14:$K14" "15:$K15" "16:$K16" "store:$KS"; do
 done
 if [ -n "$ok_setup" ]; then ok "keys loaded"; else not_ok "keys loaded"; finish; fi
 
-if "$mvio" attach "$store" "$W/store" "$KS" >"$W/attach.out" 2>&1; then
+if "$mvio" attach "$store" "$W/store" "$KS" create >"$W/attach.out" 2>&1; then
 	attached=1
 	ok "store attached"
 else

@@ -57,8 +57,8 @@ FIXTURE_SETUP(store)
 	mvt_vault_setup(_metadata, &self->v, &spec);
 	ret = m2mv_ctl_open(&self->ctl);
 	ASSERT_EQ(0, ret) TH_LOG("ctl_open: %s", m2mv_strerror(ret));
-	ret = m2mv_attach(self->ctl, self->v.name, self->v.sfd, K_STORE, 0,
-			  &info);
+	ret = m2mv_attach(self->ctl, self->v.name, self->v.sfd, K_STORE,
+			  M2MV_ATTACH_F_CREATE, &info);
 	ASSERT_EQ(0, ret) TH_LOG("attach: %s (%s)", m2mv_strerror(ret),
 				 m2mv_ctl_last_error(self->ctl));
 	self->attached = true;
@@ -374,6 +374,21 @@ TEST_F(store, attach_and_policy_errors)
 	/* An unknown key. */
 	EXPECT_EQ(-ENOKEY, m2mv_attach(self->ctl, "lib-junk", fd,
 				       "16-nobody@libtest.example", 0, NULL));
+	/* Not formatted over, and an empty file not without being asked. */
+	EXPECT_EQ(-EEXIST, m2mv_attach(self->ctl, "lib-junk", fd, K_STORE,
+				       M2MV_ATTACH_F_CREATE, NULL));
+	EXPECT_NE(NULL, strstr(m2mv_ctl_last_error(self->ctl), "not empty"))
+		TH_LOG("extack: '%s'", m2mv_ctl_last_error(self->ctl));
+	ASSERT_EQ(0, ftruncate(fd, 0));
+	EXPECT_EQ(-ENODATA, m2mv_attach(self->ctl, "lib-junk", fd, K_STORE, 0,
+					NULL));
+	EXPECT_NE(NULL, strstr(m2mv_ctl_last_error(self->ctl), "empty"))
+		TH_LOG("extack: '%s'", m2mv_ctl_last_error(self->ctl));
+	EXPECT_EQ(-EINVAL, m2mv_attach(self->ctl, "lib-junk", fd, K_STORE,
+				       M2MV_ATTACH_F_CREATE |
+				       M2MV_ATTACH_F_RDONLY, NULL));
+	EXPECT_NE(NULL, strstr(m2mv_ctl_last_error(self->ctl), "read-only"))
+		TH_LOG("extack: '%s'", m2mv_ctl_last_error(self->ctl));
 	close(fd);
 	unlink(other);
 
@@ -568,7 +583,8 @@ TEST_F(store, events_attach_detach)
 	snprintf(other, sizeof(other), "/tmp/m2mv-lib-%d.ev", (int)getpid());
 	fd = open(other, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, m2mv_attach(self->ctl, e.name, fd, K_STORE, 0, NULL));
+	ASSERT_EQ(0, m2mv_attach(self->ctl, e.name, fd, K_STORE,
+				 M2MV_ATTACH_F_CREATE, NULL));
 	ASSERT_EQ(0, m2mv_detach(self->ctl, e.name));
 	for (i = 0; i < 20 && ret != 1; i++) {
 		ret = m2mv_events_dispatch(self->ctl, 100);

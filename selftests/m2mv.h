@@ -168,7 +168,10 @@ static inline int mvt_open_bound(const char *name)
 
 /* ------------------------------------------------------- control plane */
 
-/* Attach @store_fd as @name over netlink; @rep (may be NULL) gets counts. */
+/*
+ * Attach @store_fd as @name over netlink; @rep (may be NULL) gets counts.
+ * A new store needs M2MV_ATTACH_F_CREATE in @flags (and an empty file).
+ */
 static inline int mvt_attach(const char *name, int store_fd,
 			     const char *store_credid, uint32_t flags,
 			     struct mvt_nl_reply *rep)
@@ -184,12 +187,13 @@ static inline int mvt_attach(const char *name, int store_fd,
 
 /* Attach with a grant: owner @uid, group @gid, permission bits @perm. */
 static inline int mvt_attach_grant(const char *name, int store_fd,
-				   const char *store_credid, uint32_t uid,
-				   uint32_t gid, uint32_t perm)
+				   const char *store_credid, uint32_t flags,
+				   uint32_t uid, uint32_t gid, uint32_t perm)
 {
 	struct mvt_nl_args a = {
 		.name = name, .has_fd = true, .fd = store_fd,
 		.store_key = store_credid,
+		.has_flags = flags != 0, .flags = flags,
 		.has_grant = true, .owner = uid, .group = gid, .perm = perm,
 	};
 

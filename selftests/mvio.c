@@ -4,8 +4,11 @@
  * Not a product CLI (that is userspace/cli/m2mvault); no options beyond
  * what the tests need.
  *
- *   mvio attach NAME FILE STORE_CREDID   prints records= live=
- *                                        integrity_errors= truncated=
+ *   mvio attach NAME FILE STORE_CREDID [create]
+ *                                        prints records= live=
+ *                                        integrity_errors= truncated=;
+ *                                        create: a new store (FILE made
+ *                                        if missing, M2MV_ATTACH_F_CREATE)
  *   mvio detach NAME
  *   mvio policy NAME PREFIX CREDID wrap|dir|dir-instance|mic
  *   mvio put NAME PATH [sync]            plaintext on stdin; prints version
@@ -19,6 +22,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +36,7 @@ static const char *op_arg;
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: mvio attach NAME FILE STORE_CREDID\n"
+		"usage: mvio attach NAME FILE STORE_CREDID [create]\n"
 		"       mvio detach NAME\n"
 		"       mvio policy NAME PREFIX CREDID wrap|dir|dir-instance|mic\n"
 		"       mvio put NAME PATH [sync] < data\n"
@@ -108,18 +112,22 @@ static int read_stdin(uint8_t **out, size_t *len)
 static int cmd_attach(int argc, char **argv)
 {
 	struct mvt_nl_reply rep;
+	bool create = false;
 	int ctl, sfd, ret;
 
-	if (argc != 5)
+	if (argc == 6 && !strcmp(argv[5], "create"))
+		create = true;
+	else if (argc != 5)
 		return usage();
 	op_arg = argv[3];
-	sfd = open(argv[3], O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	sfd = open(argv[3], O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
 	if (sfd < 0)
 		return fail(errno);
 	ctl = mvt_open_dev();
 	if (ctl < 0)
 		return fail(-ctl);
-	ret = mvt_attach(argv[2], sfd, argv[4], 0, &rep);
+	ret = mvt_attach(argv[2], sfd, argv[4],
+			 create ? M2MV_ATTACH_F_CREATE : 0, &rep);
 	if (ret)
 		return fail(-ret);
 	printf("records=%llu live=%llu integrity_errors=%llu truncated=%llu\n",

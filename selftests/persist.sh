@@ -111,9 +111,10 @@ size_of() {
 	echo "${sizes[$(( $1 % ${#sizes[@]} ))]}"
 }
 
+# attach [create]: the store, a new one with "create".
 attach() {
 	local out
-	out=$("$mvio" attach "$store" "$dir/store" "$KS" 2>&1) || bail "attach: $out"
+	out=$("$mvio" attach "$store" "$dir/store" "$KS" "$@" 2>&1) || bail "attach: $out"
 	attach_report=$out
 	"$mvio" policy "$store" /w/ "$K15" wrap &&
 	"$mvio" policy "$store" /d/ "$K14" dir &&
@@ -147,7 +148,7 @@ if [ "$mode" = write ] || [ "$mode" = crash ]; then
 		sync "$dir/expect" "$dir"/plain/* "$dir/plain" "$dir" ||
 			bail "sync the expectations"
 	fi
-	attach
+	attach create
 	ok "store attached: $attach_report"
 
 	fails=0

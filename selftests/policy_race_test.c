@@ -150,8 +150,8 @@ TEST_F_TIMEOUT(race, policies_live_and_die_with_their_store, 600)
 	int i, n;
 
 	/* Formatted once, so that every later attach only scans. */
-	ASSERT_EQ(0, mvt_attach(self->r.name, self->r.store_fd, K_STORE, 0,
-				 NULL));
+	ASSERT_EQ(0, mvt_attach(self->r.name, self->r.store_fd, K_STORE,
+				M2MV_ATTACH_F_CREATE, NULL));
 	ASSERT_EQ(0, mvt_detach(self->r.name));
 
 	for (i = 0; i < TOGGLERS; i++)

@@ -120,7 +120,10 @@ void cmd_scale(void);
 
 /* Add the benchmark's credential keys to a new session keyring. */
 void mvb_keys(void);
-/* Attach @file as @name (policy "" in cfg.mode); the attach time in s. */
+/*
+ * Attach @file as @name (policy "" in cfg.mode); the attach time in s.
+ * @create: a new store, in @file emptied or made first.
+ */
 double mvb_attach(struct m2mv_ctl *ctl, const char *name, const char *file,
 		  bool create, struct m2mv_attach_info *info);
 void mvb_detach(struct m2mv_ctl *ctl, const char *name);

@@ -64,7 +64,8 @@ double mvb_attach(struct m2mv_ctl *ctl, const char *name, const char *file,
 	if (fd < 0)
 		die("open %s: %s", file, strerror(errno));
 	t0 = now();
-	ret = m2mv_attach(ctl, name, fd, STORE_CRED, 0, info);
+	ret = m2mv_attach(ctl, name, fd, STORE_CRED,
+			  create ? M2MV_ATTACH_F_CREATE : 0, info);
 	t = now() - t0;
 	close(fd);
 	if (ret)

@@ -553,7 +553,9 @@ struct m2mv_disk_evidence {
  * M2MV_CMD_STORE_ATTACH
  *	in:  NAME (string, 1-31 of [A-Za-z0-9._-]), FD (u32), STORE_KEY
  *	     (Credential-ID of a type-16 key), FLAGS (u32, M2MV_ATTACH_F_*,
- *	     optional), OWNER (u32 uid), GROUP (u32 gid) and PERM (u32, the
+ *	     optional: only M2MV_ATTACH_F_CREATE formats, and only an empty
+ *	     file; without it the file must be a store), OWNER (u32 uid),
+ *	     GROUP (u32 gid) and PERM (u32, the
  *	     permission bits 0-0777 of a file's mode; only the read and write
  *	     bits are used), all three optional: root, root, 0600;
  *	     ANCHOR_SEQ and ANCHOR_CHAIN (optional, both or neither): the

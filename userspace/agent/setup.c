@@ -90,6 +90,12 @@ static int store_attached(struct agent *a, int *attached)
 	return 0;
 }
 
+/*
+ * The first-run rule: only a store file that does not exist is made new
+ * (O_CREAT | O_EXCL, mode 0600, *@created set) and attached with
+ * M2MV_ATTACH_F_CREATE. A file that exists, even empty, must be the store:
+ * the agent never formats a file it did not create itself.
+ */
 static int open_store_file(struct agent *a, off_t *size, int *created)
 {
 	const int flags = O_RDWR | O_CLOEXEC | O_NOFOLLOW;
@@ -112,6 +118,15 @@ static int open_store_file(struct agent *a, off_t *size, int *created)
 		close(fd);
 		return -EINVAL;
 	}
+	if (*created)
+		agent_notice("store file %s did not exist: first run, making a new store",
+			     a->cfg.store_file);
+	if (!*created && !st.st_size) {
+		agent_err("store file %s exists but is empty: m2mvaultd formats only a store file it creates itself; remove the empty file to have a new store made, or put the store's file back",
+			  a->cfg.store_file);
+		close(fd);
+		return -ENODATA;
+	}
 	if (st.st_mode & 0077)
 		agent_warn("store file %s: mode %04o lets others read it (0600 is enough)",
 			   a->cfg.store_file, (unsigned int)(st.st_mode & 07777));
@@ -119,7 +134,8 @@ static int open_store_file(struct agent *a, off_t *size, int *created)
 	return fd;
 }
 
-static int attach(struct agent *a, int fd, const char *store_key)
+/* Attach the store file @fd: a new store if the agent @created it. */
+static int attach(struct agent *a, int fd, int created, const char *store_key)
 {
 	const struct m2mv_attach_access acc = {
 		.set = M2MV_ACCESS_OWNER | M2MV_ACCESS_GROUP | M2MV_ACCESS_PERM,
@@ -130,8 +146,8 @@ static int attach(struct agent *a, int fd, const char *store_key)
 	struct m2mv_attach_info info;
 	int ret;
 
-	ret = m2mv_attach_with(a->ctl, a->cfg.store_name, fd, store_key, 0,
-			       &acc, &info);
+	ret = m2mv_attach_with(a->ctl, a->cfg.store_name, fd, store_key,
+			       created ? M2MV_ATTACH_F_CREATE : 0, &acc, &info);
 	if (ret) {
 		agent_err("attaching store %s (%s): %s%s%s", a->cfg.store_name,
 			  a->cfg.store_file, m2mv_strerror(ret),
@@ -404,7 +420,7 @@ int agent_setup(struct agent *a)
 				  a->cfg.store_name, store_key.id);
 			goto out;
 		}
-	} else if (!attached) {
+	} else if (created) {
 		ret = agent_tef_register(a, t, store_types, 1, 0, 0, 1,
 					 &store_key);
 		if (ret)
@@ -430,7 +446,7 @@ int agent_setup(struct agent *a)
 		goto out;
 
 	if (!attached) {
-		ret = attach(a, fd, store_key.id);
+		ret = attach(a, fd, created, store_key.id);
 		if (ret)
 			goto out;
 	}

@@ -25,15 +25,20 @@
 #define OPT_OWNER 0x102
 #define OPT_GROUP 0x103
 #define OPT_PERM 0x104
+#define OPT_ANCHOR 0x105
+#define OPT_STALE_OK 0x106
 
 static const struct option opts_plain[] = { OPT_HELP, OPT_END };
 
 static const struct option opts_attach[] = {
 	{ "key", required_argument, NULL, 'k' },
 	{ "readonly", no_argument, NULL, 'r' },
+	{ "create", no_argument, NULL, 'c' },
 	{ "owner", required_argument, NULL, OPT_OWNER },
 	{ "group", required_argument, NULL, OPT_GROUP },
 	{ "mode", required_argument, NULL, OPT_PERM },
+	{ "anchor", required_argument, NULL, OPT_ANCHOR },
+	{ "stale-ok", no_argument, NULL, OPT_STALE_OK },
 	OPT_HELP, OPT_END,
 };
 
@@ -250,6 +255,7 @@ struct cli_opts {
 	const char *owner;	/* --owner */
 	const char *group;	/* --group */
 	const char *perm;	/* --mode of attach */
+	const char *anchor;	/* --anchor of attach */
 };
 
 static enum cli_parse_result cli_check_attach(struct cli_args *a,
@@ -261,6 +267,10 @@ static enum cli_parse_result cli_check_attach(struct cli_args *a,
 
 	if (!a->credid)
 		return cli_bad(err, a->name, "missing --key CREDID");
+	if ((a->flags & M2MV_ATTACH_F_CREATE) &&
+	    (a->flags & M2MV_ATTACH_F_RDONLY))
+		return cli_bad(err, a->name,
+			       "--create and --readonly exclude each other");
 	if (o->owner) {
 		ret = cli_parse_owner(o->owner, &acc->owner);
 		if (ret)
@@ -284,6 +294,15 @@ static enum cli_parse_result cli_check_attach(struct cli_args *a,
 				       o->perm);
 		acc->set |= M2MV_ACCESS_PERM;
 	}
+	if (o->anchor) {
+		if (m2mv_anchor_parse(o->anchor, &a->anchor))
+			return cli_bad(err, a->name,
+				       "--anchor: SEQ:HEX as 'm2mvault anchor' prints it, not '%s'",
+				       o->anchor);
+		a->has_anchor = true;
+	}
+	if ((a->flags & M2MV_ATTACH_F_STALE_OK) && !a->has_anchor)
+		return cli_bad(err, a->name, "--stale-ok needs --anchor");
 	return cli_check_credid(err, a->name, "store key", a->credid,
 				M2MV_CRED_TYPE_ESDATA_HMAC, "(an HMAC key)");
 }
@@ -366,12 +385,16 @@ static const struct cli_command cli_commands[] = {
 	{
 		.name = "attach",
 		.run = cli_cmd_attach,
-		.synopsis = "NAME FILE --key CREDID [--readonly] [--owner USER] [--group GROUP] [--mode OCTAL]",
+		.synopsis = "NAME FILE --key CREDID [--create|--readonly] [--owner USER] [--group GROUP] [--mode OCTAL] [--anchor SEQ:HEX [--stale-ok]]",
 		.help =
-			"Attach the store file FILE under NAME. A missing or empty FILE is\n"
-			"created and formatted. CREDID names the store key (a type-16\n"
-			"m2mvault key in your keyrings) that authenticates the store's\n"
-			"structure. Prints what the scan of the file found.\n"
+			"Attach the store file FILE under NAME. CREDID names the store key\n"
+			"(a type-16 m2mvault key in your keyrings) that authenticates the\n"
+			"store's structure. Prints what the scan of the file found.\n"
+			"\n"
+			"Only --create makes a new store: FILE is created (mode 0600) if\n"
+			"missing, and must be empty; it is formatted and keyed with CREDID.\n"
+			"Without --create, FILE must be an existing store: an empty file is\n"
+			"refused, and nothing is ever formatted over data.\n"
 			"\n"
 			"The store's data commands are granted like a file's: read (get,\n"
 			"ls, stat, export) and write (put, rm) permission by the owner's,\n"
@@ -379,12 +402,16 @@ static const struct cli_command cli_commands[] = {
 			"group root, mode 0600. The credential keys are needed as well.\n"
 			"\n"
 			"  -k, --key CREDID    the store key's Credential-ID (required)\n"
+			"  -c, --create        make a new store in FILE (missing or empty)\n"
 			"  -r, --readonly      never write to FILE (nor cut a torn tail)\n"
 			"      --owner USER    the store's owner: a user name or uid\n"
 			"      --group GROUP   the store's group: a group name or gid\n"
 			"      --mode OCTAL    permission bits, e.g. 0660 (0 to 0777)\n"
+			"      --anchor SEQ:HEX  the freshness anchor 'm2mvault anchor' printed:\n"
+			"                      refuse a file that does not hold that record\n"
+			"      --stale-ok      attach even so (logged and counted)\n"
 			"  -h, --help          show this help\n",
-		.shortopts = ":k:rh",
+		.shortopts = ":k:crh",
 		.longopts = opts_attach,
 		.min = 2,
 		.max = 2,
@@ -848,6 +875,9 @@ static enum cli_parse_result cli_parse_cmd(const struct cli_command *s,
 		case 'r':
 			a->flags |= M2MV_ATTACH_F_RDONLY;
 			break;
+		case 'c':
+			a->flags |= M2MV_ATTACH_F_CREATE;
+			break;
 		case 'm':
 			if (m2mv_mode_parse(optarg, &a->mode))
 				return cli_bad(err, s->name,
@@ -877,6 +907,12 @@ static enum cli_parse_result cli_parse_cmd(const struct cli_command *s,
 			break;
 		case OPT_PERM:
 			o.perm = optarg;
+			break;
+		case OPT_ANCHOR:
+			o.anchor = optarg;
+			break;
+		case OPT_STALE_OK:
+			a->flags |= M2MV_ATTACH_F_STALE_OK;
 			break;
 		case ':':
 			return cli_bad(err, s->name, "option '%s' needs an argument",

@@ -97,7 +97,7 @@ struct cli_command {
  *	(compact)
  * @mode: --mode (policy add)
  * @access: --owner, --group, --mode (attach): the fields given
- * @flags: M2MV_ATTACH_F_RDONLY (attach), M2MV_POLICY_F_INSTANCE (policy
+ * @flags: M2MV_ATTACH_F_RDONLY, M2MV_ATTACH_F_CREATE (attach), M2MV_POLICY_F_INSTANCE (policy
  *	add), M2MV_F_SYNC (put, rm), M2MV_EXPORT_F_JSON (export)
  * @json: --json
  * @stats: --stats (status)
@@ -111,6 +111,8 @@ struct cli_args {
 	const char *credid;
 	enum m2mv_mode mode;
 	struct m2mv_attach_access access;
+	struct m2mv_anchor anchor;	/* attach --anchor */
+	bool has_anchor;
 	unsigned int flags;
 	bool json;
 	bool stats;
@@ -155,6 +157,7 @@ enum cli_ctx {
 	CLI_CTX_CTL,		/* connecting to the control plane */
 	CLI_CTX_STORE,		/* a control operation on a store */
 	CLI_CTX_ATTACH,		/* attaching */
+	CLI_CTX_CREATE,		/* attaching a new store (--create) */
 	CLI_CTX_POLICY_SET,	/* setting a policy */
 	CLI_CTX_POLICY_DEL,	/* deleting a policy */
 	CLI_CTX_KEY_BIND,	/* binding a key */

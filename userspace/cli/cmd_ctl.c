@@ -38,16 +38,20 @@ static int cli_ctl_fail(const struct cli_args *a, struct m2mv_ctl *ctl,
 }
 
 /*
- * Open @path for a store: created (mode 0600) if missing, which *@created
- * reports so a failure can remove it again. Read-only opens never create.
+ * Open @path for a store: read-only with @rdonly, else read-write. Only
+ * with @create is it created (mode 0600) if missing, which *@created
+ * reports so a failure can remove it again; otherwise it must exist.
  */
-static int cli_open_store_file(const char *path, bool rdonly, bool *created)
+static int cli_open_store_file(const char *path, bool rdonly, bool create,
+			       bool *created)
 {
 	int fd;
 
 	*created = false;
 	if (rdonly)
 		return open(path, O_RDONLY | O_CLOEXEC);
+	if (!create)
+		return open(path, O_RDWR | O_CLOEXEC);
 	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd >= 0) {
 		*created = true;
@@ -60,23 +64,32 @@ static int cli_open_store_file(const char *path, bool rdonly, bool *created)
 
 int cli_cmd_attach(const struct cli_args *a)
 {
+	const bool create = a->flags & M2MV_ATTACH_F_CREATE;
 	struct m2mv_attach_info info;
 	struct m2mv_ctl *ctl;
 	bool created;
 	int fd, ret;
 
 	fd = cli_open_store_file(a->file, a->flags & M2MV_ATTACH_F_RDONLY,
-				 &created);
-	if (fd < 0)
+				 create, &created);
+	if (fd < 0) {
+		if (errno == ENOENT && !create)
+			return cli_fail(stderr, a->name, a->file,
+					"no such file (--create makes a new store)",
+					NULL);
 		return cli_fail(stderr, a->name, a->file, strerror(errno), NULL);
+	}
 	if (cli_ctl_open(a, a->store, &ctl)) {
 		ret = CLI_EXIT_FAIL;
 		goto out;
 	}
-	ret = m2mv_attach_with(ctl, a->store, fd, a->credid, a->flags,
-			       a->access.set ? &a->access : NULL, &info);
+	ret = m2mv_attach_anchored(ctl, a->store, fd, a->credid, a->flags,
+				   a->access.set ? &a->access : NULL,
+				   a->has_anchor ? &a->anchor : NULL, &info);
 	if (ret) {
-		ret = cli_ctl_fail(a, ctl, a->store, CLI_CTX_ATTACH, ret);
+		ret = cli_ctl_fail(a, ctl, a->store,
+				   create ? CLI_CTX_CREATE : CLI_CTX_ATTACH,
+				   ret);
 		goto out;
 	}
 	m2mv_ctl_close(ctl);
@@ -414,7 +427,8 @@ int cli_cmd_compact(const struct cli_args *a)
 	bool created;
 	int fd, ret;
 
-	fd = cli_open_store_file(a->file, false, &created);
+	/* The new file, made if missing (the module wants it empty). */
+	fd = cli_open_store_file(a->file, false, true, &created);
 	if (fd < 0)
 		return cli_fail(stderr, a->name, a->file, strerror(errno), NULL);
 	if (cli_ctl_open(a, a->store, &ctl)) {

@@ -55,7 +55,14 @@ const char *cli_reason(enum cli_ctx ctx, int err)
 		if (err == -ENOENT)
 			return "no such store attached";
 		break;
+	case CLI_CTX_CREATE:
 	case CLI_CTX_ATTACH:
+		if (err == -EEXIST && ctx == CLI_CTX_CREATE)
+			return "a store of that name is already attached, or the file is not empty (--create formats only an empty file)";
+		if (err == -EEXIST)
+			return "a store of that name is already attached";
+		if (err == -ENODATA)
+			return "the file is empty, not a store (--create makes a new store)";
 		if (err == -EBADMSG)
 			return "not a m2mvault store file (bad superblock)";
 		if (err == -EKEYREJECTED)

@@ -93,6 +93,20 @@ int m2mv__access_check(const struct m2mv_attach_access *acc)
 	return 0;
 }
 
+void m2mv__attach_explain(struct m2mv_ctl *ctl, unsigned int flags, int err)
+{
+	/*
+	 * Only a module older than the create flag refuses it, alone or with
+	 * RDONLY, as an unknown flag (and it would have formatted an empty
+	 * file anyway). With any later flag it may be that one it lacks.
+	 */
+	const unsigned int known = M2MV_ATTACH_F_RDONLY | M2MV_ATTACH_F_CREATE;
+
+	if (err == -EOPNOTSUPP && (flags & M2MV_ATTACH_F_CREATE) &&
+	    !(flags & ~known))
+		m2mv__set_error(ctl, "the loaded m2mvault module is older than this library: it does not know the attach flag CREATE (unknown attach flags)");
+}
+
 int m2mv_attach_with(struct m2mv_ctl *ctl, const char *name, int fd,
 		     const char *store_credid, unsigned int flags,
 		     const struct m2mv_attach_access *access,
@@ -142,7 +156,9 @@ int m2mv_attach_anchored(struct m2mv_ctl *ctl, const char *name, int fd,
 					anchor);
 	if (!msg)
 		return -ENOMEM;
-	return m2mv__request(ctl, msg, m2mv_attach_reply, info);
+	ret = m2mv__request(ctl, msg, m2mv_attach_reply, info);
+	m2mv__attach_explain(ctl, flags, ret);
+	return ret;
 }
 
 int m2mv_attach(struct m2mv_ctl *ctl, const char *name, int fd,

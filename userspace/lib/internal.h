@@ -192,6 +192,12 @@ struct nl_msg *m2mv__key_bind_msg(struct m2mv_ctl *ctl, const char *store,
 /* 0, or -EINVAL: unknown @set bits, perm beyond 0777, reserved not 0. */
 int m2mv__access_check(const struct m2mv_attach_access *acc);
 
+/*
+ * After STORE_ATTACH with @flags failed with @err: if it was an old
+ * module refusing M2MV_ATTACH_F_CREATE, say so in ctl->err.
+ */
+void m2mv__attach_explain(struct m2mv_ctl *ctl, unsigned int flags, int err);
+
 /* ------------------------------------------------------------ dump.c */
 
 int m2mv__parse_store(struct nlattr **tb, struct m2mv_store_info *si);

@@ -489,19 +489,28 @@ struct m2mv_attach_info {
  * @ctl: the handle
  * @name: the store's name, unique among attached stores
  * @fd: the store file, open for reading and (unless
- *	M2MV_ATTACH_F_RDONLY) writing; an empty file is formatted. The
- *	caller keeps its descriptor.
+ *	M2MV_ATTACH_F_RDONLY) writing. The caller keeps its descriptor.
  * @store_credid: Credential-ID of the store key (type 16), which the
- *	caller must possess
- * @flags: M2MV_ATTACH_F_RDONLY
+ *	caller must possess; a new store is keyed with it
+ * @flags: M2MV_ATTACH_F_RDONLY: never write to the file (nor cut a torn
+ *	tail); M2MV_ATTACH_F_CREATE: make a new store: the file must be empty,
+ *	and is formatted. The two exclude each other.
  * @info: out (may be NULL): what the scan found
  *
- * The store's grant is the default: owner root, group root, mode 0600
- * (see m2mv_attach_with()).
+ * Nothing is formatted unless M2MV_ATTACH_F_CREATE asks for it: without
+ * it an empty file is refused, and with it a file that is not empty is
+ * refused and left as it is. The store's grant is the default: owner
+ * root, group root, mode 0600 (see m2mv_attach_with()).
  *
- * Return: 0; -EPERM (needs CAP_NET_ADMIN); -EEXIST (name taken); -EBADF;
- * -EINVAL; -EBADMSG (not a m2mvault store); -EKEYREJECTED (not this
- * store's key); key errors; -ENOMEM, -EIO.
+ * Return: 0; -EPERM (needs CAP_NET_ADMIN); -EEXIST (name taken, or
+ * M2MV_ATTACH_F_CREATE and the file is not empty); -ENODATA (the file is
+ * empty and M2MV_ATTACH_F_CREATE was not given); -EBADF; -EINVAL (also
+ * both flags at once); -EBADMSG (not a m2mvault store); -EKEYREJECTED
+ * (not this store's key); key errors; -ENOSPC (formatting found the file
+ * system full); -EOPNOTSUPP (unknown flags: a module older than
+ * M2MV_ATTACH_F_CREATE refuses that flag, which m2mv_ctl_last_error()
+ * then says); -ENOMEM, -EIO. m2mv_ctl_last_error() has the kernel's
+ * explanation.
  */
 int m2mv_attach(struct m2mv_ctl *ctl, const char *name, int fd,
 		const char *store_credid, unsigned int flags,
@@ -544,7 +553,7 @@ struct m2mv_attach_access {
  * @name: as for m2mv_attach()
  * @fd: as for m2mv_attach()
  * @store_credid: as for m2mv_attach()
- * @flags: M2MV_ATTACH_F_RDONLY
+ * @flags: M2MV_ATTACH_F_RDONLY or M2MV_ATTACH_F_CREATE, as for m2mv_attach()
  * @access: the store's grant (NULL: the default, as m2mv_attach())
  * @info: out (may be NULL): what the scan found
  *

@@ -179,6 +179,17 @@ static void test_parse_control_commands(void **state)
 	assert_int_equal(p.a.flags, M2MV_ATTACH_F_RDONLY);
 	done(&p);
 
+	/* Only --create asks for a new store. */
+	parse(&p, "attach", "--create", "gw1", "f", "-k", "16-s", NULL);
+	assert_int_equal(p.res, CLI_PARSE_RUN);
+	assert_int_equal(p.a.flags, M2MV_ATTACH_F_CREATE);
+	done(&p);
+	parse(&p, "attach", "gw1", "f", "-ck", "16-s", NULL);
+	assert_int_equal(p.res, CLI_PARSE_RUN);
+	assert_int_equal(p.a.flags, M2MV_ATTACH_F_CREATE);
+	assert_string_equal(p.a.credid, "16-s");
+	done(&p);
+
 	/* No grant options: none given, the kernel's default. */
 	parse(&p, "attach", "gw1", "f", "-k", "16-s", NULL);
 	assert_int_equal(p.a.access.set, 0);
@@ -401,6 +412,8 @@ static void test_parse_usage_errors(void **state)
 		     "f", "--key", "15-k", NULL);
 	expect_usage("invalid store key 'nonsense'", "attach", "gw1", "f",
 		     "-k", "nonsense", NULL);
+	expect_usage("attach: --create and --readonly exclude each other",
+		     "attach", "gw1", "f", "-k", "16-s", "--create", "-r", NULL);
 
 	expect_usage("policy: missing subcommand", "policy", NULL);
 	expect_usage("policy: unknown subcommand 'set'", "policy", "set", NULL);
@@ -542,6 +555,15 @@ static void test_reasons(void **state)
 			       "another key"));
 	assert_string_equal(cli_reason(CLI_CTX_PATH, -EACCES),
 			    m2mv_strerror(-EACCES));
+	/* Attach: which EEXIST it can be depends on --create. */
+	assert_string_equal(cli_reason(CLI_CTX_ATTACH, -EEXIST),
+			    "a store of that name is already attached");
+	assert_non_null(strstr(cli_reason(CLI_CTX_CREATE, -EEXIST),
+			       "or the file is not empty"));
+	assert_non_null(strstr(cli_reason(CLI_CTX_ATTACH, -ENODATA),
+			       "--create makes a new store"));
+	assert_string_equal(cli_reason(CLI_CTX_CREATE, -EKEYREJECTED),
+			    cli_reason(CLI_CTX_ATTACH, -EKEYREJECTED));
 	/* Anything else: the library's explanation. */
 	assert_string_equal(cli_reason(CLI_CTX_PATH, -EBADMSG),
 			    m2mv_strerror(-EBADMSG));

@@ -28,6 +28,10 @@ static void test_strerror_m2mvault_meanings(void **state)
 	assert_non_null(strstr(m2mv_strerror(-EKEYREJECTED), "bound"));
 	assert_non_null(strstr(m2mv_strerror(-EOPNOTSUPP), "not supported"));
 	assert_non_null(strstr(m2mv_strerror(-EROFS), "read-only"));
+	/* Attach: both causes of EEXIST, and the empty file. */
+	assert_non_null(strstr(m2mv_strerror(-EEXIST), "already attached"));
+	assert_non_null(strstr(m2mv_strerror(-EEXIST), "not empty"));
+	assert_non_null(strstr(m2mv_strerror(-ENODATA), "empty"));
 }
 
 static void test_strerror_sign_and_fallback(void **state)

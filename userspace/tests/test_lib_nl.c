@@ -561,6 +561,46 @@ static void test_attach_with_old_module(void **state)
 	assert_int_equal(m2mv_key_bind(&ctl, "", "15-k"), -EINVAL);
 }
 
+/*
+ * A module older than M2MV_ATTACH_F_CREATE refuses it as an unknown flag:
+ * the library says what that means; other failures keep the kernel's word.
+ */
+static void test_attach_create_with_old_module(void **state)
+{
+	struct m2mv_ctl ctl = { 0 };
+
+	(void)state;
+	strcpy(ctl.err, "attribute FLAGS: unknown attach flags");
+	m2mv__attach_explain(&ctl, M2MV_ATTACH_F_CREATE, -EOPNOTSUPP);
+	assert_non_null(strstr(m2mv_ctl_last_error(&ctl),
+			       "older than this library"));
+	assert_non_null(strstr(m2mv_ctl_last_error(&ctl), "CREATE"));
+
+	/* Without the flag, or with bits no module knows: the kernel's. */
+	strcpy(ctl.err, "attribute FLAGS: unknown attach flags");
+	m2mv__attach_explain(&ctl, M2MV_ATTACH_F_RDONLY | (1U << 30),
+			     -EOPNOTSUPP);
+	assert_string_equal(m2mv_ctl_last_error(&ctl),
+			    "attribute FLAGS: unknown attach flags");
+	m2mv__attach_explain(&ctl, M2MV_ATTACH_F_CREATE | (1U << 30),
+			     -EOPNOTSUPP);
+	assert_string_equal(m2mv_ctl_last_error(&ctl),
+			    "attribute FLAGS: unknown attach flags");
+	/* A later flag alongside: that may be the one the module lacks. */
+	m2mv__attach_explain(&ctl, M2MV_ATTACH_F_CREATE |
+			     M2MV_ATTACH_F_STALE_OK, -EOPNOTSUPP);
+	assert_string_equal(m2mv_ctl_last_error(&ctl),
+			    "attribute FLAGS: unknown attach flags");
+	/* Another error of a create: untouched. */
+	strcpy(ctl.err, "the file is not empty: refusing to format over it");
+	m2mv__attach_explain(&ctl, M2MV_ATTACH_F_CREATE, -EEXIST);
+	assert_string_equal(m2mv_ctl_last_error(&ctl),
+			    "the file is not empty: refusing to format over it");
+	m2mv__attach_explain(&ctl, M2MV_ATTACH_F_CREATE, 0);
+	assert_string_equal(m2mv_ctl_last_error(&ctl),
+			    "the file is not empty: refusing to format over it");
+}
+
 static void test_key_bind_request(void **state)
 {
 	struct m2mv_ctl ctl = { .fam = { .id = FAMILY } };
@@ -942,6 +982,7 @@ int main(void)
 		cmocka_unit_test(test_store_info_1_0),
 		cmocka_unit_test(test_attach_request),
 		cmocka_unit_test(test_attach_with_old_module),
+		cmocka_unit_test(test_attach_create_with_old_module),
 		cmocka_unit_test(test_key_bind_request),
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_verify),
