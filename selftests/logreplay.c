@@ -470,6 +470,9 @@ static int cmd_replay(int argc, char **argv)
 	r.off = log.sectorsize;
 	if (state && resume_load(state, &r, log.sectorsize))
 		return 1;
+	if (r.index > log.nr_entries || r.off > log.size)
+		return fail("%s: entry %" PRIu64 " at %" PRIu64
+			    " is not in this log", state, r.index, r.off);
 	if (mode == TO_INDEX && to >= log.nr_entries)
 		return fail("entry %" PRIu64 " asked for, the log has %" PRIu64
 			    " entries", to, log.nr_entries);
