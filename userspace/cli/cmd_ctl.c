@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,27 @@ static int cli_open_store_file(const char *path, bool rdonly, bool create,
 	return open(path, O_RDWR | O_CLOEXEC);
 }
 
+/*
+ * Make the directory entry of a store file this command created durable:
+ * the module syncs the file's data, but a new name lives in its directory,
+ * which only an fsync of that directory commits. 0, or an errno.
+ */
+static int cli_sync_parent(const char *path)
+{
+	char *copy = strdup(path);
+	int fd, ret = 0;
+
+	if (!copy)
+		return ENOMEM;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd))
+		ret = errno;
+	if (fd >= 0)
+		close(fd);
+	free(copy);
+	return ret;
+}
+
 int cli_cmd_attach(const struct cli_args *a)
 {
 	const bool create = a->flags & M2MV_ATTACH_F_CREATE;
@@ -93,7 +115,15 @@ int cli_cmd_attach(const struct cli_args *a)
 		goto out;
 	}
 	m2mv_ctl_close(ctl);
-	created = false;
+	if (created) {
+		created = false;
+		ret = cli_sync_parent(a->file);
+		if (ret) {
+			ret = cli_fail(stderr, a->name, a->file, strerror(ret),
+				       "attached, but its directory entry may not survive a crash");
+			goto out;
+		}
+	}
 	printf("%s: %" PRIu64 " records, %" PRIu64 " live, %" PRIu64
 	       " integrity errors, %" PRIu64 " bytes truncated\n",
 	       a->store, info.records, info.live, info.integrity_errors,
@@ -445,7 +475,15 @@ int cli_cmd_compact(const struct cli_args *a)
 		goto out;
 	}
 	m2mv_ctl_close(ctl);
-	created = false;
+	if (created) {
+		created = false;
+		ret = cli_sync_parent(a->file);
+		if (ret) {
+			ret = cli_fail(stderr, a->name, a->file, strerror(ret),
+				       "compacted, but its directory entry may not survive a crash");
+			goto out;
+		}
+	}
 	printf("%s: compacted into %s: %" PRIu64 " records, %" PRIu64
 	       " bytes\n", a->store, a->file, info.records, info.file_bytes);
 	ret = CLI_EXIT_OK;
