@@ -299,6 +299,7 @@ static int code_errno(coap_pdu_code_t code)
 	case COAP_RESPONSE_CODE_CREATED:
 	case COAP_RESPONSE_CODE_DELETED:
 	case COAP_RESPONSE_CODE_CONTENT:
+	case COAP_RESPONSE_CODE_CHANGED:
 		return 0;
 	case COAP_RESPONSE_CODE_BAD_REQUEST:
 		return -EINVAL;
@@ -323,7 +324,8 @@ static void release_body(coap_session_t *s, void *p)
 
 /* One request; the answer's payload (if any) stays in t->body. */
 static int request(struct m2mv_tef *t, coap_pdu_code_t method,
-		   const char *id, const char *body, coap_pdu_code_t want)
+		   const char *res, const char *id, const char *body,
+		   coap_pdu_code_t want)
 {
 	uint8_t cf[4];
 	coap_pdu_t *pdu;
@@ -340,8 +342,8 @@ static int request(struct m2mv_tef *t, coap_pdu_code_t method,
 		return -ENOMEM;
 	coap_session_new_token(t->s, &t->toklen, t->token);
 	if (!coap_add_token(pdu, t->toklen, t->token) ||
-	    !coap_add_option(pdu, COAP_OPTION_URI_PATH, 4,
-			     (const uint8_t *)"cred") ||
+	    !coap_add_option(pdu, COAP_OPTION_URI_PATH, strlen(res),
+			     (const uint8_t *)res) ||
 	    (id && !coap_add_option(pdu, COAP_OPTION_URI_PATH, strlen(id),
 				    (const uint8_t *)id)) ||
 	    (body && !coap_add_option(pdu, COAP_OPTION_CONTENT_FORMAT,
@@ -469,7 +471,7 @@ int m2mv_tef_register(struct m2mv_tef *t, const struct m2mv_tef_reg_req *req,
 	json_decref(root);
 	if (!body)
 		return -ENOMEM;
-	ret = request(t, COAP_REQUEST_CODE_POST, NULL, body,
+	ret = request(t, COAP_REQUEST_CODE_POST, "cred", NULL, body,
 		      COAP_RESPONSE_CODE_CREATED);
 	free(body);
 	if (!ret)
@@ -515,7 +517,7 @@ int m2mv_tef_retrieve(struct m2mv_tef *t, const char *credid, void **jwk,
 		*diag = NULL;
 	if (!t || !jwk || m2mv_credid_parse(credid, &type))
 		return -EINVAL;
-	ret = request(t, COAP_REQUEST_CODE_GET, credid, NULL,
+	ret = request(t, COAP_REQUEST_CODE_GET, "cred", credid, NULL,
 		      COAP_RESPONSE_CODE_CONTENT);
 	if (ret) {
 		if (diag && t->body)
@@ -546,7 +548,71 @@ int m2mv_tef_revoke(struct m2mv_tef *t, const char *credid)
 
 	if (!t || m2mv_credid_parse(credid, NULL))
 		return -EINVAL;
-	ret = request(t, COAP_REQUEST_CODE_DELETE, credid, NULL,
+	ret = request(t, COAP_REQUEST_CODE_DELETE, "cred", credid, NULL,
+		      COAP_RESPONSE_CODE_DELETED);
+	drop_body(t);
+	return ret;
+}
+
+#define STORE_CHARS \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
+
+int m2mv_tef_store_ok(const char *name)
+{
+	size_t i, n = name ? strlen(name) : 0;
+
+	if (!n || n > M2MV_TEF_STORE_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!strchr(STORE_CHARS, name[i]))
+			return 0;
+	return 1;
+}
+
+int m2mv_tef_anchor_put(struct m2mv_tef *t, const char *store,
+			const struct m2mv_tef_anchor *a)
+{
+	char *body;
+	int ret;
+
+	if (!t || !a || !m2mv_tef_store_ok(store))
+		return -EINVAL;
+	body = m2mv_tef_anchor_json(a, 0);
+	if (!body)
+		return -ENOMEM;
+	ret = request(t, COAP_REQUEST_CODE_PUT, "anchor", store, body,
+		      COAP_RESPONSE_CODE_CHANGED);
+	free(body);
+	drop_body(t);
+	return ret;
+}
+
+int m2mv_tef_anchor_get(struct m2mv_tef *t, const char *store,
+			struct m2mv_tef_anchor *a)
+{
+	const char *why;
+	int ret;
+
+	if (!t || !a || !m2mv_tef_store_ok(store))
+		return -EINVAL;
+	memset(a, 0, sizeof(*a));
+	ret = request(t, COAP_REQUEST_CODE_GET, "anchor", store, NULL,
+		      COAP_RESPONSE_CODE_CONTENT);
+	if (!ret && (!t->body ||
+		     m2mv_tef_anchor_parse((const char *)t->body, t->body_len,
+					   1, a, &why)))
+		ret = -EPROTO;
+	drop_body(t);
+	return ret;
+}
+
+int m2mv_tef_anchor_drop(struct m2mv_tef *t, const char *store)
+{
+	int ret;
+
+	if (!t || !m2mv_tef_store_ok(store))
+		return -EINVAL;
+	ret = request(t, COAP_REQUEST_CODE_DELETE, "anchor", store, NULL,
 		      COAP_RESPONSE_CODE_DELETED);
 	drop_body(t);
 	return ret;

@@ -21,9 +21,15 @@
  *                    "alg": "dir"|"A256KW"|"HS256", "k": "<base64url>",
  *                    "exp": <unix seconds>}
  *   DELETE /cred/<Credential-ID>   revoke (owner only), 2.02
+ *   PUT    /anchor/<store>  keep a store's freshness anchor, 2.04
+ *          request  {"seq": <integer>, "chain": "<base64url, 32 bytes>"}
+ *   GET    /anchor/<store>  the anchor kept, 2.05, with "updated": <unix seconds>
+ *   DELETE /anchor/<store>  forget it, 2.02
+ *          anchors are the requesting enrolee's own: another enrolee's
+ *          request for the same store name finds none (4.04)
  * Errors: 4.00 malformed body, 4.01 no/unknown enrolee, 4.03 not allowed,
- * 4.04 unknown, expired or revoked credential (diagnostic payload says
- * which), 4.13 body too large, 5.00 internal error.
+ * 4.04 unknown, expired or revoked credential, or no anchor (diagnostic
+ * payload says which), 4.13 body too large, 5.00 internal error.
  */
 #ifndef M2MV_TEFCLIENT_H
 #define M2MV_TEFCLIENT_H
@@ -70,6 +76,22 @@ struct m2mv_tef_reg {
 	} creds[M2MV_TEF_MAX_TYPES];
 };
 
+/* Store names, as the module takes them: 1..31 of [A-Za-z0-9._-]. */
+#define M2MV_TEF_STORE_MAX	31
+#define M2MV_TEF_CHAIN_LEN	32
+
+/**
+ * struct m2mv_tef_anchor - a store's freshness anchor, as the TEF keeps it
+ * @seq: sequence number of the last record known to be durable
+ * @chain: that record's chain value
+ * @updated: when the TEF stored it (replies only)
+ */
+struct m2mv_tef_anchor {
+	uint64_t seq;
+	uint8_t chain[M2MV_TEF_CHAIN_LEN];
+	time_t updated;
+};
+
 /**
  * m2mv_tef_connect() - DTLS-PSK handshake with the TEF and exporter
  * Return: 0; -EHOSTUNREACH/-ECONNREFUSED/-ETIMEDOUT when the TEF does not
@@ -103,6 +125,38 @@ int m2mv_tef_retrieve(struct m2mv_tef *t, const char *credid, void **jwk,
 
 /** m2mv_tef_revoke() - DELETE /cred/<id>; errors as m2mv_tef_register() */
 int m2mv_tef_revoke(struct m2mv_tef *t, const char *credid);
+
+/** m2mv_tef_store_ok() - is @name a store name (M2MV_TEF_STORE_MAX)? */
+int m2mv_tef_store_ok(const char *name);
+
+/**
+ * m2mv_tef_anchor_put() - PUT /anchor/<store>: the TEF keeps @a for the
+ * session's enrolee, replacing what it kept
+ * Return: as m2mv_tef_register().
+ */
+int m2mv_tef_anchor_put(struct m2mv_tef *t, const char *store,
+			const struct m2mv_tef_anchor *a);
+
+/**
+ * m2mv_tef_anchor_get() - GET /anchor/<store>
+ * Return: 0 with @a filled; -ENOENT if the TEF keeps none for this
+ * enrolee; -EPROTO for a malformed reply; otherwise as m2mv_tef_register().
+ */
+int m2mv_tef_anchor_get(struct m2mv_tef *t, const char *store,
+			struct m2mv_tef_anchor *a);
+
+/** m2mv_tef_anchor_drop() - DELETE /anchor/<store>; -ENOENT if none */
+int m2mv_tef_anchor_drop(struct m2mv_tef *t, const char *store);
+
+/*
+ * The JSON bodies of the anchor resource (tefanchor.c), for both ends:
+ * @reply adds (or requires) "updated". m2mv_tef_anchor_json() returns a
+ * malloc'd text or NULL; m2mv_tef_anchor_parse() returns 0 or -EINVAL
+ * with a static reason in *@why.
+ */
+char *m2mv_tef_anchor_json(const struct m2mv_tef_anchor *a, int reply);
+int m2mv_tef_anchor_parse(const char *text, size_t len, int reply,
+			  struct m2mv_tef_anchor *a, const char **why);
 
 /** m2mv_tef_close() - end the session, wipe Ke; NULL is fine */
 void m2mv_tef_close(struct m2mv_tef *t);

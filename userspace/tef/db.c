@@ -7,6 +7,7 @@
  * permissions is tightened to 0600 (and said so).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,11 @@
 
 #include "tef/tef.h"
 
-#define TEF_SCHEMA_VERSION	1
+/*
+ * 1: enrolee and credential. 2: anchor; a version-1 database gains the
+ * table (CREATE TABLE IF NOT EXISTS below) and is marked 2.
+ */
+#define TEF_SCHEMA_VERSION	2
 
 static const char schema[] =
 	"PRAGMA journal_mode=WAL;"
@@ -27,7 +32,11 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS credential ("
 	" id TEXT PRIMARY KEY, type INTEGER NOT NULL, owner TEXT NOT NULL,"
 	" keid TEXT NOT NULL, key BLOB NOT NULL, expires INTEGER NOT NULL,"
-	" targets TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);";
+	" targets TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS anchor ("
+	" owner TEXT NOT NULL, store TEXT NOT NULL, seq INTEGER NOT NULL,"
+	" chain BLOB NOT NULL, updated INTEGER NOT NULL,"
+	" PRIMARY KEY (owner, store));";
 
 static int check_version(sqlite3 *db)
 {
@@ -40,8 +49,8 @@ static int check_version(sqlite3 *db)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (v == 0)
-		return sqlite3_exec(db, "PRAGMA user_version=1", NULL, NULL,
+	if (v == 0 || v == 1)
+		return sqlite3_exec(db, "PRAGMA user_version=2", NULL, NULL,
 				    NULL);
 	return v == TEF_SCHEMA_VERSION ? SQLITE_OK : SQLITE_MISMATCH;
 }
@@ -212,6 +221,69 @@ int tef_db_cred_revoke(sqlite3 *db, const char *id)
 	return step_done(st);
 }
 
+int tef_db_anchor_put(sqlite3 *db, const char *owner, const char *store,
+		      const struct m2mv_tef_anchor *a)
+{
+	sqlite3_stmt *st;
+
+	if (a->seq > INT64_MAX)
+		return -EINVAL;
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO anchor (owner,"
+			       " store, seq, chain, updated) VALUES"
+			       " (?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, store, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)a->seq);
+	sqlite3_bind_blob(st, 4, a->chain, sizeof(a->chain), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)a->updated);
+	return step_done(st);
+}
+
+int tef_db_anchor_get(sqlite3 *db, const char *owner, const char *store,
+		      struct m2mv_tef_anchor *a)
+{
+	sqlite3_stmt *st;
+	int ret = -ENOENT;
+
+	memset(a, 0, sizeof(*a));
+	if (sqlite3_prepare_v2(db, "SELECT seq, chain, updated FROM anchor"
+			       " WHERE owner = ? AND store = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, store, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		ret = -EIO;
+		if (sqlite3_column_int64(st, 0) >= 0 &&
+		    sqlite3_column_bytes(st, 1) == (int)sizeof(a->chain)) {
+			a->seq = (uint64_t)sqlite3_column_int64(st, 0);
+			memcpy(a->chain, sqlite3_column_blob(st, 1),
+			       sizeof(a->chain));
+			a->updated = (time_t)sqlite3_column_int64(st, 2);
+			ret = 0;
+		}
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int tef_db_anchor_drop(sqlite3 *db, const char *owner, const char *store)
+{
+	sqlite3_stmt *st;
+	int ret;
+
+	if (sqlite3_prepare_v2(db, "DELETE FROM anchor WHERE owner = ? AND"
+			       " store = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, store, -1, SQLITE_STATIC);
+	ret = step_done(st);
+	if (!ret && !sqlite3_changes(db))
+		ret = -ENOENT;
+	return ret;
+}
+
 static const char *text_or(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
@@ -244,6 +316,17 @@ int tef_db_list(sqlite3 *db, time_t now, FILE *out)
 			exp <= (long long)now ? "expired" : "valid",
 			text_or(st, 4));
 	}
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db, "SELECT owner, store, seq, updated FROM"
+			       " anchor ORDER BY owner, store", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	fprintf(out, "anchors:\n");
+	while (sqlite3_step(st) == SQLITE_ROW)
+		fprintf(out, "  %s owner=%s seq=%lld updated=%lld\n",
+			text_or(st, 1), text_or(st, 0),
+			(long long)sqlite3_column_int64(st, 2),
+			(long long)sqlite3_column_int64(st, 3));
 	sqlite3_finalize(st);
 	return 0;
 }

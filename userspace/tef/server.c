@@ -296,14 +296,23 @@ static unsigned int session_enrolee(struct tef_server *srv, coap_session_t *s,
 
 /* ---------------------------------------------------------- requests */
 
-/* "cred" -> 0 with *id NULL; "cred/<id>" -> 0 with *id set; else -ENOENT. */
+enum tef_res {
+	TEF_RES_CRED,		/* /cred and /cred/<Credential-ID> */
+	TEF_RES_ANCHOR,		/* /anchor/<store> */
+};
+
+/*
+ * "cred" -> 0 with *id NULL; "cred/<id>" and "anchor/<store>" -> 0 with
+ * *id set; else -ENOENT. The segment after the resource is checked later.
+ */
 static int parse_path(const coap_pdu_t *req, char *buf, size_t size,
-		      const char **id)
+		      enum tef_res *res, const char **id)
 {
 	coap_string_t *p = coap_get_uri_path(req);
 	int ret = -ENOENT;
 
 	*id = NULL;
+	*res = TEF_RES_CRED;
 	if (!p)
 		return -ENOENT;
 	if (p->length < size) {
@@ -314,6 +323,11 @@ static int parse_path(const coap_pdu_t *req, char *buf, size_t size,
 		} else if (!strncmp(buf, "cred/", 5) && buf[5] &&
 			   !strchr(buf + 5, '/')) {
 			*id = buf + 5;
+			ret = 0;
+		} else if (!strncmp(buf, "anchor/", 7) && buf[7] &&
+			   !strchr(buf + 7, '/')) {
+			*res = TEF_RES_ANCHOR;
+			*id = buf + 7;
 			ret = 0;
 		}
 	}
@@ -461,6 +475,26 @@ static void do_register(struct tef_server *srv, struct tef_sess *st,
 	sess_drop_body(st);
 }
 
+static void do_anchor_put(struct tef_server *srv, struct tef_sess *st,
+			  coap_session_t *s, const coap_pdu_t *req,
+			  const char *ae, const char *store,
+			  struct tef_reply *rp, struct tef_blk *echo)
+{
+	const uint8_t *data = NULL;
+	size_t len = 0;
+
+	if (not_json(req, COAP_OPTION_CONTENT_FORMAT)) {
+		sess_drop_body(st);
+		rp->code = 415;
+		rp->why = "the body must be application/json";
+		return;
+	}
+	if (request_body(st, s, req, rp, echo, &data, &len))
+		return;
+	tef_anchor_put(srv->db, ae, store, data, len, time(NULL), rp);
+	sess_drop_body(st);
+}
+
 /* Options in ascending order, then the payload; log the outcome. */
 static void respond(struct tef_sess *st, coap_pdu_t *resp,
 		    struct tef_reply *rp, const struct tef_blk *b,
@@ -506,8 +540,18 @@ static void respond(struct tef_sess *st, coap_pdu_t *resp,
 		say("%s", rp->note);
 }
 
-static const char *op_name(coap_pdu_code_t method, const char *id)
+static const char *op_name(enum tef_res res, coap_pdu_code_t method,
+			   const char *id)
 {
+	if (res == TEF_RES_ANCHOR) {
+		if (method == COAP_REQUEST_CODE_PUT)
+			return "anchor report";
+		if (method == COAP_REQUEST_CODE_GET)
+			return "anchor fetch";
+		if (method == COAP_REQUEST_CODE_DELETE)
+			return "anchor drop";
+		return "request";
+	}
 	if (method == COAP_REQUEST_CODE_POST && !id)
 		return "register";
 	if (method == COAP_REQUEST_CODE_GET && id)
@@ -515,6 +559,29 @@ static const char *op_name(coap_pdu_code_t method, const char *id)
 	if (method == COAP_REQUEST_CODE_DELETE && id)
 		return "revoke";
 	return "request";
+}
+
+/* A request on /anchor/<store>: the method is one the resource has. */
+static void handle_anchor(struct tef_server *srv, struct tef_sess *st,
+			  coap_session_t *s, const coap_pdu_t *req,
+			  const char *ae, const char *store,
+			  struct tef_reply *rp, struct tef_blk *blk)
+{
+	coap_pdu_code_t method = coap_pdu_get_code(req);
+
+	if (!m2mv_tef_store_ok(store)) {
+		rp->code = 400;
+		rp->why = "not a store name";
+	} else if (method == COAP_REQUEST_CODE_PUT) {
+		do_anchor_put(srv, st, s, req, ae, store, rp, blk);
+	} else if (has_body(req)) {
+		rp->code = 400;
+		rp->why = "no body expected";
+	} else if (method == COAP_REQUEST_CODE_GET) {
+		tef_anchor_get(srv->db, ae, store, rp);
+	} else {
+		tef_anchor_drop(srv->db, ae, store, rp);
+	}
 }
 
 static void handle(coap_resource_t *r, coap_session_t *s,
@@ -528,6 +595,7 @@ static void handle(coap_resource_t *r, coap_session_t *s,
 	struct tef_reply rp = { 0 };
 	struct tef_blk blk = { 0 };
 	const char *id = NULL, *what = "request";
+	enum tef_res res = TEF_RES_CRED;
 	unsigned int code;
 
 	(void)query;
@@ -537,16 +605,21 @@ static void handle(coap_resource_t *r, coap_session_t *s,
 	} else if ((code = session_enrolee(srv, s, ae, &rp.why))) {
 		rp.code = code;
 		sess_drop_body(st);
-	} else if (parse_path(req, path, sizeof(path), &id)) {
+	} else if (parse_path(req, path, sizeof(path), &res, &id)) {
 		rp.code = 404;
 		rp.why = "no such resource";
-	} else if ((what = op_name(method, id)) && !strcmp(what, "request")) {
+	} else if ((what = op_name(res, method, id)) &&
+		   !strcmp(what, "request")) {
 		rp.code = 405;
-		rp.why = id ? "a credential takes GET and DELETE" :
+		rp.why = res == TEF_RES_ANCHOR ?
+			 "an anchor takes PUT, GET and DELETE" :
+			 id ? "a credential takes GET and DELETE" :
 			      "/cred takes POST";
 	} else if (not_json(req, COAP_OPTION_ACCEPT)) {
 		rp.code = 406;
 		rp.why = "only application/json is offered";
+	} else if (res == TEF_RES_ANCHOR) {
+		handle_anchor(srv, st, s, req, ae, id, &rp, &blk);
 	} else if (!id) {
 		do_register(srv, st, s, req, ae, &rp, &blk);
 	} else if (has_body(req)) {
@@ -586,8 +659,8 @@ static int listen_addr(const char *host, uint16_t port, coap_address_t *a)
 int tef_serve(sqlite3 *db, const struct tef_server_config *cfg)
 {
 	static const coap_request_t methods[] = {
-		COAP_REQUEST_GET, COAP_REQUEST_POST, COAP_REQUEST_DELETE,
-		COAP_REQUEST_FETCH, COAP_REQUEST_PATCH, COAP_REQUEST_IPATCH,
+		COAP_REQUEST_GET, COAP_REQUEST_POST, COAP_REQUEST_PUT,
+		COAP_REQUEST_DELETE, COAP_REQUEST_FETCH, COAP_REQUEST_PATCH, COAP_REQUEST_IPATCH,
 	};
 	struct tef_server srv = { .db = db, .fqdn = cfg->fqdn,
 				  .verbose = cfg->verbose };

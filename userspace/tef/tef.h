@@ -3,7 +3,8 @@
  * m2m-tefd, the reference Trust Enabling Function: request and response
  * bodies (body.c), the SQLite store (db.c), the three operations on
  * credentials (cred.c, free of any transport so that host tests drive them
- * directly) and the CoAP over DTLS-PSK server (server.c). The protocol is
+ * directly), the freshness anchors (anchor.c, likewise) and the CoAP
+ * over DTLS-PSK server (server.c). The protocol is
  * in common/tefclient.h and Documentation/tef.rst.
  */
 #ifndef M2MV_TEF_H
@@ -98,6 +99,12 @@ int tef_db_list(sqlite3 *db, time_t now, FILE *out);
 void tef_cred_clear(struct tef_cred *c);
 /* Is @ae_id listed in @c's targets? */
 int tef_cred_allows(const struct tef_cred *c, const char *ae_id);
+/* The anchor of @owner's store @store: get gives -ENOENT if none, drop too. */
+int tef_db_anchor_put(sqlite3 *db, const char *owner, const char *store,
+		      const struct m2mv_tef_anchor *a);
+int tef_db_anchor_get(sqlite3 *db, const char *owner, const char *store,
+		      struct m2mv_tef_anchor *a);
+int tef_db_anchor_drop(sqlite3 *db, const char *owner, const char *store);
 
 /* ------------------------------------------------------------ cred.c */
 
@@ -127,6 +134,18 @@ void tef_retrieve(sqlite3 *db, const char *id, const char *ae, time_t now,
 /* DELETE /cred/<id> by @ae. */
 void tef_revoke(sqlite3 *db, const char *id, const char *ae,
 		struct tef_reply *r);
+/*
+ * The freshness anchors (anchor.c): PUT, GET and DELETE /anchor/<store> by
+ * the enrolee @owner, only ever on its own rows. @store is already a valid
+ * store name (m2mv_tef_store_ok()).
+ */
+void tef_anchor_put(sqlite3 *db, const char *owner, const char *store,
+		    const uint8_t *body, size_t len, time_t now,
+		    struct tef_reply *r);
+void tef_anchor_get(sqlite3 *db, const char *owner, const char *store,
+		    struct tef_reply *r);
+void tef_anchor_drop(sqlite3 *db, const char *owner, const char *store,
+		     struct tef_reply *r);
 /* Wipe and free what a reply holds. */
 void tef_reply_clear(struct tef_reply *r);
 /* Does @fqdn fit every KeID and Credential-ID the TEF will make? */

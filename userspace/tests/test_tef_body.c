@@ -234,6 +234,81 @@ static void test_jwk(void **state)
 	free(text);
 }
 
+/* The anchor bodies: what one end writes the other reads, and no more. */
+static void test_anchor_codec(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"[]",
+		"{\"seq\": 1}",
+		"{\"chain\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+		"{\"seq\": -1, \"chain\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+		"{\"seq\": \"1\", \"chain\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+		"{\"seq\": 1.5, \"chain\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+		/* 31 bytes, 33 bytes, not BASE64URL */
+		"{\"seq\": 1, \"chain\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+		"{\"seq\": 1, \"chain\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+		"{\"seq\": 1, \"chain\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+\"}",
+		"{\"seq\": 1, \"seq\": 2, \"chain\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+		"{\"seq\": 1, \"chain\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\", \"x\": 0}",
+		/* "updated" belongs to replies only */
+		"{\"seq\": 1, \"chain\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\", \"updated\": 5}",
+	};
+	struct m2mv_tef_anchor a = { .seq = 123456789012345ULL,
+				     .updated = 1795348072 }, b;
+	const char *why;
+	char *text;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(a.chain); i++)
+		a.chain[i] = (uint8_t)(0xa0 + i);
+	text = m2mv_tef_anchor_json(&a, 0);
+	assert_non_null(text);
+	assert_null(strstr(text, "updated"));
+	assert_int_equal(m2mv_tef_anchor_parse(text, strlen(text), 0, &b, &why),
+			 0);
+	assert_true(b.seq == a.seq);
+	assert_memory_equal(b.chain, a.chain, sizeof(a.chain));
+	assert_int_equal(b.updated, 0);
+	/* A request body is no reply: "updated" is missing. */
+	assert_int_equal(m2mv_tef_anchor_parse(text, strlen(text), 1, &b, &why),
+			 -EINVAL);
+	free(text);
+	text = m2mv_tef_anchor_json(&a, 1);
+	assert_non_null(text);
+	assert_int_equal(m2mv_tef_anchor_parse(text, strlen(text), 1, &b, &why),
+			 0);
+	assert_int_equal(b.updated, a.updated);
+	assert_memory_equal(b.chain, a.chain, sizeof(a.chain));
+	free(text);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		assert_int_equal(m2mv_tef_anchor_parse(bad[i], strlen(bad[i]),
+						       0, &b, &why), -EINVAL);
+		assert_non_null(why);
+		assert_true(b.seq == 0);
+	}
+	/* A seq JSON cannot carry as an integer is not written. */
+	a.seq = (uint64_t)INT64_MAX + 1;
+	assert_null(m2mv_tef_anchor_json(&a, 0));
+}
+
+static void test_store_name(void **state)
+{
+	(void)state;
+	assert_true(m2mv_tef_store_ok("gw1"));
+	assert_true(m2mv_tef_store_ok("a.b_c-D9"));
+	assert_true(m2mv_tef_store_ok("0123456789012345678901234567890"));
+	assert_false(m2mv_tef_store_ok("01234567890123456789012345678901"));
+	assert_false(m2mv_tef_store_ok(""));
+	assert_false(m2mv_tef_store_ok(NULL));
+	assert_false(m2mv_tef_store_ok("a/b"));
+	assert_false(m2mv_tef_store_ok("a b"));
+	assert_false(m2mv_tef_store_ok("caf\xc3\xa9"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +318,8 @@ int main(void)
 		cmocka_unit_test(test_jwk),
 		cmocka_unit_test(test_id_print),
 		cmocka_unit_test(test_register_reply),
+		cmocka_unit_test(test_anchor_codec),
+		cmocka_unit_test(test_store_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -153,6 +153,85 @@ static void test_db_file(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+static int user_version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st,
+					    NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* A version-1 database (no anchors) gains the table; a newer one is refused. */
+static void test_db_upgrade(void **state)
+{
+	char dir[] = "/tmp/test_tef_up.XXXXXX", path[64], cmd[128];
+	struct m2mv_tef_anchor a = { .seq = 7 }, g;
+	sqlite3 *db;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/tef.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"CREATE TABLE enrolee (kpm_id TEXT PRIMARY KEY, kpm BLOB NOT NULL,"
+		" ae_id TEXT NOT NULL);"
+		"PRAGMA user_version=1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(tef_db_open(path, 0, &db), 0);
+	assert_int_equal(user_version(db), 2);
+	assert_int_equal(tef_db_anchor_get(db, "Cae1", "gw", &g), -ENOENT);
+	assert_int_equal(tef_db_anchor_put(db, "Cae1", "gw", &a), 0);
+	assert_int_equal(tef_db_anchor_get(db, "Cae1", "gw", &g), 0);
+	assert_true(g.seq == 7);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=3", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(tef_db_open(path, 0, &db), -EIO);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Anchor operations without a transport: the owner's rows only. */
+static void test_anchor_ops(void **state)
+{
+	static const char body[] =
+		"{\"seq\": 3, \"chain\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}";
+	struct tef_reply r;
+	sqlite3 *db = mem_db();
+
+	(void)state;
+	tef_anchor_get(db, "Cae1", "gw", &r);
+	assert_int_equal(r.code, 404);
+	tef_reply_clear(&r);
+	tef_anchor_put(db, "Cae1", "gw", (const uint8_t *)body, strlen(body),
+		       1000, &r);
+	assert_int_equal(r.code, 204);
+	tef_reply_clear(&r);
+	tef_anchor_put(db, "Cae1", "gw", (const uint8_t *)"{}", 2, 1000, &r);
+	assert_int_equal(r.code, 400);
+	tef_reply_clear(&r);
+	tef_anchor_get(db, "Cae2", "gw", &r);
+	assert_int_equal(r.code, 404);
+	tef_reply_clear(&r);
+	tef_anchor_get(db, "Cae1", "gw", &r);
+	assert_int_equal(r.code, 205);
+	assert_non_null(strstr(r.json, "\"updated\":1000"));
+	assert_non_null(strstr(r.json, "\"seq\":3"));
+	tef_reply_clear(&r);
+	tef_anchor_drop(db, "Cae2", "gw", &r);
+	assert_int_equal(r.code, 404);
+	tef_reply_clear(&r);
+	tef_anchor_drop(db, "Cae1", "gw", &r);
+	assert_int_equal(r.code, 202);
+	tef_reply_clear(&r);
+	sqlite3_close(db);
+}
+
 static void reg(sqlite3 *db, const struct m2mv_ke *ke, const char *body,
 		time_t now, struct tef_reply *r)
 {
@@ -382,6 +461,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_db_rules),
 		cmocka_unit_test(test_db_file),
+		cmocka_unit_test(test_db_upgrade),
+		cmocka_unit_test(test_anchor_ops),
 		cmocka_unit_test(test_register),
 		cmocka_unit_test(test_retrieve_revoke),
 		cmocka_unit_test(test_list_no_keys),

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -420,6 +421,66 @@ static void test_reenrol(void **state)
 	assert_true(log_has("enrolled again with another key"));
 }
 
+static void fill(struct m2mv_tef_anchor *a, uint64_t seq, uint8_t b)
+{
+	memset(a, 0, sizeof(*a));
+	a->seq = seq;
+	memset(a->chain, b, sizeof(a->chain));
+}
+
+/* Anchors: kept per enrolee and store, returned only to their owner. */
+static void test_anchor(void **state)
+{
+	struct m2mv_tef_anchor a, got;
+	struct m2mv_tef *t1, *t3;
+	time_t now = time(NULL);
+
+	(void)state;
+	assert_int_equal(connect_as("kpm-ae1", kpm1, sizeof(kpm1), 3000, &t1), 0);
+	assert_int_equal(connect_as("kpm-ae3", kpm3, sizeof(kpm3), 3000, &t3), 0);
+	assert_int_equal(m2mv_tef_anchor_get(t1, "gw1", &got), -ENOENT);
+
+	fill(&a, 5, 0xa5);
+	assert_int_equal(m2mv_tef_anchor_put(t1, "gw1", &a), 0);
+	assert_int_equal(m2mv_tef_anchor_get(t1, "gw1", &got), 0);
+	assert_true(got.seq == 5);
+	assert_memory_equal(got.chain, a.chain, sizeof(a.chain));
+	assert_true(got.updated >= now - 5 && got.updated <= time(NULL) + 5);
+	assert_true(log_has("anchor of store gw1 by Cae1: seq 5 (first)"));
+
+	/* Another enrolee neither sees nor touches it. */
+	assert_int_equal(m2mv_tef_anchor_get(t3, "gw1", &got), -ENOENT);
+	assert_int_equal(m2mv_tef_anchor_drop(t3, "gw1"), -ENOENT);
+	fill(&a, 9, 0x39);
+	assert_int_equal(m2mv_tef_anchor_put(t3, "gw1", &a), 0);
+	assert_int_equal(m2mv_tef_anchor_get(t1, "gw1", &got), 0);
+	assert_true(got.seq == 5 && got.chain[0] == 0xa5);
+	assert_int_equal(m2mv_tef_anchor_get(t3, "gw1", &got), 0);
+	assert_true(got.seq == 9 && got.chain[0] == 0x39);
+
+	/* A lower seq (compaction numbers afresh) replaces it, logged. */
+	fill(&a, 2, 0x02);
+	assert_int_equal(m2mv_tef_anchor_put(t1, "gw1", &a), 0);
+	assert_int_equal(m2mv_tef_anchor_get(t1, "gw1", &got), 0);
+	assert_true(got.seq == 2 && got.chain[31] == 0x02);
+	assert_true(log_has("anchor of store gw1 by Cae1: seq 2, lower than 5"));
+	/* Stores are apart. */
+	assert_int_equal(m2mv_tef_anchor_get(t1, "gw2", &got), -ENOENT);
+
+	/* Names the module would refuse never leave the client. */
+	assert_int_equal(m2mv_tef_anchor_put(t1, "a/b", &a), -EINVAL);
+	assert_int_equal(m2mv_tef_anchor_get(t1, "", &got), -EINVAL);
+
+	assert_int_equal(m2mv_tef_anchor_drop(t1, "gw1"), 0);
+	assert_int_equal(m2mv_tef_anchor_get(t1, "gw1", &got), -ENOENT);
+	assert_int_equal(m2mv_tef_anchor_drop(t1, "gw1"), -ENOENT);
+	assert_int_equal(m2mv_tef_anchor_get(t3, "gw1", &got), 0);
+	assert_true(log_has("anchor of store gw1 dropped by Cae1"));
+	assert_true(log_has("refused anchor fetch from 127.0.0.1:"));
+	m2mv_tef_close(t1);
+	m2mv_tef_close(t3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_blockwise),
 		cmocka_unit_test(test_client_checks),
 		cmocka_unit_test(test_expired),
+		cmocka_unit_test(test_anchor),
 		cmocka_unit_test(test_reenrol),
 	};
 
