@@ -5,7 +5,8 @@
 # nobody else does, attaches the store and sets the policies; a CSE writes
 # and reads; the TEF hands the same keys to a target; the failures say
 # what is wrong; a TEF restart, a detached store and an emptied keyring
-# are recovered; renewal with 20-second credentials loses no write; and
+# are recovered; the TEF's freshness anchor refuses an older copy or a
+# removed store file; renewal with 20-second credentials loses no write; and
 # the agent is valgrind-clean.
 #
 # The CSE runs as uid/gid 4242 (no passwd entry needed) in the agent's
@@ -71,6 +72,7 @@ cleanup() {
 	"$M" detach "$RSTORE" >/dev/null 2>&1
 	"$M" detach "agtu$$" >/dev/null 2>&1
 	"$M" detach "agte$$" >/dev/null 2>&1
+	"$M" detach "agta$$" >/dev/null 2>&1
 	while r=$(keyctl search @u keyring "$RING" 2>/dev/null); do
 		keyctl unlink "$r" @u >/dev/null 2>&1 || break
 	done
@@ -431,6 +433,116 @@ check "... the mic record too" \
 	same "$(cse "$M" get "$STORE" /cse/acp/acp1 2>/dev/null)" '{"m2m:acp":{"acor":["Cae2"]}}'
 check "... and the store key of the re-attach is gone again" \
 	sh -c "! keyctl search @u m2mvault '$storekey' >/dev/null 2>&1"
+
+# ---------------------------------------------------- freshness anchor
+
+# The TEF keeps the store's last durable position ([store] anchor = tef,
+# the default). At the next attach a file that does not hold it (an older
+# copy, a file compacted since) is refused, and so is a store whose file
+# is gone; --accept-stale lets one run through, and says so.
+ASTORE=agta$$
+tefseq() {
+	"$TEFD" --db "$W/tef.db" list |
+		awk -v s="$ASTORE" '$1 == s && $2 == "owner=Cgw1" {sub("seq=", "", $3); print $3}'
+}
+attached() { "$M" status "$ASTORE" >/dev/null 2>&1; }
+conf "$W/an.conf" "$ASTORE" 600 60
+agent -c "$W/an.conf" --once 2>"$W/an1.log"
+rc=$?
+check "anchor: a new store's first run exits 0" \
+	sh -c "[ $rc = 0 ] || { cat '$W/an1.log'; false; }"
+check "... and the TEF keeps its anchor under the agent's AE-ID" test -n "$(tefseq)"
+check "... said in the log" \
+	has "$W/an1.log" "store $ASTORE: freshness anchor seq [0-9]+ kept by the TEF \(attach\)"
+cse "$M" put -s "$ASTORE" /cse/ae1/temp/a1 "$W/in-temp" >/dev/null 2>&1
+"$M" detach "$ASTORE" >/dev/null 2>&1
+cp "$W/$ASTORE.store" "$W/an-old.store"
+agent -c "$W/an.conf" --once 2>"$W/an2.log"
+rc=$?
+check "a re-attach of the file that holds the anchor works" \
+	sh -c "[ $rc = 0 ] && grep -q 'store $ASTORE: the TEF.s freshness anchor is seq' '$W/an2.log' || { cat '$W/an2.log'; false; }"
+s1=$(tefseq)
+for i in 2 3 4; do
+	cse "$M" put -s "$ASTORE" "/cse/ae1/temp/a$i" "$W/in-temp" >/dev/null 2>&1
+done
+agent -c "$W/an.conf" --once 2>"$W/an3.log"
+s2=$(tefseq)
+check "synchronous PUTs move the anchor at the next report ($s1 -> $s2)" \
+	test "${s2:-0}" -gt "${s1:-0}"
+"$M" detach "$ASTORE" >/dev/null 2>&1
+cp "$W/an-old.store" "$W/$ASTORE.store"
+agent -c "$W/an.conf" --once 2>"$W/an4.log"
+rc=$?
+check "an older copy of the store file is refused: exit 1" same "$rc" 1
+check "... naming the record that is missing" has "$W/an4.log" \
+	"store $ASTORE: the store file $W/$ASTORE.store does not hold the record the TEF's freshness anchor names \(seq $s2,"
+check "... nothing attached" sh -c "! '$M' status '$ASTORE' >/dev/null 2>&1"
+check "... and the TEF's anchor unchanged" same "$(tefseq)" "$s2"
+agent -c "$W/an.conf" --once --accept-stale 2>"$W/an5.log"
+rc=$?
+check "--accept-stale attaches the older copy, saying so" \
+	sh -c "[ $rc = 0 ] && grep -q 'store $ASTORE attached with --accept-stale' '$W/an5.log' || { cat '$W/an5.log'; false; }"
+check "... the module counted it as an integrity error" \
+	has "$W/an5.log" "attached store $ASTORE .*, [1-9][0-9]* integrity errors"
+check "... and the TEF now holds the older copy's position" \
+	test "$(tefseq)" -lt "$s2"
+check "... whose records read" cse "$M" get "$ASTORE" /cse/ae1/temp/a1
+
+# A store file that is gone, while the TEF holds its anchor.
+"$M" detach "$ASTORE" >/dev/null 2>&1
+mv "$W/$ASTORE.store" "$W/an-moved.store"
+agent -c "$W/an.conf" --once 2>"$W/an6.log"
+rc=$?
+check "a removed store file whose anchor the TEF holds: exit 1" same "$rc" 1
+check "... saying what happened and what to do" has "$W/an6.log" \
+	"store $ASTORE: the TEF holds its freshness anchor \(seq [0-9]+\), but the store file $W/$ASTORE.store did not exist: the store was removed or moved"
+check "... no new store made" \
+	sh -c "[ ! -e '$W/$ASTORE.store' ] && ! '$M' status '$ASTORE' >/dev/null 2>&1"
+mv "$W/an-moved.store" "$W/$ASTORE.store"
+
+# The daemon reports at its interval, at once after a compaction, and at
+# its stop.
+sed 's/^mode = 0660$/mode = 0660\nanchor_interval = 1/' "$W/an.conf" >"$W/and.conf"
+keyctl session - "$AGENT" -c "$W/and.conf" --verbose 2>"$W/and.log" &
+AGENT_PID=$!
+for _ in $(seq 1 150); do grep -q 'ready:' "$W/and.log" && break; sleep 0.2; done
+check "the daemon with anchor_interval = 1 is ready" has "$W/and.log" "ready: store $ASTORE"
+s3=$(tefseq)
+cse "$M" put -s "$ASTORE" /cse/ae1/temp/a5 "$W/in-temp" >/dev/null 2>&1
+for _ in $(seq 1 50); do [ "$(tefseq)" -gt "$s3" ] && break; sleep 0.2; done
+check "a synchronous PUT reaches the TEF within the interval" \
+	sh -c "[ \$('$TEFD' --db '$W/tef.db' list | awk '\$1 == \"$ASTORE\" {sub(\"seq=\", \"\", \$3); print \$3}') -gt $s3 ] &&
+	       grep -q 'store $ASTORE: freshness anchor seq [0-9]* reported (interval)' '$W/and.log' || { cat '$W/and.log'; false; }"
+cp "$W/$ASTORE.store" "$W/an-precompact.store"
+check "compaction while the daemon runs" "$M" compact "$ASTORE" "$W/an-new.store"
+for _ in $(seq 1 50); do grep -q 'reported (compaction)' "$W/and.log" && break; sleep 0.2; done
+check "... is reported at once" \
+	has "$W/and.log" "store $ASTORE: freshness anchor seq [0-9]+ reported \(compaction\)"
+kill -TERM "$AGENT_PID"
+wait "$AGENT_PID"
+rc=$?
+AGENT_PID=
+check "... and the daemon stops with status 0" same "$rc" 0
+"$M" detach "$ASTORE" >/dev/null 2>&1
+mv "$W/an-new.store" "$W/$ASTORE.store"
+agent -c "$W/an.conf" --once 2>"$W/an7.log"
+rc=$?
+check "the compacted file attaches with the anchor reported after compaction" \
+	sh -c "[ $rc = 0 ] || { cat '$W/an7.log'; false; }"
+"$M" detach "$ASTORE" >/dev/null 2>&1
+cp "$W/an-precompact.store" "$W/$ASTORE.store"
+agent -c "$W/an.conf" --once 2>"$W/an8.log"
+rc=$?
+check "the file from before the compaction is refused" \
+	sh -c "[ $rc = 1 ] && grep -q 'does not hold the record the TEF.s freshness anchor names' '$W/an8.log' || { cat '$W/an8.log'; false; }"
+
+# anchor = none: no anchor is fetched, checked or reported.
+sed 's/^mode = 0660$/mode = 0660\nanchor = none/' "$W/an.conf" >"$W/ann.conf"
+agent -c "$W/ann.conf" --once 2>"$W/an9.log"
+rc=$?
+check "anchor = none attaches the older file without a word about anchors" \
+	sh -c "[ $rc = 0 ] && ! grep -qi 'anchor' '$W/an9.log' || { cat '$W/an9.log'; false; }"
+"$M" detach "$ASTORE" >/dev/null 2>&1
 
 # ------------------------------------------------------------ user mode
 

@@ -50,6 +50,13 @@
 #define AGENT_DEFAULT_TIMEOUT_MS	5000U
 #define AGENT_DEFAULT_KEYRING		"m2mvault"
 #define AGENT_DEFAULT_STORE_PERM	0600U
+#define AGENT_DEFAULT_ANCHOR_INTERVAL	30U	/* seconds */
+
+/* Where the store's freshness anchor is kept, outside the disk. */
+enum agent_anchor {
+	AGENT_ANCHOR_TEF,	/* with the TEF, per enrolee and store */
+	AGENT_ANCHOR_NONE,	/* nowhere: a rolled-back file attaches */
+};
 
 enum agent_keyring_mode {
 	AGENT_KEYRING_SESSION,	/* a named keyring CSE processes join */
@@ -94,6 +101,8 @@ struct agent_config {
 	uid_t store_owner;
 	gid_t store_group;
 	unsigned int store_perm;
+	enum agent_anchor anchor;
+	unsigned int anchor_interval;	/* seconds between two reports */
 	/* [policy PREFIX] */
 	struct agent_policy policies[AGENT_MAX_POLICIES];
 	size_t n_policies;
@@ -305,6 +314,14 @@ struct agent;
 /* Connect (logs a clear message on failure). Return: 0 or -errno. */
 int agent_tef_open(struct agent *a, struct m2mv_tef **t);
 /*
+ * The store's freshness anchor with the TEF (GET, PUT /anchor/<store>).
+ * Errors other than "none kept" (-ENOENT, from get) are logged.
+ */
+int agent_tef_anchor_get(struct agent *a, struct m2mv_tef *t,
+			 struct m2mv_tef_anchor *out);
+int agent_tef_anchor_put(struct agent *a, struct m2mv_tef *t,
+			 const struct m2mv_tef_anchor *an);
+/*
  * Register @types, derive their keys from this session's Ke and the
  * returned Salt, load them (@ring as for agent_key_load()), and add them
  * to the state as generation @gen. @store: the store key (no targets,
@@ -334,7 +351,32 @@ struct agent {
 	unsigned long gen;	/* the generation the policies name */
 	time_t expiry;		/* local expiry of that generation */
 	int attached_here;	/* this run attached the store */
+	int accept_stale;	/* --accept-stale: this run only */
+	/* the freshness anchor the TEF holds, as this run last reported it */
+	struct m2mv_tef_anchor anchor_sent;
+	int anchor_known;	/* anchor_sent is valid */
 };
+
+/* ------------------------------------------------------------ anchor.c */
+
+/*
+ * Before attaching an existing store file (@created 0) or making a new
+ * one (@created 1): the anchor the TEF holds, on the setup's session @t.
+ * Return: 0 with *@want set (NULL: attach without one); -ESTALE when the
+ * TEF holds an anchor for a store whose file the agent had to create
+ * (the store was removed), unless --accept-stale; other -errno.
+ */
+int agent_anchor_expected(struct agent *a, struct m2mv_tef *t, int created,
+			  struct m2mv_tef_anchor *buf,
+			  const struct m2mv_tef_anchor **want);
+/* The explanation of an attach that failed with -ESTALE. */
+void agent_anchor_refused(struct agent *a, const struct m2mv_tef_anchor *want);
+/*
+ * Report the store's durable position to the TEF if it moved since the
+ * last report (@why for the log: "attach", "interval", "compaction",
+ * "stop"). Opens its own session. Return: 0, or -errno (logged).
+ */
+int agent_anchor_report(struct agent *a, const char *why);
 
 /* Everything up to READY: keyring, TEF, store, policies. */
 int agent_setup(struct agent *a);

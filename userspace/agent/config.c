@@ -41,7 +41,8 @@ enum key {
 	K_CRED_TARGETS, K_CRED_LIFETIME, K_CRED_RENEW,
 	K_KR_MODE, K_KR_NAME, K_KR_UID, K_KR_GID,
 	K_STORE_NAME, K_STORE_FILE, K_STORE_STATE, K_STORE_LIFETIME,
-	K_STORE_OWNER, K_STORE_GROUP, K_STORE_MODE,
+	K_STORE_OWNER, K_STORE_GROUP, K_STORE_MODE, K_STORE_ANCHOR,
+	K_STORE_ANCHOR_INTERVAL,
 	K_MAX
 };
 
@@ -70,6 +71,8 @@ static const struct {
 	[K_STORE_OWNER] = { SEC_STORE, "owner" },
 	[K_STORE_GROUP] = { SEC_STORE, "group" },
 	[K_STORE_MODE] = { SEC_STORE, "mode" },
+	[K_STORE_ANCHOR] = { SEC_STORE, "anchor" },
+	[K_STORE_ANCHOR_INTERVAL] = { SEC_STORE, "anchor_interval" },
 };
 
 struct parse {
@@ -533,6 +536,18 @@ static void other_key(struct parse *p, enum key k, const char *v)
 		if (parse_perm(v, &c->store_perm))
 			fail_at(p, p->line, "[store] mode: permission bits in octal, 0 to 0777 (e.g. 0660), not '%s'", v);
 		break;
+	case K_STORE_ANCHOR:
+		if (!strcmp(v, "tef"))
+			c->anchor = AGENT_ANCHOR_TEF;
+		else if (!strcmp(v, "none"))
+			c->anchor = AGENT_ANCHOR_NONE;
+		else
+			fail_at(p, p->line, "[store] anchor: 'tef' or 'none', not '%s'", v);
+		break;
+	case K_STORE_ANCHOR_INTERVAL:
+		if (agent_parse_duration(v, 1, 86400, &c->anchor_interval))
+			fail_at(p, p->line, "[store] anchor_interval: 1 s to 1 d, not '%s'", v);
+		break;
 	default: /* K_STORE_LIFETIME */
 		if (agent_parse_duration(v, 60, M2MV_TEF_MAX_LIFETIME,
 					 &c->store_key_lifetime))
@@ -684,6 +699,8 @@ static void defaults(struct agent_config *c)
 	c->store_owner = 0;
 	c->store_group = 0;
 	c->store_perm = AGENT_DEFAULT_STORE_PERM;
+	c->anchor = AGENT_ANCHOR_TEF;
+	c->anchor_interval = AGENT_DEFAULT_ANCHOR_INTERVAL;
 }
 
 static void require(struct parse *p, enum key k)
@@ -779,6 +796,10 @@ static void check(struct parse *p)
 	if (c->state_file[0] && !strcmp(c->state_file, c->store_file))
 		fail_at(p, p->key_line[K_STORE_STATE],
 			"[store] state must not be the store file");
+	if (c->anchor == AGENT_ANCHOR_NONE &&
+	    p->key_line[K_STORE_ANCHOR_INTERVAL])
+		fail_at(p, p->key_line[K_STORE_ANCHOR_INTERVAL],
+			"[store] anchor_interval has no use with anchor = none");
 }
 
 static int parse(struct parse *p)

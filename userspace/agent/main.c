@@ -33,12 +33,14 @@ struct opts {
 	const char *config;
 	int once;
 	int verbose;
+	int accept_stale;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " AGENT_NAME " [-c CONFIG] [--once] [--foreground] [--verbose]\n"
+		"                 [--accept-stale]\n"
 		"\n"
 		"Bootstraps with the oneM2M TEF, loads the m2mvault credential keys into\n"
 		"the kernel keyring, attaches the store, sets its policies, and renews the\n"
@@ -49,6 +51,10 @@ static void usage(FILE *f)
 		"  -f, --foreground   stay in the foreground (always so: " AGENT_NAME "\n"
 		"                     never forks; systemd or the shell backgrounds it)\n"
 		"  -v, --verbose      also log debugging messages\n"
+		"      --accept-stale attach the store even if its file does not hold the\n"
+		"                     freshness anchor the TEF kept (an older copy, lost\n"
+		"                     records), or make a new one where its file is gone;\n"
+		"                     this run only, logged\n"
 		"  -h, --help         this text\n"
 		"  -V, --version      the version\n"
 		"\n"
@@ -63,6 +69,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "once", no_argument, NULL, '1' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "accept-stale", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -82,6 +89,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'v':
 			o->verbose = 1;
+			break;
+		case 'S':
+			o->accept_stale = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -152,38 +162,108 @@ static long long watchdog_ms(void)
 	return usec / 2000 ? (long long)(usec / 2000) : 1;
 }
 
-/* The renewal loop, until SIGTERM or SIGINT. */
+/* What the module's events ask of the loop. */
+struct run_events {
+	struct agent *a;
+	int compacted;		/* the store's records were numbered afresh */
+};
+
+static int on_event(const struct m2mv_event_info *ev, void *arg)
+{
+	struct run_events *re = arg;
+
+	if (ev->event == M2MV_EVENT_COMPACTED &&
+	    !strcmp(ev->name, re->a->cfg.store_name))
+		re->compacted = 1;
+	return 0;
+}
+
+/*
+ * With anchor = tef: join the events group, so that a compaction is
+ * reported at once; without it, at the next interval. Return: the
+ * descriptor to poll, or -1.
+ */
+static int anchor_events(struct agent *a, struct run_events *re)
+{
+	int ret;
+
+	if (a->cfg.anchor != AGENT_ANCHOR_TEF)
+		return -1;
+	ret = m2mv_events_subscribe(a->ctl, on_event, re);
+	if (ret) {
+		agent_warn("cannot join the module's events (%s): a compaction reaches the TEF's anchor at the next interval, not at once",
+			   m2mv_strerror(ret));
+		return -1;
+	}
+	return m2mv_events_fd(a->ctl);
+}
+
+/* Milliseconds until @t, at least 0. */
+static long long ms_until(time_t t, time_t now)
+{
+	return t > now ? (long long)(t - now) * 1000 : 0;
+}
+
+/*
+ * The loop, until SIGTERM or SIGINT: renewals, and with anchor = tef the
+ * anchor's reports (every anchor_interval, after a compaction, at stop).
+ */
 static void run(struct agent *a, int sfd)
 {
 	struct signalfd_siginfo si;
 	unsigned int attempt = 0, delay;
-	time_t now, due;
-	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+	struct run_events re = { .a = a };
+	struct pollfd pfd[2] = {
+		{ .fd = sfd, .events = POLLIN },
+		{ .fd = -1, .events = POLLIN },
+	};
+	int anchored = a->cfg.anchor == AGENT_ANCHOR_TEF, n;
+	time_t now, due, anchor_due = 0;
 	long long wait_ms, wd_ms = watchdog_ms();
 
+	pfd[1].fd = anchor_events(a, &re);
+	if (anchored)
+		anchor_due = time(NULL) + a->cfg.anchor_interval;
 	due = agent_renew_at(time(NULL), a->expiry, a->cfg.renew_before);
 	agent_info("next renewal in %lld s", (long long)(due - time(NULL)));
 	if (wd_ms)
 		agent_info("watchdog: pinging systemd every %lld ms", wd_ms);
 	for (;;) {
 		now = time(NULL);
-		wait_ms = due > now ? (long long)(due - now) * 1000 : 0;
+		wait_ms = ms_until(due, now);
 		if (wait_ms > 3600 * 1000)
 			wait_ms = 3600 * 1000;	/* re-check the clock hourly */
+		if (anchored && wait_ms > ms_until(anchor_due, now))
+			wait_ms = ms_until(anchor_due, now);
 		if (wd_ms && wait_ms > wd_ms)
 			wait_ms = wd_ms;
 		if (wd_ms)
 			sd_notify(0, "WATCHDOG=1");
-		if (poll(&pfd, 1, (int)wait_ms) > 0) {
-			if (read(sfd, &si, sizeof(si)) != sizeof(si))
-				continue;
+		n = poll(pfd, pfd[1].fd >= 0 ? 2 : 1, (int)wait_ms);
+		if (n > 0 && (pfd[0].revents & POLLIN) &&
+		    read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			if (si.ssi_signo != SIGHUP) {
 				agent_notice("stopping on signal %u; keys stay in the keyring until they expire",
 					     si.ssi_signo);
-				return;
+				agent_anchor_report(a, "stop");
+				break;
 			}
 			agent_notice("SIGHUP: renewing now");
 			due = now;
+		}
+		if (n > 0 && pfd[1].fd >= 0 && pfd[1].revents) {
+			/* Events lost: a compaction may be among them. */
+			if (m2mv_events_dispatch(a->ctl, 0) == -ENOBUFS)
+				re.compacted = 1;
+			if (re.compacted) {
+				re.compacted = 0;
+				agent_anchor_report(a, "compaction");
+				anchor_due = time(NULL) + a->cfg.anchor_interval;
+			}
+		}
+		if (anchored && time(NULL) >= anchor_due) {
+			agent_anchor_report(a, "interval");
+			anchor_due = time(NULL) + a->cfg.anchor_interval;
 		}
 		if (time(NULL) < due)
 			continue;
@@ -211,6 +291,8 @@ static void run(struct agent *a, int sfd)
 		sd_notifyf(0, "STATUS=renewal failed (attempt %u), retrying in %u s",
 			   attempt, delay);
 	}
+	if (pfd[1].fd >= 0)
+		m2mv_events_unsubscribe(a->ctl);
 }
 
 int main(int argc, char **argv)
@@ -268,6 +350,9 @@ int main(int argc, char **argv)
 		ret = 1;
 		goto out;
 	}
+	a->accept_stale = o.accept_stale;
+	if (a->accept_stale)
+		agent_warn("--accept-stale: a store file that does not hold the TEF's freshness anchor will be attached");
 	sd_notify(0, "STATUS=bootstrapping with the TEF");
 	ret = agent_setup(a);
 	if (ret) {

@@ -134,8 +134,12 @@ static int open_store_file(struct agent *a, off_t *size, int *created)
 	return fd;
 }
 
-/* Attach the store file @fd: a new store if the agent @created it. */
-static int attach(struct agent *a, int fd, int created, const char *store_key)
+/*
+ * Attach the store file @fd: a new store if the agent @created it; an
+ * existing one must hold @want, the anchor the TEF kept, if any.
+ */
+static int attach(struct agent *a, int fd, int created, const char *store_key,
+		  const struct m2mv_tef_anchor *want)
 {
 	const struct m2mv_attach_access acc = {
 		.set = M2MV_ACCESS_OWNER | M2MV_ACCESS_GROUP | M2MV_ACCESS_PERM,
@@ -144,10 +148,22 @@ static int attach(struct agent *a, int fd, int created, const char *store_key)
 		.perm = a->cfg.store_perm,
 	};
 	struct m2mv_attach_info info;
+	struct m2mv_anchor an;
+	unsigned int flags = created ? M2MV_ATTACH_F_CREATE : 0;
 	int ret;
 
-	ret = m2mv_attach_with(a->ctl, a->cfg.store_name, fd, store_key,
-			       created ? M2MV_ATTACH_F_CREATE : 0, &acc, &info);
+	if (want) {
+		an.seq = want->seq;
+		memcpy(an.chain, want->chain, sizeof(an.chain));
+		if (a->accept_stale)
+			flags |= M2MV_ATTACH_F_STALE_OK;
+	}
+	ret = m2mv_attach_anchored(a->ctl, a->cfg.store_name, fd, store_key,
+				   flags, &acc, want ? &an : NULL, &info);
+	if (ret == -ESTALE) {
+		agent_anchor_refused(a, want);
+		return ret;
+	}
 	if (ret) {
 		agent_err("attaching store %s (%s): %s%s%s", a->cfg.store_name,
 			  a->cfg.store_file, m2mv_strerror(ret),
@@ -155,6 +171,9 @@ static int attach(struct agent *a, int fd, int created, const char *store_key)
 		return ret;
 	}
 	a->attached_here = 1;
+	if (flags & M2MV_ATTACH_F_STALE_OK)
+		agent_warn("store %s attached with --accept-stale: a log without the TEF's anchor (seq %llu) was let through, and its own position replaces it",
+			   a->cfg.store_name, (unsigned long long)want->seq);
 	agent_notice("attached store %s (%s, owner %u, group %u, mode %04o): %llu records, %llu live, %llu integrity errors, %llu bytes truncated",
 		     a->cfg.store_name, a->cfg.store_file,
 		     (unsigned int)acc.owner, (unsigned int)acc.group, acc.perm,
@@ -372,6 +391,8 @@ static void drop_store_key(const char *credid)
 int agent_setup(struct agent *a)
 {
 	static const unsigned int store_types[] = { M2MV_CRED_TYPE_ESDATA_HMAC };
+	const struct m2mv_tef_anchor *want = NULL;
+	struct m2mv_tef_anchor want_buf;
 	struct m2mv_tef *t = NULL;
 	struct agent_cred store_key;
 	const struct agent_cred *sk;
@@ -412,6 +433,11 @@ int agent_setup(struct agent *a)
 	ret = agent_tef_open(a, &t);
 	if (ret)
 		goto out;
+	if (!attached) {
+		ret = agent_anchor_expected(a, t, created, &want_buf, &want);
+		if (ret)
+			goto out;
+	}
 	if (!attached && size > 0) {
 		ret = agent_tef_reload(a, t, &store_key, 0,
 				       M2MV_TEF_MAX_LIFETIME, NULL);
@@ -446,13 +472,16 @@ int agent_setup(struct agent *a)
 		goto out;
 
 	if (!attached) {
-		ret = attach(a, fd, created, store_key.id);
+		ret = attach(a, fd, created, store_key.id, want);
 		if (ret)
 			goto out;
 	}
 	ret = set_policies(a);
 	if (!ret)
 		bind_older(a);
+	/* Not fatal: the interval retries; the module holds the store. */
+	if (!ret)
+		agent_anchor_report(a, attached ? "restart" : "attach");
 out:
 	m2mv_tef_close(t);
 	if (fd >= 0)

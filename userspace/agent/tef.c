@@ -209,3 +209,26 @@ int agent_tef_reload(struct agent *a, struct m2mv_tef *t,
 	free(diag);
 	return ret;
 }
+
+int agent_tef_anchor_get(struct agent *a, struct m2mv_tef *t,
+			 struct m2mv_tef_anchor *out)
+{
+	int ret = m2mv_tef_anchor_get(t, a->cfg.store_name, out);
+
+	if (ret && ret != -ENOENT)
+		agent_err("TEF: cannot fetch the freshness anchor of store %s: %s",
+			  a->cfg.store_name, tef_errstr(ret));
+	return ret;
+}
+
+int agent_tef_anchor_put(struct agent *a, struct m2mv_tef *t,
+			 const struct m2mv_tef_anchor *an)
+{
+	int ret = m2mv_tef_anchor_put(t, a->cfg.store_name, an);
+
+	if (ret)
+		agent_err("TEF: cannot report the freshness anchor of store %s (seq %llu): %s",
+			  a->cfg.store_name, (unsigned long long)an->seq,
+			  tef_errstr(ret));
+	return ret;
+}

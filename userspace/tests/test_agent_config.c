@@ -89,6 +89,8 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(c->store_owner, 0);
 	assert_int_equal(c->store_group, 0);
 	assert_int_equal(c->store_perm, 0600);
+	assert_int_equal(c->anchor, AGENT_ANCHOR_TEF);
+	assert_int_equal(c->anchor_interval, 30);
 	assert_int_equal(c->n_policies, 1);
 	assert_string_equal(c->policies[0].prefix, "/cse/");
 	assert_int_equal(c->policies[0].mode, M2MV_MODE_WRAP);
@@ -217,6 +219,29 @@ static void test_store_grant(void **state)
 	      "t.conf:9: [store] mode: permission bits in octal, 0 to 0777 (e.g. 0660), not ''");
 	fails(f, BASE "group = 1\ngroup = 2\n[policy /]\n",
 	      "t.conf:10: [store] group is set twice (first at line 9)");
+}
+
+static void test_anchor(void **state)
+{
+	struct fix *f = *state;
+
+	assert_int_equal(parse(f, BASE "anchor = none\n[policy /]\n"), 0);
+	assert_int_equal(f->cfg.anchor, AGENT_ANCHOR_NONE);
+	assert_int_equal(parse(f, BASE "anchor = tef\nanchor_interval = 5m\n[policy /]\n"), 0);
+	assert_int_equal(f->cfg.anchor, AGENT_ANCHOR_TEF);
+	assert_int_equal(f->cfg.anchor_interval, 300);
+	assert_int_equal(parse(f, BASE "anchor_interval = 1\n[policy /]\n"), 0);
+	assert_int_equal(f->cfg.anchor_interval, 1);
+	fails(f, BASE "anchor = tpm\n[policy /]\n",
+	      "t.conf:9: [store] anchor: 'tef' or 'none', not 'tpm'");
+	fails(f, BASE "anchor_interval = 0\n[policy /]\n",
+	      "t.conf:9: [store] anchor_interval: 1 s to 1 d, not '0'");
+	fails(f, BASE "anchor_interval = 2d\n[policy /]\n",
+	      "t.conf:9: [store] anchor_interval: 1 s to 1 d, not '2d'");
+	fails(f, BASE "anchor = none\nanchor_interval = 10\n[policy /]\n",
+	      "t.conf:10: [store] anchor_interval has no use with anchor = none");
+	fails(f, BASE "anchor = tef\nanchor = none\n[policy /]\n",
+	      "t.conf:10: [store] anchor is set twice (first at line 9)");
 }
 
 static void test_missing(void **state)
@@ -472,6 +497,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_user_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_grant, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_anchor, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
