@@ -30,6 +30,12 @@ enum { SCAN_REC, SCAN_NONE, SCAN_LATER };
 	"the log ends before the freshness anchor's record: acknowledged records are missing, or the file is an older copy"
 #define SCAN_WHY_OTHER \
 	"the log does not hold the freshness anchor's record: the file is an older copy, or was compacted after the anchor was taken"
+#define SCAN_STALE_LOST \
+	"attached with records lost before the freshness anchor's, as the caller asked"
+#define SCAN_STALE_SHORT \
+	"attached without the freshness anchor's record, as the caller asked"
+#define SCAN_WHY_LOST \
+	"bytes before the freshness anchor's record hold no record: acknowledged records of unknown paths may be lost there"
 
 static u8 *scan_get_big(struct m2mv_scan *sc, loff_t off, size_t n)
 {
@@ -413,8 +419,18 @@ static int scan_report(struct m2mv_scan *sc, struct m2mv_scan_bad *b)
 	} else {
 		scan_warn(sc, b->off, 0, NULL, 0,
 			  "bytes that are no record before the next record");
-		return 0;
 	}
+	/*
+	 * Bytes no head explains may have held records of any path. Before
+	 * the anchor's record they were durable, so no crash made them:
+	 * whatever paths they held cannot be known, and the attach fails
+	 * closed (scan_check_anchor()).
+	 */
+	if (!b->record && sc->want && !sc->want_met && sc->lost < 0 &&
+	    (!b->salvaged || b->off + (loff_t)b->claimed_len < b->end))
+		sc->lost = b->off;
+	if (!b->record && !b->salvaged)
+		return 0;
 	return scan_mark_bad(sc, b->path, b->path_len, &b->ir, false);
 }
 
@@ -821,28 +837,39 @@ static int scan_log(struct m2mv_scan *sc)
 /*
  * The freshness anchor kept outside the disk names the last record that
  * was durable when it was taken: a log without that record is an older
- * copy, or lost acknowledged records. Refused before anything is cut,
- * unless the caller overrides it, which is recorded.
+ * copy, or lost acknowledged records; so is one in which bytes before that
+ * record hold no record (sc->lost), for what they held cannot be known.
+ * Refused before anything is cut, unless the caller overrides it, which is
+ * recorded.
  */
 static int scan_check_anchor(struct m2mv_scan *sc)
 {
 	struct m2mv_store *s = sc->s;
 	const char *what;
 
-	if (!sc->want || sc->want_met)
+	if (!sc->want || (sc->want_met && sc->lost < 0))
 		return 0;
-	what = sc->seq < sc->want->seq ? SCAN_WHY_SHORT : SCAN_WHY_OTHER;
-	pr_warn("store %s: %s (anchor seq %llu, log ends at seq %llu)%s\n",
-		s->name, what, sc->want->seq, sc->seq,
-		(s->flags & M2MV_ATTACH_F_STALE_OK) ?
-		": attached anyway, as the caller asked" : "");
+	if (sc->want_met) {
+		what = SCAN_WHY_LOST;
+		pr_warn("store %s: %s (offset %lld, anchor seq %llu)%s\n",
+			s->name, what, sc->lost, sc->want->seq,
+			(s->flags & M2MV_ATTACH_F_STALE_OK) ?
+			": attached anyway, as the caller asked" : "");
+	} else {
+		what = sc->seq < sc->want->seq ? SCAN_WHY_SHORT :
+						 SCAN_WHY_OTHER;
+		pr_warn("store %s: %s (anchor seq %llu, log ends at seq %llu)%s\n",
+			s->name, what, sc->want->seq, sc->seq,
+			(s->flags & M2MV_ATTACH_F_STALE_OK) ?
+			": attached anyway, as the caller asked" : "");
+	}
 	if (!(s->flags & M2MV_ATTACH_F_STALE_OK)) {
 		sc->rep->why = what;
 		return -ESTALE;
 	}
 	sc->rep->integrity_errors++;
 	m2mv_log_report(s, "", -1, sc->want->seq, NULL, 0, -ESTALE,
-			"attached without the freshness anchor's record, as the caller asked");
+			sc->want_met ? SCAN_STALE_LOST : SCAN_STALE_SHORT);
 	return 0;
 }
 
@@ -900,6 +927,7 @@ struct m2mv_scan *m2mv_scan_alloc(struct m2mv_store *s, struct file *file,
 	sc->size = size;
 	sc->pos = s->log_start;
 	sc->gap = -1;
+	sc->lost = -1;
 	memcpy(sc->chain, chain, M2MV_CHAIN_SIZE);
 	INIT_LIST_HEAD(&sc->pending);
 	sc->good_end = s->log_start;

@@ -120,6 +120,8 @@ struct m2mv_scan {
 	bool ref_ok;			/* and nothing damaged came after it */
 	const struct m2mv_anchor *want;	/* attach: the anchor, or NULL */
 	bool want_met;			/* a valid record is the anchor's */
+	/* the first bytes before the anchor's record that may hide records */
+	loff_t lost;
 	char kid[M2MV_CREDID_MAX + 1];
 };
 

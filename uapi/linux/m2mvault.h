@@ -560,7 +560,8 @@ struct m2mv_disk_evidence {
  *	     bits are used), all three optional: root, root, 0600;
  *	     ANCHOR_SEQ and ANCHOR_CHAIN (optional, both or neither): the
  *	     freshness anchor kept outside the disk; the log must hold that
- *	     record, else ESTALE (unless FLAGS has M2MV_ATTACH_F_STALE_OK)
+ *	     record, and nothing before it that is no record, else ESTALE
+ *	     (unless FLAGS has M2MV_ATTACH_F_STALE_OK)
  *	out: a STORE_ATTACH message with NAME, RECORDS, LIVE,
  *	     INTEGRITY_ERRORS, TRUNCATED, ANCHOR_SEQ, ANCHOR_CHAIN
  * M2MV_CMD_STORE_DETACH

@@ -65,9 +65,13 @@ int agent_anchor_expected(struct agent *a, struct m2mv_tef *t, int created,
 
 void agent_anchor_refused(struct agent *a, const struct m2mv_tef_anchor *want)
 {
-	agent_err("store %s: the store file %s does not hold the record the TEF's freshness anchor names (seq %llu, reported at %lld): the file is an older copy, lost acknowledged records, or was compacted while the agent was not running. Refusing it. If you know why and accept the loss, start once with --accept-stale (the module logs it and counts an integrity error)",
+	const char *why = m2mv_ctl_last_error(a->ctl);
+
+	agent_err("store %s: the store file %s fails the TEF's freshness anchor (seq %llu, reported at %lld): %s. Refusing it. If you know why and accept the loss, start once with --accept-stale (the module logs it and counts an integrity error)",
 		  a->cfg.store_name, a->cfg.store_file,
-		  (unsigned long long)want->seq, (long long)want->updated);
+		  (unsigned long long)want->seq, (long long)want->updated,
+		  why && *why ? why :
+		  "the file is an older copy, lost acknowledged records, or was compacted while the agent was not running");
 }
 
 int agent_anchor_report(struct agent *a, const char *why)

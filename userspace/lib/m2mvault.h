@@ -599,8 +599,9 @@ struct m2mv_anchor {
  *
  * Return: as m2mv_attach_with(); -ESTALE if the log does not hold
  * @anchor's record (an older copy of the file, acknowledged records lost,
- * or a compaction after the anchor was taken); -EOPNOTSUPP if the module
- * has no anchors.
+ * or a compaction after the anchor was taken), or holds bytes before it
+ * that are no record (records of any path may have been lost there);
+ * -EOPNOTSUPP if the module has no anchors.
  */
 int m2mv_attach_anchored(struct m2mv_ctl *ctl, const char *name, int fd,
 			 const char *store_credid, unsigned int flags,
