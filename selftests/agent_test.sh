@@ -460,7 +460,7 @@ cp "$W/$ASTORE.store" "$W/an-old.store"
 agent -c "$W/an.conf" --once 2>"$W/an2.log"
 rc=$?
 check "a re-attach of the file that holds the anchor works" \
-	sh -c "[ $rc = 0 ] && grep -q 'store $ASTORE: the TEF.s freshness anchor is seq' '$W/an2.log' || { cat '$W/an2.log'; false; }"
+	sh -c "[ $rc = 0 ] && grep -q 'store $ASTORE: the freshness anchor the TEF holds is seq' '$W/an2.log' || { cat '$W/an2.log'; false; }"
 s1=$(tefseq)
 for i in 2 3 4; do
 	cse "$M" put -s "$ASTORE" "/cse/ae1/temp/a$i" "$W/in-temp" >/dev/null 2>&1
@@ -475,7 +475,7 @@ agent -c "$W/an.conf" --once 2>"$W/an4.log"
 rc=$?
 check "an older copy of the store file is refused: exit 1" same "$rc" 1
 check "... naming the record that is missing" has "$W/an4.log" \
-	"store $ASTORE: the store file $W/$ASTORE.store fails the TEF's freshness anchor \(seq $s2, reported at [0-9]+\): the log (ends before|does not hold) the freshness anchor's record"
+	"store $ASTORE: the store file $W/$ASTORE.store fails the freshness anchor the TEF holds \(seq $s2, reported at [0-9]+\): the log (ends before|does not hold) the freshness anchor's record"
 check "... nothing attached" sh -c "! '$M' status '$ASTORE' >/dev/null 2>&1"
 check "... and the TEF's anchor unchanged" same "$(tefseq)" "$s2"
 agent -c "$W/an.conf" --once --accept-stale 2>"$W/an5.log"

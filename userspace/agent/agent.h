@@ -9,6 +9,8 @@
  *   state.c     the credentials the agent registered, on disk
  *   keyring.c   the CSE's keyring and loading keys into the kernel
  *   tef.c       bootstrap sessions with the TEF: register, retrieve
+ *   tpm.c       the freshness anchor in a TPM NV index
+ *   anchor.c    the freshness anchor: fetched, enforced, reported
  *   setup.c     a generation of credentials, the store, the policies
  *   main.c      options, signals, the renewal loop, sd_notify
  *
@@ -51,10 +53,21 @@
 #define AGENT_DEFAULT_KEYRING		"m2mvault"
 #define AGENT_DEFAULT_STORE_PERM	0600U
 #define AGENT_DEFAULT_ANCHOR_INTERVAL	30U	/* seconds */
+#define AGENT_DEFAULT_TPM_INTERVAL	300U	/* seconds, anchor = tpm */
+/*
+ * The TPM NV index of anchor = tpm: TCG's handle registry leaves
+ * 0x01800000..0x01bfffff to the owner.
+ */
+#define AGENT_TPM_NV_FIRST		0x01800000U
+#define AGENT_TPM_NV_LAST		0x01bfffffU
+#define AGENT_DEFAULT_TPM_NV_INDEX	0x01800d4dU
+#define AGENT_TCTI_MAX			255
+#define AGENT_DEFAULT_TPM_TCTI		"device:/dev/tpmrm0"
 
 /* Where the store's freshness anchor is kept, outside the disk. */
 enum agent_anchor {
 	AGENT_ANCHOR_TEF,	/* with the TEF, per enrolee and store */
+	AGENT_ANCHOR_TPM,	/* in an NV index of the machine's TPM */
 	AGENT_ANCHOR_NONE,	/* nowhere: a rolled-back file attaches */
 };
 
@@ -103,6 +116,8 @@ struct agent_config {
 	unsigned int store_perm;
 	enum agent_anchor anchor;
 	unsigned int anchor_interval;	/* seconds between two reports */
+	uint32_t tpm_nv_index;		/* anchor = tpm */
+	char tpm_tcti[AGENT_TCTI_MAX + 1];
 	/* [policy PREFIX] */
 	struct agent_policy policies[AGENT_MAX_POLICIES];
 	size_t n_policies;
@@ -340,6 +355,29 @@ int agent_tef_reload(struct agent *a, struct m2mv_tef *t,
 		     const struct agent_cred *c, key_serial_t ring,
 		     unsigned int lifetime, key_serial_t *id);
 
+/* ---------------------------------------------------------------- tpm.c */
+
+/* The anchor as an NV index holds it (tpm.c says the layout). */
+#define AGENT_TPM_ANCHOR_SIZE	56
+
+/*
+ * The anchor in NV index cfg->tpm_nv_index of the TPM that cfg->tpm_tcti
+ * reaches. Read: 0; -ENOENT when the index is not defined or was never
+ * written; -EBADMSG when it is another kind of index or holds something
+ * else; -ENODEV when the TPM cannot be reached; -EIO. Write: defines the
+ * index first if needed (owner hierarchy, empty authorization); 0 or the
+ * same errors. Every error but -ENOENT is logged.
+ */
+int agent_tpm_anchor_read(const struct agent_config *cfg,
+			  struct m2mv_tef_anchor *out);
+int agent_tpm_anchor_write(const struct agent_config *cfg,
+			   const struct m2mv_tef_anchor *an);
+/* The 56 bytes, for the host tests; decode: 0 or -EBADMSG. */
+void agent_tpm_anchor_encode(uint8_t out[AGENT_TPM_ANCHOR_SIZE],
+			     const struct m2mv_tef_anchor *an);
+int agent_tpm_anchor_decode(const uint8_t *in, size_t len,
+			    struct m2mv_tef_anchor *out);
+
 /* -------------------------------------------------------------- setup.c */
 
 struct agent {
@@ -352,7 +390,7 @@ struct agent {
 	time_t expiry;		/* local expiry of that generation */
 	int attached_here;	/* this run attached the store */
 	int accept_stale;	/* --accept-stale: this run only */
-	/* the freshness anchor the TEF holds, as this run last reported it */
+	/* the anchor the TEF or TPM holds, as this run last reported it */
 	struct m2mv_tef_anchor anchor_sent;
 	int anchor_known;	/* anchor_sent is valid */
 };

@@ -10,7 +10,7 @@ AGENT_LIB_OBJS := $(filter-out $(UOBJ)/agent/main.o,$(AGENT_OBJS))
 AGENT_A := $(UOBJ)/libm2mvagent.a
 AGENT := $(B)/bin/m2mvaultd
 AGENT_PKGS := inih libkeyutils libnl-genl-3.0 libcoap-3-openssl openssl \
-	jansson libsystemd
+	jansson libsystemd tss2-esys tss2-tctildr tss2-rc
 
 $(AGENT_OBJS): USER_CFLAGS += $(shell pkg-config --cflags $(AGENT_PKGS))
 

@@ -42,7 +42,7 @@ enum key {
 	K_KR_MODE, K_KR_NAME, K_KR_UID, K_KR_GID,
 	K_STORE_NAME, K_STORE_FILE, K_STORE_STATE, K_STORE_LIFETIME,
 	K_STORE_OWNER, K_STORE_GROUP, K_STORE_MODE, K_STORE_ANCHOR,
-	K_STORE_ANCHOR_INTERVAL,
+	K_STORE_ANCHOR_INTERVAL, K_STORE_TPM_INDEX, K_STORE_TPM_TCTI,
 	K_MAX
 };
 
@@ -73,6 +73,8 @@ static const struct {
 	[K_STORE_MODE] = { SEC_STORE, "mode" },
 	[K_STORE_ANCHOR] = { SEC_STORE, "anchor" },
 	[K_STORE_ANCHOR_INTERVAL] = { SEC_STORE, "anchor_interval" },
+	[K_STORE_TPM_INDEX] = { SEC_STORE, "tpm_nv_index" },
+	[K_STORE_TPM_TCTI] = { SEC_STORE, "tpm_tcti" },
 };
 
 struct parse {
@@ -235,6 +237,22 @@ static int parse_perm(const char *s, unsigned int *perm)
 	if (*end || v > 0777)
 		return -EINVAL;
 	*perm = (unsigned int)v;
+	return 0;
+}
+
+/* An NV index of the owner's range, in hexadecimal with its 0x. */
+static int parse_nv_index(const char *s, uint32_t *index)
+{
+	unsigned long v;
+	char *end;
+
+	if (strncmp(s, "0x", 2) || !s[2] || strlen(s) > 10)
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s + 2, &end, 16);
+	if (errno || *end || v < AGENT_TPM_NV_FIRST || v > AGENT_TPM_NV_LAST)
+		return -EINVAL;
+	*index = (uint32_t)v;
 	return 0;
 }
 
@@ -539,10 +557,22 @@ static void other_key(struct parse *p, enum key k, const char *v)
 	case K_STORE_ANCHOR:
 		if (!strcmp(v, "tef"))
 			c->anchor = AGENT_ANCHOR_TEF;
+		else if (!strcmp(v, "tpm"))
+			c->anchor = AGENT_ANCHOR_TPM;
 		else if (!strcmp(v, "none"))
 			c->anchor = AGENT_ANCHOR_NONE;
 		else
-			fail_at(p, p->line, "[store] anchor: 'tef' or 'none', not '%s'", v);
+			fail_at(p, p->line, "[store] anchor: 'tef', 'tpm' or 'none', not '%s'", v);
+		break;
+	case K_STORE_TPM_INDEX:
+		if (parse_nv_index(v, &c->tpm_nv_index))
+			fail_at(p, p->line, "[store] tpm_nv_index: an NV index of the owner range, 0x%08x to 0x%08x, not '%s'",
+				AGENT_TPM_NV_FIRST, AGENT_TPM_NV_LAST, v);
+		break;
+	case K_STORE_TPM_TCTI:
+		if (!v[0] || set_string(c->tpm_tcti, sizeof(c->tpm_tcti), v))
+			fail_at(p, p->line, "[store] tpm_tcti: a TCTI configuration of at most %d bytes (e.g. device:/dev/tpmrm0), not '%s'",
+				AGENT_TCTI_MAX, v);
 		break;
 	case K_STORE_ANCHOR_INTERVAL:
 		if (agent_parse_duration(v, 1, 86400, &c->anchor_interval))
@@ -701,6 +731,8 @@ static void defaults(struct agent_config *c)
 	c->store_perm = AGENT_DEFAULT_STORE_PERM;
 	c->anchor = AGENT_ANCHOR_TEF;
 	c->anchor_interval = AGENT_DEFAULT_ANCHOR_INTERVAL;
+	c->tpm_nv_index = AGENT_DEFAULT_TPM_NV_INDEX;
+	strcpy(c->tpm_tcti, AGENT_DEFAULT_TPM_TCTI);
 }
 
 static void require(struct parse *p, enum key k)
@@ -800,6 +832,16 @@ static void check(struct parse *p)
 	    p->key_line[K_STORE_ANCHOR_INTERVAL])
 		fail_at(p, p->key_line[K_STORE_ANCHOR_INTERVAL],
 			"[store] anchor_interval has no use with anchor = none");
+	if (c->anchor != AGENT_ANCHOR_TPM && p->key_line[K_STORE_TPM_INDEX])
+		fail_at(p, p->key_line[K_STORE_TPM_INDEX],
+			"[store] tpm_nv_index has no use without anchor = tpm");
+	if (c->anchor != AGENT_ANCHOR_TPM && p->key_line[K_STORE_TPM_TCTI])
+		fail_at(p, p->key_line[K_STORE_TPM_TCTI],
+			"[store] tpm_tcti has no use without anchor = tpm");
+	/* Each report writes the TPM's NV memory, which wears: fewer. */
+	if (c->anchor == AGENT_ANCHOR_TPM &&
+	    !p->key_line[K_STORE_ANCHOR_INTERVAL])
+		c->anchor_interval = AGENT_DEFAULT_TPM_INTERVAL;
 }
 
 static int parse(struct parse *p)

@@ -52,7 +52,7 @@ static void usage(FILE *f)
 		"                     never forks; systemd or the shell backgrounds it)\n"
 		"  -v, --verbose      also log debugging messages\n"
 		"      --accept-stale attach the store even if its file does not hold the\n"
-		"                     freshness anchor the TEF kept (an older copy, lost\n"
+		"                     freshness anchor the TEF or TPM kept (an older copy, lost\n"
 		"                     records), or make a new one where its file is gone;\n"
 		"                     this run only, logged\n"
 		"  -h, --help         this text\n"
@@ -179,7 +179,7 @@ static int on_event(const struct m2mv_event_info *ev, void *arg)
 }
 
 /*
- * With anchor = tef: join the events group, so that a compaction is
+ * With an anchor (tef, tpm): join the events group, so that a compaction is
  * reported at once; without it, at the next interval. Return: the
  * descriptor to poll, or -1.
  */
@@ -187,11 +187,11 @@ static int anchor_events(struct agent *a, struct run_events *re)
 {
 	int ret;
 
-	if (a->cfg.anchor != AGENT_ANCHOR_TEF)
+	if (a->cfg.anchor == AGENT_ANCHOR_NONE)
 		return -1;
 	ret = m2mv_events_subscribe(a->ctl, on_event, re);
 	if (ret) {
-		agent_warn("cannot join the module's events (%s): a compaction reaches the TEF's anchor at the next interval, not at once",
+		agent_warn("cannot join the module's events (%s): a compaction reaches the anchor at the next interval, not at once",
 			   m2mv_strerror(ret));
 		return -1;
 	}
@@ -205,7 +205,7 @@ static long long ms_until(time_t t, time_t now)
 }
 
 /*
- * The loop, until SIGTERM or SIGINT: renewals, and with anchor = tef the
+ * The loop, until SIGTERM or SIGINT: renewals, and with an anchor the
  * anchor's reports (every anchor_interval, after a compaction, at stop).
  */
 static void run(struct agent *a, int sfd)
@@ -217,7 +217,7 @@ static void run(struct agent *a, int sfd)
 		{ .fd = sfd, .events = POLLIN },
 		{ .fd = -1, .events = POLLIN },
 	};
-	int anchored = a->cfg.anchor == AGENT_ANCHOR_TEF, n;
+	int anchored = a->cfg.anchor != AGENT_ANCHOR_NONE, n;
 	time_t now, due, anchor_due = 0;
 	long long wait_ms, wd_ms = watchdog_ms();
 
@@ -352,7 +352,7 @@ int main(int argc, char **argv)
 	}
 	a->accept_stale = o.accept_stale;
 	if (a->accept_stale)
-		agent_warn("--accept-stale: a store file that does not hold the TEF's freshness anchor will be attached");
+		agent_warn("--accept-stale: a store file that does not hold its freshness anchor will be attached");
 	sd_notify(0, "STATUS=bootstrapping with the TEF");
 	ret = agent_setup(a);
 	if (ret) {

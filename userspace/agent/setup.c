@@ -172,7 +172,7 @@ static int attach(struct agent *a, int fd, int created, const char *store_key,
 	}
 	a->attached_here = 1;
 	if (flags & M2MV_ATTACH_F_STALE_OK)
-		agent_warn("store %s attached with --accept-stale: a log without the TEF's anchor (seq %llu) was let through, and its own position replaces it",
+		agent_warn("store %s attached with --accept-stale: a log without its freshness anchor (seq %llu) was let through, and its own position replaces it",
 			   a->cfg.store_name, (unsigned long long)want->seq);
 	agent_notice("attached store %s (%s, owner %u, group %u, mode %04o): %llu records, %llu live, %llu integrity errors, %llu bytes truncated",
 		     a->cfg.store_name, a->cfg.store_file,

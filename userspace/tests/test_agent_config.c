@@ -232,8 +232,10 @@ static void test_anchor(void **state)
 	assert_int_equal(f->cfg.anchor_interval, 300);
 	assert_int_equal(parse(f, BASE "anchor_interval = 1\n[policy /]\n"), 0);
 	assert_int_equal(f->cfg.anchor_interval, 1);
-	fails(f, BASE "anchor = tpm\n[policy /]\n",
-	      "t.conf:9: [store] anchor: 'tef' or 'none', not 'tpm'");
+	assert_int_equal(f->cfg.tpm_nv_index, AGENT_DEFAULT_TPM_NV_INDEX);
+	assert_string_equal(f->cfg.tpm_tcti, AGENT_DEFAULT_TPM_TCTI);
+	fails(f, BASE "anchor = disk\n[policy /]\n",
+	      "t.conf:9: [store] anchor: 'tef', 'tpm' or 'none', not 'disk'");
 	fails(f, BASE "anchor_interval = 0\n[policy /]\n",
 	      "t.conf:9: [store] anchor_interval: 1 s to 1 d, not '0'");
 	fails(f, BASE "anchor_interval = 2d\n[policy /]\n",
@@ -242,6 +244,40 @@ static void test_anchor(void **state)
 	      "t.conf:10: [store] anchor_interval has no use with anchor = none");
 	fails(f, BASE "anchor = tef\nanchor = none\n[policy /]\n",
 	      "t.conf:10: [store] anchor is set twice (first at line 9)");
+}
+
+/* anchor = tpm: its index, its TCTI, and a longer default interval. */
+static void test_anchor_tpm(void **state)
+{
+	struct fix *f = *state;
+
+	assert_int_equal(parse(f, BASE "anchor = tpm\n[policy /]\n"), 0);
+	assert_int_equal(f->cfg.anchor, AGENT_ANCHOR_TPM);
+	assert_int_equal(f->cfg.anchor_interval, AGENT_DEFAULT_TPM_INTERVAL);
+	assert_int_equal(f->cfg.tpm_nv_index, AGENT_DEFAULT_TPM_NV_INDEX);
+	assert_string_equal(f->cfg.tpm_tcti, "device:/dev/tpmrm0");
+	assert_int_equal(parse(f, BASE "anchor = tpm\nanchor_interval = 20\n"
+			       "tpm_nv_index = 0x01bfffff\n"
+			       "tpm_tcti = swtpm:host=127.0.0.1,port=2321\n"
+			       "[policy /]\n"), 0);
+	assert_int_equal(f->cfg.anchor_interval, 20);
+	assert_int_equal(f->cfg.tpm_nv_index, 0x01bfffff);
+	assert_string_equal(f->cfg.tpm_tcti, "swtpm:host=127.0.0.1,port=2321");
+	assert_int_equal(parse(f, BASE "tpm_nv_index = 0x1800000\n"
+			       "anchor = tpm\n[policy /]\n"), 0);
+	assert_int_equal(f->cfg.tpm_nv_index, AGENT_TPM_NV_FIRST);
+	fails(f, BASE "anchor = tpm\ntpm_nv_index = 0x017fffff\n[policy /]\n",
+	      "t.conf:10: [store] tpm_nv_index: an NV index of the owner range, 0x01800000 to 0x01bfffff, not '0x017fffff'");
+	fails(f, BASE "anchor = tpm\ntpm_nv_index = 0x01c00000\n[policy /]\n",
+	      "t.conf:10: [store] tpm_nv_index: an NV index of the owner range, 0x01800000 to 0x01bfffff, not '0x01c00000'");
+	fails(f, BASE "anchor = tpm\ntpm_nv_index = 25165824\n[policy /]\n",
+	      "t.conf:10: [store] tpm_nv_index: an NV index of the owner range, 0x01800000 to 0x01bfffff, not '25165824'");
+	fails(f, BASE "anchor = tpm\ntpm_nv_index = 0x0180000g\n[policy /]\n",
+	      "t.conf:10: [store] tpm_nv_index: an NV index of the owner range, 0x01800000 to 0x01bfffff, not '0x0180000g'");
+	fails(f, BASE "anchor = tef\ntpm_nv_index = 0x01800000\n[policy /]\n",
+	      "t.conf:10: [store] tpm_nv_index has no use without anchor = tpm");
+	fails(f, BASE "tpm_tcti = device:/dev/tpm0\n[policy /]\n",
+	      "t.conf:9: [store] tpm_tcti has no use without anchor = tpm");
 }
 
 static void test_missing(void **state)
@@ -498,6 +534,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_user_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_grant, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_anchor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_anchor_tpm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syntax, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
