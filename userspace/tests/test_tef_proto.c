@@ -215,6 +215,35 @@ static void test_handshake(void **state)
 	assert_true(log_has("identity kpm-nobody: unknown enrolee"));
 }
 
+/* The name the client puts in SNI, and what it leaves out. */
+static void test_sni_name(void **state)
+{
+	static const char *const literal[] = {
+		"192.0.2.1", "127.1", "2130706433", "0x7f000001", "::1",
+		"10.0.0.1.", "example.123",
+	};
+	char buf[M2MV_TEF_SNI_BUFSZ], big[300];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), FQDN), 1);
+	assert_string_equal(buf, FQDN);
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), FQDN "."), 1);
+	assert_string_equal(buf, FQDN);
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), "1.example.com"), 1);
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), "localhost"), 1);
+	for (i = 0; i < sizeof(literal) / sizeof(literal[0]); i++) {
+		assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), literal[i]), 0);
+		assert_string_equal(buf, "");
+	}
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), ""), -EINVAL);
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), "."), -EINVAL);
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), NULL), -EINVAL);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), big), -EINVAL);
+}
+
 /* The JWK's key, decoded. */
 static void jwk_key(void *jwk, uint8_t key[M2MV_KEY_LEN])
 {
@@ -485,6 +514,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshake),
+		cmocka_unit_test(test_sni_name),
 		cmocka_unit_test(test_register_retrieve_revoke),
 		cmocka_unit_test(test_blockwise),
 		cmocka_unit_test(test_client_checks),
