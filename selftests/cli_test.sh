@@ -313,6 +313,36 @@ t "export --json of mic" 0 "$M" export "$S" mic/cnt/cin1 --json
 check "JWS JSON has payload and signature" \
 	jq -e 'has("payload") and has("signature")' "$d/out"
 
+# The object exactly, as JOSE libraries read a file: no newline after it
+# unless the output is a terminal (it is a file here).
+t "export to a file" 0 "$M" export "$S" cse/ae1/cin1
+cp "$d/out" "$d/cin1.jwe"
+check "... its last byte is not a newline" \
+	test "$(tail -c 1 "$d/cin1.jwe" | od -An -tx1 | tr -d ' ')" != 0a
+check "... its size is the object's length (base64url and dots only)" \
+	test "$(wc -c <"$d/cin1.jwe")" = \
+	"$(tr -cd 'A-Za-z0-9_.-' <"$d/cin1.jwe" | wc -c)"
+"$M" export "$S" mic/cnt/cin1 >"$d/mic.jws"
+"$M" export "$S" dir/cnt/cin1 --json >"$d/dir.json"
+check "export --json ends with its closing brace" \
+	test "$(tail -c 1 "$d/dir.json")" = "}"
+# jwcrypto 1.1 refuses a compact JWE with a newline after it.
+py=/usr/bin/python3
+if "$py" -c 'import jwcrypto' 2>/dev/null; then
+	check "jwcrypto reads the exported files as they are" "$py" -c '
+import sys
+from jwcrypto import jwe, jws
+for f, kid in zip(sys.argv[1::2], sys.argv[2::2]):
+    o = jws.JWS() if f.endswith(".jws") else jwe.JWE()
+    o.deserialize(open(f).read())
+    if o.jose_header.get("kid") != kid:
+        sys.exit("%s: kid %r, not %r" % (f, o.jose_header.get("kid"), kid))
+' "$d/cin1.jwe" 15-wrap@tef.example "$d/mic.jws" 16-mic@tef.example \
+		"$d/dir.json" 14-dir@tef.example
+else
+	skip "jwcrypto reads the exported files as they are" "no python3-jwcrypto"
+fi
+
 # --------------------------------------------------------------------- rm
 t "rm" 0 "$M" rm "$S" cse/ae1/cin2
 t "get after rm fails" 1 "$M" get "$S" cse/ae1/cin2

@@ -63,9 +63,9 @@ int agent_tef_open(struct agent *a, struct m2mv_tef **t)
 			   c->tef_host, c->tef_port, m2mv_tef_ke(*t)->keid);
 		return 0;
 	case -EACCES:
-		agent_err("TEF %s:%u: DTLS handshake refused: wrong PSK or unknown identity (KpmId %s, PSK from %s)",
-			  c->tef_host, c->tef_port, c->tef_identity,
-			  c->tef_psk_file);
+		agent_err("TEF %s:%u: DTLS handshake refused: wrong PSK or unknown identity, or the TEF is not %s (KpmId %s, PSK from %s)",
+			  c->tef_host, c->tef_port, c->tef_fqdn,
+			  c->tef_identity, c->tef_psk_file);
 		break;
 	case -EHOSTUNREACH:
 	case -ECONNREFUSED:

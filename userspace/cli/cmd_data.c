@@ -299,8 +299,15 @@ int cli_cmd_export(const struct cli_args *a)
 	m2mv_store_close(s);
 	if (ret)
 		return cli_path_fail(a, ret);
-	fwrite(out, 1, len, stdout);
-	fputc('\n', stdout);
+	/*
+	 * The object exactly: JOSE libraries refuse a compact serialization
+	 * with a trailing newline, so one is added only for a terminal.
+	 */
+	ret = cli_write_all(STDOUT_FILENO, out, len);
+	if (!ret && isatty(STDOUT_FILENO))
+		ret = cli_write_all(STDOUT_FILENO, "\n", 1);
 	free(out);
+	if (ret)
+		return cli_file_fail(a, "standard output", ret);
 	return CLI_EXIT_OK;
 }

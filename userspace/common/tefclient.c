@@ -14,6 +14,8 @@
  *    could not decrypt, so the handshake never ends: -EACCES when the
  *    timeout passes with the handshake past the ServerHello;
  *  - no answer at all: -ETIMEDOUT.
+ * A TEF that is not the one the SNI names refuses the handshake in the
+ * same way as an unknown identity (Documentation/tef.rst): -EACCES.
  *
  * libcoap logs nothing unless M2MV_COAP_DEBUG is set in the environment.
  */
@@ -24,6 +26,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <coap3/coap.h>
 #include <jansson.h>
@@ -44,6 +48,7 @@ struct m2mv_tef {
 	coap_session_t *s;
 	struct m2mv_ke ke;
 	char fqdn[254];
+	char sni[M2MV_TEF_SNI_BUFSZ];	/* empty: none sent */
 	unsigned int timeout_ms;
 	int debug;
 	/* Handshake and session state, from the event and NACK handlers. */
@@ -193,6 +198,8 @@ static int handshake(struct m2mv_tef *t, const struct m2mv_tef_config *cfg,
 	psk.psk_info.identity.length = strlen(cfg->psk_identity);
 	psk.psk_info.key.s = cfg->psk;
 	psk.psk_info.key.length = cfg->psk_len;
+	/* libcoap keeps the pointer: t->sni lives as long as the session. */
+	psk.client_sni = t->sni[0] ? t->sni : NULL;
 	t->s = coap_new_client_session_psk2(t->ctx, NULL, dst, COAP_PROTO_DTLS,
 					    &psk);
 	if (!t->s)
@@ -231,6 +238,10 @@ int m2mv_tef_connect(const struct m2mv_tef_config *cfg, struct m2mv_tef **out)
 	if (!t)
 		return -ENOMEM;
 	snprintf(t->fqdn, sizeof(t->fqdn), "%s", cfg->fqdn);
+	if (m2mv_tef_sni(t->sni, sizeof(t->sni), t->fqdn) < 0) {
+		ret = -EINVAL;
+		goto err;
+	}
 	t->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms :
 			TEF_DEFAULT_TIMEOUT_MS;
 	t->debug = getenv("M2MV_COAP_DEBUG") != NULL;
@@ -286,6 +297,46 @@ err:
 		freeaddrinfo(res);
 	m2mv_tef_close(t);
 	return ret;
+}
+
+/* An IP address literal, in any form a resolver takes for one? */
+static int addr_literal(const char *name, size_t len)
+{
+	const char *label = name;
+	struct in_addr a4;
+	size_t i;
+
+	if (memchr(name, ':', len) || inet_aton(name, &a4))
+		return 1;
+	for (i = 0; i < len; i++)
+		if (name[i] == '.')
+			label = name + i + 1;
+	if (label == name + len)
+		return 0;
+	for (; label < name + len; label++)
+		if (*label < '0' || *label > '9')
+			return 0;
+	return 1;
+}
+
+int m2mv_tef_sni(char *buf, size_t size, const char *fqdn)
+{
+	size_t len = fqdn ? strlen(fqdn) : 0;
+
+	if (!buf || !size)
+		return -EINVAL;
+	buf[0] = '\0';
+	if (len && fqdn[len - 1] == '.')
+		len--;
+	if (!len || len >= size)
+		return -EINVAL;
+	memcpy(buf, fqdn, len);
+	buf[len] = '\0';
+	if (addr_literal(buf, len)) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return 1;
 }
 
 const struct m2mv_ke *m2mv_tef_ke(const struct m2mv_tef *t)

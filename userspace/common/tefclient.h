@@ -94,11 +94,35 @@ struct m2mv_tef_anchor {
 
 /**
  * m2mv_tef_connect() - DTLS-PSK handshake with the TEF and exporter
+ *
+ * The ClientHello names the TEF by @cfg->fqdn in its server_name extension
+ * (RFC 6066 SNI, as oneM2M TS-0003 asks of DTLS clients), unless that is
+ * an IP address literal (see m2mv_tef_sni()).
+ *
  * Return: 0; -EHOSTUNREACH/-ECONNREFUSED/-ETIMEDOUT when the TEF does not
- * answer, -EACCES when the handshake fails (wrong PSK, unknown identity),
- * -EINVAL for a bad config, -ENOMEM.
+ * answer, -EACCES when the handshake fails (wrong PSK, unknown identity,
+ * a TEF that is not @cfg->fqdn), -EINVAL for a bad config, -ENOMEM.
  */
 int m2mv_tef_connect(const struct m2mv_tef_config *cfg, struct m2mv_tef **out);
+
+/* Room for a host name in SNI: 253 bytes and the NUL. */
+#define M2MV_TEF_SNI_BUFSZ	254
+
+/**
+ * m2mv_tef_sni() - the server_name (RFC 6066) that names the TEF @fqdn
+ * @buf: out, M2MV_TEF_SNI_BUFSZ bytes: @fqdn without a trailing dot
+ * @size: size of @buf
+ * @fqdn: the TEF-FQDN
+ *
+ * RFC 6066 does not allow an IP address literal as a HostName: an @fqdn
+ * with a colon, or whose last label is all digits (192.0.2.1, and the
+ * short forms 127.1 and 2130706433; no top-level domain is numeric), or
+ * that inet_aton() takes for an address (0x7f000001), is not sent.
+ *
+ * Return: 1 with @buf set; 0 for an address literal (@buf empty);
+ * -EINVAL for an empty @fqdn or one that does not fit @buf.
+ */
+int m2mv_tef_sni(char *buf, size_t size, const char *fqdn);
 
 /** m2mv_tef_ke() - Ke and KeID of this session (valid until close) */
 const struct m2mv_ke *m2mv_tef_ke(const struct m2mv_tef *t);

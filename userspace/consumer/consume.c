@@ -180,11 +180,14 @@ static int fetch_key(const struct opts *o, const struct consume_record *rec,
 	ret = m2mv_tef_connect(&cfg, &t);
 	OPENSSL_cleanse(psk, sizeof(psk));
 	if (ret) {
-		fprintf(stderr, PROG ": TEF %s: %s\n", o->tef,
-			ret == -EACCES ? "DTLS handshake refused: wrong PSK or unknown identity" :
-			ret == -ETIMEDOUT || ret == -EHOSTUNREACH ||
-			ret == -ECONNREFUSED ? "no answer (unreachable)" :
-			strerror(-ret));
+		if (ret == -EACCES)
+			fprintf(stderr, PROG ": TEF %s: DTLS handshake refused: wrong PSK or unknown identity, or the TEF is not %s\n",
+				o->tef, o->fqdn);
+		else
+			fprintf(stderr, PROG ": TEF %s: %s\n", o->tef,
+				ret == -ETIMEDOUT || ret == -EHOSTUNREACH ||
+				ret == -ECONNREFUSED ? "no answer (unreachable)" :
+				strerror(-ret));
 		return 1;
 	}
 	ret = m2mv_tef_retrieve(t, rec->kid, (void **)&jwk, &diag);

@@ -4,8 +4,11 @@
  * backend).
  *
  * Handshake: libcoap asks psk_for_identity() for the key of the PSK
- * identity the client sent; it is the enrolee's KpmId, looked up in the
- * database, so an unknown identity fails the handshake (OpenSSL sends
+ * identity the client sent. First the server_name of the ClientHello (RFC
+ * 6066 SNI) must name this TEF, --fqdn: another name fails the handshake;
+ * none at all is accepted (clients older than SNI) and logged. Then the
+ * identity is the enrolee's KpmId, looked up in the database, so an
+ * unknown identity fails the handshake (OpenSSL sends
  * unknown_psk_identity). A wrong key cannot be told apart from lost
  * packets in DTLS (the server drops the Finished it cannot decrypt), so
  * it is logged when libcoap deletes a session whose handshake never
@@ -22,6 +25,13 @@
  *
  * Every refusal is logged on one line with the peer, the identity and the
  * reason.
+ *
+ * Why the SNI is checked here and not in libcoap's validate_sni_call_back:
+ * libcoap 4.3.1 (OpenSSL) leaks its copy of the name each time that
+ * callback refuses one, and caches every name it accepts for the life of
+ * the context, so a peer could grow the server without bound either way.
+ * The PSK callback runs once per handshake, before any key is used, and
+ * OpenSSL has the name by then.
  */
 #include <errno.h>
 #include <signal.h>
@@ -29,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <netdb.h>
@@ -36,6 +47,7 @@
 
 #include <coap3/coap.h>
 #include <openssl/crypto.h>
+#include <openssl/ssl.h>
 
 #include "tef/tef.h"
 
@@ -62,6 +74,7 @@ struct tef_sess {
 struct tef_server {
 	sqlite3 *db;
 	const char *fqdn;
+	char sni[M2MV_TEF_SNI_BUFSZ];	/* the SNI naming it; empty: none can */
 	int verbose;
 	struct tef_sess *sessions;
 	/* The key handed to libcoap by the PSK callback (it copies it). */
@@ -157,13 +170,57 @@ static void sess_free(struct tef_server *srv, struct tef_sess *st)
 	free(st);
 }
 
+enum tef_sni {
+	TEF_SNI_REFUSED = -1,	/* names another host (logged) */
+	TEF_SNI_OURS,		/* names this TEF */
+	TEF_SNI_NONE,		/* no server_name */
+	TEF_SNI_ADDRESS,	/* an IP address, which RFC 6066 forbids */
+};
+
+/*
+ * The server_name the client sent, if any, against --fqdn: without regard
+ * to case or a trailing dot. An address literal names no host: libcoap's
+ * coap-client sends the URI's host even when it is one, so it counts as
+ * no SNI. @shown: out, the name as it may be logged.
+ */
+static enum tef_sni sni_check(struct tef_server *srv, struct tef_sess *st,
+			      coap_session_t *s, char shown[TEF_IDPRINT_MAX])
+{
+	char name[M2MV_TEF_SNI_BUFSZ];
+	coap_tls_library_t lib;
+	SSL *ssl = coap_session_get_tls(s, &lib);
+	const char *sni;
+	int ret;
+
+	snprintf(shown, TEF_IDPRINT_MAX, "-");
+	if (!ssl || lib != COAP_TLS_LIBRARY_OPENSSL) {
+		say("refused handshake from %s identity %s: no TLS state to read the SNI from",
+		    st->peer, st->id);
+		return TEF_SNI_REFUSED;
+	}
+	sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	if (!sni || !*sni)
+		return TEF_SNI_NONE;
+	tef_id_print(shown, TEF_IDPRINT_MAX, (const uint8_t *)sni,
+		     strlen(sni));
+	ret = m2mv_tef_sni(name, sizeof(name), sni);
+	if (ret == 0)
+		return TEF_SNI_ADDRESS;
+	if (ret > 0 && srv->sni[0] && !strcasecmp(name, srv->sni))
+		return TEF_SNI_OURS;
+	say("refused handshake from %s identity %s: SNI %s names another host than %s",
+	    st->peer, st->id, shown, srv->fqdn);
+	return TEF_SNI_REFUSED;
+}
+
 /* libcoap asks for the key of @identity during the handshake. */
 static const coap_bin_const_t *psk_for_identity(coap_bin_const_t *identity,
 						coap_session_t *s, void *arg)
 {
 	struct tef_server *srv = arg;
-	char id[TEF_ID_MAX + 1], ae[TEF_ID_MAX + 1];
+	char id[TEF_ID_MAX + 1], ae[TEF_ID_MAX + 1], sni[TEF_IDPRINT_MAX];
 	struct tef_sess *st = sess_new(srv, s);
+	enum tef_sni how;
 	size_t len = 0;
 	int ret;
 
@@ -176,6 +233,9 @@ static const coap_bin_const_t *psk_for_identity(coap_bin_const_t *identity,
 	st->started = mono();
 	tef_id_print(st->id, sizeof(st->id), identity ? identity->s : NULL,
 		     identity ? identity->length : 0);
+	how = sni_check(srv, st, s, sni);
+	if (how == TEF_SNI_REFUSED)
+		return NULL;
 	if (!identity || !identity->length || identity->length > TEF_ID_MAX) {
 		say("refused handshake from %s identity %s: not a KpmId",
 		    st->peer, st->id);
@@ -198,6 +258,12 @@ static const coap_bin_const_t *psk_for_identity(coap_bin_const_t *identity,
 	}
 	/* Known: from here a failure is logged when the session goes. */
 	st->logged = 0;
+	if (how == TEF_SNI_NONE)
+		say("handshake from %s identity %s: no SNI, accepted (a client that does not name the TEF)",
+		    st->peer, st->id);
+	else if (how == TEF_SNI_ADDRESS)
+		say("handshake from %s identity %s: no SNI, accepted (SNI %s is an address, not a name)",
+		    st->peer, st->id, sni);
 	if (srv->verbose)
 		say("handshake from %s identity %s (AE-ID %s)", st->peer,
 		    st->id, ae);
@@ -674,6 +740,11 @@ int tef_serve(sqlite3 *db, const struct tef_server_config *cfg)
 	int ret = -EIO, started = 0;
 	size_t i;
 
+	/* An address as --fqdn: clients send no SNI, and any SNI is another. */
+	if (m2mv_tef_sni(srv.sni, sizeof(srv.sni), cfg->fqdn) < 0) {
+		say("bad --fqdn %s", cfg->fqdn);
+		return -EINVAL;
+	}
 	if (listen_addr(cfg->listen, cfg->port, &addr)) {
 		say("bad listen address %s (a numeric IPv4 or IPv6 address)",
 		    cfg->listen);

@@ -78,6 +78,19 @@ static int log_has(const char *needle)
 	return found;
 }
 
+static int log_count(const char *needle)
+{
+	char *text = slurp(logpath), *p = text;
+	int n = 0;
+
+	while (p && (p = strstr(p, needle))) {
+		n++;
+		p += strlen(needle);
+	}
+	free(text);
+	return n;
+}
+
 static int enrol(const char *id, const char *ae, const uint8_t *k, size_t n)
 {
 	sqlite3 *db;
@@ -213,6 +226,80 @@ static void test_handshake(void **state)
 
 	assert_true(log_has("refused handshake from 127.0.0.1:"));
 	assert_true(log_has("identity kpm-nobody: unknown enrolee"));
+}
+
+/* The name the client puts in SNI, and what it leaves out. */
+static void test_sni_name(void **state)
+{
+	static const char *const literal[] = {
+		"192.0.2.1", "127.1", "2130706433", "0x7f000001", "::1",
+		"10.0.0.1.", "example.123",
+	};
+	char buf[M2MV_TEF_SNI_BUFSZ], big[300];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), FQDN), 1);
+	assert_string_equal(buf, FQDN);
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), FQDN "."), 1);
+	assert_string_equal(buf, FQDN);
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), "1.example.com"), 1);
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), "localhost"), 1);
+	for (i = 0; i < sizeof(literal) / sizeof(literal[0]); i++) {
+		assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), literal[i]), 0);
+		assert_string_equal(buf, "");
+	}
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), ""), -EINVAL);
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), "."), -EINVAL);
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), NULL), -EINVAL);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(m2mv_tef_sni(buf, sizeof(buf), big), -EINVAL);
+}
+
+static int connect_fqdn(const char *fqdn, struct m2mv_tef **t)
+{
+	struct m2mv_tef_config cfg = {
+		.host = "127.0.0.1", .port = port, .fqdn = fqdn,
+		.psk_identity = "kpm-ae1", .psk = kpm1, .psk_len = sizeof(kpm1),
+		.timeout_ms = 3000,
+	};
+
+	return m2mv_tef_connect(&cfg, t);
+}
+
+/* The TEF is the host its SNI names; a client without SNI still gets in. */
+static void test_sni(void **state)
+{
+	const char *none = "identity kpm-ae1: no SNI, accepted";
+	struct m2mv_tef *t = NULL;
+	int before = log_count(none);
+
+	(void)state;
+	/* SNI = the FQDN, in any case, with or without the root's dot. */
+	assert_int_equal(connect_fqdn(FQDN, &t), 0);
+	m2mv_tef_close(t);
+	assert_int_equal(connect_fqdn("TEF.Example.COM", &t), 0);
+	m2mv_tef_close(t);
+	assert_int_equal(connect_fqdn(FQDN ".", &t), 0);
+	m2mv_tef_close(t);
+	assert_int_equal(log_count(none), before);
+
+	/* Another host's name: refused at the handshake, the SNI logged. */
+	assert_int_equal(connect_fqdn("other.example.com", &t), -EACCES);
+	assert_null(t);
+	assert_true(log_has("refused handshake from 127.0.0.1:"));
+	assert_true(log_has("identity kpm-ae1: SNI other.example.com names "
+			    "another host than " FQDN "\n"));
+	assert_int_equal(connect_fqdn("tef.example.com.evil", &t), -EACCES);
+	assert_true(log_has("identity kpm-ae1: SNI tef.example.com.evil names another host"));
+
+	/* An address as the FQDN goes without SNI, and that is accepted. */
+	assert_int_equal(connect_fqdn("127.0.0.1", &t), 0);
+	assert_string_equal(m2mv_tef_ke(t)->keid + 32, "@127.0.0.1");
+	m2mv_tef_close(t);
+	assert_int_equal(log_count(none), before + 1);
+	assert_true(log_has("m2m-tefd: handshake from 127.0.0.1:"));
 }
 
 /* The JWK's key, decoded. */
@@ -485,6 +572,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_handshake),
+		cmocka_unit_test(test_sni_name),
+		cmocka_unit_test(test_sni),
 		cmocka_unit_test(test_register_retrieve_revoke),
 		cmocka_unit_test(test_blockwise),
 		cmocka_unit_test(test_client_checks),
