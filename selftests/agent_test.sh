@@ -534,7 +534,7 @@ cp "$W/an-precompact.store" "$W/$ASTORE.store"
 agent -c "$W/an.conf" --once 2>"$W/an8.log"
 rc=$?
 check "the file from before the compaction is refused" \
-	sh -c "[ $rc = 1 ] && grep -q 'fails the TEF.s freshness anchor .*: the log \(ends before\|does not hold\) the freshness anchor.s record' '$W/an8.log' || { cat '$W/an8.log'; false; }"
+	sh -c "[ $rc = 1 ] && grep -q 'fails the freshness anchor the TEF holds .*: the log \(ends before\|does not hold\) the freshness anchor.s record' '$W/an8.log' || { cat '$W/an8.log'; false; }"
 
 # anchor = none: no anchor is fetched, checked or reported.
 sed 's/^mode = 0660$/mode = 0660\nanchor = none/' "$W/an.conf" >"$W/ann.conf"
