@@ -72,6 +72,9 @@ static void swtpm_start(struct fix *f)
 	for (i = 0; i < 100 && !reachable(f->port); i++)
 		usleep(50 * 1000);
 	assert_true(reachable(f->port));
+	/* Still running: the port is this swtpm's, not another program's. */
+	usleep(100 * 1000);
+	assert_int_equal(waitpid(f->swtpm, &i, WNOHANG), 0);
 }
 
 static void swtpm_stop(struct fix *f)
