@@ -16,7 +16,8 @@
 #include "index.h"
 
 /* Entry flags: the M2MV_STAT_F_* bits as they are, then our own. */
-#define M2MV_IENT_STAT_MASK	(M2MV_STAT_F_INSTANCE | M2MV_STAT_F_BAD)
+#define M2MV_IENT_STAT_MASK	(M2MV_STAT_F_INSTANCE | M2MV_STAT_F_BAD | \
+				 M2MV_STAT_F_TS0003)
 #define M2MV_IENT_DELETED	0x80
 
 struct m2mv_ient {
@@ -157,6 +158,8 @@ static void ient_set(struct m2mv_ient *e, const struct m2mv_index_rec *r)
 	e->data_len = r->data_len;
 	e->mode = r->mode;
 	e->flags = (r->rec_flags & M2MV_RECF_INSTANCE) ? M2MV_STAT_F_INSTANCE : 0;
+	if (r->rec_flags & M2MV_RECF_DIRECT)
+		e->flags |= M2MV_STAT_F_TS0003;
 }
 
 /**

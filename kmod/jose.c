@@ -161,6 +161,7 @@ static void jw_b64(struct jw *w, const u8 *src, size_t n)
 #define J_KDF_CONTAINER	"container"
 #define J_KDF_INSTANCE	"instance"
 #define J_NONCE		"\",\"m2mv_nonce\":\""
+#define J_CRIT		"\",\"crit\":[\"m2mv_kdf\",\"m2mv_nonce\"]}"
 #define J_END		"\"}"
 
 #define J_U64_MAX_DIGITS	20	/* U64_MAX = 18446744073709551615 */
@@ -171,7 +172,7 @@ static void jw_b64(struct jw *w, const u8 *src, size_t n)
 #define J_WRAP_MAX	(sizeof(J_PFX_WRAP J_PATH J_VER J_STORE J_END) - 1 + \
 			 J_VAR_MAX)
 #define J_DIR_MAX	(sizeof(J_PFX_DIR J_PATH J_VER J_STORE J_KDF	\
-				J_KDF_CONTAINER J_NONCE J_END) - 1 +	\
+				J_KDF_CONTAINER J_NONCE J_CRIT) - 1 +	\
 			 J_VAR_MAX + B64URL_LEN(M2MV_NONCE_SIZE))
 #define J_MIC_MAX	(sizeof(J_PFX_MIC J_PATH J_VER J_STORE J_END) - 1 + \
 			 J_VAR_MAX)
@@ -223,8 +224,12 @@ int m2mv_jose_header(char *buf, size_t size, const struct m2mv_hdr_fields *f)
 	BUILD_BUG_ON(J_MIC_MAX > M2MV_HDR_MAX);
 	BUILD_BUG_ON(sizeof(J_KDF_INSTANCE) > sizeof(J_KDF_CONTAINER));
 
-	if (!pfx || !f->kid || !f->path || !f->store_id ||
-	    (f->mode == M2MV_MODE_DIR && !f->nonce))
+	if (!pfx || !f->kid || !f->path || !f->store_id)
+		return -EINVAL;
+	/* A seed dir key is derived with a nonce; a ts0003 one is not. */
+	if (f->mode == M2MV_MODE_DIR ?
+	    (f->direct ? f->instance || f->crit : !f->nonce) :
+	    f->instance || f->crit || f->direct)
 		return -EINVAL;
 	kid_len = strnlen(f->kid, M2MV_CREDID_MAX + 1);
 	if (kid_check(f->kid, kid_len))
@@ -240,13 +245,13 @@ int m2mv_jose_header(char *buf, size_t size, const struct m2mv_hdr_fields *f)
 	jw_u64(&w, f->version);
 	jw_str(&w, J_STORE);
 	jw_hex(&w, f->store_id, M2MV_STORE_ID_SIZE);
-	if (f->mode == M2MV_MODE_DIR) {
+	if (f->mode == M2MV_MODE_DIR && !f->direct) {
 		jw_str(&w, J_KDF);
 		jw_str(&w, f->instance ? J_KDF_INSTANCE : J_KDF_CONTAINER);
 		jw_str(&w, J_NONCE);
 		jw_b64(&w, f->nonce, M2MV_NONCE_SIZE);
 	}
-	jw_str(&w, J_END);
+	jw_str(&w, f->crit ? J_CRIT : J_END);
 
 	if (WARN_ON_ONCE(w.pos > M2MV_HDR_MAX))
 		return -EINVAL;

@@ -11,12 +11,20 @@
  *   wrap: {"alg":"A256KW","enc":"A256GCM","kid":K,"m2mv_path":P,
  *          "m2mv_ver":V,"m2mv_store":S}
  *   dir:  {"alg":"dir","enc":"A256GCM","kid":K,"m2mv_path":P,"m2mv_ver":V,
- *          "m2mv_store":S,"m2mv_kdf":"container"|"instance","m2mv_nonce":N}
+ *          "m2mv_store":S,"m2mv_kdf":"container"|"instance","m2mv_nonce":N,
+ *          "crit":["m2mv_kdf","m2mv_nonce"]}
+ *   dir, ts0003 profile (the key is the content key):
+ *         {"alg":"dir","enc":"A256GCM","kid":K,"m2mv_path":P,"m2mv_ver":V,
+ *          "m2mv_store":S}
  *   mic:  {"alg":"HS256","kid":K,"m2mv_path":P,"m2mv_ver":V,"m2mv_store":S}
  *
  * with no white space. K and P are JSON strings (kid and path verbatim),
  * V the record version as a decimal JSON number, S the store id as a JSON
- * string of 32 lowercase hex digits, N the dir nonce in BASE64URL. The id a
+ * string of 32 lowercase hex digits, N the dir nonce in BASE64URL. A seed
+ * dir header lists its derivation members in "crit" (RFC 7516 section
+ * 4.1.13), so that a reader that does not know the derivation refuses the
+ * record rather than failing its tag; dir records written before that
+ * have no "crit", and their headers are rebuilt without it. The id a
  * dir key is derived from is not repeated: it is m2mv_path itself
  * ("instance") or m2mv_path up to its last '/' ("container"; see
  * m2mv_dir_id()). Stating it would double the path and the longest header
@@ -40,12 +48,14 @@ struct m2mv_rec;
 struct m2mv_hdr_fields {
 	u8 mode;			/* enum m2mv_mode, not NONE */
 	bool instance;			/* dir: per-instance key */
+	bool crit;			/* dir, seed: list the kdf in crit */
+	bool direct;			/* dir, ts0003: no derivation members */
 	const char *kid;		/* NUL-terminated Credential-ID */
 	const char *path;
 	u16 path_len;
 	u64 version;
 	const u8 *store_id;		/* M2MV_STORE_ID_SIZE bytes */
-	const u8 *nonce;		/* dir: M2MV_NONCE_SIZE bytes */
+	const u8 *nonce;		/* dir, seed: M2MV_NONCE_SIZE bytes */
 };
 
 int m2mv_jose_header(char *buf, size_t size, const struct m2mv_hdr_fields *f);

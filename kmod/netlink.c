@@ -483,13 +483,19 @@ static int m2mv_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 	    GENL_REQ_ATTR_CHECK(info, M2MV_A_MODE))
 		return -EINVAL;
 	flags = m2mv_nl_flags(info);
-	if (flags & ~M2MV_POLICY_F_INSTANCE) {
+	if (flags & ~__M2MV_POLICY_F_ALL) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_FLAGS],
 				    "unknown policy flags");
 		return -EOPNOTSUPP;
 	}
 	credid = nla_data(info->attrs[M2MV_A_CREDID]);
 	mode = nla_get_u32(info->attrs[M2MV_A_MODE]);
+	if ((flags & M2MV_POLICY_F_INSTANCE) &&
+	    (mode != M2MV_MODE_DIR || (flags & M2MV_POLICY_F_TS0003))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_FLAGS],
+				    "per-instance keys are for dir mode in the seed profile only");
+		return -EINVAL;
+	}
 
 	ret = m2mv_ctl_policy_set(name, prefix, len, credid, mode, flags);
 	if (ret == -ENOENT)
@@ -568,7 +574,8 @@ static int m2mv_nl_put_policy(void *data, const struct m2mv_policy_info *p)
 	    nla_put_string(c->skb, M2MV_A_CREDID, p->credid) ||
 	    nla_put_u32(c->skb, M2MV_A_MODE, p->mode) ||
 	    nla_put_u32(c->skb, M2MV_A_FLAGS,
-			p->instance ? M2MV_POLICY_F_INSTANCE : 0)) {
+			(p->instance ? M2MV_POLICY_F_INSTANCE : 0) |
+			(p->ts0003 ? M2MV_POLICY_F_TS0003 : 0))) {
 		genlmsg_cancel(c->skb, hdr);
 		return -EMSGSIZE;
 	}

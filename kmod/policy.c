@@ -25,6 +25,7 @@ struct m2mv_policy_ent {
 	char credid[M2MV_CREDID_MAX + 1];
 	u8 mode;
 	bool instance;
+	bool ts0003;
 	u16 prefix_len;
 	char prefix[];
 };
@@ -194,14 +195,15 @@ static struct m2mv_policy_ent *policy_find(struct m2mv_policies *pt,
  * @len: bytes at @prefix
  * @credid: Credential-ID, NUL-terminated
  * @mode: enum m2mv_mode
- * @flags: M2MV_POLICY_F_INSTANCE or 0
+ * @flags: M2MV_POLICY_F_INSTANCE, M2MV_POLICY_F_TS0003 or 0
  * @key_id: the identifier of @credid's key, which the setter possesses;
  *	the policy binds it (m2mv_policies_bind())
  *
  * Return: 0; -EINVAL if @prefix or @credid is malformed, @credid's type
  * does not fit @mode, or @flags asks for per-instance keys outside dir
- * mode; -EKEYREJECTED if @credid is bound to another key; -ENOENT if the
- * store is detached; -ENOMEM. On error the table is unchanged.
+ * mode or together with the ts0003 profile; -EKEYREJECTED if @credid is
+ * bound to another key; -ENOENT if the store is detached; -ENOMEM. On
+ * error the table is unchanged.
  */
 int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
 		    const char *credid, u8 mode, u32 flags, const u8 *key_id)
@@ -220,7 +222,8 @@ int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
 		return ret;
 	if (m2mv_cred_type_for_mode(mode) != type)
 		return -EINVAL;
-	if ((flags & M2MV_POLICY_F_INSTANCE) && mode != M2MV_MODE_DIR)
+	if ((flags & M2MV_POLICY_F_INSTANCE) &&
+	    (mode != M2MV_MODE_DIR || (flags & M2MV_POLICY_F_TS0003)))
 		return -EINVAL;
 
 	p = kzalloc(struct_size(p, prefix, len), GFP_KERNEL);
@@ -233,6 +236,7 @@ int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
 	strscpy(p->credid, credid, sizeof(p->credid));
 	p->mode = mode;
 	p->instance = flags & M2MV_POLICY_F_INSTANCE;
+	p->ts0003 = flags & M2MV_POLICY_F_TS0003;
 	p->prefix_len = len;
 	memcpy(p->prefix, prefix, len);
 
@@ -299,6 +303,7 @@ int m2mv_policy_match(struct m2mv_policies *pt, const char *path, u16 len,
 		strscpy(m->credid, best->credid, sizeof(m->credid));
 		m->mode = best->mode;
 		m->instance = best->instance;
+		m->ts0003 = best->ts0003;
 		ret = 0;
 	}
 	up_read(&pt->lock);
@@ -332,6 +337,7 @@ int m2mv_policy_walk(struct m2mv_policies *pt, unsigned long *idx,
 			.credid = p->credid,
 			.mode = p->mode,
 			.instance = p->instance,
+			.ts0003 = p->ts0003,
 		};
 		ret = fn(ctx, &info);
 		if (ret)

@@ -36,6 +36,7 @@ struct m2mv_policy_match {
 	char credid[M2MV_CREDID_MAX + 1];
 	u8 mode;
 	bool instance;
+	bool ts0003;			/* profile ts0003 */
 };
 
 /* One policy as the control plane reports it. */
@@ -45,6 +46,7 @@ struct m2mv_policy_info {
 	const char *credid;
 	u8 mode;
 	bool instance;
+	bool ts0003;
 };
 
 typedef int (*m2mv_policy_fn)(void *ctx, const struct m2mv_policy_info *p);

@@ -185,7 +185,8 @@ int m2mv_rec_map(struct m2mv_rec *rec, u8 *buf, size_t len)
 	if (len < sizeof(*h) || len % 8 || le32_to_cpu(h->magic) != M2MV_REC_MAGIC ||
 	    le32_to_cpu(h->len) != len)
 		return -EBADMSG;
-	if (h->mode >= __M2MV_MODE_MAX || le16_to_cpu(h->path_len) > M2MV_PATH_MAX ||
+	if (h->mode >= __M2MV_MODE_MAX || h->flags & ~__M2MV_RECF_ALL ||
+	    le16_to_cpu(h->path_len) > M2MV_PATH_MAX ||
 	    le16_to_cpu(h->hdr_len) > M2MV_HDR_MAX)
 		return -EBADMSG;
 	if (h->ekey_len != mode_ekey_len(h->mode) ||

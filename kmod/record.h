@@ -16,8 +16,11 @@
 #include <linux/types.h>
 #include <linux/m2mvault.h>
 
-/* The longest protected header the kernel writes (jose.c checks it). */
-#define M2MV_HDR_MAX		1024
+/*
+ * The longest protected header the kernel writes (jose.c checks it): a
+ * seed dir header with its "crit" member, the longest kid and path.
+ */
+#define M2MV_HDR_MAX		1056
 
 /*
  * The most a record adds to its payload: the head, the longest path, a

@@ -324,13 +324,20 @@ static int seal_check(const struct m2mv_rec *rec)
 	return 0;
 }
 
-/* dir: the per-container or per-instance key of this record. */
+/*
+ * dir: the content key of this record: the credential key itself (ts0003
+ * profile), or the per-container or per-instance key derived from it.
+ */
 static int dir_cek(const struct m2mv_rec *rec, const u8 key[M2MV_KEY_SIZE],
 		   u8 cek[M2MV_KEY_SIZE])
 {
 	const char *id;
 	u16 id_len;
 
+	if (rec->head->flags & M2MV_RECF_DIRECT) {
+		memcpy(cek, key, M2MV_KEY_SIZE);
+		return 0;
+	}
 	m2mv_dir_id(rec->path, m2mv_rec_path_len(rec),
 		    rec->head->flags & M2MV_RECF_INSTANCE, &id, &id_len);
 	return m2mv_kdf_dir_cek(key, id, id_len, rec->head->nonce, cek);

@@ -5,8 +5,9 @@
  *
  *   wrap: fresh random CEK and IV; payload = AES-256-GCM(CEK, IV, AAD) and
  *         tag; ekey = AES-KW(credential key, CEK)          (JWE A256KW)
- *   dir:  CEK = m2mv_kdf_dir_cek(credential key, id, nonce); fresh random
- *         IV; AES-256-GCM as above                         (JWE dir)
+ *   dir:  CEK = m2mv_kdf_dir_cek(credential key, id, nonce), or with
+ *         M2MV_RECF_DIRECT (ts0003 profile) the credential key itself;
+ *         fresh random IV; AES-256-GCM as above            (JWE dir)
  *   mic:  payload stays clear; tag = HMAC-SHA256(credential key,
  *         ASCII(B64URL(hdr) "." B64URL(payload)))          (JWS HS256)
  *

@@ -111,7 +111,7 @@ int m2mv_store_reserve(struct m2mv_store *s, const char *path, u16 len,
 void m2mv_store_unreserve(struct m2mv_store *s, const char *path, u16 len,
 			  u64 version);
 int m2mv_store_dir_nonce(struct m2mv_store *s, const char *kid,
-			 const char *id, u16 id_len, bool instance,
+			 const char *id, u16 id_len, u8 rflags,
 			 u8 nonce[M2MV_NONCE_SIZE]);
 int m2mv_store_append(struct m2mv_store *s, struct m2mv_rec *rec,
 		      u64 *seq, loff_t *end);

@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "jose.h"
 #include "record.h"
 #include "store_priv.h"
 
@@ -37,6 +38,7 @@ struct m2mv_compact {
 	u64 nlive;			/* live paths when it started */
 	u64 nlive_bytes;		/* and their bytes */
 	struct m2mv_index_loc *locs;	/* @nlive: where the PUTs went */
+	char kid[M2MV_CREDID_MAX + 1];	/* scratch */
 };
 
 static int compact_write(struct m2mv_compact *cp, struct m2mv_rec *rec)
@@ -110,6 +112,24 @@ static void compact_progress(struct m2mv_compact *cp, bool last)
 		     cp->nlive_bytes);
 }
 
+/*
+ * A ts0003 dir record goes into the new log with the count of records its
+ * key has sealed so far (store_dnonce.c): the records that carried higher
+ * counts may be gone from the new log. Its head is not under its tag, and
+ * the new log's chain covers the new value.
+ */
+static void compact_carry(struct m2mv_compact *cp, struct m2mv_rec *rec)
+{
+	const struct m2mv_disk_rec *h = rec->head;
+
+	if (h->type != M2MV_REC_PUT || h->mode != M2MV_MODE_DIR ||
+	    !(h->flags & M2MV_RECF_DIRECT))
+		return;
+	if (m2mv_jose_header_kid(rec->hdr, m2mv_rec_hdr_len(rec), cp->kid))
+		return;
+	m2mv_dnonce_carry(cp->s, cp->kid, rec->head->nonce);
+}
+
 /* Copy (or transform) the newest record of one live path. */
 static int compact_one(void *ctx, const char *path, u16 len,
 		       const struct m2mv_entry *e)
@@ -138,6 +158,7 @@ static int compact_one(void *ctx, const char *path, u16 len,
 			rec = &out;
 		}
 	}
+	compact_carry(cp, rec);
 	cp->locs[cp->live].off = cp->t.end;
 	cp->locs[cp->live].reclen = m2mv_rec_len(rec);
 	ret = compact_write(cp, rec);

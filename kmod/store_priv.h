@@ -193,6 +193,10 @@ int m2mv_super_write(struct m2mv_store *s, struct file *file,
 /* store_dnonce.c */
 int m2mv_dnonce_learn(struct m2mv_store *s, const char *kid, const char *id,
 		      u16 id_len, const u8 nonce[M2MV_NONCE_SIZE]);
+u64 m2mv_dnonce_count(const u8 nonce[M2MV_NONCE_SIZE]);
+int m2mv_dnonce_learn_direct(struct m2mv_store *s, const char *kid, u64 count);
+void m2mv_dnonce_carry(struct m2mv_store *s, const char *kid,
+		       u8 nonce[M2MV_NONCE_SIZE]);
 void m2mv_dnonce_destroy(struct m2mv_store *s);
 
 /* store_scan.c */

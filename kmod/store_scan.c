@@ -636,7 +636,10 @@ static int scan_ckpt(struct m2mv_scan *sc, const struct m2mv_rec *rec,
 	return scan_evidence(sc, rec, off);
 }
 
-/* A dir-mode per-container PUT: count a use of its key's nonce. */
+/*
+ * A dir-mode PUT: count a use of its per-container key's nonce (seed), or
+ * learn how many records its key has sealed (ts0003).
+ */
 static int scan_nonce(struct m2mv_scan *sc, const struct m2mv_rec *rec)
 {
 	const char *id;
@@ -647,6 +650,9 @@ static int scan_nonce(struct m2mv_scan *sc, const struct m2mv_rec *rec)
 				    sc->s->name, le64_to_cpu(rec->head->seq));
 		return 0;
 	}
+	if (rec->head->flags & M2MV_RECF_DIRECT)
+		return m2mv_dnonce_learn_direct(sc->s, sc->kid,
+				m2mv_dnonce_count(rec->head->nonce));
 	m2mv_dir_id(rec->path, m2mv_rec_path_len(rec), false, &id, &id_len);
 	return m2mv_dnonce_learn(sc->s, sc->kid, id, id_len, rec->head->nonce);
 }

@@ -83,6 +83,8 @@ static void vault_hdr_fields(struct m2mv_hdr_fields *f, struct m2mv_store *s,
 	*f = (struct m2mv_hdr_fields) {
 		.mode = rec->head->mode,
 		.instance = rec->head->flags & M2MV_RECF_INSTANCE,
+		.crit = rec->head->flags & M2MV_RECF_CRIT,
+		.direct = rec->head->flags & M2MV_RECF_DIRECT,
 		.kid = kid,
 		.path = rec->path,
 		.path_len = m2mv_rec_path_len(rec),
@@ -90,6 +92,19 @@ static void vault_hdr_fields(struct m2mv_hdr_fields *f, struct m2mv_store *s,
 		.store_id = m2mv_store_id(s),
 		.nonce = rec->head->nonce,
 	};
+}
+
+/*
+ * The flags of a new PUT record under @pol: a dir record is ts0003
+ * (DIRECT) or seed, and a seed one lists its derivation in "crit".
+ */
+static u8 vault_rec_flags(const struct m2mv_policy_match *pol)
+{
+	if (pol->mode != M2MV_MODE_DIR)
+		return 0;
+	if (pol->ts0003)
+		return M2MV_RECF_DIRECT;
+	return M2MV_RECF_CRIT | (pol->instance ? M2MV_RECF_INSTANCE : 0);
 }
 
 /* Write @rec's protected header for @kid and set its length. */
@@ -216,7 +231,7 @@ int m2mv_vault_put(struct m2mv_store *s, struct m2mv_vop *op,
 		return ret;
 
 	shape.mode = op->pol.mode;
-	shape.flags = op->pol.instance ? M2MV_RECF_INSTANCE : 0;
+	shape.flags = vault_rec_flags(&op->pol);
 	ret = m2mv_rec_alloc(&rec, &shape);
 	if (ret)
 		goto out;
@@ -230,7 +245,7 @@ int m2mv_vault_put(struct m2mv_store *s, struct m2mv_vop *op,
 		m2mv_dir_id(op->path, op->path_len, op->pol.instance, &id,
 			    &id_len);
 		ret = m2mv_store_dir_nonce(s, op->pol.credid, id, id_len,
-					   op->pol.instance, rec.head->nonce);
+					   shape.flags, rec.head->nonce);
 		if (ret)
 			goto out;
 	}
@@ -582,7 +597,8 @@ void m2mv_vault_rotate_end(struct m2mv_rotate *r)
  * A record sealed in the new credential's mode under another one is
  * opened with the old key (which the caller must possess, and which must
  * be the one bound to its Credential-ID if one is) and sealed anew with
- * the same path, version, flags and nonce.
+ * the same path, version, flags and nonce; a ts0003 dir record counts as
+ * one more sealed by the new key, and carries its count.
  *
  * Return: 1 with @out built, 0 to copy @in unchanged, or a negative errno.
  */
@@ -633,6 +649,14 @@ int m2mv_vault_reseal(void *ctx, const struct m2mv_rec *in,
 		goto out;
 	out->head->version = in->head->version;
 	memcpy(out->head->nonce, in->head->nonce, M2MV_NONCE_SIZE);
+	/* A ts0003 record is one more sealed by the new key itself. */
+	if (shape.flags & M2MV_RECF_DIRECT)
+		ret = m2mv_store_dir_nonce(r->s, r->kid, "", 0, shape.flags,
+					   out->head->nonce);
+	if (ret) {
+		m2mv_rec_free(out);
+		goto out;
+	}
 	memcpy(out->path, in->path, shape.path_len);
 	memcpy(out->payload, tmp.payload, shape.payload_len);
 	ret = vault_write_header(r->s, out, r->kid);

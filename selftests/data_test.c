@@ -498,7 +498,7 @@ TEST_F(vault, export_compact_shapes)
 					      sizeof(nonce)));
 			EXPECT_EQ(b64len(M2MV_NONCE_SIZE), strlen(nonce));
 			snprintf(want, sizeof(want),
-				 "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"%s\",\"m2mv_path\":\"%s\",\"m2mv_ver\":2,\"m2mv_store\":\"%s\",\"m2mv_kdf\":\"%s\",\"m2mv_nonce\":\"%s\"}",
+				 "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"%s\",\"m2mv_path\":\"%s\",\"m2mv_ver\":2,\"m2mv_store\":\"%s\",\"m2mv_kdf\":\"%s\",\"m2mv_nonce\":\"%s\",\"crit\":[\"m2mv_kdf\",\"m2mv_nonce\"]}",
 				 mvt_modes[m].credid, path, store,
 				 (mvt_modes[m].flags & M2MV_POLICY_F_INSTANCE) ? "instance" : "container",
 				 nonce);
@@ -1883,6 +1883,118 @@ TEST_F(vault, dir_key_limit)
 	}
 	n = sizeof(out);
 	EXPECT_EQ(0, mvt_get(self->fd, "/d/lim/b", out, &n, NULL));
+}
+
+/* Decode the protected header of the compact export of @path into @hdr. */
+static int export_hdr(int fd, const char *path, char *hdr, size_t size)
+{
+	static char buf[8192];
+	const char *part[8];
+	size_t plen[8], n = sizeof(buf);
+	ssize_t hl;
+
+	if (mvt_export(fd, path, 0, buf, &n, NULL) ||
+	    mvt_split_dots(buf, n, part, plen, 8) != 5 ||
+	    (plen[0] + 3) / 4 * 3 >= size)
+		return -1;
+	hl = mvt_b64url_decode((uint8_t *)hdr, part[0], plen[0]);
+	if (hl <= 0)
+		return -1;
+	hdr[hl] = '\0';
+	return 0;
+}
+
+#define DIR_PFX "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\""
+
+/* Set the ts0003 policy of /t/ (again, after a re-attach). */
+static int ts0003_policy(const char *name)
+{
+	return mvt_policy(name, "/t/", MVT_K_DIR, M2MV_MODE_DIR,
+			  M2MV_POLICY_F_TS0003);
+}
+
+/*
+ * The ts0003 profile: the type-14 key itself seals every container's
+ * records, so they are counted together against dir_key_limit; the count
+ * holds across a re-attach, and across a compaction that leaves out the
+ * records which carried the highest counts.
+ */
+TEST_F(vault, ts0003_key_limit)
+{
+	char hdr[1200], val[32], nfile[256];
+	struct mvt_nl_reply rep;
+	uint8_t out[8];
+	size_t n;
+	int ret, nfd;
+
+	ret = mvt_param_read("dir_key_limit", self->saved_dir_limit,
+			     sizeof(self->saved_dir_limit));
+	if (ret) {
+		self->saved_dir_limit[0] = '\0';
+		SKIP(return, "no dir_key_limit parameter: %s", strerror(-ret));
+	}
+	ASSERT_EQ(0, mvt_param_write("dir_key_limit", "4"));
+	ASSERT_EQ(0, mvt_param_read("dir_key_limit", val, sizeof(val)));
+	ASSERT_STREQ("4", val);
+
+	/* Per-instance keys are the seed profile's; unknown flags refused. */
+	EXPECT_EQ(-EINVAL, mvt_policy(self->name, "/t/", MVT_K_DIR,
+				      M2MV_MODE_DIR, M2MV_POLICY_F_TS0003 |
+				      M2MV_POLICY_F_INSTANCE));
+	EXPECT_EQ(-EOPNOTSUPP, mvt_policy(self->name, "/t/", MVT_K_DIR,
+					  M2MV_MODE_DIR, 1U << 7));
+	ASSERT_EQ(0, ts0003_policy(self->name));
+
+	/* Three containers, one key. */
+	ASSERT_EQ(0, mvt_put(self->fd, "/t/a/x", "x", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/t/b/y", "y", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_put(self->fd, "/t/c/z", "z", 1, 0, NULL));
+	ASSERT_EQ(0, export_hdr(self->fd, "/t/a/x", hdr, sizeof(hdr)));
+	EXPECT_EQ(NULL, strstr(hdr, "m2mv_kdf")) TH_LOG("%s", hdr);
+	EXPECT_EQ(NULL, strstr(hdr, "m2mv_nonce")) TH_LOG("%s", hdr);
+	EXPECT_EQ(NULL, strstr(hdr, "crit")) TH_LOG("%s", hdr);
+	EXPECT_EQ(0, strncmp(hdr, DIR_PFX, strlen(DIR_PFX))) TH_LOG("%s", hdr);
+	/* The seed key of the same credential is another key: not counted. */
+	ASSERT_EQ(0, mvt_put(self->fd, "/d/lim/a", "a", 1, 0, NULL));
+	ASSERT_EQ(0, export_hdr(self->fd, "/d/lim/a", hdr, sizeof(hdr)));
+	EXPECT_NE(NULL, strstr(hdr, ",\"crit\":[\"m2mv_kdf\",\"m2mv_nonce\"]}"))
+		TH_LOG("%s", hdr);
+	ASSERT_EQ(0, mvt_del(self->fd, "/t/b/y", 0, NULL));
+	ASSERT_EQ(0, mvt_del(self->fd, "/t/c/z", 0, NULL));
+
+	/* Re-attached, the key has sealed 3: one more, then EDQUOT. */
+	ASSERT_EQ(0, mvt_vault_reattach(&self->v, &rep));
+	ASSERT_EQ(0, rep.integrity_errors);
+	ASSERT_EQ(0, ts0003_policy(self->name));
+	EXPECT_EQ(0, mvt_put(self->fd, "/t/d/w", "w", 1, 0, NULL));
+	EXPECT_EQ(-EDQUOT, mvt_put(self->fd, "/t/e/v", "v", 1, 0, NULL));
+	EXPECT_EQ(-EDQUOT, mvt_put(self->fd, "/t/a/x", "X", 1, 0, NULL));
+
+	/*
+	 * Compacted without /t/d/w, the one record that said 4: the record
+	 * left (which said 1) must now say 4.
+	 */
+	ASSERT_EQ(0, mvt_del(self->fd, "/t/d/w", 0, NULL));
+	nfd = mvt_store_file(nfile, sizeof(nfile), NULL, "ts0003");
+	ASSERT_GE(nfd, 0);
+	struct mvt_nl_args c = { .name = self->name, .has_fd = true, .fd = nfd };
+
+	ASSERT_EQ(0, mvt_nl(M2MV_CMD_STORE_COMPACT, &c, &rep)) TH_LOG("%s", rep.msg);
+	EXPECT_EQ(-EDQUOT, mvt_put(self->fd, "/t/f/u", "u", 1, 0, NULL));
+	ASSERT_EQ(0, mvt_vault_detach(&self->v));
+	close(self->sfd);
+	self->sfd = nfd;
+	ASSERT_EQ(0, mvt_vault_attach(&self->v, &rep));
+	EXPECT_EQ(0, rep.integrity_errors);
+	ASSERT_EQ(0, ts0003_policy(self->name));
+	EXPECT_EQ(-EDQUOT, mvt_put(self->fd, "/t/f/u", "u", 1, 0, NULL))
+		TH_LOG("the compaction made the key younger than it is");
+	n = sizeof(out);
+	EXPECT_EQ(0, mvt_get(self->fd, "/t/a/x", out, &n, NULL));
+	EXPECT_EQ(1, n);
+	EXPECT_EQ('x', out[0]);
+	/* A new credential is a new key: rotation is the way out. */
+	unlink(nfile);
 }
 
 /* The header names the derivation scope each policy asks for. */

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Records exported by m2mvault (JWE for wrap and dir, JWS for mic, compact
 # and flattened JSON) verify and decrypt with three independent JOSE
-# implementations, given only the credential keys:
+# implementations, given only the credential keys (and, for dir records
+# of the seed profile, the derivation):
 #   - the jose command line tool (libjose), dir keys derived with openssl;
 #   - python3 jwcrypto, dir keys derived with python's hmac;
 #   - node's npm "jose" package (tools/npm-deps), dir keys from node crypto.
@@ -11,7 +12,13 @@
 # The dir-mode content key is HMAC-SHA256(K14, "Data Confidentiality" ||
 # id || nonce) with id the container (m2mv_path up to its last '/') or the
 # instance (m2mv_path), as m2mv_kdf says, and nonce the 16 bytes of
-# m2mv_nonce (kmod/kdf.h, kmod/jose.h).
+# m2mv_nonce (kmod/kdf.h, kmod/jose.h). Seed dir headers list both in
+# "crit": jwcrypto and node's jose are told they understand them, and
+# given the type-14 key itself (what a reader that does not know the
+# derivation has) they must refuse the record naming m2mv_kdf, not fail
+# its tag. A dir record of the ts0003 profile (mode letter t) decrypts
+# with the type-14 key itself as the content key, as TS-0003's ESData
+# direct mode says, with nothing derived.
 . "$(dirname "$0")/lib.sh"
 
 # Everything below runs in a fresh session keyring.
@@ -86,15 +93,16 @@ jwk() { printf '{"kty":"oct","k":"%s"}' "$(b64url <"$1")"; }
 
 # ------------------------------------------------------------------ setup
 
-for t in 14 15 16 store wrong; do
+for t in 14 14t 15 16 store wrong; do
 	head -c 32 /dev/urandom >"$W/k$t"
 done
 K14=14-interop@m2mv.test
+K14T=14-ts0003@m2mv.test
 K15=15-interop@m2mv.test
 K16=16-interop@m2mv.test
 KS=16-store@m2mv.test
 ok_setup=1
-for pair in "14:$K14" "15:$K15" "16:$K16" "store:$KS"; do
+for pair in "14:$K14" "14t:$K14T" "15:$K15" "16:$K16" "store:$KS"; do
 	if ! keyctl padd m2mvault "${pair#*:}" @s <"$W/k${pair%%:*}" >/dev/null; then
 		ok_setup=
 	fi
@@ -112,11 +120,12 @@ check "policy /w/ wrap" "$mvio" policy "$store" /w/ "$K15" wrap
 check "policy /d/ dir (container)" "$mvio" policy "$store" /d/ "$K14" dir
 check "policy /i/ dir (instance)" "$mvio" policy "$store" /i/ "$K14" dir-instance
 check "policy /m/ mic" "$mvio" policy "$store" /m/ "$K16" mic
+check "policy /t/ dir (profile ts0003)" "$mvio" policy "$store" /t/ "$K14T" dir-ts0003
 store_id=$(head -c 24 "$W/store" | tail -c 16 | hex)
 
 # mode letter -> path prefix, key file, kdf
-declare -A prefix=([w]=/w/ [d]=/d/c1/ [i]=/i/c1/ [m]=/m/)
-declare -A keyf=([w]=k15 [d]=k14 [i]=k14 [m]=k16)
+declare -A prefix=([w]=/w/ [d]=/d/c1/ [i]=/i/c1/ [m]=/m/ [t]=/t/c1/)
+declare -A keyf=([w]=k15 [d]=k14 [i]=k14 [m]=k16 [t]=k14t)
 # Under TCG every exec costs a fifth of a second or more: few sizes, few
 # processes.
 sizes="0 1000 102400"
@@ -127,7 +136,7 @@ done
 # The manifest: ID MODE FORMAT FILE PLAINTEXT KEYFILE EXPECT PATH
 : >"$W/manifest"
 put_ok=1
-for m in w d i m; do
+for m in w d i m t; do
 	for s in $sizes; do
 		p=${prefix[$m]}s$s
 		if ! "$mvio" put "$store" "$p" <"$W/pt$s" >"$W/ver" 2>"$W/err"; then
@@ -171,7 +180,7 @@ tamper() {
 	done
 	printf '%s' "${parts[*]}"
 }
-for m in w d i m; do
+for m in w d i m t; do
 	id=$m-1000-compact
 	if [ "$m" = m ]; then
 		tamper "$W/$id" 1 2 >"$W/$id.tampered"
@@ -180,6 +189,14 @@ for m in w d i m; do
 	fi
 	echo "$id.tampered $m compact $W/$id.tampered $W/pt1000 $W/${keyf[$m]} fail ${prefix[$m]}s1000" >>"$W/manifest"
 	echo "$id.wrongkey $m compact $W/$id $W/pt1000 $W/kwrong fail ${prefix[$m]}s1000" >>"$W/manifest"
+done
+# A seed dir record given the type-14 key itself, as a reader that does
+# not know the derivation would try: refused for its crit member.
+for m in d i; do
+	for f in compact json; do
+		id=$m-1000-$f
+		echo "$id.nokdf $m $f $W/$id $W/pt1000 $W/k14 crit ${prefix[$m]}s1000" >>"$W/manifest"
+	done
 done
 # The tag of an empty plaintext, too.
 tamper "$W/w-0-compact" 3 4 >"$W/w-0-compact.tampered"
@@ -194,9 +211,16 @@ echo "w-0-compact.tampered w compact $W/w-0-compact.tampered $W/pt0 $W/k15 fail 
 cat >"$W/check.py" <<'EOF'
 import base64, hashlib, hmac, json, sys
 from jwcrypto import jwe, jwk, jws
+from jwcrypto.common import JWSEHeaderParameter
 
 store_id = sys.argv[2]
-kids = {"w": sys.argv[3], "d": sys.argv[4], "i": sys.argv[4], "m": sys.argv[5]}
+kids = {"w": sys.argv[3], "d": sys.argv[4], "i": sys.argv[4], "m": sys.argv[5],
+        "t": sys.argv[6]}
+# What a reader that knows the seed derivation declares it understands.
+seed_registry = {
+    "m2mv_kdf": JWSEHeaderParameter("m2mvault dir key scope", True, True, None),
+    "m2mv_nonce": JWSEHeaderParameter("m2mvault dir nonce", True, True, None),
+}
 
 def b64d(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
@@ -209,9 +233,19 @@ def header(raw):
         return json.loads(b64d(json.loads(raw)["protected"]))
     return json.loads(b64d(raw.split(".")[0]))
 
-def check(mode, fmt, raw, pt, key, path):
+def check(mode, fmt, raw, pt, key, path, expect):
     hdr = header(raw)
+    if expect == "crit":
+        # The key itself and no extension declared: must name m2mv_kdf.
+        try:
+            o = jwe.JWE()
+            o.deserialize(raw, key=jwk.JWK(kty="oct", k=b64e(key)))
+        except Exception as e:
+            return None if "m2mv_kdf" in str(e) else "refused, but not for crit: %s" % e
+        return "accepted"
     if mode in "di":
+        if hdr.get("crit") != ["m2mv_kdf", "m2mv_nonce"]:
+            return "crit %r" % hdr.get("crit")
         kdf = hdr["m2mv_kdf"]
         want = "instance" if mode == "i" else "container"
         if kdf != want:
@@ -231,7 +265,7 @@ def check(mode, fmt, raw, pt, key, path):
         if hdr.get("alg") != "HS256":
             return "alg %r" % hdr.get("alg")
     else:
-        o = jwe.JWE()
+        o = jwe.JWE(header_registry=seed_registry if mode in "di" else None)
         o.deserialize(raw, key=k)
         got = o.payload
         alg = "A256KW" if mode == "w" else "dir"
@@ -244,9 +278,11 @@ def check(mode, fmt, raw, pt, key, path):
     if hdr.get("kid") != kids[mode] or hdr.get("m2mv_path") != path or \
        hdr.get("m2mv_store") != store_id or hdr.get("m2mv_ver") != 1:
         return "header %r" % hdr
-    for bad in ("zip", "crit"):
+    for bad in ("zip", "crit") if mode not in "di" else ("zip",):
         if bad in hdr:
             return "header has %s" % bad
+    if mode == "t" and ("m2mv_kdf" in hdr or "m2mv_nonce" in hdr):
+        return "ts0003 header with a derivation member %r" % hdr
     return None
 
 # jwcrypto 1.1 cannot open a JWE with an empty plaintext, even its own:
@@ -274,10 +310,12 @@ for line in open(sys.argv[1]):
               (rid, getattr(jwe, "__version__", "1.1")))
         continue
     try:
-        err = check(mode, fmt, raw, pt, key, path)
+        err = check(mode, fmt, raw, pt, key, path, expect)
     except Exception as e:
         err = "%s: %s" % (type(e).__name__, e)
-    if expect == "fail":
+    if expect == "crit":
+        print(("fail %s %s" % (rid, err)) if err else "ok %s" % rid)
+    elif expect == "fail":
         print(("ok %s" if err else "fail %s accepted") % rid)
     else:
         print(("fail %s %s" % (rid, err)) if err else "ok %s" % rid)
@@ -288,9 +326,11 @@ EOF
 cat >"$W/check.js" <<'EOF'
 const fs = require('fs');
 const crypto = require('crypto');
-const [manifest, nodedir, storeId, k15, k14, k16] = process.argv.slice(2);
+const [manifest, nodedir, storeId, k15, k14, k16, k14t] = process.argv.slice(2);
 const jose = require(nodedir + '/node_modules/jose');
-const kids = { w: k15, d: k14, i: k14, m: k16 };
+const kids = { w: k15, d: k14, i: k14, m: k16, t: k14t };
+// What a reader that knows the seed derivation declares it understands.
+const seedCrit = { crit: { m2mv_kdf: true, m2mv_nonce: true } };
 const b64d = (s) => Buffer.from(s, 'base64url');
 
 function header(raw) {
@@ -298,9 +338,25 @@ function header(raw) {
   return JSON.parse(b64d(p).toString());
 }
 
-async function check(mode, fmt, raw, pt, key, path) {
+async function check(mode, fmt, raw, pt, key, path, expect) {
   const hdr = header(raw);
-  if (mode === 'd' || mode === 'i') {
+  const seed = mode === 'd' || mode === 'i';
+  if (expect === 'crit') {
+    // The key itself and no extension declared: must name m2mv_kdf.
+    try {
+      if (fmt === 'json') await jose.flattenedDecrypt(JSON.parse(raw), new Uint8Array(key));
+      else await jose.compactDecrypt(raw, new Uint8Array(key));
+    } catch (e) {
+      return /m2mv_kdf/.test(e.message) ? null : 'refused, but not for crit: ' + e.message;
+    }
+    return 'accepted';
+  }
+  if (seed && JSON.stringify(hdr.crit) !== '["m2mv_kdf","m2mv_nonce"]')
+    return 'crit ' + JSON.stringify(hdr.crit);
+  if (!seed && hdr.crit !== undefined) return 'header has crit';
+  if (mode === 't' && (hdr.m2mv_kdf !== undefined || hdr.m2mv_nonce !== undefined))
+    return 'ts0003 header with a derivation member ' + JSON.stringify(hdr);
+  if (seed) {
     const kdf = hdr.m2mv_kdf;
     if (kdf !== (mode === 'i' ? 'instance' : 'container')) return 'm2mv_kdf ' + kdf;
     const id = kdf === 'instance' ? hdr.m2mv_path
@@ -318,8 +374,9 @@ async function check(mode, fmt, raw, pt, key, path) {
       : await jose.compactVerify(raw, k);
     got = Buffer.from(r.payload);
   } else {
-    const r = fmt === 'json' ? await jose.flattenedDecrypt(JSON.parse(raw), k)
-      : await jose.compactDecrypt(raw, k);
+    const opt = seed ? seedCrit : {};
+    const r = fmt === 'json' ? await jose.flattenedDecrypt(JSON.parse(raw), k, opt)
+      : await jose.compactDecrypt(raw, k, opt);
     got = Buffer.from(r.plaintext);
   }
   if (!got.equals(pt)) return `plaintext differs (${got.length} vs ${pt.length} bytes)`;
@@ -335,11 +392,12 @@ async function check(mode, fmt, raw, pt, key, path) {
     let err;
     try {
       err = await check(mode, fmt, fs.readFileSync(f, 'utf8'), fs.readFileSync(ptf),
-                        fs.readFileSync(kf), path);
+                        fs.readFileSync(kf), path, expect);
     } catch (e) {
       err = (e.code || e.name) + ': ' + e.message;
     }
-    if (expect === 'fail') console.log(err ? `ok ${id}` : `fail ${id} accepted`);
+    if (expect === 'crit') console.log(err ? `fail ${id} ${err}` : `ok ${id}`);
+    else if (expect === 'fail') console.log(err ? `ok ${id}` : `fail ${id} accepted`);
     else console.log(err ? `fail ${id} ${err}` : `ok ${id}`);
   }
 })();
@@ -377,7 +435,11 @@ dir_jwk() {
 jose_check() {
 	local id=$1 m=$2 file=$4 pt=$5 kf=$6 expect=$7 base jwkf rc
 	local out=$W/$id.jose
-	if [ "$m" = d ] || [ "$m" = i ]; then
+	# libjose 11 does not look at crit: given the type-14 key itself, a
+	# seed dir record fails its tag, which is all it can say.
+	local nokdf=
+	[ "$expect" = crit ] && expect=fail nokdf=1
+	if { [ "$m" = d ] || [ "$m" = i ]; } && [ -z "$nokdf" ]; then
 		base=${id%%-compact*}
 		base=${base%-json}
 		jwkf=$(dir_jwk "$base" "$kf" 2>"$out.err") ||
@@ -408,7 +470,7 @@ declare -A keyhex
 for k in k14 kwrong; do
 	keyhex[$W/$k]=$(hex <"$W/$k")
 done
-for k in k14 k15 k16 kwrong; do
+for k in k14 k14t k15 k16 kwrong; do
 	jwk "$W/$k" >"$W/$k.jwk"
 done
 
@@ -422,11 +484,11 @@ for d in "${M2MV_CACHE:+$M2MV_CACHE/node}" \
 	fi
 done
 
-"$py" "$W/check.py" "$W/manifest" "$store_id" "$K15" "$K14" "$K16" \
+"$py" "$W/check.py" "$W/manifest" "$store_id" "$K15" "$K14" "$K16" "$K14T" \
 	>"$W/jwcrypto.out" 2>"$W/jwcrypto.err" &
 pids=$!
 if [ -n "$nodedir" ] && command -v node >/dev/null; then
-	node "$W/check.js" "$W/manifest" "$nodedir" "$store_id" "$K15" "$K14" "$K16" \
+	node "$W/check.js" "$W/manifest" "$nodedir" "$store_id" "$K15" "$K14" "$K16" "$K14T" \
 		>"$W/node.out" 2>"$W/node.err" &
 	pids="$pids $!"
 else

@@ -10,7 +10,7 @@
  *                                        create: a new store (FILE made
  *                                        if missing, M2MV_ATTACH_F_CREATE)
  *   mvio detach NAME
- *   mvio policy NAME PREFIX CREDID wrap|dir|dir-instance|mic
+ *   mvio policy NAME PREFIX CREDID wrap|dir|dir-instance|dir-ts0003|mic
  *   mvio put NAME PATH [sync]            plaintext on stdin; prints version
  *   mvio get NAME PATH                   plaintext on stdout
  *   mvio del NAME PATH [sync]            prints the tombstone's version
@@ -38,7 +38,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: mvio attach NAME FILE STORE_CREDID [create]\n"
 		"       mvio detach NAME\n"
-		"       mvio policy NAME PREFIX CREDID wrap|dir|dir-instance|mic\n"
+		"       mvio policy NAME PREFIX CREDID wrap|dir|dir-instance|dir-ts0003|mic\n"
 		"       mvio put NAME PATH [sync] < data\n"
 		"       mvio get NAME PATH > data\n"
 		"       mvio del NAME PATH [sync]\n"
@@ -165,6 +165,9 @@ static int cmd_policy(int argc, char **argv)
 	} else if (!strcmp(argv[5], "dir-instance")) {
 		mode = M2MV_MODE_DIR;
 		flags = M2MV_POLICY_F_INSTANCE;
+	} else if (!strcmp(argv[5], "dir-ts0003")) {
+		mode = M2MV_MODE_DIR;
+		flags = M2MV_POLICY_F_TS0003;
 	} else if (!strcmp(argv[5], "mic")) {
 		mode = M2MV_MODE_MIC;
 	} else {

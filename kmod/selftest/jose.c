@@ -60,6 +60,22 @@ static const char * const hdr_kat_dir[] __initconst = {
 	NULL
 };
 
+static const char * const hdr_kat_dir_crit[] __initconst = {
+	"{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"14-dir@tef.example.com\",",
+	"\"m2mv_path\":\"CSEBase/ae1/cnt1/cin1\",\"m2mv_ver\":7,",
+	"\"m2mv_store\":\"000102030405060708090a0b0c0d0e0f\",",
+	"\"m2mv_kdf\":\"container\",\"m2mv_nonce\":\"oKGio6SlpqeoqaqrrK2urw\",",
+	"\"crit\":[\"m2mv_kdf\",\"m2mv_nonce\"]}",
+	NULL
+};
+
+static const char * const hdr_kat_dir_ts0003[] __initconst = {
+	"{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"14-dir@tef.example.com\",",
+	"\"m2mv_path\":\"CSEBase/ae1/cnt1/cin1\",\"m2mv_ver\":7,",
+	"\"m2mv_store\":\"000102030405060708090a0b0c0d0e0f\"}",
+	NULL
+};
+
 static const char * const hdr_kat_mic[] __initconst = {
 	"{\"alg\":\"HS256\",\"kid\":\"16-mic@tef.example.com\",",
 	"\"m2mv_path\":\"CSEBase/ae1/cnt1/cin1\",\"m2mv_ver\":7,",
@@ -144,8 +160,36 @@ static int __init hdr_selftest(char *buf)
 	ret = hdr_selftest_one(&f, "14-dir@tef.example.com", want, buf);
 	if (ret)
 		return ret;
-	f.mode = M2MV_MODE_MIC;
 	f.instance = false;
+	f.crit = true;
+	kat_join(want, M2MV_HDR_MAX, hdr_kat_dir_crit);
+	ret = hdr_selftest_one(&f, "14-dir@tef.example.com", want, buf);
+	if (ret)
+		return ret;
+	f.crit = false;
+	f.direct = true;
+	kat_join(want, M2MV_HDR_MAX, hdr_kat_dir_ts0003);
+	ret = hdr_selftest_one(&f, "14-dir@tef.example.com", want, buf);
+	if (ret)
+		return ret;
+	/* The profiles exclude each other, and belong to dir alone. */
+	f.instance = true;
+	ret = m2mv_jose_header(buf, M2MV_HDR_MAX, &f);
+	f.instance = false;
+	f.crit = true;
+	ret = ret == -EINVAL ? m2mv_jose_header(buf, M2MV_HDR_MAX, &f) : 0;
+	f.direct = false;
+	f.mode = M2MV_MODE_WRAP;
+	ret = ret == -EINVAL ? m2mv_jose_header(buf, M2MV_HDR_MAX, &f) : 0;
+	f.crit = false;
+	f.direct = true;
+	ret = ret == -EINVAL ? m2mv_jose_header(buf, M2MV_HDR_MAX, &f) : 0;
+	f.direct = false;
+	if (ret != -EINVAL) {
+		pr_err("self-test header profile refusals failed (%d)\n", ret);
+		return -EINVAL;
+	}
+	f.mode = M2MV_MODE_MIC;
 	kat_join(want, M2MV_HDR_MAX, hdr_kat_mic);
 	ret = hdr_selftest_one(&f, "16-mic@tef.example.com", want, buf);
 	if (ret)
@@ -181,6 +225,7 @@ static int __init hdr_selftest(char *buf)
 	f.path_len = M2MV_PATH_MAX;
 	f.version = U64_MAX;
 	f.mode = M2MV_MODE_DIR;
+	f.crit = true;
 	ret = m2mv_jose_header(NULL, 0, &f);
 	if (ret != (int)J_DIR_MAX) {
 		pr_err("self-test longest header failed (%d)\n", ret);

@@ -60,24 +60,32 @@ static int __init kw_selftest(void)
 struct seal_case {
 	const char *name;
 	u8 mode;
-	bool instance;
+	u8 rflags;			/* M2MV_RECF_* */
 	const char *kid;
 	u32 len;
 	bool vmapped;
 };
 
 static const struct seal_case seal_cases[] __initconst = {
-	{ "wrap", M2MV_MODE_WRAP, false, "15-selftest", 1000, false },
-	{ "wrap empty", M2MV_MODE_WRAP, false, "15-selftest", 0, false },
-	{ "wrap vmalloc", M2MV_MODE_WRAP, false, "15-selftest",
+	{ "wrap", M2MV_MODE_WRAP, 0, "15-selftest", 1000, false },
+	{ "wrap empty", M2MV_MODE_WRAP, 0, "15-selftest", 0, false },
+	{ "wrap vmalloc", M2MV_MODE_WRAP, 0, "15-selftest",
 	  3 * PAGE_SIZE + 1001, true },
-	{ "dir container", M2MV_MODE_DIR, false, "14-selftest", 1000, false },
-	{ "dir instance", M2MV_MODE_DIR, true, "14-selftest", 17, false },
-	{ "dir vmalloc", M2MV_MODE_DIR, false, "14-selftest",
+	{ "dir container", M2MV_MODE_DIR, M2MV_RECF_CRIT, "14-selftest", 1000,
+	  false },
+	{ "dir container, no crit", M2MV_MODE_DIR, 0, "14-selftest", 100,
+	  false },
+	{ "dir instance", M2MV_MODE_DIR, M2MV_RECF_INSTANCE | M2MV_RECF_CRIT,
+	  "14-selftest", 17, false },
+	{ "dir vmalloc", M2MV_MODE_DIR, M2MV_RECF_CRIT, "14-selftest",
 	  2 * PAGE_SIZE + 5, true },
-	{ "mic", M2MV_MODE_MIC, false, "16-selftest", 1000, false },
-	{ "mic empty", M2MV_MODE_MIC, false, "16-selftest", 0, false },
-	{ "mic vmalloc", M2MV_MODE_MIC, false, "16-selftest",
+	{ "dir ts0003", M2MV_MODE_DIR, M2MV_RECF_DIRECT, "14-selftest", 1000,
+	  false },
+	{ "dir ts0003 vmalloc", M2MV_MODE_DIR, M2MV_RECF_DIRECT, "14-selftest",
+	  PAGE_SIZE + 3, true },
+	{ "mic", M2MV_MODE_MIC, 0, "16-selftest", 1000, false },
+	{ "mic empty", M2MV_MODE_MIC, 0, "16-selftest", 0, false },
+	{ "mic vmalloc", M2MV_MODE_MIC, 0, "16-selftest",
 	  MIC_CHUNK * 3 + 2, true },
 };
 
@@ -97,14 +105,16 @@ static int __init st_build(const struct seal_case *c, struct m2mv_rec *rec)
 	struct m2mv_rec_shape shape = {
 		.type = M2MV_REC_PUT,
 		.mode = c->mode,
-		.flags = c->instance ? M2MV_RECF_INSTANCE : 0,
+		.flags = c->rflags,
 		.path_len = sizeof(path) - 1,
 		.hdr_max = M2MV_HDR_MAX,
 		.payload_len = c->len,
 	};
 	struct m2mv_hdr_fields f = {
 		.mode = c->mode,
-		.instance = c->instance,
+		.instance = c->rflags & M2MV_RECF_INSTANCE,
+		.crit = c->rflags & M2MV_RECF_CRIT,
+		.direct = c->rflags & M2MV_RECF_DIRECT,
 		.kid = c->kid,
 		.path = path,
 		.path_len = sizeof(path) - 1,
@@ -121,7 +131,7 @@ static int __init st_build(const struct seal_case *c, struct m2mv_rec *rec)
 		return ret;
 	memcpy(tmp.path, path, sizeof(path) - 1);
 	tmp.head->version = cpu_to_le64(1);
-	if (c->mode == M2MV_MODE_DIR)
+	if (c->mode == M2MV_MODE_DIR && !(c->rflags & M2MV_RECF_DIRECT))
 		get_random_bytes(tmp.head->nonce, M2MV_NONCE_SIZE);
 	f.nonce = tmp.head->nonce;
 	st_fill(tmp.payload, c->len);

@@ -204,6 +204,7 @@ struct m2mv_stat {
 enum m2mv_stat_flag {
 	M2MV_STAT_F_INSTANCE = 1U << 0,	/* dir mode, per-instance key */
 	M2MV_STAT_F_BAD = 1U << 1,	/* failed integrity checks: EBADMSG */
+	M2MV_STAT_F_TS0003 = 1U << 2,	/* dir mode, profile ts0003 */
 };
 
 /**
@@ -361,9 +362,19 @@ enum m2mv_attach_flag {
 			      M2MV_ATTACH_F_STALE_OK
 };
 
+/*
+ * M2MV_POLICY_F_TS0003 chooses the ts0003 profile (oneM2M TS-0003 clause
+ * 8.5 ESData): a dir record's content key is the registered type-14 key
+ * itself, so that any JOSE library holding that key decrypts its export.
+ * Without it a policy has the seed profile: a dir record's content key is
+ * derived per container (or, with M2MV_POLICY_F_INSTANCE, per instance).
+ * The two flags exclude each other; wrap and mic are sealed alike in both
+ * profiles, and accept either.
+ */
 enum m2mv_policy_flag {
 	M2MV_POLICY_F_INSTANCE = 1U << 0,	/* dir: per-instance keys */
-	__M2MV_POLICY_F_ALL = M2MV_POLICY_F_INSTANCE
+	M2MV_POLICY_F_TS0003 = 1U << 1,		/* profile ts0003 */
+	__M2MV_POLICY_F_ALL = M2MV_POLICY_F_INSTANCE | M2MV_POLICY_F_TS0003
 };
 
 #define M2MV_IOC_MAGIC		0xb7
@@ -411,8 +422,17 @@ enum m2mv_rec_type {
 	M2MV_REC_CKPT,
 };
 
+/*
+ * Flags of a dir PUT: DIRECT alone (ts0003 profile), or the seed profile's
+ * CRIT with or without INSTANCE (records written before CRIT existed have
+ * INSTANCE or nothing). Other records have none.
+ */
 enum m2mv_rec_flag {
 	M2MV_RECF_INSTANCE = 1U << 0,	/* dir: per-instance key */
+	M2MV_RECF_CRIT = 1U << 1,	/* dir, seed: "crit" in the header */
+	M2MV_RECF_DIRECT = 1U << 2,	/* dir, ts0003: the key is the CEK */
+	__M2MV_RECF_ALL = M2MV_RECF_INSTANCE | M2MV_RECF_CRIT |
+			  M2MV_RECF_DIRECT
 };
 
 /**
@@ -464,7 +484,10 @@ struct m2mv_disk_super {
  *	checkpoint body (CKPT)
  * @prev_path: format 2: CRC32C of the path of that record (0 if none);
  *	format 1: zero
- * @nonce: dir: the derivation nonce; else zero
+ * @nonce: dir, seed profile: the derivation nonce; dir, ts0003 profile
+ *	(M2MV_RECF_DIRECT): bytes 0-7 the records the key had sealed in this
+ *	store when this one was written, this one included (compaction
+ *	raises it to the count at that time), bytes 8-15 zero; else zero
  * @chain: HMAC-SHA256(store key, previous chain || this record with @crc and
  *	@chain zeroed, leaving out the payload of a PUT, which its tag covers)
  *
@@ -575,7 +598,7 @@ struct m2mv_disk_evidence {
  *	     the freshness anchor to keep outside the disk)
  * M2MV_CMD_POLICY_SET
  *	in:  NAME, PREFIX (string, may be empty), CREDID, MODE (u32,
- *	     enum m2mv_mode), FLAGS (u32, M2MV_POLICY_F_INSTANCE, optional)
+ *	     enum m2mv_mode), FLAGS (u32, M2MV_POLICY_F_*, optional)
  * M2MV_CMD_POLICY_DEL
  *	in:  NAME, PREFIX
  * M2MV_CMD_POLICY_GET (dump; one message per policy)

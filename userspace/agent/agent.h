@@ -76,10 +76,18 @@ enum agent_keyring_mode {
 	AGENT_KEYRING_USER,	/* cse_uid's user keyring */
 };
 
+/* How dir records are sealed (M2MV_POLICY_F_TS0003). */
+enum agent_profile {
+	AGENT_PROFILE_INHERIT,	/* a policy without its own: [store]'s */
+	AGENT_PROFILE_SEED,
+	AGENT_PROFILE_TS0003,
+};
+
 struct agent_policy {
 	char prefix[M2MV_PATH_MAX + 1];
 	unsigned int mode;	/* enum m2mv_mode */
-	unsigned int flags;	/* M2MV_POLICY_F_INSTANCE */
+	unsigned int flags;	/* M2MV_POLICY_F_* */
+	enum agent_profile profile;	/* after loading: SEED or TS0003 */
 	int line;		/* of its section header */
 };
 
@@ -114,6 +122,7 @@ struct agent_config {
 	uid_t store_owner;
 	gid_t store_group;
 	unsigned int store_perm;
+	enum agent_profile profile;	/* policies' default */
 	enum agent_anchor anchor;
 	unsigned int anchor_interval;	/* seconds between two reports */
 	uint32_t tpm_nv_index;		/* anchor = tpm */

@@ -43,6 +43,7 @@ enum key {
 	K_STORE_NAME, K_STORE_FILE, K_STORE_STATE, K_STORE_LIFETIME,
 	K_STORE_OWNER, K_STORE_GROUP, K_STORE_MODE, K_STORE_ANCHOR,
 	K_STORE_ANCHOR_INTERVAL, K_STORE_TPM_INDEX, K_STORE_TPM_TCTI,
+	K_STORE_PROFILE,
 	K_MAX
 };
 
@@ -75,6 +76,7 @@ static const struct {
 	[K_STORE_ANCHOR_INTERVAL] = { SEC_STORE, "anchor_interval" },
 	[K_STORE_TPM_INDEX] = { SEC_STORE, "tpm_nv_index" },
 	[K_STORE_TPM_TCTI] = { SEC_STORE, "tpm_tcti" },
+	[K_STORE_PROFILE] = { SEC_STORE, "profile" },
 };
 
 struct parse {
@@ -86,7 +88,7 @@ struct parse {
 	int line;			/* the line inih is handling */
 	enum section sec;
 	struct agent_policy *pol;	/* SEC_POLICY: the current one */
-	int pol_mode_line, pol_keys_line;
+	int pol_mode_line, pol_keys_line, pol_profile_line;
 	int sec_line[SEC_UNKNOWN];	/* first header of each section */
 	int key_line[K_MAX];
 	/* the reader's source: a FILE or a string */
@@ -371,7 +373,7 @@ static void begin_section(struct parse *p, const char *name)
 		strcpy(p->pol->prefix, prefix);
 		p->pol->mode = M2MV_MODE_WRAP;
 		p->pol->line = p->line;
-		p->pol_mode_line = p->pol_keys_line = 0;
+		p->pol_mode_line = p->pol_keys_line = p->pol_profile_line = 0;
 		p->sec = SEC_POLICY;
 		return;
 	}
@@ -392,6 +394,17 @@ static void begin_section(struct parse *p, const char *name)
 	p->sec = (enum section)s;
 }
 
+static int parse_profile(const char *v, enum agent_profile *profile)
+{
+	if (!strcmp(v, "seed"))
+		*profile = AGENT_PROFILE_SEED;
+	else if (!strcmp(v, "ts0003"))
+		*profile = AGENT_PROFILE_TS0003;
+	else
+		return -1;
+	return 0;
+}
+
 static void policy_key(struct parse *p, const char *name, const char *v)
 {
 	struct agent_policy *pol = p->pol;
@@ -401,8 +414,10 @@ static void policy_key(struct parse *p, const char *name, const char *v)
 		seen = &p->pol_mode_line;
 	else if (!strcmp(name, "keys"))
 		seen = &p->pol_keys_line;
+	else if (!strcmp(name, "profile"))
+		seen = &p->pol_profile_line;
 	else {
-		fail_at(p, p->line, "[policy %s]: unknown key '%s' (keys: mode, keys)",
+		fail_at(p, p->line, "[policy %s]: unknown key '%s' (keys: mode, keys, profile)",
 			pol->prefix, name);
 		return;
 	}
@@ -422,11 +437,15 @@ static void policy_key(struct parse *p, const char *name, const char *v)
 		else
 			fail_at(p, p->line, "[policy %s]: mode is wrap, dir or mic, not '%s'",
 				pol->prefix, v);
+	} else if (seen == &p->pol_profile_line) {
+		if (parse_profile(v, &pol->profile))
+			fail_at(p, p->line, "[policy %s]: profile is seed or ts0003, not '%s'",
+				pol->prefix, v);
 	} else {
 		if (!strcmp(v, "container"))
-			pol->flags = 0;
+			pol->flags &= ~M2MV_POLICY_F_INSTANCE;
 		else if (!strcmp(v, "instance"))
-			pol->flags = M2MV_POLICY_F_INSTANCE;
+			pol->flags |= M2MV_POLICY_F_INSTANCE;
 		else
 			fail_at(p, p->line, "[policy %s]: keys is container or instance, not '%s'",
 				pol->prefix, v);
@@ -573,6 +592,10 @@ static void other_key(struct parse *p, enum key k, const char *v)
 		if (!v[0] || set_string(c->tpm_tcti, sizeof(c->tpm_tcti), v))
 			fail_at(p, p->line, "[store] tpm_tcti: a TCTI configuration of at most %d bytes (e.g. device:/dev/tpmrm0), not '%s'",
 				AGENT_TCTI_MAX, v);
+		break;
+	case K_STORE_PROFILE:
+		if (parse_profile(v, &c->profile))
+			fail_at(p, p->line, "[store] profile: 'seed' or 'ts0003', not '%s'", v);
 		break;
 	case K_STORE_ANCHOR_INTERVAL:
 		if (agent_parse_duration(v, 1, 86400, &c->anchor_interval))
@@ -731,6 +754,7 @@ static void defaults(struct agent_config *c)
 	c->store_perm = AGENT_DEFAULT_STORE_PERM;
 	c->anchor = AGENT_ANCHOR_TEF;
 	c->anchor_interval = AGENT_DEFAULT_ANCHOR_INTERVAL;
+	c->profile = AGENT_PROFILE_SEED;
 	c->tpm_nv_index = AGENT_DEFAULT_TPM_NV_INDEX;
 	strcpy(c->tpm_tcti, AGENT_DEFAULT_TPM_TCTI);
 }
@@ -782,6 +806,30 @@ static void psk_source(struct parse *p)
 		     c->tef_psk_credential);
 	if (n < 0 || (size_t)n >= sizeof(c->tef_psk_file))
 		fail_at(p, cred, "[tef] psk_credential: $CREDENTIALS_DIRECTORY is too long");
+}
+
+/*
+ * Each policy's profile: its own, or [store]'s. Per-instance keys are a
+ * derivation of the seed profile; ts0003 seals with the key itself.
+ */
+static void policy_profiles(struct parse *p)
+{
+	struct agent_config *c = p->cfg;
+	struct agent_policy *pol;
+	size_t i;
+
+	for (i = 0; i < c->n_policies; i++) {
+		pol = &c->policies[i];
+		if (pol->profile == AGENT_PROFILE_INHERIT)
+			pol->profile = c->profile;
+		if (pol->profile != AGENT_PROFILE_TS0003)
+			continue;
+		pol->flags |= M2MV_POLICY_F_TS0003;
+		if (pol->flags & M2MV_POLICY_F_INSTANCE)
+			fail_at(p, pol->line,
+				"[policy %s]: keys = instance is for the seed profile (ts0003 seals with the key itself)",
+				pol->prefix);
+	}
 }
 
 static void check(struct parse *p)
@@ -838,6 +886,7 @@ static void check(struct parse *p)
 	if (c->anchor != AGENT_ANCHOR_TPM && p->key_line[K_STORE_TPM_TCTI])
 		fail_at(p, p->key_line[K_STORE_TPM_TCTI],
 			"[store] tpm_tcti has no use without anchor = tpm");
+	policy_profiles(p);
 	/* Each report writes the TPM's NV memory, which wears: fewer. */
 	if (c->anchor == AGENT_ANCHOR_TPM &&
 	    !p->key_line[K_STORE_ANCHOR_INTERVAL])

@@ -216,9 +216,14 @@ static int set_policies(struct agent *a)
 		was = NULL;
 		for (j = 0; j < n_old; j++)
 			if (!strcmp(old[j].prefix, p->prefix))
-				was = old[j].credid;
-		if (was && !strcmp(was, c->id))
-			continue;
+				break;
+		if (j < n_old) {
+			was = old[j].credid;
+			/* Unchanged: same key, mode, key scope and profile. */
+			if (!strcmp(was, c->id) && old[j].mode == p->mode &&
+			    old[j].flags == p->flags)
+				continue;
+		}
 		ret = m2mv_policy_set(a->ctl, a->cfg.store_name, p->prefix,
 				      c->id, (enum m2mv_mode)p->mode, p->flags);
 		if (ret) {
@@ -229,7 +234,8 @@ static int set_policies(struct agent *a)
 		}
 		agent_notice("policy '%s': %s%s under %s%s%s", p->prefix,
 			     m2mv_mode_name(p->mode),
-			     p->flags & M2MV_POLICY_F_INSTANCE ? " (per instance)" : "",
+			     p->flags & M2MV_POLICY_F_INSTANCE ? " (per instance)" :
+			     p->flags & M2MV_POLICY_F_TS0003 ? " (profile ts0003)" : "",
 			     c->id, was ? ", was " : "", was ? was : "");
 	}
 	/* The agent owns the store's policies: drop those not configured. */

@@ -45,6 +45,7 @@ static const struct option opts_attach[] = {
 static const struct option opts_policy_add[] = {
 	{ "mode", required_argument, NULL, 'm' },
 	{ "per-instance", no_argument, NULL, 'i' },
+	{ "profile", required_argument, NULL, 'p' },
 	OPT_HELP, OPT_END,
 };
 
@@ -326,6 +327,10 @@ static enum cli_parse_result cli_check_policy_add(struct cli_args *a,
 		return cli_bad(err, a->name, "missing --mode wrap|dir|mic");
 	if ((a->flags & M2MV_POLICY_F_INSTANCE) && a->mode != M2MV_MODE_DIR)
 		return cli_bad(err, a->name, "--per-instance needs --mode dir");
+	if ((a->flags & M2MV_POLICY_F_INSTANCE) &&
+	    (a->flags & M2MV_POLICY_F_TS0003))
+		return cli_bad(err, a->name,
+			       "--per-instance is for the seed profile: ts0003 seals with the key itself");
 	snprintf(why, sizeof(why), "for mode %s", m2mv_mode_name(a->mode));
 	return cli_check_credid(err, a->name, "credential", a->credid,
 				m2mv_mode_cred_type(a->mode), why);
@@ -440,7 +445,7 @@ static const struct cli_command cli_commands[] = {
 	{
 		.name = "policy add",
 		.run = cli_cmd_policy_add,
-		.synopsis = "NAME PREFIX CREDID --mode wrap|dir|mic [--per-instance]",
+		.synopsis = "NAME PREFIX CREDID --mode wrap|dir|mic [--per-instance] [--profile seed|ts0003]",
 		.help =
 			"Seal what is written under PREFIX in store NAME with the key\n"
 			"CREDID, in the given mode. The longest matching prefix decides;\n"
@@ -448,10 +453,15 @@ static const struct cli_command cli_commands[] = {
 			"15 for wrap, 14 for dir, 16 for mic. Replaces the prefix's policy.\n"
 			"\n"
 			"  -m, --mode MODE      wrap, dir or mic (required)\n"
-			"  -i, --per-instance   dir only: a key per resource instance\n"
-			"                       instead of per container\n"
+			"  -i, --per-instance   dir, seed profile: a key per resource\n"
+			"                       instance instead of per container\n"
+			"  -p, --profile P      seed (default): dir derives a key per\n"
+			"                       container from CREDID's key; ts0003: dir\n"
+			"                       seals with CREDID's key itself, so any JOSE\n"
+			"                       library given that key decrypts an export\n"
+			"                       (wrap and mic are the same in both)\n"
 			"  -h, --help           show this help\n",
-		.shortopts = ":m:ih",
+		.shortopts = ":m:ip:h",
 		.longopts = opts_policy_add,
 		.min = 3,
 		.max = 3,
@@ -886,6 +896,16 @@ static enum cli_parse_result cli_parse_cmd(const struct cli_command *s,
 			break;
 		case 'i':
 			a->flags |= M2MV_POLICY_F_INSTANCE;
+			break;
+		case 'p':
+			if (!strcmp(optarg, "ts0003"))
+				a->flags |= M2MV_POLICY_F_TS0003;
+			else if (!strcmp(optarg, "seed"))
+				a->flags &= ~M2MV_POLICY_F_TS0003;
+			else
+				return cli_bad(err, s->name,
+					       "invalid profile '%s' (seed or ts0003)",
+					       optarg);
 			break;
 		case 'j':
 			a->json = true;

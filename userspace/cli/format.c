@@ -215,6 +215,8 @@ size_t cli_format_rec_flags(char *buf, size_t size, unsigned int flags)
 		buf[0] = '\0';
 	if (flags & M2MV_STAT_F_INSTANCE)
 		len = cli_put(buf, size, len, "instance");
+	if (flags & M2MV_STAT_F_TS0003)
+		len = cli_put(buf, size, len, "%sts0003", len ? "," : "");
 	if (flags & M2MV_STAT_F_BAD)
 		len = cli_put(buf, size, len, "%sbad", len ? "," : "");
 	if (!len)
@@ -224,6 +226,8 @@ size_t cli_format_rec_flags(char *buf, size_t size, unsigned int flags)
 
 size_t cli_format_policy_flags(char *buf, size_t size, unsigned int flags)
 {
+	if (flags & M2MV_POLICY_F_TS0003)
+		return cli_put(buf, size, 0, "ts0003");
 	return cli_put(buf, size, 0, "%s",
 		       flags & M2MV_POLICY_F_INSTANCE ? "instance" : "-");
 }
@@ -444,6 +448,8 @@ static json_t *cli_json_rec_flags(unsigned int flags)
 		return NULL;
 	if (flags & M2MV_STAT_F_INSTANCE)
 		json_array_append_new(a, json_string("instance"));
+	if (flags & M2MV_STAT_F_TS0003)
+		json_array_append_new(a, json_string("ts0003"));
 	if (flags & M2MV_STAT_F_BAD)
 		json_array_append_new(a, json_string("bad"));
 	return a;
@@ -510,12 +516,14 @@ json_t *cli_json_store(const struct m2mv_store_info *si)
 
 json_t *cli_json_policy(const struct m2mv_policy_info *pi)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:b}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}",
 			 "store", pi->store,
 			 "prefix", pi->prefix,
 			 "mode", m2mv_mode_name(pi->mode),
 			 "credid", pi->credid,
-			 "per_instance", !!(pi->flags & M2MV_POLICY_F_INSTANCE));
+			 "per_instance", !!(pi->flags & M2MV_POLICY_F_INSTANCE),
+			 "profile", pi->flags & M2MV_POLICY_F_TS0003 ?
+				    "ts0003" : "seed");
 }
 
 json_t *cli_json_event(const struct m2mv_event_info *ev)

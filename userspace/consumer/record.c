@@ -175,6 +175,7 @@ static int header_ok(struct consume_record *rec, const char **why)
 	const json_t *h = rec->hdr, *enc = json_object_get(h, "enc");
 	const json_t *path = json_object_get(h, "m2mv_path");
 	const char *kdf, *nonce;
+	const json_t *crit;
 	unsigned int type;
 
 	rec->alg = json_string_value(json_object_get(h, "alg"));
@@ -193,9 +194,8 @@ static int header_ok(struct consume_record *rec, const char **why)
 	    !json_is_string(enc) || strcmp(json_string_value(enc), "A256GCM"))
 		ERR(rec->mode == CONSUME_MIC ? "a JWS header with enc" :
 		    "enc is not A256GCM");
-	if (json_object_get(h, "zip") || json_object_get(h, "crit") ||
-	    json_object_get(h, "b64"))
-		ERR("the header has zip, crit or b64, which m2mvault never writes");
+	if (json_object_get(h, "zip") || json_object_get(h, "b64"))
+		ERR("the header has zip or b64, which m2mvault never writes");
 	if (!rec->kid || m2mv_credid_parse(rec->kid, &type))
 		ERR("kid is not a Credential-ID");
 	if (type != want_type[rec->mode])
@@ -204,12 +204,33 @@ static int header_ok(struct consume_record *rec, const char **why)
 		     !path_ok(json_string_value(path))))
 		ERR("m2mv_path is not a resource path");
 	rec->path = json_string_value(path);
-	if (rec->mode != CONSUME_DIR)
+	crit = json_object_get(h, "crit");
+	if (rec->mode != CONSUME_DIR) {
+		if (crit)
+			ERR("crit in a header other than a seed dir one, which m2mvault never writes");
 		return 0;
+	}
 
+	/* ts0003 profile: the credential key is the content key. */
+	if (!json_object_get(h, "m2mv_kdf") &&
+	    !json_object_get(h, "m2mv_nonce")) {
+		if (crit)
+			ERR("crit in a dir header without m2mv_kdf");
+		rec->direct = 1;
+		return 0;
+	}
 	if (json_unpack(rec->hdr, "{s:s,s:s}", "m2mv_kdf", &kdf,
 			"m2mv_nonce", &nonce) || !rec->path)
 		ERR("a dir header without m2mv_path, m2mv_kdf or m2mv_nonce");
+	/* Records written since crit came list the derivation's members. */
+	if (crit && (!json_is_array(crit) || json_array_size(crit) != 2 ||
+		     !json_is_string(json_array_get(crit, 0)) ||
+		     !json_is_string(json_array_get(crit, 1)) ||
+		     strcmp(json_string_value(json_array_get(crit, 0)),
+			    "m2mv_kdf") ||
+		     strcmp(json_string_value(json_array_get(crit, 1)),
+			    "m2mv_nonce")))
+		ERR("crit is not [\"m2mv_kdf\",\"m2mv_nonce\"]");
 	if (!strcmp(kdf, "instance"))
 		rec->instance = 1;
 	else if (strcmp(kdf, "container"))
@@ -377,8 +398,12 @@ int consume_record_open(const struct consume_record *rec,
 	*ptl = 0;
 	switch (rec->mode) {
 	case CONSUME_DIR:
-		/* The record's key, as the kernel derived it (kmod/kdf.c);
-		 * libjose names a dir key by its content encryption. */
+		/* libjose names a dir key by its content encryption. */
+		if (rec->direct) {
+			jwk = oct_jwk(key, "A256GCM");
+			break;
+		}
+		/* The record's key, as the kernel derived it (kmod/kdf.c). */
 		ret = m2mv_kdf_dir_id(rec->path, rec->instance, &id_len);
 		if (!ret)
 			ret = m2mv_kdf_dir_conf(key, rec->path, id_len,
@@ -423,6 +448,9 @@ json_t *consume_record_summary(const struct consume_record *rec,
 		if (v)
 			bad = json_object_set(obj, copy[i][1], v);
 	}
+	if (!bad && rec->mode == CONSUME_DIR)
+		bad = json_object_set_new(obj, "profile", json_string(
+				rec->direct ? "ts0003" : "seed"));
 	if (!bad)
 		bad = json_object_set_new(obj, "form", json_string(
 				rec->compact ? "compact" : "json")) ||

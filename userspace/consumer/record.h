@@ -7,16 +7,20 @@
  *
  *   wrap  {"alg":"A256KW","enc":"A256GCM","kid":"15-...",m2mv_*}
  *   dir   {"alg":"dir","enc":"A256GCM","kid":"14-...",m2mv_*,
- *          "m2mv_kdf":"container"|"instance","m2mv_nonce":"<16 bytes>"}
+ *          "m2mv_kdf":"container"|"instance","m2mv_nonce":"<16 bytes>"
+ *          [,"crit":["m2mv_kdf","m2mv_nonce"]]}           (seed profile)
+ *   dir   {"alg":"dir","enc":"A256GCM","kid":"14-...",m2mv_*} (ts0003)
  *   mic   {"alg":"HS256","kid":"16-...",m2mv_*}
  *
  * where m2mv_* is "m2mv_path", "m2mv_ver" and "m2mv_store". Anything else
  * is refused before a key is fetched: another alg or enc, a kid whose
- * credential type does not match the alg, "zip" or "crit", unprotected
+ * credential type does not match the alg, "zip", "b64", a "crit" other
+ * than the seed dir header's, unprotected
  * headers, the general JSON serialization, unknown members.
  *
  * Opening takes the credential key the TEF returns for the kid (for dir,
- * K_data_conf; the record's CEK is derived from it as the kernel did) and
+ * K_data_conf; in the seed profile the record's CEK is derived from it as
+ * the kernel did, in the ts0003 profile it is the CEK itself) and
  * decrypts or verifies with libjose.
  */
 #ifndef M2MV_CONSUMER_RECORD_H
@@ -44,6 +48,7 @@ struct consume_record {
 	const char *alg;
 	const char *path;	/* "m2mv_path", or NULL if absent */
 	int instance;		/* dir: per-instance key */
+	int direct;		/* dir, ts0003: the key is the CEK */
 	uint8_t nonce[M2MV_NONCE_LEN];	/* dir: "m2mv_nonce" */
 };
 

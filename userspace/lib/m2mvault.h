@@ -260,7 +260,7 @@ int m2mv_delete(struct m2mv_store *s, const char *path, unsigned int flags,
  * @data_len: plaintext length
  * @record_len: bytes the record takes in the store file
  * @mode: enum m2mv_mode
- * @flags: M2MV_STAT_F_INSTANCE, M2MV_STAT_F_BAD
+ * @flags: M2MV_STAT_F_INSTANCE, M2MV_STAT_F_TS0003, M2MV_STAT_F_BAD
  * @credid: the Credential-ID sealing the record ("" if damaged)
  */
 struct m2mv_record_info {
@@ -660,8 +660,10 @@ int m2mv_detach(struct m2mv_ctl *ctl, const char *name);
  * @credid: the Credential-ID whose key seals them; its type must fit
  *	@mode (15 wrap, 14 dir, 16 mic)
  * @mode: M2MV_MODE_WRAP, M2MV_MODE_DIR or M2MV_MODE_MIC
- * @flags: M2MV_POLICY_F_INSTANCE (dir only: a key per resource instance
- *	rather than per container)
+ * @flags: M2MV_POLICY_F_INSTANCE (dir, seed profile: a key per resource
+ *	instance rather than per container), M2MV_POLICY_F_TS0003 (profile
+ *	ts0003: dir seals with @credid's key itself, as TS-0003 ESData does;
+ *	excludes M2MV_POLICY_F_INSTANCE), or 0
  *
  * Replaces the prefix's policy if it has one. The caller must possess the
  * key of @credid: its identifier (derived from the key's bytes) is bound
@@ -714,7 +716,7 @@ int m2mv_key_bind(struct m2mv_ctl *ctl, const char *store,
  * @prefix: the prefix ("" for every path)
  * @credid: the Credential-ID
  * @mode: enum m2mv_mode
- * @flags: M2MV_POLICY_F_INSTANCE
+ * @flags: M2MV_POLICY_F_INSTANCE, M2MV_POLICY_F_TS0003
  */
 struct m2mv_policy_info {
 	char store[M2MV_NAME_MAX];

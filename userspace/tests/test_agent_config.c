@@ -316,7 +316,7 @@ static void test_syntax(void **state)
 	fails(f, BASE "[policy /]\nmode = wrap\nmode = dir\n",
 	      "t.conf:11: [policy /]: 'mode' is set twice (first at line 10)");
 	fails(f, BASE "[policy /]\ncipher = aes\n",
-	      "t.conf:10: [policy /]: unknown key 'cipher' (keys: mode, keys)");
+	      "t.conf:10: [policy /]: unknown key 'cipher' (keys: mode, keys, profile)");
 	fails(f, "[tef]\nhost = a\nhost = b\n",
 	      "t.conf:3: [tef] host is set twice (first at line 2)");
 	fails(f, BASE "[store]\n",
@@ -467,6 +467,30 @@ static void test_registrations(void **state)
 	assert_int_equal(t[0][1], 16);
 	assert_int_equal(n[1], 1);
 	assert_int_equal(t[1][0], 14);
+
+	/* Profiles: [store]'s for every policy, unless one has its own. */
+	assert_int_equal(parse(f, BASE "[policy /a/]\nmode = dir\n"), 0);
+	assert_int_equal(f->cfg.policies[0].profile, AGENT_PROFILE_SEED);
+	assert_int_equal(f->cfg.policies[0].flags, 0);
+	assert_int_equal(parse(f, BASE "[policy /a/]\nmode = dir\nprofile = ts0003\n"
+			       "[policy /b/]\nmode = dir\nkeys = instance\n"), 0);
+	assert_int_equal(f->cfg.policies[0].flags, M2MV_POLICY_F_TS0003);
+	assert_int_equal(f->cfg.policies[1].flags, M2MV_POLICY_F_INSTANCE);
+	assert_int_equal(f->cfg.policies[1].profile, AGENT_PROFILE_SEED);
+	assert_int_equal(parse(f, BASE "profile = ts0003\n[policy /a/]\nmode = dir\n"
+			       "[policy /b/]\nmode = dir\nprofile = seed\n"
+			       "[policy /c/]\nmode = wrap\n"), 0);
+	assert_int_equal(f->cfg.policies[0].flags, M2MV_POLICY_F_TS0003);
+	assert_int_equal(f->cfg.policies[1].flags, 0);
+	assert_int_equal(f->cfg.policies[2].flags, M2MV_POLICY_F_TS0003);
+	fails(f, BASE "profile = esdata\n[policy /]\n",
+	      "t.conf:9: [store] profile: 'seed' or 'ts0003', not 'esdata'");
+	fails(f, BASE "[policy /]\nprofile = ts0004\n",
+	      "t.conf:10: [policy /]: profile is seed or ts0003, not 'ts0004'");
+	fails(f, BASE "[policy /]\nmode = dir\nprofile = ts0003\nkeys = instance\n",
+	      "t.conf:9: [policy /]: keys = instance is for the seed profile (ts0003 seals with the key itself)");
+	fails(f, BASE "[policy /]\nprofile = seed\nprofile = seed\n",
+	      "t.conf:11: [policy /]: 'profile' is set twice (first at line 10)");
 
 	assert_int_equal(parse(f, BASE "[policy /a/]\nmode = mic\n"), 0);
 	assert_int_equal(agent_config_registrations(&f->cfg, t, n), 1);

@@ -36,6 +36,16 @@ static const char hdr_dir_c[] = "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"
 	KID14 "\"," TAIL ",\"m2mv_kdf\":\"container\"," NONCE;
 static const char hdr_dir_i[] = "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\""
 	KID14 "\"," TAIL ",\"m2mv_kdf\":\"instance\"," NONCE;
+/* Seed dir headers as the kernel writes them since "crit" came. */
+#define CRIT ",\"crit\":[\"m2mv_kdf\",\"m2mv_nonce\"]}"
+#define NONCE_CRIT "\"m2mv_nonce\":\"oKGio6SlpqeoqaqrrK2urw\"" CRIT
+static const char hdr_dir_c_crit[] = "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\""
+	KID14 "\"," TAIL ",\"m2mv_kdf\":\"container\"," NONCE_CRIT;
+static const char hdr_dir_i_crit[] = "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\""
+	KID14 "\"," TAIL ",\"m2mv_kdf\":\"instance\"," NONCE_CRIT;
+/* The ts0003 profile: no derivation members; the key is the CEK. */
+static const char hdr_dir_ts0003[] = "{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\""
+	KID14 "\"," TAIL "}";
 static const char hdr_wrap[] = "{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\""
 	KID15 "\"," TAIL "}";
 static const char hdr_mic[] = "{\"alg\":\"HS256\",\"kid\":\"" KID16 "\"," TAIL "}";
@@ -239,6 +249,28 @@ static void test_dir(void **state)
 	/* The CEK itself is not the credential key. */
 	expect_ret(make_jwe(hdr_dir_c, NULL, cek_container, plain, 1),
 		   cek_container, -EBADMSG);
+	/* With "crit" listing the derivation: the same keys. */
+	expect_open(make_jwe(hdr_dir_c_crit, NULL, cek_container, plain, 1),
+		    k_conf, plain);
+	expect_open(make_jwe(hdr_dir_i_crit, NULL, cek_instance, plain, 0),
+		    k_conf, plain);
+	expect_ret(make_jwe(hdr_dir_c_crit, NULL, k_conf, plain, 1),
+		   k_conf, -EBADMSG);
+}
+
+static void test_dir_ts0003(void **state)
+{
+	(void)state;
+	/* The type-14 key itself is the content key: nothing derived. */
+	expect_open(make_jwe(hdr_dir_ts0003, NULL, k_conf, plain, 1), k_conf,
+		    plain);
+	expect_open(make_jwe(hdr_dir_ts0003, NULL, k_conf, plain, 0), k_conf,
+		    plain);
+	/* A record sealed with a derived key does not open as ts0003. */
+	expect_ret(make_jwe(hdr_dir_ts0003, NULL, cek_container, plain, 1),
+		   k_conf, -EBADMSG);
+	expect_ret(make_jwe(hdr_dir_ts0003, NULL, k_conf, plain, 1), k_wrap,
+		   -EBADMSG);
 }
 
 static void test_wrap(void **state)
@@ -351,6 +383,20 @@ static void test_refused(void **state)
 		       "\",\"crit\":[\"x\"],\"x\":1}");
 	refuse_hdr_jwe("{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\"" KID15
 		       "\",\"m2mv_path\":\"a b\"}");
+	/* crit: only the seed dir header's own list. */
+	refuse_hdr_jwe("{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\"" KID15
+		       "\"," TAIL CRIT);
+	refuse_hdr_jwe("{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"" KID14 "\"," TAIL
+		       CRIT);
+	refuse_hdr_jwe("{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"" KID14 "\"," TAIL
+		       ",\"m2mv_kdf\":\"container\"," "\"m2mv_nonce\":\"oKGio6SlpqeoqaqrrK2urw\""
+		       ",\"crit\":[\"m2mv_kdf\"]}");
+	refuse_hdr_jwe("{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"" KID14 "\"," TAIL
+		       ",\"m2mv_kdf\":\"container\"," "\"m2mv_nonce\":\"oKGio6SlpqeoqaqrrK2urw\""
+		       ",\"crit\":\"m2mv_kdf\"}");
+	/* One derivation member without the other is neither profile. */
+	refuse_hdr_jwe("{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\"" KID14 "\"," TAIL
+		       ",\"m2mv_nonce\":\"oKGio6SlpqeoqaqrrK2urw\"}");
 	refuse_hdr_jwe("{\"alg\":\"A256KW\",\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\""
 		       KID15 "\"}");	/* duplicate member */
 	refuse_hdr_jwe("[\"alg\"]");
@@ -505,6 +551,7 @@ static void test_summary(void **state)
 	assert_string_equal(json_string_value(json_object_get(s, "path")), PATH);
 	assert_int_equal(json_integer_value(json_object_get(s, "version")), 7);
 	assert_string_equal(json_string_value(json_object_get(s, "keys")), "instance");
+	assert_string_equal(json_string_value(json_object_get(s, "profile")), "seed");
 	assert_string_equal(json_string_value(json_object_get(s, "form")), "json");
 	assert_int_equal(json_integer_value(json_object_get(s, "size")),
 			 strlen(plain));
@@ -524,6 +571,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dir),
+		cmocka_unit_test(test_dir_ts0003),
 		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_mic),
 		cmocka_unit_test(test_tampered),

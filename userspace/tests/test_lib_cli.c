@@ -794,7 +794,7 @@ static void test_json(void **state)
 
 	expect_json(cli_json_policy(&pi),
 		"{\"store\":\"gw1\",\"prefix\":\"\",\"mode\":\"wrap\","
-		"\"credid\":\"15-w\",\"per_instance\":false}");
+		"\"credid\":\"15-w\",\"per_instance\":false,\"profile\":\"seed\"}");
 	expect_json(cli_json_verify("gw1", &vi),
 		"{\"name\":\"gw1\",\"records\":9,\"integrity_errors\":1,"
 		"\"bad\":[{\"path\":\"p\",\"seq\":4,\"reason\":\"EBADMSG\"}]}");
