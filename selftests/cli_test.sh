@@ -343,6 +343,61 @@ else
 	skip "jwcrypto reads the exported files as they are" "no python3-jwcrypto"
 fi
 
+# export --esdata: the contentInfo (cnf) and content (con) of a
+# <contentInstance> hosting the export. cnf is typeOfContent:0:1 for the
+# compact serialization, :0:2 for JSON, alike for JWE and JWS (TS-0004
+# Table 6.3.4.2.38-1); con is the plain export's bytes as a JSON string.
+"$M" export "$S" mic/cnt/cin1 --json >"$d/mic.json"
+# esd DESC PATH FILE CNF ARGS...: export --esdata ARGS of PATH has cnf CNF
+# and a con equal byte for byte to FILE, the plain export.
+esd() {
+	local desc=$1 path=$2 file=$3 cnf=$4
+	shift 4
+	t "export --esdata $desc" 0 "$M" export "$S" "$path" --esdata "$@"
+	check "... is an object of cnf and con only" 		test "$(jq -c 'keys' "$d/out")" = '["cnf","con"]'
+	jq -r .cnf "$d/out" >"$d/cnf"
+	is "... cnf $cnf" cnf "$cnf"
+	jq -j .con "$d/out" >"$d/con"
+	check "... con is the plain export byte for byte" cmp "$d/con" "$file"
+}
+esd "of wrap (JWE compact)" cse/ae1/cin1 "$d/cin1.jwe" \
+	application/octet-stream:0:1
+esd "of mic (JWS compact)" mic/cnt/cin1 "$d/mic.jws" \
+	application/octet-stream:0:1 --compact
+esd "--json of dir (JWE JSON)" dir/cnt/cin1 "$d/dir.json" \
+	application/octet-stream:0:2 --json
+esd "--json of mic (JWS JSON)" mic/cnt/cin1 "$d/mic.json" \
+	application/octet-stream:0:2 --json
+esd "--media-type" cse/ae1/cin1 "$d/cin1.jwe" application/json:0:1 \
+	--media-type application/json
+esd "--json --media-type" dir/cnt/cin1 "$d/dir.json" \
+	application/senml+json:0:2 --json --media-type=application/senml+json
+t "export --esdata output ends with a newline" 0 \
+	test "$("$M" export "$S" cse/ae1/cin1 --esdata | tail -c 1 | od -An -tx1 | tr -d ' ')" = 0a
+t "export --media-type without --esdata is a usage error" 2 \
+	"$M" export "$S" cse/ae1/cin1 --media-type application/json
+is "... saying so" err "$(printf '%s\n' \
+	"m2mvault: export: --media-type needs --esdata" \
+	"Try 'm2mvault export --help'.")"
+check "... and prints nothing" test ! -s "$d/out"
+t "export --esdata with a malformed media type is a usage error" 2 \
+	"$M" export "$S" cse/ae1/cin1 --esdata --media-type 'text/plain;charset=utf-8'
+has "... naming it" err \
+	"^m2mvault: export: --media-type: a media type TYPE/SUBTYPE without parameters (RFC 6838), not 'text/plain;charset=utf-8'$"
+t "export --esdata with a cnf separator in the media type is a usage error" 2 \
+	"$M" export "$S" cse/ae1/cin1 --esdata --media-type text/plain:0
+t "export --esdata --compact --json is a usage error" 2 \
+	"$M" export "$S" cse/ae1/cin1 --esdata --compact --json
+has "... saying so" err "export: --compact and --json exclude each other"
+t "export --esdata --media-type without a type is a usage error" 2 \
+	"$M" export "$S" cse/ae1/cin1 --esdata --media-type
+has "... saying so" err "option '--media-type' needs an argument"
+t "export --esdata of a missing path fails" 1 \
+	"$M" export "$S" no/such --esdata
+is "... naming store and path" err \
+	"m2mvault: export $S:no/such: no such path (or deleted)"
+check "... and prints nothing" test ! -s "$d/out"
+
 # --------------------------------------------------------------------- rm
 t "rm" 0 "$M" rm "$S" cse/ae1/cin2
 t "get after rm fails" 1 "$M" get "$S" cse/ae1/cin2

@@ -27,6 +27,8 @@
 #define OPT_PERM 0x104
 #define OPT_ANCHOR 0x105
 #define OPT_STALE_OK 0x106
+#define OPT_ESDATA 0x120
+#define OPT_MEDIA_TYPE 0x121
 
 static const struct option opts_plain[] = { OPT_HELP, OPT_END };
 
@@ -73,6 +75,8 @@ static const struct option opts_get[] = {
 static const struct option opts_export[] = {
 	{ "compact", no_argument, NULL, OPT_COMPACT },
 	{ "json", no_argument, NULL, 'j' },
+	{ "esdata", no_argument, NULL, OPT_ESDATA },
+	{ "media-type", required_argument, NULL, OPT_MEDIA_TYPE },
 	OPT_HELP, OPT_END,
 };
 
@@ -135,6 +139,32 @@ int cli_check_path(const char *s, bool may_be_empty)
 		    s[i] != '/')
 			return -EINVAL;
 	}
+	return 0;
+}
+
+/* RFC 6838 4.2: a restricted-name of 1 to 127 characters, up to @end. */
+static int cli_mt_name(const char *s, const char *end)
+{
+	const char *p;
+
+	if (end - s < 1 || end - s > 127 ||
+	    !((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+	      (*s >= '0' && *s <= '9')))
+		return -EINVAL;
+	for (p = s; p < end; p++)
+		if (!cli_store_char((unsigned char)*p) &&
+		    !strchr("!#$&^+", *p))
+			return -EINVAL;
+	return 0;
+}
+
+int cli_check_media_type(const char *s)
+{
+	const char *slash = s ? strchr(s, '/') : NULL;
+
+	if (!slash || cli_mt_name(s, slash) ||
+	    cli_mt_name(slash + 1, slash + 1 + strlen(slash + 1)))
+		return -EINVAL;
 	return 0;
 }
 
@@ -366,6 +396,14 @@ static enum cli_parse_result cli_check_export(struct cli_args *a,
 			       "--compact and --json exclude each other");
 	if (a->json)
 		a->flags |= M2MV_EXPORT_F_JSON;
+	if (a->media_type && !a->esdata)
+		return cli_bad(err, a->name, "--media-type needs --esdata");
+	if (a->media_type && cli_check_media_type(a->media_type))
+		return cli_bad(err, a->name,
+			       "--media-type: a media type TYPE/SUBTYPE without parameters (RFC 6838), not '%s'",
+			       a->media_type);
+	if (a->esdata && !a->media_type)
+		a->media_type = CLI_ESDATA_MEDIA_TYPE;
 	return CLI_PARSE_RUN;
 }
 
@@ -722,13 +760,17 @@ static const struct cli_command cli_commands[] = {
 	{
 		.name = "export",
 		.run = cli_cmd_export,
-		.synopsis = "STORE PATH [--compact|--json]",
+		.synopsis = "STORE PATH [--compact|--json] [--esdata [--media-type TYPE]]",
 		.help =
 			"Print the newest version of PATH as sealed, without a key: JWE for\n"
 			"wrap and dir records, JWS for mic records.\n"
 			"\n"
 			"      --compact      compact serialization (the default)\n"
 			"  -j, --json         flattened JSON serialization\n"
+			"      --esdata       print {\"cnf\": ..., \"con\": ...}: the contentInfo\n"
+			"                     and content of a <contentInstance> hosting it\n"
+			"      --media-type TYPE  with --esdata: the plaintext's media type\n"
+			"                     in cnf (default " CLI_ESDATA_MEDIA_TYPE ")\n"
 			"  -h, --help         show this help\n",
 		.shortopts = ":jh",
 		.longopts = opts_export,
@@ -933,6 +975,12 @@ static enum cli_parse_result cli_parse_cmd(const struct cli_command *s,
 			break;
 		case OPT_STALE_OK:
 			a->flags |= M2MV_ATTACH_F_STALE_OK;
+			break;
+		case OPT_ESDATA:
+			a->esdata = true;
+			break;
+		case OPT_MEDIA_TYPE:
+			a->media_type = optarg;
 			break;
 		case ':':
 			return cli_bad(err, s->name, "option '%s' needs an argument",

@@ -101,6 +101,8 @@ struct cli_command {
  *	add), M2MV_F_SYNC (put, rm), M2MV_EXPORT_F_JSON (export)
  * @json: --json
  * @stats: --stats (status)
+ * @esdata: --esdata (export): print the cnf and con a CSE hosts
+ * @media_type: --media-type (export --esdata), or CLI_ESDATA_MEDIA_TYPE
  */
 struct cli_args {
 	const struct cli_command *cmd;
@@ -116,6 +118,8 @@ struct cli_args {
 	unsigned int flags;
 	bool json;
 	bool stats;
+	bool esdata;
+	const char *media_type;
 };
 
 /* ---------------------------------------------------------------- args.c */
@@ -146,6 +150,13 @@ int cli_check_store(const char *s);
  * -ENAMETOOLONG: a path or prefix of [A-Za-z0-9._~/-].
  */
 int cli_check_path(const char *s, bool may_be_empty);
+
+/*
+ * 0, or -EINVAL: a media type "type/subtype" of RFC 6838's restricted-name
+ * characters, 1 to 127 each, without parameters (a contentInfo's
+ * typeOfContent, oneM2M TS-0004 6.3.3).
+ */
+int cli_check_media_type(const char *s);
 
 /* ------------------------------------------------------------- format.c */
 
@@ -242,6 +253,13 @@ size_t cli_progress_bar(char *buf, size_t size, uint64_t done,
 
 /* ---------------------------------------------------------- JSON output */
 
+/*
+ * The typeOfContent of export --esdata without --media-type: a record's
+ * plaintext is whatever bytes the CSE wrote, so nothing narrower is true
+ * of every record (Documentation/m2mvault.8.rst, ESDATA).
+ */
+#define CLI_ESDATA_MEDIA_TYPE "application/octet-stream"
+
 /* Print @v (its reference is taken) indented, with a newline: 0 or -EIO. */
 int cli_json_print(FILE *f, json_t *v);
 
@@ -252,6 +270,15 @@ json_t *cli_json_store(const struct m2mv_store_info *si);
 json_t *cli_json_policy(const struct m2mv_policy_info *pi);
 json_t *cli_json_event(const struct m2mv_event_info *ev);
 json_t *cli_json_verify(const char *name, const struct m2mv_verify_info *vi);
+
+/*
+ * export --esdata: {"cnf": "<media_type>:0:<1|2>", "con": "<export>"},
+ * the contentInfo and content a CSE sets on a <contentInstance> hosting
+ * the export @con (@len bytes; compact unless @json_form). NULL if @con is
+ * not UTF-8 or memory runs out.
+ */
+json_t *cli_json_esdata(const char *media_type, bool json_form,
+			const char *con, size_t len);
 
 /* ------------------------------------------------- cmd_data.c, cmd_ctl.c */
 

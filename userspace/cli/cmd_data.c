@@ -286,6 +286,27 @@ int cli_cmd_stat(const struct cli_args *a)
 	return CLI_EXIT_OK;
 }
 
+/*
+ * export --esdata: the serialization @out as the con of a JSON object
+ * beside the cnf a CSE sets for it.
+ */
+static int cli_export_esdata(const struct cli_args *a, const char *out,
+			     size_t len)
+{
+	json_t *o = cli_json_esdata(a->media_type,
+				    a->flags & M2MV_EXPORT_F_JSON, out, len);
+	char obj[CLI_OBJ_MAX];
+
+	if (!o)
+		return cli_fail(stderr, a->name,
+				cli_object(obj, sizeof(obj), a->store, a->path),
+				"cannot build the ESData object",
+				"out of memory, or the export is not UTF-8");
+	if (cli_json_print(stdout, o) || fflush(stdout))
+		return cli_file_fail(a, "standard output", -EIO);
+	return CLI_EXIT_OK;
+}
+
 int cli_cmd_export(const struct cli_args *a)
 {
 	struct m2mv_store *s;
@@ -299,6 +320,11 @@ int cli_cmd_export(const struct cli_args *a)
 	m2mv_store_close(s);
 	if (ret)
 		return cli_path_fail(a, ret);
+	if (a->esdata) {
+		ret = cli_export_esdata(a, out, len);
+		free(out);
+		return ret;
+	}
 	/*
 	 * The object exactly: JOSE libraries refuse a compact serialization
 	 * with a trailing newline, so one is added only for a terminal.

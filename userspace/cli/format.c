@@ -581,3 +581,31 @@ json_t *cli_json_verify(const char *name, const struct m2mv_verify_info *vi)
 			 "integrity_errors", cli_json_u64(vi->integrity_errors),
 			 "bad", bad);
 }
+
+/*
+ * m2m:contentInfo is typeOfContent ":" encodingType ":" contentSecurity
+ * (oneM2M TS-0004 6.3.3, Tables 6.3.4.2.28-1 and 6.3.4.2.38-1). The
+ * encodingType is 0, no transfer encoding: the kernel sealed the bytes the
+ * CSE wrote, not a base64 text of them. The contentSecurity is 1 for JWE or
+ * JWS in the compact serialization, 2 in the JSON serialization carried as
+ * it is (3 would be that JSON base64-encoded once more); TS-0004 gives
+ * JWE and JWS the same values, so the mode does not enter.
+ */
+#define CLI_CNF_PLAIN 0
+#define CLI_CNF_JOSE_COMPACT 1
+#define CLI_CNF_JOSE_JSON 2
+
+json_t *cli_json_esdata(const char *media_type, bool json_form,
+			const char *con, size_t len)
+{
+	/* type "/" subtype, 127 characters each at most, ":0:1" */
+	char cnf[2 * 127 + 16];
+	int n;
+
+	n = snprintf(cnf, sizeof(cnf), "%s:%d:%d", media_type, CLI_CNF_PLAIN,
+		     json_form ? CLI_CNF_JOSE_JSON : CLI_CNF_JOSE_COMPACT);
+	if (n < 0 || (size_t)n >= sizeof(cnf))
+		return NULL;
+	/* The serialization as a string, byte for byte: see m2mvault(8). */
+	return json_pack("{s:s, s:s%}", "cnf", cnf, "con", con, len);
+}

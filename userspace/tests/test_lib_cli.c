@@ -156,6 +156,24 @@ static void test_parse_data_commands(void **state)
 	parse(&p, "export", "--json", "gw1", "p", NULL);
 	assert_int_equal(p.res, CLI_PARSE_RUN);
 	assert_int_equal(p.a.flags, M2MV_EXPORT_F_JSON);
+	assert_false(p.a.esdata);
+	assert_null(p.a.media_type);
+	done(&p);
+
+	/* --esdata: the media type defaults; --media-type names another. */
+	parse(&p, "export", "gw1", "p", "--esdata", NULL);
+	assert_int_equal(p.res, CLI_PARSE_RUN);
+	assert_true(p.a.esdata);
+	assert_int_equal(p.a.flags, M2MV_EXPORT_F_COMPACT);
+	assert_string_equal(p.a.media_type, "application/octet-stream");
+	done(&p);
+
+	parse(&p, "export", "--esdata", "--json", "--media-type",
+	      "application/senml+json", "gw1", "p", NULL);
+	assert_int_equal(p.res, CLI_PARSE_RUN);
+	assert_true(p.a.esdata);
+	assert_int_equal(p.a.flags, M2MV_EXPORT_F_JSON);
+	assert_string_equal(p.a.media_type, "application/senml+json");
 	done(&p);
 }
 
@@ -400,6 +418,15 @@ static void test_parse_usage_errors(void **state)
 	expect_usage("empty file name", "get", "gw1", "p", "-o", "", NULL);
 	expect_usage("--compact and --json exclude each other", "export",
 		     "gw1", "p", "--compact", "--json", NULL);
+	expect_usage("--media-type needs --esdata", "export", "gw1", "p",
+		     "--media-type", "text/plain", NULL);
+	expect_usage("--media-type: a media type TYPE/SUBTYPE without parameters (RFC 6838), not 'text/plain:0'",
+		     "export", "gw1", "p", "--esdata", "--media-type",
+		     "text/plain:0", NULL);
+	expect_usage("option '--media-type' needs an argument", "export",
+		     "gw1", "p", "--esdata", "--media-type", NULL);
+	expect_usage("unknown option '--esdata'", "get", "gw1", "p",
+		     "--esdata", NULL);
 
 	memset(longp, 'x', sizeof(longp) - 1);
 	longp[sizeof(longp) - 1] = '\0';
@@ -432,6 +459,38 @@ static void test_parse_usage_errors(void **state)
 	expect_usage("invalid credential '99-k'", "compact", "gw1", "new",
 		     "--rotate", "99-k", NULL);
 	expect_usage("missing NEWFILE", "compact", "gw1", NULL);
+}
+
+static void test_check_media_type(void **state)
+{
+	static const char *const good[] = {
+		"application/octet-stream", "application/json", "text/plain",
+		"application/vnd.onem2m-res+json", "x/y", "a-b/c!#$&^_.+-",
+	};
+	static const char *const bad[] = {
+		"", "application", "/json", "application/", "text/plain/x",
+		"text/plain; charset=utf-8", "text/plain;charset=utf-8",
+		"application/json:0", "-x/y", "x/.y", "t\xc3\xa9xt/plain",
+		"text /plain", "text/pl ain",
+	};
+	char longn[200];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(cli_check_media_type(good[i]), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(cli_check_media_type(bad[i]), -EINVAL);
+	assert_int_equal(cli_check_media_type(NULL), -EINVAL);
+
+	/* 127 characters a name at most (RFC 6838 4.2). */
+	memset(longn, 'a', sizeof(longn));
+	memcpy(longn, "x/", 2);
+	longn[2 + 127] = '\0';
+	assert_int_equal(cli_check_media_type(longn), 0);
+	longn[2 + 127] = 'a';
+	longn[2 + 128] = '\0';
+	assert_int_equal(cli_check_media_type(longn), -EINVAL);
 }
 
 static void test_check_store_and_path(void **state)
@@ -802,6 +861,38 @@ static void test_json(void **state)
 		"{\"event\":\"detached\",\"name\":\"gw1\"}");
 }
 
+/* export --esdata: cnf by serialization, con the export as it is. */
+static void test_json_esdata(void **state)
+{
+	static const char jws[] = "eyJhbGciOiJIUzI1NiJ9.cGF5bG9hZA.c2ln";
+	static const char flat[] =
+		"{\"protected\":\"eyJhbGciOiJkaXIifQ\",\"iv\":\"aXY\","
+		"\"ciphertext\":\"Yw\",\"tag\":\"dA\"}";
+	static const char bad[] = "\xff\xfe";
+	char longt[300];
+
+	(void)state;
+	expect_json(cli_json_esdata("application/octet-stream", false, jws,
+				    strlen(jws)),
+		"{\"cnf\":\"application/octet-stream:0:1\","
+		"\"con\":\"eyJhbGciOiJIUzI1NiJ9.cGF5bG9hZA.c2ln\"}");
+	expect_json(cli_json_esdata("application/json", true, flat,
+				    strlen(flat)),
+		"{\"cnf\":\"application/json:0:2\","
+		"\"con\":\"{\\\"protected\\\":\\\"eyJhbGciOiJkaXIifQ\\\","
+		"\\\"iv\\\":\\\"aXY\\\",\\\"ciphertext\\\":\\\"Yw\\\","
+		"\\\"tag\\\":\\\"dA\\\"}\"}");
+	/* Only @len bytes: a serialization is not read past its length. */
+	expect_json(cli_json_esdata("text/plain", false, jws, 4),
+		"{\"cnf\":\"text/plain:0:1\",\"con\":\"eyJh\"}");
+	assert_null(cli_json_esdata("x/y", false, bad, 2));
+	/* Longer than two names of 127: refused, not cut. */
+	memset(longt, 'a', sizeof(longt) - 1);
+	longt[sizeof(longt) - 1] = '\0';
+	longt[1] = '/';
+	assert_null(cli_json_esdata(longt, false, jws, strlen(jws)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -810,6 +901,7 @@ int main(void)
 		cmocka_unit_test(test_parse_help_and_version),
 		cmocka_unit_test(test_parse_usage_errors),
 		cmocka_unit_test(test_check_store_and_path),
+		cmocka_unit_test(test_check_media_type),
 		cmocka_unit_test(test_format_values),
 		cmocka_unit_test(test_reasons),
 		cmocka_unit_test(test_fail_line),
@@ -817,6 +909,7 @@ int main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_esdata),
 	};
 
 	return cmocka_run_group_tests_name("lib_cli", tests, NULL, NULL);
