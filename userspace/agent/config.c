@@ -815,6 +815,7 @@ static void psk_source(struct parse *p)
 static void policy_profiles(struct parse *p)
 {
 	struct agent_config *c = p->cfg;
+	const struct agent_policy *dir[2] = { NULL, NULL };
 	struct agent_policy *pol;
 	size_t i;
 
@@ -822,6 +823,14 @@ static void policy_profiles(struct parse *p)
 		pol = &c->policies[i];
 		if (pol->profile == AGENT_PROFILE_INHERIT)
 			pol->profile = c->profile;
+		if (pol->mode == M2MV_MODE_DIR) {
+			dir[pol->profile == AGENT_PROFILE_TS0003] = pol;
+			/* Every dir policy uses the one type-14 credential. */
+			if (dir[0] && dir[1])
+				fail_at(p, pol->line,
+					"[policy %s]: dir policies of both profiles would share one type-14 key (an HMAC key in seed, an AES key in ts0003): keep dir in one profile",
+					pol->prefix);
+		}
 		if (pol->profile != AGENT_PROFILE_TS0003)
 			continue;
 		pol->flags |= M2MV_POLICY_F_TS0003;

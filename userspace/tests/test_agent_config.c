@@ -473,12 +473,15 @@ static void test_registrations(void **state)
 	assert_int_equal(f->cfg.policies[0].profile, AGENT_PROFILE_SEED);
 	assert_int_equal(f->cfg.policies[0].flags, 0);
 	assert_int_equal(parse(f, BASE "[policy /a/]\nmode = dir\nprofile = ts0003\n"
-			       "[policy /b/]\nmode = dir\nkeys = instance\n"), 0);
+			       "[policy /b/]\nmode = mic\n"), 0);
 	assert_int_equal(f->cfg.policies[0].flags, M2MV_POLICY_F_TS0003);
-	assert_int_equal(f->cfg.policies[1].flags, M2MV_POLICY_F_INSTANCE);
+	assert_int_equal(f->cfg.policies[1].flags, 0);
 	assert_int_equal(f->cfg.policies[1].profile, AGENT_PROFILE_SEED);
+	fails(f, BASE "[policy /a/]\nmode = dir\nprofile = ts0003\n"
+	      "[policy /b/]\nmode = dir\nkeys = instance\n",
+	      "t.conf:12: [policy /b/]: dir policies of both profiles would share one type-14 key (an HMAC key in seed, an AES key in ts0003): keep dir in one profile");
 	assert_int_equal(parse(f, BASE "profile = ts0003\n[policy /a/]\nmode = dir\n"
-			       "[policy /b/]\nmode = dir\nprofile = seed\n"
+			       "[policy /b/]\nmode = mic\nprofile = seed\n"
 			       "[policy /c/]\nmode = wrap\n"), 0);
 	assert_int_equal(f->cfg.policies[0].flags, M2MV_POLICY_F_TS0003);
 	assert_int_equal(f->cfg.policies[1].flags, 0);
