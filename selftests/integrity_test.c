@@ -451,9 +451,12 @@ TEST_F(store, file_format_matches_uapi)
 	EXPECT_EQ(M2MV_GCM_TAG_SIZE, self->recs[0].h.tag_len);
 	EXPECT_EQ(M2MV_MODE_DIR, self->recs[1].h.mode);
 	EXPECT_EQ(0, self->recs[1].h.ekey_len);
+	EXPECT_EQ(M2MV_RECF_CRIT, self->recs[1].h.flags);
 	EXPECT_EQ(M2MV_MODE_MIC, self->recs[2].h.mode);
 	EXPECT_EQ(M2MV_HS256_TAG_SIZE, self->recs[2].h.tag_len);
-	EXPECT_EQ(M2MV_RECF_INSTANCE, self->recs[3].h.flags);
+	EXPECT_EQ(M2MV_RECF_INSTANCE | M2MV_RECF_CRIT, self->recs[3].h.flags);
+	EXPECT_EQ(0, self->recs[0].h.flags);
+	EXPECT_EQ(0, self->recs[2].h.flags);
 	EXPECT_EQ(2, self->recs[6].h.version);
 	EXPECT_EQ(M2MV_REC_DEL, self->recs[7].h.type);
 	EXPECT_EQ(2, self->recs[7].h.version);
