@@ -72,6 +72,7 @@ struct bench_cfg {
 	uint64_t records[8];
 	int nrecords;
 	size_t blob;
+	int reps;			/* policies: windows of each store */
 	FILE *out;
 };
 
@@ -115,6 +116,10 @@ void cmd_ops(void);
 /* --------------------------------------------------------------- scale.c */
 
 void cmd_scale(void);
+
+/* ------------------------------------------------------------ policies.c */
+
+void cmd_policies(void);
 
 /* ---------------------------------------------------------- store_m2mv.c */
 

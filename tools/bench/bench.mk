@@ -1,15 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
-# Benchmarks (issue #6, Documentation/benchmarks.rst). Included by the top
+# Benchmarks (issues #6 and #14, Documentation/benchmarks.rst). Included by the top
 # Makefile.
 #
 #   make bench        deps, build, the full run in the test VM on Debian's
-#                     kernel (under 20 minutes); results and chart in
-#                     Documentation/benchmarks/
+#                     kernel (under 30 minutes); results and chart in
+#                     tools/bench/results/
 #   make bench-quick  every store and phase with tiny counts (under 3
 #                     minutes); results in build/bench/quick/. Fails only
 #                     if a benchmark program fails, never on a timing.
 #   make bench-profile  perf profiles of the phases whose goals are hard
-#                     (Documentation/benchmarks/profiles/)
+#                     (tools/bench/results/profiles/)
 
 BENCH_BIN := $(B)/bench/m2mvbench
 # The driver, the phases, and one file per kind of store (bench.h).
@@ -28,7 +28,7 @@ bench-build: module $(BENCH_BIN) $(LIB_SO)
 
 bench: deps
 	@$(MAKE) -s bench-build
-	@$(TOP)/tools/bench/run --out $(TOP)/Documentation/benchmarks
+	@$(TOP)/tools/bench/run --out $(TOP)/tools/bench/results
 
 bench-quick: bench-build
 	@$(TOP)/tools/bench/run --quick --out $(B)/bench/quick

@@ -14,6 +14,12 @@
  *	--count operations (per phase, over all writers) or --secs seconds,
  *	whichever comes first. One CSV row per phase.
  *
+ *   m2mvbench policies --dir DIR --records N [--reps R] [--secs S]
+ *                      [--count N] [--csv FILE]
+ *
+ *	PUT 4 KiB into a store with one policy and into one with N policies,
+ *	in R alternating windows of each (policies.c).
+ *
  *   m2mvbench scale --dir DIR [--records 1000,100000,...] [--blob BYTES]
  *                   [--secs S] [--csv FILE]
  *
@@ -40,7 +46,7 @@
 
 struct bench_cfg cfg = {
 	.store = &bench_m2mv, .mode = M2MV_MODE_WRAP, .batch = 1, .writers = 8,
-	.count = 2000, .secs = 1.0, .blob = 256,
+	.count = 2000, .secs = 1.0, .blob = 256, .reps = 5,
 };
 
 static const struct bench_store *const stores[] = {
@@ -78,6 +84,8 @@ static void usage(void)
 		"                     [--count N] [--secs S] [--writers N] [--csv FILE]\n"
 		"                     [--phases put,get,getcold,sync1,sync8]\n"
 		"       m2mvbench scale --dir DIR [--records A,B] [--blob N] [--count N]\n"
+		"                     [--secs S] [--csv FILE]\n"
+		"       m2mvbench policies --dir DIR --records N [--reps R] [--count N]\n"
 		"                     [--secs S] [--csv FILE]\n");
 	exit(2);
 }
@@ -98,6 +106,7 @@ int main(int argc, char **argv)
 		{ "records", required_argument, NULL, 'r' },
 		{ "blob", required_argument, NULL, 'B' },
 		{ "phases", required_argument, NULL, 'P' },
+		{ "reps", required_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t list[16];
@@ -144,6 +153,11 @@ int main(int argc, char **argv)
 			break;
 		case 'B': cfg.blob = strtoull(optarg, NULL, 10); break;
 		case 'P': cfg.phases = optarg; break;
+		case 'R':
+			cfg.reps = atoi(optarg);
+			if (cfg.reps < 1)
+				usage();
+			break;
 		default: usage();
 		}
 	}
@@ -163,6 +177,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "scale")) {
 		cfg.label = "scale";
 		cmd_scale();
+	} else if (!strcmp(cmd, "policies")) {
+		cfg.label = "policies";
+		cmd_policies();
 	} else {
 		usage();
 	}
