@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * m2m-tefd, the reference Trust Enabling Function: request and response
- * bodies (body.c), the SQLite store (db.c), the three operations on
- * credentials (cred.c, free of any transport so that host tests drive them
- * directly), the freshness anchors (anchor.c, likewise) and the CoAP
- * over DTLS-PSK server (server.c). The protocol is
- * in common/tefclient.h and Documentation/tef.rst.
+ * bodies (body.c), the SQLite store (db.c), the operations on credentials
+ * (cred.c: register, update, retrieve, revoke; free of any transport so
+ * that host tests drive them directly), the freshness anchors (anchor.c,
+ * likewise) and the CoAP over DTLS-PSK server (server.c). The protocol
+ * is in common/tefclient.h and Documentation/tef.rst.
  */
 #ifndef M2MV_TEF_H
 #define M2MV_TEF_H
