@@ -6,7 +6,9 @@
 # and reads; the TEF hands the same keys to a target; the failures say
 # what is wrong; a TEF restart, a detached store and an emptied keyring
 # are recovered; the TEF's freshness anchor refuses an older copy or a
-# removed store file; renewal with 20-second credentials loses no write; and
+# removed store file; the key registrations carry the SUID, labels and
+# admin FQDN, the agent takes Credential-IDs the TEF chooses and refuses
+# bad ones, and updates and de-registers its registrations; renewal with 20-second credentials loses no write; and
 # the agent is valgrind-clean.
 #
 # The CSE runs as uid/gid 4242 (no passwd entry needed) in the agent's
@@ -73,6 +75,7 @@ cleanup() {
 	"$M" detach "agtu$$" >/dev/null 2>&1
 	"$M" detach "agte$$" >/dev/null 2>&1
 	"$M" detach "agta$$" >/dev/null 2>&1
+	"$M" detach "agtg$$" >/dev/null 2>&1
 	while r=$(keyctl search @u keyring "$RING" 2>/dev/null); do
 		keyctl unlink "$r" @u >/dev/null 2>&1 || break
 	done
@@ -87,7 +90,7 @@ trap cleanup EXIT
 tef_start() {
 	: >"$W/tef.log"
 	"$TEFD" --db "$W/tef.db" --fqdn "$FQDN" --listen 127.0.0.1 \
-		--port "$PORT" 2>>"$W/tef.log" &
+		--port "$PORT" ${TEF_ARGS:-} 2>>"$W/tef.log" &
 	TEF_PID=$!
 	for _ in $(seq 1 300); do
 		grep -q 'listening on' "$W/tef.log" && return 0
@@ -579,6 +582,87 @@ check "... owned by uid 4244 ([store] owner)" \
 	same "$("$M" status "$USTORE" --json | jq -c '.[0] | [.owner, .group, .mode]')" "[$U_ID,$CSE_ID,\"0660\"]"
 ucse keyctl clear @u >/dev/null 2>&1
 "$M" detach "$USTORE" >/dev/null 2>&1
+
+# ------------------------------------ key registrations (TS-0003 8.3.5)
+
+# A TEF that chooses its own RelativeKeyIDs, as a MEF does: the agent
+# takes them (they are no input to the keys), registers with the SUID,
+# labels and admin FQDN of [credentials], and the operator updates and
+# de-registers the registrations. Then TEFs that answer with bad IDs.
+GSTORE=agtg$$
+tefq() { sqlite3 "file:$W/tef.db?mode=ro" "$1"; }
+gcred() { "$M" policy ls "$GSTORE" | awk -v t="^$1-" '$NF ~ t {print $NF; exit}'; }
+tef_stop
+TEF_ARGS="--assign random --admin ops.example.com"
+check "the TEF restarts choosing its own RelativeKeyIDs (--assign random)" tef_start
+conf "$W/g.conf" "$GSTORE" 600 60
+sed -i 's|^targets = Cae2$|targets = Cae2\nlabels = site=lab gw/1\nadmin = adm.example.com|' "$W/g.conf"
+agent -c "$W/g.conf" --once 2>"$W/g1.log"
+rc=$?
+check "the agent sets up with the IDs that TEF assigns (exit 0)" \
+	sh -c "[ $rc = 0 ] || { cat '$W/g1.log'; false; }"
+g15=$(gcred 15)
+gstore=$(awk '$1 == "store" {print $5}' "$W/$GSTORE.store.state")
+check "... the policies name them, as the TEF holds them for Cgw1" \
+	same "$(tefq "SELECT owner FROM credential WHERE id='$g15'")" Cgw1
+check "... registered with SUID 24, the labels and the admin of [credentials]" \
+	same "$(tefq "SELECT suid, admin, labels, targets FROM credential WHERE id='$g15'")" \
+	'24|adm.example.com|["site=lab","gw/1"]|["Cae2"]'
+check "... the store key with SUID 25 and no target" \
+	same "$(tefq "SELECT suid, targets FROM credential WHERE id='$gstore'")" '25|[]'
+check "... and the agent logged the SUIDs" has "$W/g1.log" "registered 15-[^ ]+ \(SUID 24, targets: 1"
+check "the CSE writes under those keys" cse "$M" put "$GSTORE" /cse/ae1/temp/g1 "$W/in-temp"
+check "... and reads back" \
+	same "$(cse "$M" get "$GSTORE" /cse/ae1/temp/g1 2>/dev/null)" "$(cat "$W/in-temp")"
+
+sed -i 's|^targets = Cae2$|targets = Cae3|; s|^labels = .*|labels = site=lab2|' "$W/g.conf"
+agent -c "$W/g.conf" --update-registrations 2>"$W/g2.log"
+rc=$?
+n_live=$(grep -c . "$W/$GSTORE.store.state")
+check "--update-registrations exits 0" sh -c "[ $rc = 0 ] || { cat '$W/g2.log'; false; }"
+check "... having updated every live registration" \
+	has "$W/g2.log" "updated $((n_live - 1)) of $((n_live - 1)) registrations \(targets: 1, labels: 1\)"
+check "... the data key's targets and labels at the TEF are the configuration's" \
+	same "$(tefq "SELECT targets, labels FROM credential WHERE id='$g15'")" '["Cae3"]|["site=lab2"]'
+check "... the store key keeps no target" \
+	same "$(tefq "SELECT targets, labels FROM credential WHERE id='$gstore'")" '[]|["site=lab2"]'
+check "... and the TEF logged the updates" has "$W/tef.log" "updated $g15 by Cgw1: targets labels"
+
+agent -c "$W/g.conf" --deregister "$g15" 2>"$W/g3.log"
+rc=$?
+check "--deregister of the wrap key exits 0" sh -c "[ $rc = 0 ] || { cat '$W/g3.log'; false; }"
+check "... warning that it is the newest generation's" has "$W/g3.log" "is of the newest generation"
+check "... the TEF holds it revoked, its key wiped" \
+	same "$(tefq "SELECT revoked, hex(key) FROM credential WHERE id='$g15'")" "1|$(printf '0%.0s' $(seq 1 64))"
+check "... and it left the state file" lacks "$W/$GSTORE.store.state" "$g15"
+agent -c "$W/g.conf" --deregister "$g15" 2>"$W/g4.log"
+rc=$?
+check "--deregister of a credential not in the state: exit 1, saying so" \
+	sh -c "[ $rc = 1 ] && grep -q 'not a live credential of $W/$GSTORE.store.state' '$W/g4.log' || { cat '$W/g4.log'; false; }"
+agent -c "$W/g.conf" --deregister 'no id' 2>"$W/g5.log"
+rc=$?
+check "--deregister of something that is no Credential-ID: exit 2" same "$rc" 2
+agent -c "$W/g.conf" --once --update-registrations 2>"$W/g6.log"
+rc=$?
+check "--update-registrations with --once: exit 2" same "$rc" 2
+"$M" detach "$GSTORE" >/dev/null 2>&1
+
+BSTORE=agtb$$
+conf "$W/b.conf" "$BSTORE" 600 60
+for how in malformed wrong-type duplicate foreign; do
+	tef_stop
+	TEF_ARGS="--assign test-$how"
+	tef_start
+	agent -c "$W/b.conf" --once 2>"$W/b-$how.log"
+	rc=$?
+	check "a TEF answering with a $how Credential-ID: exit 1" \
+		sh -c "[ $rc = 1 ] && grep -q 'registering the store credentials with the TEF: malformed or inconsistent answer from the TEF' '$W/b-$how.log' || { cat '$W/b-$how.log'; false; }"
+	check "... nothing attached, no store file left" \
+		sh -c "! '$M' status '$BSTORE' >/dev/null 2>&1 && [ ! -e '$W/$BSTORE.store' ]"
+done
+tef_stop
+TEF_ARGS=
+check "the TEF restarts as before (--assign seed)" tef_start
 
 # ------------------------------------------------------------ renewal
 

@@ -5,7 +5,9 @@
 # loopback, tefcli (build/selftests/tefcli, on the client library) checks
 # what only an enrolee can: the session exporter's KeID, the
 # Credential-IDs and the keys the owner derives on its own side.
-# Covers the handshake refusals, who may retrieve and revoke, malformed
+# Covers the handshake refusals, who may retrieve, update and revoke
+# (de-register), the key registration's SUID, labels, admin FQDN and
+# expiry, Credential-IDs the TEF chooses (--assign), malformed
 # and oversized bodies (the server keeps serving), expiry, persistence
 # across a restart, the database's mode, the log line of every refusal,
 # and a run under valgrind that ends cleanly on SIGTERM.
@@ -40,7 +42,7 @@ tef_start() {
 	LOG=$W/tef.$RUN.log
 	: >"$LOG"
 	"$@" "$BIN/m2m-tefd" --db "$DB" --fqdn "$FQDN" --listen 127.0.0.1 \
-		--port "$PORT" 2>>"$LOG" &
+		--port "$PORT" ${TEF_ARGS:-} 2>>"$LOG" &
 	TEF_PID=$!
 	for _ in $(seq 1 600); do
 		grep -q "^m2m-tefd: listening on 127.0.0.1:$PORT\$" "$LOG" && return 0
@@ -155,13 +157,15 @@ check "AE1 registers through coap-client: 2.01" code 2.01
 cp "$W/body" "$W/reg.json"
 check "... with keid, salt (32 bytes), expires and one Credential-ID per type" \
 	json "$W/reg.json" "
-assert set(d) == {'keid', 'salt', 'expires', 'credentials'}, d
+assert set(d) == {'keid', 'salt', 'expires', 'owner', 'admin', 'credentials'}, d
 assert re.fullmatch(r'[0-9a-f]{32}@tef\.example\.com', d['keid'])
 assert len(b64(d['salt'])) == 32
 assert abs(d['expires'] - ($now + 600)) <= 5
+assert d['owner'] == 'Cae1' and d['admin'] == 'tef.example.com', d
 assert [c['type'] for c in d['credentials']] == [15, 16]
+assert [c['suid'] for c in d['credentials']] == [24, 25]
 for c in d['credentials']:
-    assert set(c) == {'type', 'id'}
+    assert set(c) == {'type', 'suid', 'id'}
     assert re.fullmatch(r'%d-[0-9a-f]{32}@tef\.example\.com' % c['type'], c['id'])
 "
 ID15=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["credentials"][0]["id"])' "$W/reg.json")
@@ -202,7 +206,7 @@ check "an unknown credential: 4.04" code 4.04 "unknown credential"
 check "tefcli (the client library) completes the handshake: KeID from the exporter" \
 	sh -c "$(declare -f tc); TEFCLI='$TEFCLI' PORT=$PORT FQDN=$FQDN W='$W'; tc kpm-ae1 connect | grep -Eq '^keid=[0-9a-f]{32}@$FQDN\$'"
 tc kpm-ae1 register --target Cae2 --lifetime 600 --type 14 --type 16 >"$W/tc.reg" 2>&1
-check "tefcli registers; the library found every Credential-ID equal to its own" \
+check "tefcli registers; the library took every Credential-ID the TEF assigned" \
 	has "$W/tc.reg" "^cred=14 14-[0-9a-f]{32}@$FQDN [0-9a-f]{64}\$"
 check "... computed from its own session's KeID and the Salt" \
 	"$PY" -c "
@@ -324,6 +328,84 @@ sleep 3
 coap kpm-ae2 get "cred/$IDX"
 check "... and 3 seconds later: 4.04 expired" code 4.04 "expired"
 
+# --------------------------------- the standard's registration fields
+coap kpm-ae1 post cred -t 50 -e "{\"types\":[15],\"expires\":$((now + 900)),\"suid\":24,\"labels\":[\"gw=1\",\"site/a\"],\"admin\":\"adm.example.com\",\"targets\":[\"Cae2\"]}"
+check "a registration with SUID, labels, admin FQDN and an absolute expiry: 2.01" code 2.01
+cp "$W/body" "$W/std.json"
+check "... the reply gives the expiry asked for, the owner, the admin, SUID 24" \
+	json "$W/std.json" "
+assert d['expires'] == $((now + 900)), d
+assert d['owner'] == 'Cae1' and d['admin'] == 'adm.example.com', d
+assert d['credentials'][0]['suid'] == 24
+"
+IDS=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["credentials"][0]["id"])' "$W/std.json")
+check "... and the database holds them (schema version 3)" \
+	same "$(sqlite3 "file:$DB?mode=ro" "PRAGMA user_version; SELECT suid, admin, labels, expires FROM credential WHERE id='$IDS'" | tr '\n' ' ')" \
+	"3 24|adm.example.com|[\"gw=1\",\"site/a\"]|$((now + 900)) "
+"$BIN/m2m-tefd" --db "$DB" list >"$W/list2" 2>&1
+check "list shows SUID, admin and labels" \
+	has "$W/list2" "^  $IDS owner=Cae1 .* suid=24 admin=adm\.example\.com labels=\[\"gw=1\",\"site/a\"\]\$"
+bad "suid 25 for type 15" 4.00 -t 50 -e '{"lifetime":60,"types":[15],"suid":25}'
+check "... said so" same "$(cat "$W/body")" "suid 24 is for types 14 and 15, 25 for type 16"
+bad "suid 21" 4.00 -t 50 -e '{"lifetime":60,"types":[16],"suid":21}'
+bad "both lifetime and expires" 4.00 -t 50 -e "{\"lifetime\":60,\"expires\":$((now + 60)),\"types\":[16]}"
+bad "an expiry in the past" 4.00 -t 50 -e "{\"expires\":$((now - 1)),\"types\":[16]}"
+bad "a label with a space" 4.00 -t 50 -e '{"lifetime":60,"types":[16],"labels":["a b"]}'
+bad "nine labels" 4.00 -t 50 -e '{"lifetime":60,"types":[16],"labels":["1","2","3","4","5","6","7","8","9"]}'
+bad "an admin that is no FQDN" 4.00 -t 50 -e '{"lifetime":60,"types":[16],"admin":"a..b"}'
+coap kpm-ae1 post cred -t 50 -e '{"lifetime":60,"types":[16]}'
+check "targets may be left out: 2.01" code 2.01
+tc kpm-ae1 register --target Cae2 --expires $((now + 800)) --type 16 --suid 25 \
+	--label gw=2 --admin adm.example.com >"$W/tc.std" 2>&1
+check "tefcli registers with the standard's fields" \
+	sh -c "grep -qx 'expires=$((now + 800))' '$W/tc.std' && grep -qx 'admin=adm.example.com' '$W/tc.std' && grep -qx 'owner=Cae1' '$W/tc.std'"
+tc kpm-ae1 register --lifetime 60 --type 15 --suid 25 >"$W/tc.suid" 2>&1
+check "... and the library refuses a SUID that is not the type's" has "$W/tc.suid" "register: EINVAL"
+
+# ----------------------------------------- registration update (8.3.5.2.9)
+coap kpm-ae1 post "cred/$IDS" -t 50 -e '{"targets":["Cae3"]}'
+check "the owner updates the targets: 2.04" code 2.04
+check "... the reply carries no expiry it was not asked about" same "$(cat "$W/body")" "{}"
+coap kpm-ae3 get "cred/$IDS"
+check "... then AE3 may retrieve" code 2.05
+coap kpm-ae2 get "cred/$IDS"
+check "... and AE2 no longer" code 4.03
+t0=$(date +%s)
+coap kpm-ae1 post "cred/$IDS" -t 50 -e '{"lifetime":1200,"labels":[]}'
+t1=$(date +%s)
+check "a new lifetime and labels: 2.04 with the new expiry" \
+	sh -c "[ '$CODE' = 2.04 ] && $PY -c 'import json,sys; e=json.load(open(sys.argv[1]))[\"expires\"]; assert $t0 + 1200 <= e <= $t1 + 1200, e' '$W/body'"
+check "... stored" \
+	same "$(sqlite3 "file:$DB?mode=ro" "SELECT labels, targets FROM credential WHERE id='$IDS'")" '[]|["Cae3"]'
+coap kpm-ae3 post "cred/$IDS" -t 50 -e '{"lifetime":60}'
+check "only the owner updates: 4.03" code 4.03 "only the owner may update a registration"
+coap kpm-ae1 post "cred/$IDS" -t 50 -e '{}'
+check "an update of nothing: 4.00" code 4.00 "nothing to update: lifetime, expires, targets or labels"
+coap kpm-ae1 post "cred/$IDS" -t 50 -e '{"types":[16]}'
+check "an update of the types: 4.00" code 4.00 "unknown member"
+coap kpm-ae1 post "cred/15-00000000000000000000000000000000@$FQDN" -t 50 -e '{"lifetime":60}'
+check "an update of an unknown credential: 4.04" code 4.04 "unknown credential"
+check "updates are logged" has "$LOG" "^m2m-tefd: updated $IDS by Cae1: expiry labels expires [0-9]+\$"
+tc kpm-ae1 update "$IDS" --target Cae2 --label x >"$W/tc.upd" 2>&1
+check "tefcli updates targets and labels" has "$W/tc.upd" "^updated\$"
+tc kpm-ae1 update "$IDS" --lifetime 300 >"$W/tc.upd2" 2>&1
+check "... and the expiry" has "$W/tc.upd2" "^expires=[0-9]+\$"
+tc kpm-ae3 update "$IDS" --lifetime 300 >"$W/tc.upd3" 2>&1
+check "... refused for AE3: EPERM" has "$W/tc.upd3" "update: EPERM"
+coap kpm-ae2 get "cred/$IDS"
+check "AE2 retrieves again after the update" code 2.05
+
+# ------------------------------------------ de-registration (8.3.5.2.10)
+tc kpm-ae1 deregister "$IDS" >"$W/tc.dereg" 2>&1
+check "tefcli de-registers (DELETE)" sh -c "[ ! -s '$W/tc.dereg' ]"
+coap kpm-ae2 get "cred/$IDS"
+check "... then the key is gone: 4.04 revoked" code 4.04 "revoked"
+coap kpm-ae1 post "cred/$IDS" -t 50 -e '{"lifetime":60}'
+check "... and the registration cannot be updated: 4.04" code 4.04 "revoked"
+check "... its key and labels wiped in the database" \
+	same "$(sqlite3 "file:$DB?mode=ro" "SELECT hex(key), labels FROM credential WHERE id='$IDS'")" \
+	"$(printf '0%.0s' $(seq 1 64))|[]"
+
 # ----------------------------------------------- wrong PSK, logged late
 check "the wrong-PSK handshakes are logged as not completed" \
 	sh -c "for i in \$(seq 1 150); do [ \$(grep -c 'identity kpm-ae[13]: not completed' '$LOG') -ge 2 ] && exit 0; sleep 0.1; done; cat '$LOG'; exit 1"
@@ -340,6 +422,42 @@ check "... and so does a revocation" code 4.04 "revoked"
 check "SIGINT stops it cleanly too" sh -c "kill -INT $TEF_PID; for i in \$(seq 1 50); do kill -0 $TEF_PID 2>/dev/null || exit 0; sleep 0.1; done; exit 1"
 wait "$TEF_PID" 2>/dev/null
 TEF_PID=
+
+# ------------------------------------- Credential-IDs the TEF chooses
+refuse "m2m-tefd refuses an unknown --assign" \
+	"$BIN/m2m-tefd" --db "$DB" --fqdn "$FQDN" --assign sometimes --port 1
+refuse "... and an --admin that is no FQDN" \
+	"$BIN/m2m-tefd" --db "$DB" --fqdn "$FQDN" --admin 'a b' --port 1
+TEF_ARGS="--assign random --admin ops.example.com"
+check "m2m-tefd --assign random starts" tef_start
+tc kpm-ae1 register --target Cae2 --lifetime 600 --type 15 --type 16 >"$W/tc.rnd" 2>&1
+check "tefcli takes the Credential-IDs the TEF chose" \
+	sh -c "grep -Eq '^cred=15 15-[0-9a-f]{32}@$FQDN [0-9a-f]{64}\$' '$W/tc.rnd' && grep -qx 'admin=ops.example.com' '$W/tc.rnd'"
+check "... which are not the seed's derivation" \
+	"$PY" -c "
+import base64, hashlib
+kv = dict(l.split('=', 1) for l in open('$W/tc.rnd').read().split('\n') if '=' in l and not l.startswith('cred='))
+salt = base64.urlsafe_b64decode(kv['salt'] + '=' * (-len(kv['salt']) % 4))
+for l in open('$W/tc.rnd'):
+    if l.startswith('cred='):
+        t, i, _ = l[5:].split()
+        h = hashlib.sha256(kv['keid'].encode() + salt + t.encode()).hexdigest()[:32]
+        assert i != '%s-%s@$FQDN' % (t, h), i
+"
+RND15=$(sed -n 's/^cred=15 \([^ ]*\) \([0-9a-f]*\)$/\1/p' "$W/tc.rnd")
+RND15KEY=$(sed -n 's/^cred=15 \([^ ]*\) \([0-9a-f]*\)$/\2/p' "$W/tc.rnd")
+coap kpm-ae2 get "cred/$RND15"
+check "... and AE2 gets under that ID the key the owner derived from Ke and Salt" \
+	sh -c "[ '$CODE' = 2.05 ] && [ \"\$('$PY' -c 'import base64,json,sys; k=json.load(open(sys.argv[1]))[\"k\"]; print(base64.urlsafe_b64decode(k+\"=\"*(-len(k)%4)).hex())' '$W/body')\" = '$RND15KEY' ]"
+check "SIGTERM stops it" tef_stop
+for how in malformed wrong-type duplicate foreign; do
+	TEF_ARGS="--assign test-$how"
+	check "m2m-tefd --assign test-$how starts" tef_start
+	tc kpm-ae1 register --lifetime 60 --type 15 --type 16 >"$W/tc.$how" 2>&1
+	check "... tefcli refuses the reply: EPROTO" has "$W/tc.$how" "register: EPROTO"
+	check "... stops" tef_stop
+done
+TEF_ARGS=
 
 # ------------------------------------------------------------- valgrind
 if command -v valgrind >/dev/null; then
@@ -361,6 +479,10 @@ if command -v valgrind >/dev/null; then
 	check "valgrind: block-wise" code 2.01
 	coap kpm-ae1 post cred -t 50 -b 2,64 -f "$W/huge"
 	check "valgrind: Block1 out of order" code 4.08
+	coap kpm-ae1 post "cred/$IDV" -t 50 -e '{"lifetime":30,"targets":["Cae3"],"labels":["v"]}'
+	check "valgrind: update" code 2.04
+	coap kpm-ae1 post "cred/$IDV" -t 50 -e '{"lifetime":30,"lifetime":3}'
+	check "valgrind: update refused" code 4.00
 	coap kpm-ae1 delete "cred/$IDV"
 	check "valgrind: revoke" code 2.02
 	COAP_WAIT=3 coap_as "$(cat "$W/kpm-ae1.key")" kpm-nobody get cred

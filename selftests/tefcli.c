@@ -7,11 +7,16 @@
  *
  *   tefcli OPTIONS connect
  *       keid=<KeID from this side's exporter>
- *   tefcli OPTIONS register [--target AE-ID]... --lifetime N --type T...
- *       keid=..., salt=..., expires=..., then per credential
+ *   tefcli OPTIONS register [--target AE-ID]... --lifetime N | --expires T
+ *          --type T... [--suid S] [--label L]... [--admin FQDN]
+ *       keid=..., salt=..., expires=..., owner=..., admin=..., then per
+ *       credential
  *       cred=<type> <Credential-ID> <key in hex, derived here from Ke+Salt>
+ *   tefcli OPTIONS update CREDENTIAL-ID [--lifetime N | --expires T]
+ *          [--target AE-ID]... [--no-targets] [--label L]... [--no-labels]
+ *       expires=... when an expiry was asked for, else "updated"
  *   tefcli OPTIONS retrieve CREDENTIAL-ID      the JWK on one line
- *   tefcli OPTIONS revoke CREDENTIAL-ID
+ *   tefcli OPTIONS revoke|deregister CREDENTIAL-ID
  *
  * OPTIONS: --host H --port N --fqdn F --identity KPMID --psk-file FILE
  * [--timeout MS]. Errors: "tefcli: <op>: <ERRNO NAME> ..." on stderr and
@@ -35,7 +40,10 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: tefcli --host H --port N --fqdn F --identity ID --psk-file FILE\n"
 		"              [--timeout MS] connect | register [--target AE]...\n"
-		"              --lifetime N --type T... | retrieve ID | revoke ID\n");
+		"              --lifetime N|--expires T --type T... [--suid S] [--label L]...\n"
+		"              [--admin FQDN] | update ID [--lifetime N|--expires T]\n"
+		"              [--target AE]... [--no-targets] [--label L]... [--no-labels]\n"
+		"              | retrieve ID | revoke ID | deregister ID\n");
 	return 2;
 }
 
@@ -65,12 +73,18 @@ static int cmd_register(struct m2mv_tef *t, int argc, char **argv)
 		{ "target", required_argument, NULL, 'T' },
 		{ "lifetime", required_argument, NULL, 'l' },
 		{ "type", required_argument, NULL, 'y' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "suid", required_argument, NULL, 's' },
+		{ "label", required_argument, NULL, 'L' },
+		{ "admin", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* Room past the limits, so that the library's own checks are tested. */
 	const char *targets[M2MV_TEF_MAX_TARGETS + 8];
+	const char *labels[M2MV_TEF_MAX_LABELS + 8];
 	unsigned int types[M2MV_TEF_MAX_TYPES + 2];
-	struct m2mv_tef_reg_req req = { .targets = targets, .types = types };
+	struct m2mv_tef_reg_req req = { .targets = targets, .types = types,
+					.labels = labels };
 	char salt[M2MV_B64URL_BUFSZ(M2MV_SALT_LEN)], khex[2 * M2MV_KEY_LEN + 1];
 	uint8_t key[M2MV_KEY_LEN];
 	struct m2mv_tef_reg reg;
@@ -86,6 +100,14 @@ static int cmd_register(struct m2mv_tef *t, int argc, char **argv)
 		else if (c == 'y' && req.n_types < M2MV_TEF_MAX_TYPES + 2)
 			types[req.n_types++] =
 				(unsigned int)strtoul(optarg, NULL, 10);
+		else if (c == 'e')
+			req.expires = (time_t)strtoll(optarg, NULL, 10);
+		else if (c == 's')
+			req.suid = (unsigned int)strtoul(optarg, NULL, 10);
+		else if (c == 'L' && req.n_labels < M2MV_TEF_MAX_LABELS + 8)
+			labels[req.n_labels++] = optarg;
+		else if (c == 'a')
+			req.admin = optarg;
 		else
 			return usage();
 	}
@@ -95,8 +117,9 @@ static int cmd_register(struct m2mv_tef *t, int argc, char **argv)
 	if (ret)
 		return fail("register", ret, NULL);
 	m2mv_b64url_encode(salt, sizeof(salt), reg.salt, sizeof(reg.salt));
-	printf("keid=%s\nsalt=%s\nexpires=%lld\n", m2mv_tef_ke(t)->keid, salt,
-	       (long long)reg.expires);
+	printf("keid=%s\nsalt=%s\nexpires=%lld\nowner=%s\nadmin=%s\n",
+	       m2mv_tef_ke(t)->keid, salt, (long long)reg.expires, reg.owner,
+	       reg.admin);
 	for (i = 0; i < reg.n_creds; i++) {
 		ret = m2mv_kdf_credential_key(m2mv_tef_ke(t)->ke, reg.salt,
 					      reg.creds[i].type, key);
@@ -109,6 +132,57 @@ static int cmd_register(struct m2mv_tef *t, int argc, char **argv)
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(khex, sizeof(khex));
 	OPENSSL_cleanse(&reg, sizeof(reg));
+	return 0;
+}
+
+static int cmd_update(struct m2mv_tef *t, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "target", required_argument, NULL, 'T' },
+		{ "no-targets", no_argument, NULL, 'N' },
+		{ "label", required_argument, NULL, 'L' },
+		{ "no-labels", no_argument, NULL, 'n' },
+		{ "lifetime", required_argument, NULL, 'l' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *targets[M2MV_TEF_MAX_TARGETS + 8];
+	const char *labels[M2MV_TEF_MAX_LABELS + 8];
+	struct m2mv_tef_update_req req = { .targets = targets,
+					   .labels = labels };
+	struct m2mv_tef_update got;
+	int c, ret;
+
+	/* 0, not 1: start afresh, permuting (main() stopped at the command). */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'T' && req.n_targets < M2MV_TEF_MAX_TARGETS + 8) {
+			targets[req.n_targets++] = optarg;
+			req.set_targets = 1;
+		} else if (c == 'N') {
+			req.set_targets = 1;
+		} else if (c == 'L' && req.n_labels < M2MV_TEF_MAX_LABELS + 8) {
+			labels[req.n_labels++] = optarg;
+			req.set_labels = 1;
+		} else if (c == 'n') {
+			req.set_labels = 1;
+		} else if (c == 'l') {
+			req.lifetime = (unsigned int)strtoul(optarg, NULL, 10);
+		} else if (c == 'e') {
+			req.expires = (time_t)strtoll(optarg, NULL, 10);
+		} else {
+			return usage();
+		}
+	}
+	if (optind + 1 != argc)
+		return usage();
+	ret = m2mv_tef_update(t, argv[optind], &req, &got);
+	if (ret)
+		return fail("update", ret, NULL);
+	if (got.expires)
+		printf("expires=%lld\n", (long long)got.expires);
+	else
+		printf("updated\n");
 	return 0;
 }
 
@@ -196,11 +270,14 @@ int main(int argc, char **argv)
 		ret = 0;
 	} else if (!strcmp(cmd, "register")) {
 		ret = cmd_register(t, argc - optind, argv + optind);
+	} else if (!strcmp(cmd, "update")) {
+		ret = cmd_update(t, argc - optind, argv + optind);
 	} else if (!strcmp(cmd, "retrieve") && optind + 2 == argc) {
 		ret = cmd_retrieve(t, argv[optind + 1]);
-	} else if (!strcmp(cmd, "revoke") && optind + 2 == argc) {
+	} else if ((!strcmp(cmd, "revoke") || !strcmp(cmd, "deregister")) &&
+		   optind + 2 == argc) {
 		ret = m2mv_tef_revoke(t, argv[optind + 1]);
-		ret = ret ? fail("revoke", ret, NULL) : 0;
+		ret = ret ? fail(cmd, ret, NULL) : 0;
 	} else {
 		ret = usage();
 	}

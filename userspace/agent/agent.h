@@ -8,7 +8,10 @@
  *   log.c       messages to stderr (the journal) with priorities
  *   state.c     the credentials the agent registered, on disk
  *   keyring.c   the CSE's keyring and loading keys into the kernel
- *   tef.c       bootstrap sessions with the TEF: register, retrieve
+ *   tef.c       bootstrap sessions with the TEF: register, retrieve,
+ *               update, de-register
+ *   registration.c  the operator's commands: --update-registrations,
+ *               --deregister
  *   tpm.c       the freshness anchor in a TPM NV index
  *   anchor.c    the freshness anchor: fetched, enforced, reported
  *   setup.c     a generation of credentials, the store, the policies
@@ -104,6 +107,9 @@ struct agent_config {
 	/* [credentials] */
 	char targets[M2MV_TEF_MAX_TARGETS][AGENT_ID_MAX + 1];
 	size_t n_targets;
+	char labels[M2MV_TEF_MAX_LABELS][M2MV_TEF_LABEL_MAX + 1];
+	size_t n_labels;
+	char admin[M2MV_TEF_FQDN_MAX + 1];	/* empty: the TEF's default */
 	unsigned int lifetime;		/* seconds */
 	unsigned int renew_before;	/* seconds */
 	/* [keyring] */
@@ -268,6 +274,8 @@ int agent_state_save(const char *path, const struct agent_state *st);
 int agent_state_add(struct agent_state *st, const struct agent_cred *c,
 		    time_t now);
 void agent_state_prune(struct agent_state *st, time_t now);
+/* Remove @id from @st: 0, or -ENOENT if it is not there. */
+int agent_state_remove(struct agent_state *st, const char *id);
 /* The store key (gen 0) with the latest expiry, or NULL. */
 const struct agent_cred *agent_state_store_key(const struct agent_state *st);
 /* The newest generation (0 if none). */
@@ -357,6 +365,16 @@ int agent_tef_register(struct agent *a, struct m2mv_tef *t,
 		       unsigned long gen, key_serial_t ring, int store,
 		       struct agent_cred *first);
 /*
+ * The registration update of @c (TS-0003 8.3.5.2.9): the configured
+ * targets (none for the store key) and labels. Its expiry stays.
+ * Return: 0 or -errno (logged).
+ */
+int agent_tef_update(struct agent *a, struct m2mv_tef *t,
+		     const struct agent_cred *c);
+/* The de-registration of @c (8.3.5.2.10, DELETE). 0 or -errno (logged). */
+int agent_tef_deregister(struct agent *a, struct m2mv_tef *t,
+			 const struct agent_cred *c);
+/*
  * Retrieve credential @c (we own it) from the TEF and load it, with a
  * timeout of at most @lifetime.
  */
@@ -424,6 +442,17 @@ void agent_anchor_refused(struct agent *a, const struct m2mv_tef_anchor *want);
  * "stop"). Opens its own session. Return: 0, or -errno (logged).
  */
 int agent_anchor_report(struct agent *a, const char *why);
+
+/* ------------------------------------------------------ registration.c */
+
+/*
+ * The operator's commands on the registrations in the state file, with
+ * no module needed: --update-registrations (every live credential gets
+ * the configured targets and labels) and --deregister CREDID (which then
+ * leaves the state). Return: 0, or -errno when one failed (logged).
+ */
+int agent_update_registrations(struct agent *a);
+int agent_deregister(struct agent *a, const char *credid);
 
 /* Everything up to READY: keyring, TEF, store, policies. */
 int agent_setup(struct agent *a);

@@ -38,7 +38,8 @@ static const char *const section_names[] = {
 enum key {
 	K_TEF_HOST, K_TEF_PORT, K_TEF_FQDN, K_TEF_IDENTITY, K_TEF_PSK_FILE,
 	K_TEF_PSK_CRED, K_TEF_TIMEOUT,
-	K_CRED_TARGETS, K_CRED_LIFETIME, K_CRED_RENEW,
+	K_CRED_TARGETS, K_CRED_LIFETIME, K_CRED_RENEW, K_CRED_LABELS,
+	K_CRED_ADMIN,
 	K_KR_MODE, K_KR_NAME, K_KR_UID, K_KR_GID,
 	K_STORE_NAME, K_STORE_FILE, K_STORE_STATE, K_STORE_LIFETIME,
 	K_STORE_OWNER, K_STORE_GROUP, K_STORE_MODE, K_STORE_ANCHOR,
@@ -61,6 +62,8 @@ static const struct {
 	[K_CRED_TARGETS] = { SEC_CREDENTIALS, "targets" },
 	[K_CRED_LIFETIME] = { SEC_CREDENTIALS, "lifetime" },
 	[K_CRED_RENEW] = { SEC_CREDENTIALS, "renew_before" },
+	[K_CRED_LABELS] = { SEC_CREDENTIALS, "labels" },
+	[K_CRED_ADMIN] = { SEC_CREDENTIALS, "admin" },
 	[K_KR_MODE] = { SEC_KEYRING, "mode" },
 	[K_KR_NAME] = { SEC_KEYRING, "name" },
 	[K_KR_UID] = { SEC_KEYRING, "cse_uid" },
@@ -336,6 +339,51 @@ static void add_targets(struct parse *p, const char *v)
 	}
 }
 
+/* Split "a, b c" into labels; "labels" may be given several times. */
+static void add_labels(struct parse *p, const char *v)
+{
+	struct agent_config *c = p->cfg;
+	const char *s = v, *e;
+	char tok[M2MV_TEF_LABEL_MAX + 2];
+	size_t n, i;
+
+	for (;;) {
+		while (*s == ',' || isspace((unsigned char)*s))
+			s++;
+		if (!*s)
+			return;
+		e = s;
+		while (*e && *e != ',' && !isspace((unsigned char)*e))
+			e++;
+		n = (size_t)(e - s);
+		if (n > M2MV_TEF_LABEL_MAX) {
+			fail_at(p, p->line, "[credentials] labels: a label is at most %d characters",
+				M2MV_TEF_LABEL_MAX);
+			return;
+		}
+		memcpy(tok, s, n);
+		tok[n] = '\0';
+		if (!m2mv_tef_label_ok(tok)) {
+			fail_at(p, p->line, "[credentials] labels: '%s' is not a label ([A-Za-z0-9._:/=+@-])",
+				tok);
+			return;
+		}
+		for (i = 0; i < c->n_labels; i++)
+			if (!strcmp(c->labels[i], tok)) {
+				fail_at(p, p->line, "[credentials] labels: '%s' is listed twice",
+					tok);
+				return;
+			}
+		if (c->n_labels == M2MV_TEF_MAX_LABELS) {
+			fail_at(p, p->line, "[credentials] labels: at most %d labels",
+				M2MV_TEF_MAX_LABELS);
+			return;
+		}
+		memcpy(c->labels[c->n_labels++], tok, n + 1);
+		s = e;
+	}
+}
+
 /* A section header, as the reader saw it: "[NAME]" with NAME trimmed. */
 static void begin_section(struct parse *p, const char *name)
 {
@@ -511,6 +559,15 @@ static void other_key(struct parse *p, enum key k, const char *v)
 	case K_CRED_TARGETS:
 		add_targets(p, v);
 		break;
+	case K_CRED_LABELS:
+		add_labels(p, v);
+		break;
+	case K_CRED_ADMIN:
+		if (!m2mv_tef_fqdn_ok(v))
+			fail_at(p, p->line, "[credentials] admin: an FQDN (labels of letters, digits and '-', no trailing dot), not '%s'", v);
+		else
+			snprintf(c->admin, sizeof(c->admin), "%s", v);
+		break;
 	case K_CRED_LIFETIME:
 		if (agent_parse_duration(v, 2, M2MV_TEF_MAX_LIFETIME, &c->lifetime))
 			fail_at(p, p->line, "[credentials] lifetime: 2 s to 365 d (a number of seconds, or with s, m, h or d), not '%s'", v);
@@ -639,7 +696,7 @@ static int handler(void *user, const char *section, const char *name,
 			section_names[p->sec], name);
 		return 1;
 	}
-	if (p->key_line[k] && k != K_CRED_TARGETS) {
+	if (p->key_line[k] && k != K_CRED_TARGETS && k != K_CRED_LABELS) {
 		fail_at(p, p->line, "[%s] %s is set twice (first at line %d)",
 			section_names[p->sec], name, p->key_line[k]);
 		return 1;

@@ -6,6 +6,7 @@
  * and renews the credentials before they expire.
  *
  *   m2mvaultd [-c CONFIG] [--once] [--foreground] [--verbose]
+ *   m2mvaultd [-c CONFIG] --update-registrations | --deregister CREDID
  *
  * Exit status: 0 after --once, or after SIGTERM/SIGINT; 1 when setting up
  * failed (the message says why); 2 for usage and configuration errors.
@@ -34,6 +35,8 @@ struct opts {
 	int once;
 	int verbose;
 	int accept_stale;
+	int update;		/* --update-registrations */
+	const char *deregister;	/* --deregister CREDID */
 };
 
 static void usage(FILE *f)
@@ -41,6 +44,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: " AGENT_NAME " [-c CONFIG] [--once] [--foreground] [--verbose]\n"
 		"                 [--accept-stale]\n"
+		"       " AGENT_NAME " [-c CONFIG] --update-registrations | --deregister CREDID\n"
 		"\n"
 		"Bootstraps with the oneM2M TEF, loads the m2mvault credential keys into\n"
 		"the kernel keyring, attaches the store, sets its policies, and renews the\n"
@@ -55,6 +59,12 @@ static void usage(FILE *f)
 		"                     freshness anchor the TEF or TPM kept (an older copy, lost\n"
 		"                     records), or make a new one where its file is gone;\n"
 		"                     this run only, logged\n"
+		"      --update-registrations\n"
+		"                     give every live credential of the state file the\n"
+		"                     configured targets and labels at the TEF, then exit\n"
+		"      --deregister CREDID\n"
+		"                     de-register one credential of the state file at the\n"
+		"                     TEF (it gives the key to nobody any more), then exit\n"
 		"  -h, --help         this text\n"
 		"  -V, --version      the version\n"
 		"\n"
@@ -70,6 +80,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "accept-stale", no_argument, NULL, 'S' },
+		{ "update-registrations", no_argument, NULL, 'U' },
+		{ "deregister", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -93,6 +105,17 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'S':
 			o->accept_stale = 1;
 			break;
+		case 'U':
+			o->update = 1;
+			break;
+		case 'D':
+			if (m2mv_credid_parse(optarg, NULL)) {
+				fprintf(stderr, AGENT_NAME ": --deregister: '%s' is not a Credential-ID\n",
+					optarg);
+				return 2;
+			}
+			o->deregister = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -104,6 +127,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			usage(stderr);
 			return 2;
 		}
+	}
+	if ((o->update || o->deregister) &&
+	    (o->update + !!o->deregister + o->once + o->accept_stale) > 1) {
+		fprintf(stderr, AGENT_NAME ": --update-registrations and --deregister go alone\n");
+		usage(stderr);
+		return 2;
 	}
 	if (optind != argc) {
 		fprintf(stderr, AGENT_NAME ": unexpected argument '%s'\n",
@@ -338,6 +367,13 @@ int main(int argc, char **argv)
 	ret = read_psk(a) ? 1 : 0;
 	if (ret)
 		goto out;
+	/* The commands on registrations need the TEF, not the module. */
+	if (o.update || o.deregister) {
+		ret = o.update ? agent_update_registrations(a) :
+				 agent_deregister(a, o.deregister);
+		ret = ret ? 1 : 0;
+		goto out;
+	}
 
 	ret = m2mv_ctl_open(&a->ctl);
 	if (ret) {

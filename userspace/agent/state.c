@@ -51,6 +51,19 @@ int agent_state_add(struct agent_state *st, const struct agent_cred *c,
 	return 0;
 }
 
+int agent_state_remove(struct agent_state *st, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (!strcmp(st->creds[i].id, id)) {
+			st->creds[i] = st->creds[--st->n];
+			memset(&st->creds[st->n], 0, sizeof(st->creds[st->n]));
+			return 0;
+		}
+	return -ENOENT;
+}
+
 const struct agent_cred *agent_state_store_key(const struct agent_state *st)
 {
 	const struct agent_cred *best = NULL;

@@ -8,6 +8,9 @@
  * checked. Retrieval gives back keys the
  * agent registered earlier (it owns them): the store key, and data keys
  * that records were sealed under, after a reboot emptied the keyrings.
+ * The registration update and de-registration (TS-0003 8.3.5.2.9 and
+ * 8.3.5.2.10) are the operator's: m2mvaultd --update-registrations and
+ * --deregister.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -109,6 +112,33 @@ static int load(struct agent *a, const struct agent_cred *c,
 	return 0;
 }
 
+/*
+ * The SUID of a registration of @types (TS-0004): sent when they share
+ * one; a registration of 15 and 16 (one Salt for both) has two, and the
+ * TEF gives each credential its own.
+ */
+static unsigned int shared_suid(const unsigned int *types, size_t n)
+{
+	unsigned int suid = n ? m2mv_tef_suid_of(types[0]) : 0;
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (m2mv_tef_suid_of(types[i]) != suid)
+			return 0;
+	return suid;
+}
+
+/* Pointers to the configured labels, for a request. */
+static size_t labels_of(const struct agent_config *cfg,
+			const char *labels[M2MV_TEF_MAX_LABELS])
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_labels; i++)
+		labels[i] = cfg->labels[i];
+	return cfg->n_labels;
+}
+
 int agent_tef_register(struct agent *a, struct m2mv_tef *t,
 		       const unsigned int *types, size_t n_types,
 		       unsigned long gen, key_serial_t ring, int store,
@@ -116,17 +146,22 @@ int agent_tef_register(struct agent *a, struct m2mv_tef *t,
 {
 	const struct agent_config *cfg = &a->cfg;
 	const char *targets[M2MV_TEF_MAX_TARGETS];
+	const char *labels[M2MV_TEF_MAX_LABELS];
 	struct m2mv_tef_reg_req req = {
 		.targets = targets,
 		.types = types,
 		.n_types = n_types,
 		.lifetime = store ? cfg->store_key_lifetime : cfg->lifetime,
+		.suid = shared_suid(types, n_types),
+		.labels = labels,
+		.admin = cfg->admin[0] ? cfg->admin : NULL,
 	};
 	struct m2mv_tef_reg reg;
 	struct agent_cred c;
 	size_t i;
 	int ret;
 
+	req.n_labels = labels_of(cfg, labels);
 	if (!store) {
 		for (i = 0; i < cfg->n_targets; i++)
 			targets[i] = cfg->targets[i];
@@ -158,8 +193,9 @@ int agent_tef_register(struct agent *a, struct m2mv_tef *t,
 				  AGENT_MAX_CREDS);
 			goto out;
 		}
-		agent_notice("registered %s (targets: %zu, lifetime %u s)",
-			     c.id, req.n_targets, req.lifetime);
+		agent_notice("registered %s (SUID %u, targets: %zu, lifetime %u s)",
+			     c.id, reg.creds[i].suid, req.n_targets,
+			     req.lifetime);
 		if (first && i == 0)
 			*first = c;
 	}
@@ -207,6 +243,53 @@ int agent_tef_reload(struct agent *a, struct m2mv_tef *t,
 		ret = load(a, c, ring, lifetime, id);
 	OPENSSL_cleanse(a->sec->key, sizeof(a->sec->key));
 	free(diag);
+	return ret;
+}
+
+int agent_tef_update(struct agent *a, struct m2mv_tef *t,
+		     const struct agent_cred *c)
+{
+	const struct agent_config *cfg = &a->cfg;
+	const char *targets[M2MV_TEF_MAX_TARGETS];
+	const char *labels[M2MV_TEF_MAX_LABELS];
+	struct m2mv_tef_update_req req = {
+		.set_targets = 1,
+		.targets = targets,
+		.set_labels = 1,
+		.labels = labels,
+	};
+	size_t i;
+	int ret;
+
+	req.n_labels = labels_of(cfg, labels);
+	/* The store key is the agent's alone, as when it was registered. */
+	if (c->gen) {
+		for (i = 0; i < cfg->n_targets; i++)
+			targets[i] = cfg->targets[i];
+		req.n_targets = cfg->n_targets;
+	}
+	ret = m2mv_tef_update(t, c->id, &req, NULL);
+	if (ret)
+		agent_err("updating the registration of %s: %s", c->id,
+			  tef_errstr(ret));
+	else
+		agent_notice("updated the registration of %s %s: targets: %zu, labels: %zu",
+			     c->gen ? "data key" : "store key", c->id,
+			     req.n_targets, req.n_labels);
+	return ret;
+}
+
+int agent_tef_deregister(struct agent *a, struct m2mv_tef *t,
+			 const struct agent_cred *c)
+{
+	int ret = m2mv_tef_revoke(t, c->id);
+
+	(void)a;
+	if (ret)
+		agent_err("de-registering %s: %s", c->id, tef_errstr(ret));
+	else
+		agent_notice("de-registered %s %s (generation %lu): the TEF gives it to nobody any more",
+			     c->gen ? "data key" : "store key", c->id, c->gen);
 	return ret;
 }
 

@@ -126,7 +126,10 @@ int m2mv_kdf_e2e(const uint8_t *salt, size_t salt_len, const uint8_t *kpsa,
  * @fqdn: the TEF's FQDN
  *
  * "<type>-" lowercase-hex(SHA-256(ASCII(KeID) || Salt || ASCII(type))[0..15]) "@" fqdn
- * Both the agent and the TEF compute it; the agent checks the TEF's.
+ * The reference TEF assigns it (m2m-tefd --assign seed); the client does
+ * not insist on it, as a TS-0003 MEF chooses its RelativeKeyIDs, and takes
+ * any well-formed ID of the right type (m2mv_tef_assigned_ok()). No key
+ * depends on it.
  */
 int m2mv_kdf_credid(char *buf, size_t size, unsigned int type,
 		    const char *keid, const uint8_t salt[M2MV_SALT_LEN],

@@ -441,94 +441,317 @@ static int type_expected(const struct m2mv_tef_reg_req *req, json_int_t v,
 	return 0;
 }
 
-static int parse_reg(struct m2mv_tef *t, const struct m2mv_tef_reg_req *req,
-		     struct m2mv_tef_reg *out)
+/* NULL, or an array of at most @max strings that @ok accepts. */
+static int strings_ok(json_t *arr, size_t max, int (*ok)(const char *))
 {
-	char want[M2MV_CREDID_BUFSZ];
-	json_t *root, *creds = NULL, *c;
-	const char *keid = NULL, *salt = NULL, *id = NULL;
-	json_int_t expires = 0, type = 0;
+	size_t i;
+	json_t *e;
+
+	if (!arr)
+		return 1;
+	if (!json_is_array(arr) || json_array_size(arr) > max)
+		return 0;
+	json_array_foreach(arr, i, e)
+		if (!json_is_string(e) ||
+		    strlen(json_string_value(e)) != json_string_length(e) ||
+		    !ok(json_string_value(e)))
+			return 0;
+	return 1;
+}
+
+static int aeid_ok(const char *s)
+{
+	size_t i, n = strnlen(s, TEF_MAX_IDENTITY + 1);
+
+	if (!n || n > TEF_MAX_IDENTITY)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			    "0123456789._:/-", s[i]))
+			return 0;
+	return 1;
+}
+
+/* One entry of "credentials": of a type asked for, its ID one we take. */
+static int cred_ok(json_t *c, const struct m2mv_tef_reg_req *req,
+		   const char *fqdn, unsigned int *seen,
+		   struct m2mv_tef_reg *out, size_t i)
+{
+	json_int_t type = 0, suid = -1;
+	const char *id = NULL;
+	size_t j;
+
+	if (json_unpack(c, "{s:I,s?I,s:s!}", "type", &type, "suid", &suid,
+			"id", &id) ||
+	    !type_expected(req, type, seen))
+		return 0;
+	/* The SUID the TEF gives must be that of the type (and ours). */
+	if (suid == -1)
+		suid = m2mv_tef_suid_of((unsigned int)type);
+	if (suid != m2mv_tef_suid_of((unsigned int)type) ||
+	    (req->suid && suid != req->suid) ||
+	    !m2mv_tef_assigned_ok(id, (unsigned int)type, fqdn))
+		return 0;
+	for (j = 0; j < i; j++)
+		if (!strcmp(out->creds[j].id, id))
+			return 0;
+	out->creds[i].type = (unsigned int)type;
+	out->creds[i].suid = (unsigned int)suid;
+	snprintf(out->creds[i].id, sizeof(out->creds[i].id), "%s", id);
+	return 1;
+}
+
+int m2mv_tef_reg_parse(const char *text, size_t len,
+		       const struct m2mv_tef_reg_req *req, const char *keid,
+		       const char *fqdn, struct m2mv_tef_reg *out)
+{
+	json_t *root, *creds = NULL, *targets = NULL, *labels = NULL, *c;
+	const char *k = NULL, *salt = NULL, *owner = NULL, *admin = NULL;
+	json_int_t expires = 0;
 	unsigned int seen = 0;
 	int ret = -EPROTO;
 	size_t i;
 
-	root = t->body ? json_loadb((char *)t->body, t->body_len,
-				    JSON_REJECT_DUPLICATES, NULL) : NULL;
-	if (json_unpack(root, "{s:s,s:s,s:I,s:o!}", "keid", &keid, "salt",
-			&salt, "expires", &expires, "credentials", &creds) ||
-	    strcmp(keid, t->ke.keid) || expires <= 0 ||
+	memset(out, 0, sizeof(*out));
+	root = text ? json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL) :
+		      NULL;
+	/* owner, admin, targets and labels: absent from older TEFs' replies. */
+	if (json_unpack(root, "{s:s,s:s,s:I,s:o,s?s,s?s,s?o,s?o!}", "keid",
+			&k, "salt", &salt, "expires", &expires, "credentials",
+			&creds, "owner", &owner, "admin", &admin, "targets",
+			&targets, "labels", &labels) ||
+	    strcmp(k, keid) || expires <= 0 ||
 	    m2mv_b64url_decode(out->salt, sizeof(out->salt), salt) !=
 		    M2MV_SALT_LEN ||
+	    (owner && !aeid_ok(owner)) ||
+	    (admin && !m2mv_tef_fqdn_ok(admin)) ||
+	    !strings_ok(targets, M2MV_TEF_MAX_TARGETS, aeid_ok) ||
+	    !strings_ok(labels, M2MV_TEF_MAX_LABELS, m2mv_tef_label_ok) ||
 	    !json_is_array(creds) ||
 	    json_array_size(creds) != req->n_types)
 		goto out;
 	out->expires = (time_t)expires;
-	json_array_foreach(creds, i, c) {
-		if (json_unpack(c, "{s:I,s:s!}", "type", &type, "id", &id) ||
-		    !type_expected(req, type, &seen) ||
-		    m2mv_kdf_credid(want, sizeof(want), (unsigned int)type,
-				    t->ke.keid, out->salt, t->fqdn) ||
-		    strcmp(want, id))
+	if (owner)
+		snprintf(out->owner, sizeof(out->owner), "%s", owner);
+	if (admin)
+		snprintf(out->admin, sizeof(out->admin), "%s", admin);
+	out->n_targets = targets ? json_array_size(targets) : req->n_targets;
+	out->n_labels = labels ? json_array_size(labels) : req->n_labels;
+	json_array_foreach(creds, i, c)
+		if (!cred_ok(c, req, fqdn, &seen, out, i))
 			goto out;
-		out->creds[i].type = (unsigned int)type;
-		snprintf(out->creds[i].id, sizeof(out->creds[i].id), "%s", id);
-	}
 	out->n_creds = json_array_size(creds);
+	ret = 0;
+out:
+	json_decref(root);
+	if (ret)
+		OPENSSL_cleanse(out, sizeof(*out));
+	return ret;
+}
+
+/* An array of @n strings, or NULL (also when one is not UTF-8). */
+static json_t *string_array(const char *const *v, size_t n)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; arr && i < n; i++)
+		/* json_string() refuses text that is not UTF-8. */
+		if (!v[i] || json_array_append_new(arr, json_string(v[i]))) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	return arr;
+}
+
+static int labels_ok(const char *const *labels, size_t n)
+{
+	size_t i, j;
+
+	if (n > M2MV_TEF_MAX_LABELS || (n && !labels))
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (!m2mv_tef_label_ok(labels[i]))
+			return 0;
+		for (j = 0; j < i; j++)
+			if (!strcmp(labels[i], labels[j]))
+				return 0;
+	}
+	return 1;
+}
+
+static int reg_req_ok(const struct m2mv_tef_reg_req *req)
+{
+	size_t i;
+
+	if (!req || req->n_types == 0 || req->n_types > M2MV_TEF_MAX_TYPES ||
+	    !req->types || req->n_targets > M2MV_TEF_MAX_TARGETS ||
+	    (req->n_targets && !req->targets) ||
+	    !req->lifetime == !req->expires || req->expires < 0 ||
+	    req->lifetime > M2MV_TEF_MAX_LIFETIME ||
+	    !labels_ok(req->labels, req->n_labels) ||
+	    (req->admin && !m2mv_tef_fqdn_ok(req->admin)))
+		return 0;
+	/* Unknown types are for the TEF to refuse; the SUID must fit. */
+	for (i = 0; req->suid && i < req->n_types; i++)
+		if (m2mv_tef_suid_of(req->types[i]) != req->suid)
+			return 0;
+	return 1;
+}
+
+/* Adds the expiry of a request: "lifetime" or "expires". */
+static int set_expiry(json_t *root, unsigned int lifetime, time_t expires)
+{
+	if (lifetime)
+		return json_object_set_new(root, "lifetime",
+					   json_integer(lifetime));
+	return json_object_set_new(root, "expires",
+				   json_integer((json_int_t)expires));
+}
+
+static char *reg_body(const struct m2mv_tef_reg_req *req)
+{
+	json_t *root = json_object(), *types = json_array();
+	char *body = NULL;
+	int bad = !root || !types;
+	size_t i;
+
+	for (i = 0; !bad && i < req->n_types; i++)
+		bad = json_array_append_new(types, json_integer(req->types[i]));
+	/* json_object_set_new() takes @types, also when it fails. */
+	if (bad)
+		json_decref(types);
+	else
+		bad = json_object_set_new(root, "types", types);
+	if (!bad)
+		bad = set_expiry(root, req->lifetime, req->expires) ||
+		      json_object_set_new(root, "targets",
+					  string_array(req->targets,
+						       req->n_targets));
+	if (!bad && req->suid)
+		bad = json_object_set_new(root, "suid",
+					  json_integer(req->suid));
+	if (!bad && req->n_labels)
+		bad = json_object_set_new(root, "labels",
+					  string_array(req->labels,
+						       req->n_labels));
+	if (!bad && req->admin)
+		bad = json_object_set_new(root, "admin",
+					  json_string(req->admin));
+	if (!bad)
+		body = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return body;
+}
+
+int m2mv_tef_register(struct m2mv_tef *t, const struct m2mv_tef_reg_req *req,
+		      struct m2mv_tef_reg *out)
+{
+	char *body;
+	int ret;
+
+	if (!t || !out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!reg_req_ok(req))
+		return -EINVAL;
+	body = reg_body(req);
+	if (!body)
+		return -EINVAL;
+	ret = request(t, COAP_REQUEST_CODE_POST, "cred", NULL, body,
+		      COAP_RESPONSE_CODE_CREATED);
+	free(body);
+	if (!ret)
+		ret = m2mv_tef_reg_parse((const char *)t->body, t->body_len,
+					 req, t->ke.keid, t->fqdn, out);
+	drop_body(t);
+	if (ret)
+		OPENSSL_cleanse(out, sizeof(*out));
+	return ret;
+}
+
+static char *update_body(const struct m2mv_tef_update_req *req)
+{
+	json_t *root = json_object();
+	char *body = NULL;
+	int bad = !root;
+
+	if (!bad && (req->lifetime || req->expires))
+		bad = set_expiry(root, req->lifetime, req->expires);
+	if (!bad && req->set_targets)
+		bad = json_object_set_new(root, "targets",
+					  string_array(req->targets,
+						       req->n_targets));
+	if (!bad && req->set_labels)
+		bad = json_object_set_new(root, "labels",
+					  string_array(req->labels,
+						       req->n_labels));
+	if (!bad)
+		body = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return body;
+}
+
+/* The reply holds the members the request had, and only those. */
+static int update_parse(const char *text, size_t len,
+			const struct m2mv_tef_update_req *req,
+			struct m2mv_tef_update *out)
+{
+	json_t *root, *targets = NULL, *labels = NULL;
+	json_int_t expires = 0;
+	int ret = -EPROTO;
+
+	root = text ? json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL) :
+		      NULL;
+	/* targets and labels: a TEF that changed them may say so. */
+	if (json_unpack(root, "{s?I,s?o,s?o!}", "expires", &expires,
+			"targets", &targets, "labels", &labels) ||
+	    !(req->lifetime || req->expires) != !expires || expires < 0 ||
+	    (targets && !req->set_targets) || (labels && !req->set_labels) ||
+	    !strings_ok(targets, M2MV_TEF_MAX_TARGETS, aeid_ok) ||
+	    !strings_ok(labels, M2MV_TEF_MAX_LABELS, m2mv_tef_label_ok))
+		goto out;
+	out->expires = (time_t)expires;
+	out->n_targets = targets ? json_array_size(targets) : req->n_targets;
+	out->n_labels = labels ? json_array_size(labels) : req->n_labels;
 	ret = 0;
 out:
 	json_decref(root);
 	return ret;
 }
 
-int m2mv_tef_register(struct m2mv_tef *t, const struct m2mv_tef_reg_req *req,
-		      struct m2mv_tef_reg *out)
+int m2mv_tef_update(struct m2mv_tef *t, const char *credid,
+		    const struct m2mv_tef_update_req *req,
+		    struct m2mv_tef_update *out)
 {
-	json_t *root, *targets, *types;
+	struct m2mv_tef_update got = { 0 };
 	char *body;
-	size_t i;
 	int ret;
 
-	if (!t || !out)
+	if (out)
+		memset(out, 0, sizeof(*out));
+	if (!t || !req || m2mv_credid_parse(credid, NULL) ||
+	    (req->lifetime && req->expires) || req->expires < 0 ||
+	    req->lifetime > M2MV_TEF_MAX_LIFETIME ||
+	    (!req->lifetime && !req->expires && !req->set_targets &&
+	     !req->set_labels) ||
+	    (req->set_targets &&
+	     (req->n_targets > M2MV_TEF_MAX_TARGETS ||
+	      (req->n_targets && !req->targets))) ||
+	    (req->set_labels && !labels_ok(req->labels, req->n_labels)))
 		return -EINVAL;
-	memset(out, 0, sizeof(*out));
-	if (!req || req->n_types == 0 || req->n_types > M2MV_TEF_MAX_TYPES ||
-	    !req->types || req->n_targets > M2MV_TEF_MAX_TARGETS ||
-	    (req->n_targets && !req->targets) || req->lifetime == 0 ||
-	    req->lifetime > M2MV_TEF_MAX_LIFETIME)
-		return -EINVAL;
-	for (i = 0; i < req->n_targets; i++)
-		if (!req->targets[i])
-			return -EINVAL;
-	targets = json_array();
-	types = json_array();
-	ret = targets && types ? 0 : -ENOMEM;
-	for (i = 0; !ret && i < req->n_targets; i++)
-		/* json_string() refuses text that is not UTF-8. */
-		if (json_array_append_new(targets,
-					  json_string(req->targets[i])))
-			ret = -EINVAL;
-	for (i = 0; !ret && i < req->n_types; i++)
-		if (json_array_append_new(types,
-					  json_integer(req->types[i])))
-			ret = -ENOMEM;
-	if (ret) {
-		json_decref(targets);
-		json_decref(types);
-		return ret;
-	}
-	root = json_pack("{s:o,s:I,s:o}", "targets", targets, "lifetime",
-			 (json_int_t)req->lifetime, "types", types);
-	body = root ? json_dumps(root, JSON_COMPACT) : NULL;
-	json_decref(root);
+	body = update_body(req);
 	if (!body)
-		return -ENOMEM;
-	ret = request(t, COAP_REQUEST_CODE_POST, "cred", NULL, body,
-		      COAP_RESPONSE_CODE_CREATED);
+		return -EINVAL;
+	ret = request(t, COAP_REQUEST_CODE_POST, "cred", credid, body,
+		      COAP_RESPONSE_CODE_CHANGED);
 	free(body);
 	if (!ret)
-		ret = parse_reg(t, req, out);
-	if (ret)
-		OPENSSL_cleanse(out, sizeof(*out));
+		ret = update_parse((const char *)t->body, t->body_len, req,
+				   &got);
+	drop_body(t);
+	if (!ret && out)
+		*out = got;
 	return ret;
 }
 

@@ -8,19 +8,34 @@
  * both ends run the exporter (kdf.h) and hold the session's Ke and KeID.
  *
  * Resources (JSON bodies, content-format application/json):
- *   POST   /cred        register; owner = the requesting enrolee
- *          request  {"targets": ["<AE-ID>", ...], "lifetime": <seconds>,
- *                    "types": [14|15|16, ...]}
- *                   at most one of 14 and 15; 1 <= lifetime <= 31536000;
- *                   0..32 targets, each 1..128 bytes of [A-Za-z0-9._:/-]
+ *   POST   /cred        key registration (TS-0003 8.3.5.2.7); owner = the
+ *                        requesting enrolee
+ *          request  {"types": [14|15|16, ...], "lifetime": <seconds> or
+ *                    "expires": <unix seconds>, "targets": ["<AE-ID>", ...],
+ *                    "suid": 24|25, "labels": ["<label>", ...],
+ *                    "admin": "<admin FQDN>"}
+ *                   types and one of lifetime/expires required; at most one
+ *                   of 14 and 15; 1 <= lifetime <= 31536000; 0..32 targets,
+ *                   each 1..128 bytes of [A-Za-z0-9._:/-]; suid, if given,
+ *                   that of every type (m2mv_tef_suid_of()); 0..8 labels
+ *                   (m2mv_tef_label_ok()); admin an FQDN (m2mv_tef_fqdn_ok())
  *          response 2.01 {"keid": "<KeID>", "salt": "<base64url, 32 bytes>",
- *                    "expires": <unix seconds>,
- *                    "credentials": [{"type": 14, "id": "<Credential-ID>"}, ...]}
+ *                    "expires": <unix seconds>, "owner": "<AE-ID>",
+ *                    "admin": "<FQDN>", "targets": [...], "labels": [...],
+ *                    "credentials": [{"type": 14, "suid": 24,
+ *                                     "id": "<Credential-ID>"}, ...]}
+ *                   the TEF chooses each Credential-ID (the RelativeKeyID
+ *                   before "@<TEF-FQDN>"); the client takes any that is
+ *                   well-formed, of its type, and unique in the reply
+ *   POST   /cred/<Credential-ID>   registration update (8.3.5.2.9), owner only
+ *          request  at least one of "lifetime"|"expires", "targets", "labels"
+ *          response 2.04 with the members of the request, as the TEF set them
  *   GET    /cred/<Credential-ID>   retrieve (owner or a target in its ACP)
  *          response 2.05 a JWK: {"kty": "oct", "kid": "<Credential-ID>",
  *                    "alg": "dir"|"A256KW"|"HS256", "k": "<base64url>",
  *                    "exp": <unix seconds>}
- *   DELETE /cred/<Credential-ID>   revoke (owner only), 2.02
+ *   DELETE /cred/<Credential-ID>   de-registration (8.3.5.2.10) = revoke
+ *                                  (owner only), 2.02
  *   PUT    /anchor/<store>  keep a store's freshness anchor, 2.04
  *          request  {"seq": <integer>, "chain": "<base64url, 32 bytes>"}
  *   GET    /anchor/<store>  the anchor kept, 2.05, with "updated": <unix seconds>
@@ -58,22 +73,80 @@ struct m2mv_tef_config {
 	unsigned int timeout_ms;	/* per request and for the handshake; 0: 5000 */
 };
 
+/*
+ * Security Usage Identifiers (TS-0004 m2m:suid) of the keys m2mvault
+ * registers: symmetric keys provisioned via a remote security provisioning
+ * framework, for ESData's authenticated encryption (24: types 14 and 15)
+ * and for its signature-only class (25: type 16).
+ */
+#define M2MV_TEF_SUID_ESDATA_AE		24
+#define M2MV_TEF_SUID_ESDATA_SIG	25
+#define M2MV_TEF_MAX_LABELS	8
+#define M2MV_TEF_LABEL_MAX	64
+#define M2MV_TEF_FQDN_MAX	253
+
+/** m2mv_tef_suid_of() - the SUID of Credential-ID type @type, 0 if none */
+unsigned int m2mv_tef_suid_of(unsigned int type);
+/** m2mv_tef_label_ok() - 1..64 bytes of [A-Za-z0-9._:/=+@-]? */
+int m2mv_tef_label_ok(const char *s);
+/** m2mv_tef_fqdn_ok() - an FQDN: 1..253, labels of 1..63 [A-Za-z0-9-]? */
+int m2mv_tef_fqdn_ok(const char *s);
+/**
+ * m2mv_tef_assigned_ok() - may a client take @id, assigned by the TEF
+ * @fqdn for a credential of @type? It must be a Credential-ID
+ * (m2mv_credid_parse()) of @type whose value is a RelativeKeyID (at least
+ * one byte, no '@') followed by "@" and @fqdn (without regard to case).
+ */
+int m2mv_tef_assigned_ok(const char *id, unsigned int type, const char *fqdn);
+
 struct m2mv_tef_reg_req {
 	const char *const *targets;	/* AE-IDs allowed to retrieve */
 	size_t n_targets;
-	unsigned int lifetime;		/* seconds */
+	unsigned int lifetime;		/* seconds; 0 when @expires is set */
+	time_t expires;			/* proposed expirationTime, or 0 */
 	const unsigned int *types;	/* 14, 15, 16 */
 	size_t n_types;
+	unsigned int suid;		/* 24, 25, or 0: not sent */
+	const char *const *labels;
+	size_t n_labels;
+	const char *admin;		/* admin FQDN, or NULL: not sent */
 };
 
 struct m2mv_tef_reg {
 	uint8_t salt[M2MV_SALT_LEN];
 	time_t expires;
+	char owner[129];		/* the Source MEF Client ID: our AE-ID */
+	char admin[M2MV_TEF_FQDN_MAX + 1];
+	size_t n_targets;		/* as the TEF set them */
+	size_t n_labels;
 	size_t n_creds;
 	struct {
 		unsigned int type;
+		unsigned int suid;
 		char id[M2MV_CREDID_BUFSZ];
 	} creds[M2MV_TEF_MAX_TYPES];
+};
+
+/*
+ * A registration update: what is not set stays as it is. At least one of
+ * an expiry (@lifetime or @expires), @set_targets, @set_labels.
+ */
+struct m2mv_tef_update_req {
+	unsigned int lifetime;		/* seconds from now, or 0 */
+	time_t expires;			/* or an absolute time, or 0 */
+	int set_targets;
+	const char *const *targets;
+	size_t n_targets;
+	int set_labels;
+	const char *const *labels;
+	size_t n_labels;
+};
+
+/* What the TEF set: only what the request carried (0 otherwise). */
+struct m2mv_tef_update {
+	time_t expires;
+	size_t n_targets;
+	size_t n_labels;
 };
 
 /* Store names, as the module takes them: 1..31 of [A-Za-z0-9._-]. */
@@ -128,8 +201,11 @@ int m2mv_tef_sni(char *buf, size_t size, const char *fqdn);
 const struct m2mv_ke *m2mv_tef_ke(const struct m2mv_tef *t);
 
 /**
- * m2mv_tef_register() - POST /cred; checks every returned Credential-ID
- * against m2mv_kdf_credid() (-EPROTO on mismatch or a malformed reply)
+ * m2mv_tef_register() - POST /cred; takes the Credential-IDs the TEF
+ * assigns when m2mv_tef_assigned_ok() accepts them, each of a type
+ * requested, none twice (-EPROTO otherwise, or for a malformed reply).
+ * The keys do not depend on them: m2mv_kdf_credential_key() takes Ke,
+ * the Salt and the type.
  * Return: 0 or -errno mapped from the CoAP code: 4.00 -EINVAL,
  * 4.01 -EACCES, 4.03 -EPERM, 4.04 -ENOENT, 4.13 -E2BIG, other -EPROTO;
  * -ETIMEDOUT when no reply comes.
@@ -147,7 +223,30 @@ int m2mv_tef_register(struct m2mv_tef *t, const struct m2mv_tef_reg_req *req,
 int m2mv_tef_retrieve(struct m2mv_tef *t, const char *credid, void **jwk,
 		      char **diag);
 
-/** m2mv_tef_revoke() - DELETE /cred/<id>; errors as m2mv_tef_register() */
+/**
+ * m2mv_tef_reg_parse() - check a registration reply @text against @req
+ * @keid: the session's KeID, @fqdn the TEF-FQDN
+ * Return: 0 with @out filled, or -EPROTO. (m2mv_tef_register()'s check,
+ * apart for the host tests.)
+ */
+int m2mv_tef_reg_parse(const char *text, size_t len,
+		       const struct m2mv_tef_reg_req *req, const char *keid,
+		       const char *fqdn, struct m2mv_tef_reg *out);
+
+/**
+ * m2mv_tef_update() - POST /cred/<id>: a registration update (owner only)
+ * Return: 0 with @out filled (may be NULL); -EINVAL for a request with
+ * nothing to update; -ENOENT for an unknown, expired or revoked
+ * credential; otherwise as m2mv_tef_register().
+ */
+int m2mv_tef_update(struct m2mv_tef *t, const char *credid,
+		    const struct m2mv_tef_update_req *req,
+		    struct m2mv_tef_update *out);
+
+/**
+ * m2mv_tef_revoke() - DELETE /cred/<id>: the de-registration; the TEF
+ * forgets the key and its ACP at once. Errors as m2mv_tef_register().
+ */
 int m2mv_tef_revoke(struct m2mv_tef *t, const char *credid);
 
 /** m2mv_tef_store_ok() - is @name a store name (M2MV_TEF_STORE_MAX)? */

@@ -19,10 +19,13 @@
 #include "tef/tef.h"
 
 /*
- * 1: enrolee and credential. 2: anchor; a version-1 database gains the
- * table (CREATE TABLE IF NOT EXISTS below) and is marked 2.
+ * 1: enrolee and credential. 2: anchor. 3: a credential's suid, labels
+ * and admin (the TS-0003 key registration's SUID, labels and adminFQDN).
+ * An older database gains what it lacks when it is opened (the anchor
+ * table by CREATE TABLE IF NOT EXISTS below, the columns by upgrade())
+ * and is marked 3.
  */
-#define TEF_SCHEMA_VERSION	2
+#define TEF_SCHEMA_VERSION	3
 
 static const char schema[] =
 	"PRAGMA journal_mode=WAL;"
@@ -32,11 +35,54 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS credential ("
 	" id TEXT PRIMARY KEY, type INTEGER NOT NULL, owner TEXT NOT NULL,"
 	" keid TEXT NOT NULL, key BLOB NOT NULL, expires INTEGER NOT NULL,"
-	" targets TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+	" targets TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,"
+	" suid INTEGER NOT NULL DEFAULT 0, labels TEXT NOT NULL DEFAULT '[]',"
+	" admin TEXT NOT NULL DEFAULT '');"
 	"CREATE TABLE IF NOT EXISTS anchor ("
 	" owner TEXT NOT NULL, store TEXT NOT NULL, seq INTEGER NOT NULL,"
 	" chain BLOB NOT NULL, updated INTEGER NOT NULL,"
 	" PRIMARY KEY (owner, store));";
+
+/*
+ * Versions 1 and 2: the credential table without suid, labels and admin.
+ * Rows registered then get the SUID of their type; their admin stays
+ * empty (unknown), which "list" shows as such.
+ */
+static const char upgrade_2_3[] =
+	"ALTER TABLE credential ADD COLUMN suid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE credential ADD COLUMN labels TEXT NOT NULL DEFAULT '[]';"
+	"ALTER TABLE credential ADD COLUMN admin TEXT NOT NULL DEFAULT '';"
+	"UPDATE credential SET suid = CASE type WHEN 16 THEN 25 ELSE 24 END;";
+
+/* Does the credential table have the version-3 columns? */
+static int has_v3_columns(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "SELECT suid, labels, admin FROM credential"
+			       " LIMIT 0", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_finalize(st);
+	return 1;
+}
+
+static int upgrade(sqlite3 *db)
+{
+	int rc;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return SQLITE_ERROR;
+	rc = has_v3_columns(db) ? SQLITE_OK :
+	     sqlite3_exec(db, upgrade_2_3, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "PRAGMA user_version=3", NULL, NULL,
+				  NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
 
 static int check_version(sqlite3 *db)
 {
@@ -49,9 +95,8 @@ static int check_version(sqlite3 *db)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (v == 0 || v == 1)
-		return sqlite3_exec(db, "PRAGMA user_version=2", NULL, NULL,
-				    NULL);
+	if (v >= 0 && v < TEF_SCHEMA_VERSION)
+		return upgrade(db);
 	return v == TEF_SCHEMA_VERSION ? SQLITE_OK : SQLITE_MISMATCH;
 }
 
@@ -157,9 +202,9 @@ int tef_db_cred_add(sqlite3 *db, const struct tef_cred *c, const char *keid)
 	sqlite3_stmt *st;
 
 	if (sqlite3_prepare_v2(db, "INSERT INTO credential (id, type, owner,"
-			       " keid, key, expires, targets) VALUES"
-			       " (?, ?, ?, ?, ?, ?, ?)", -1, &st,
-			       NULL) != SQLITE_OK)
+			       " keid, key, expires, targets, suid, labels,"
+			       " admin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, (int)c->type);
@@ -168,12 +213,16 @@ int tef_db_cred_add(sqlite3 *db, const struct tef_cred *c, const char *keid)
 	sqlite3_bind_blob(st, 5, c->key, M2MV_KEY_LEN, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)c->expires);
 	sqlite3_bind_text(st, 7, c->targets, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, (int)c->suid);
+	sqlite3_bind_text(st, 9, c->labels ? c->labels : "[]", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, c->admin, -1, SQLITE_STATIC);
 	return step_done(st);
 }
 
 int tef_db_cred_get(sqlite3 *db, const char *id, struct tef_cred *c)
 {
-	const unsigned char *owner, *targets;
+	const unsigned char *owner, *targets, *labels, *admin;
 	sqlite3_stmt *st;
 	int ret = -ENOENT;
 
@@ -181,16 +230,19 @@ int tef_db_cred_get(sqlite3 *db, const char *id, struct tef_cred *c)
 	if (strlen(id) >= sizeof(c->id))
 		return -ENOENT;
 	if (sqlite3_prepare_v2(db, "SELECT type, owner, key, expires, targets,"
-			       " revoked FROM credential WHERE id = ?", -1,
-			       &st, NULL) != SQLITE_OK)
+			       " revoked, suid, labels, admin FROM credential"
+			       " WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		ret = -EIO;
 		owner = sqlite3_column_text(st, 1);
 		targets = sqlite3_column_text(st, 4);
+		labels = sqlite3_column_text(st, 7);
+		admin = sqlite3_column_text(st, 8);
 		if (sqlite3_column_bytes(st, 2) != M2MV_KEY_LEN || !owner ||
-		    !tef_id_ok((const char *)owner) || !targets)
+		    !tef_id_ok((const char *)owner) || !targets || !labels ||
+		    !admin || strlen((const char *)admin) >= sizeof(c->admin))
 			goto out;
 		snprintf(c->id, sizeof(c->id), "%s", id);
 		c->type = (unsigned int)sqlite3_column_int(st, 0);
@@ -198,8 +250,11 @@ int tef_db_cred_get(sqlite3 *db, const char *id, struct tef_cred *c)
 		memcpy(c->key, sqlite3_column_blob(st, 2), M2MV_KEY_LEN);
 		c->expires = (time_t)sqlite3_column_int64(st, 3);
 		c->targets = strdup((const char *)targets);
+		c->labels = strdup((const char *)labels);
 		c->revoked = sqlite3_column_int(st, 5);
-		ret = c->targets ? 0 : -ENOMEM;
+		c->suid = (unsigned int)sqlite3_column_int(st, 6);
+		strcpy(c->admin, (const char *)admin);
+		ret = c->targets && c->labels ? 0 : -ENOMEM;
 	}
 out:
 	sqlite3_finalize(st);
@@ -212,13 +267,42 @@ int tef_db_cred_revoke(sqlite3 *db, const char *id)
 {
 	sqlite3_stmt *st;
 
-	/* The key goes at once; the row stays so that retrieval says why. */
+	/*
+	 * The key and its labels go at once; the row stays, with its owner
+	 * and ACP, so that retrieval tells those it allowed why.
+	 */
 	if (sqlite3_prepare_v2(db, "UPDATE credential SET revoked = 1,"
-			       " key = zeroblob(32) WHERE id = ?", -1, &st,
+			       " key = zeroblob(32), labels = '[]'"
+			       " WHERE id = ?", -1, &st,
 			       NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	return step_done(st);
+}
+
+int tef_db_cred_update(sqlite3 *db, const char *id, time_t expires,
+		       const char *targets, const char *labels)
+{
+	sqlite3_stmt *st;
+
+	/* A NULL parameter keeps the column as it is. */
+	if (sqlite3_prepare_v2(db, "UPDATE credential SET"
+			       " expires = coalesce(?, expires),"
+			       " targets = coalesce(?, targets),"
+			       " labels = coalesce(?, labels)"
+			       " WHERE id = ? AND revoked = 0", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	if (expires)
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)expires);
+	if (targets)
+		sqlite3_bind_text(st, 2, targets, -1, SQLITE_STATIC);
+	if (labels)
+		sqlite3_bind_text(st, 3, labels, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, id, -1, SQLITE_STATIC);
+	if (step_done(st))
+		return -EIO;
+	return sqlite3_changes(db) ? 0 : -ENOENT;
 }
 
 int tef_db_anchor_put(sqlite3 *db, const char *owner, const char *store,
@@ -293,6 +377,7 @@ static const char *text_or(sqlite3_stmt *st, int col)
 
 int tef_db_list(sqlite3 *db, time_t now, FILE *out)
 {
+	const char *admin;
 	sqlite3_stmt *st;
 	long long exp;
 
@@ -304,17 +389,19 @@ int tef_db_list(sqlite3 *db, time_t now, FILE *out)
 		fprintf(out, "  %s ae_id=%s\n", text_or(st, 0), text_or(st, 1));
 	sqlite3_finalize(st);
 	if (sqlite3_prepare_v2(db, "SELECT id, owner, expires, revoked,"
-			       " targets FROM credential ORDER BY id", -1, &st,
-			       NULL) != SQLITE_OK)
+			       " targets, suid, admin, labels FROM credential"
+			       " ORDER BY id", -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	fprintf(out, "credentials:\n");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		exp = (long long)sqlite3_column_int64(st, 2);
-		fprintf(out, "  %s owner=%s expires=%lld state=%s targets=%s\n",
+		admin = text_or(st, 6);
+		fprintf(out, "  %s owner=%s expires=%lld state=%s targets=%s suid=%d admin=%s labels=%s\n",
 			text_or(st, 0), text_or(st, 1), exp,
 			sqlite3_column_int(st, 3) ? "revoked" :
 			exp <= (long long)now ? "expired" : "valid",
-			text_or(st, 4));
+			text_or(st, 4), sqlite3_column_int(st, 5),
+			*admin ? admin : "?", text_or(st, 7));
 	}
 	sqlite3_finalize(st);
 	if (sqlite3_prepare_v2(db, "SELECT owner, store, seq, updated FROM"
@@ -334,6 +421,7 @@ int tef_db_list(sqlite3 *db, time_t now, FILE *out)
 void tef_cred_clear(struct tef_cred *c)
 {
 	free(c->targets);
+	free(c->labels);
 	OPENSSL_cleanse(c, sizeof(*c));
 }
 

@@ -2,7 +2,8 @@
 /*
  * m2m-tefd: the reference oneM2M Trust Enabling Function.
  *
- *   m2m-tefd --db FILE --fqdn NAME [--listen ADDR] [--port N] [--verbose]
+ *   m2m-tefd --db FILE --fqdn NAME [--listen ADDR] [--port N]
+ *            [--admin FQDN] [--assign seed|random] [--verbose]
  *   m2m-tefd --db FILE enrol --kpm-id ID --ae-id AE-ID --psk-file FILE
  *   m2m-tefd --db FILE list
  *
@@ -23,16 +24,24 @@
 static int usage(FILE *f)
 {
 	fprintf(f,
-		"usage: m2m-tefd --db FILE --fqdn NAME [--listen ADDR] [--port N] [--verbose]\n"
+		"usage: m2m-tefd --db FILE --fqdn NAME [--listen ADDR] [--port N]\n"
+		"                [--admin FQDN] [--assign seed|random] [--verbose]\n"
 		"       m2m-tefd --db FILE enrol --kpm-id ID --ae-id AE-ID --psk-file FILE\n"
 		"       m2m-tefd --db FILE list\n"
 		"\n"
-		"The reference TEF: CoAP over DTLS 1.2 PSK (POST /cred, GET and DELETE\n"
-		"/cred/<Credential-ID>), enrolees and credentials in an SQLite file.\n"
+		"The reference TEF: CoAP over DTLS 1.2 PSK (POST /cred; GET, POST and\n"
+		"DELETE /cred/<Credential-ID>; /anchor/<store>), enrolees and\n"
+		"credentials in an SQLite file.\n"
 		"  --db FILE      the database (created mode 0600)\n"
 		"  --fqdn NAME    the TEF-FQDN that ends every KeID and Credential-ID\n"
 		"  --listen ADDR  numeric address to bind (default 127.0.0.1)\n"
 		"  --port N       UDP port (default %u)\n"
+		"  --admin FQDN   administrating stakeholder of registrations that name\n"
+		"                 none (default: the --fqdn)\n"
+		"  --assign HOW   Credential-IDs: seed (default: as the seeds derive\n"
+		"                 them) or random (a random RelativeKeyID); test-malformed,\n"
+		"                 test-wrong-type, test-duplicate, test-foreign answer\n"
+		"                 with a bad one, for client tests only\n"
 		"  --verbose      log sessions, and libcoap's and OpenSSL's messages\n"
 		"  enrol          add or replace an enrolee; the PSK file holds Kpm as\n"
 		"                 hex (16 to 64 bytes, whitespace ignored, mode 0600)\n"
@@ -97,6 +106,8 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "admin", required_argument, NULL, 'a' },
+		{ "assign", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -130,6 +141,21 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			cfg.verbose = 1;
+			break;
+		case 'a':
+			if (!m2mv_tef_fqdn_ok(optarg)) {
+				fprintf(stderr, "m2m-tefd: bad --admin %s: an FQDN\n",
+					optarg);
+				return 2;
+			}
+			cfg.admin = optarg;
+			break;
+		case 'A':
+			if (tef_assign_parse(optarg, &cfg.assign)) {
+				fprintf(stderr, "m2m-tefd: bad --assign %s: seed or random\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);

@@ -74,6 +74,7 @@ struct tef_sess {
 struct tef_server {
 	sqlite3 *db;
 	const char *fqdn;
+	struct tef_opts opts;
 	char sni[M2MV_TEF_SNI_BUFSZ];	/* the SNI naming it; empty: none can */
 	int verbose;
 	struct tef_sess *sessions;
@@ -534,10 +535,30 @@ static void do_register(struct tef_server *srv, struct tef_sess *st,
 		rp->code = 500;
 		rp->why = "no exporter";
 	} else {
-		tef_register(srv->db, srv->fqdn, &ke, ae, data, len, time(NULL),
-			     rp);
+		tef_register(srv->db, &srv->opts, &ke, ae, data, len,
+			     time(NULL), rp);
 	}
 	OPENSSL_cleanse(&ke, sizeof(ke));
+	sess_drop_body(st);
+}
+
+static void do_update(struct tef_server *srv, struct tef_sess *st,
+		      coap_session_t *s, const coap_pdu_t *req, const char *ae,
+		      const char *id, struct tef_reply *rp,
+		      struct tef_blk *echo)
+{
+	const uint8_t *data = NULL;
+	size_t len = 0;
+
+	if (not_json(req, COAP_OPTION_CONTENT_FORMAT)) {
+		sess_drop_body(st);
+		rp->code = 415;
+		rp->why = "the body must be application/json";
+		return;
+	}
+	if (request_body(st, s, req, rp, echo, &data, &len))
+		return;
+	tef_update(srv->db, id, ae, data, len, time(NULL), rp);
 	sess_drop_body(st);
 }
 
@@ -620,6 +641,8 @@ static const char *op_name(enum tef_res res, coap_pdu_code_t method,
 	}
 	if (method == COAP_REQUEST_CODE_POST && !id)
 		return "register";
+	if (method == COAP_REQUEST_CODE_POST && id)
+		return "update";
 	if (method == COAP_REQUEST_CODE_GET && id)
 		return "retrieve";
 	if (method == COAP_REQUEST_CODE_DELETE && id)
@@ -679,7 +702,7 @@ static void handle(coap_resource_t *r, coap_session_t *s,
 		rp.code = 405;
 		rp.why = res == TEF_RES_ANCHOR ?
 			 "an anchor takes PUT, GET and DELETE" :
-			 id ? "a credential takes GET and DELETE" :
+			 id ? "a credential takes GET, POST and DELETE" :
 			      "/cred takes POST";
 	} else if (not_json(req, COAP_OPTION_ACCEPT)) {
 		rp.code = 406;
@@ -688,12 +711,15 @@ static void handle(coap_resource_t *r, coap_session_t *s,
 		handle_anchor(srv, st, s, req, ae, id, &rp, &blk);
 	} else if (!id) {
 		do_register(srv, st, s, req, ae, &rp, &blk);
+	} else if (m2mv_credid_parse(id, NULL)) {
+		sess_drop_body(st);
+		rp.code = 400;
+		rp.why = "not a Credential-ID";
+	} else if (method == COAP_REQUEST_CODE_POST) {
+		do_update(srv, st, s, req, ae, id, &rp, &blk);
 	} else if (has_body(req)) {
 		rp.code = 400;
 		rp.why = "no body expected";
-	} else if (m2mv_credid_parse(id, NULL)) {
-		rp.code = 400;
-		rp.why = "not a Credential-ID";
 	} else if (method == COAP_REQUEST_CODE_GET) {
 		tef_retrieve(srv->db, id, ae, time(NULL), &rp);
 	} else {
@@ -729,6 +755,9 @@ int tef_serve(sqlite3 *db, const struct tef_server_config *cfg)
 		COAP_REQUEST_DELETE, COAP_REQUEST_FETCH, COAP_REQUEST_PATCH, COAP_REQUEST_IPATCH,
 	};
 	struct tef_server srv = { .db = db, .fqdn = cfg->fqdn,
+				  .opts = { .fqdn = cfg->fqdn,
+					    .admin = cfg->admin,
+					    .assign = cfg->assign },
 				  .verbose = cfg->verbose };
 	coap_dtls_spsk_t psk = { .version = COAP_DTLS_SPSK_SETUP_VERSION };
 	struct sigaction sa = { .sa_handler = on_signal };

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * m2m-tefd, the reference Trust Enabling Function: request and response
- * bodies (body.c), the SQLite store (db.c), the three operations on
- * credentials (cred.c, free of any transport so that host tests drive them
- * directly), the freshness anchors (anchor.c, likewise) and the CoAP
- * over DTLS-PSK server (server.c). The protocol is
- * in common/tefclient.h and Documentation/tef.rst.
+ * bodies (body.c), the SQLite store (db.c), the operations on credentials
+ * (cred.c: register, update, retrieve, revoke; free of any transport so
+ * that host tests drive them directly), the freshness anchors (anchor.c,
+ * likewise) and the CoAP over DTLS-PSK server (server.c). The protocol
+ * is in common/tefclient.h and Documentation/tef.rst.
  */
 #ifndef M2MV_TEF_H
 #define M2MV_TEF_H
@@ -34,12 +34,37 @@
 
 /* ------------------------------------------------------------ body.c */
 
+/* A registration request, or an update (which has no types). */
 struct tef_reg_req {
 	char targets[M2MV_TEF_MAX_TARGETS][TEF_ID_MAX + 1];
 	size_t n_targets;
-	unsigned int lifetime;
+	int has_targets;
+	unsigned int lifetime;		/* 0: absent */
+	time_t expires;			/* 0: absent */
 	unsigned int types[M2MV_TEF_MAX_TYPES];
 	size_t n_types;
+	unsigned int suid;		/* 0: absent */
+	char labels[M2MV_TEF_MAX_LABELS][M2MV_TEF_LABEL_MAX + 1];
+	size_t n_labels;
+	int has_labels;
+	char admin[M2MV_TEF_FQDN_MAX + 1];	/* empty: absent */
+};
+
+/*
+ * What a registration reply says (tef_register_reply()). Not the targets
+ * and labels: the TEF keeps them as asked, and a reply must fit one CoAP
+ * message (the server sends no Block2).
+ */
+struct tef_reg_out {
+	const char *keid;
+	const uint8_t *salt;		/* M2MV_SALT_LEN bytes */
+	time_t expires;
+	const char *owner;
+	const char *admin;
+	const unsigned int *types;
+	const unsigned int *suids;
+	char (*ids)[M2MV_CREDID_BUFSZ];
+	size_t n;
 };
 
 /* Is @s an AE-ID or KpmId the TEF accepts: 1..128 of [A-Za-z0-9._:/-]? */
@@ -61,10 +86,16 @@ void tef_id_print(char *buf, size_t size, const uint8_t *s, size_t len);
 int tef_parse_register(const uint8_t *data, size_t len,
 		       struct tef_reg_req *req, const char **why);
 
+/**
+ * tef_parse_update() - validate a registration update body: some of
+ * "lifetime" or "expires", "targets", "labels"; at least one
+ * Return: as tef_parse_register().
+ */
+int tef_parse_update(const uint8_t *data, size_t len,
+		     struct tef_reg_req *req, const char **why);
+
 /* The JSON texts of the responses (malloc'd, NULL when out of memory). */
-char *tef_register_reply(const char *keid, const uint8_t salt[M2MV_SALT_LEN],
-			 time_t expires, const unsigned int *types,
-			 char ids[][M2MV_CREDID_BUFSZ], size_t n);
+char *tef_register_reply(const struct tef_reg_out *o);
 /* The caller wipes the text (it holds the key) before freeing it. */
 char *tef_jwk(const char *credid, unsigned int type,
 	      const uint8_t key[M2MV_KEY_LEN], time_t expires);
@@ -78,7 +109,10 @@ struct tef_cred {
 	uint8_t key[M2MV_KEY_LEN];
 	time_t expires;
 	int revoked;
+	unsigned int suid;
+	char admin[M2MV_TEF_FQDN_MAX + 1];
 	char *targets;		/* JSON array text, malloc'd */
+	char *labels;		/* JSON array text, malloc'd */
 };
 
 /**
@@ -95,6 +129,9 @@ int tef_db_cred_add(sqlite3 *db, const struct tef_cred *c, const char *keid);
 /* -ENOENT if unknown; the caller tef_cred_clear()s @c. */
 int tef_db_cred_get(sqlite3 *db, const char *id, struct tef_cred *c);
 int tef_db_cred_revoke(sqlite3 *db, const char *id);
+/* Set what is given: @expires if not 0, @targets and @labels if not NULL. */
+int tef_db_cred_update(sqlite3 *db, const char *id, time_t expires,
+		       const char *targets, const char *labels);
 int tef_db_list(sqlite3 *db, time_t now, FILE *out);
 void tef_cred_clear(struct tef_cred *c);
 /* Is @ae_id listed in @c's targets? */
@@ -121,13 +158,46 @@ struct tef_reply {
 	char note[1024];		/* what was done, for the log (success) */
 };
 
+/*
+ * How the TEF chooses Credential-IDs. SEED: as the seeds say
+ * (m2mv_kdf_credid()), which the client could compute itself; RANDOM: a
+ * fresh random RelativeKeyID, as a TS-0003 MEF may choose. The TEST_*
+ * modes store SEED's IDs but answer with a wrong one, for the client's
+ * tests only: MALFORMED (not a Credential-ID), WRONG_TYPE (another type
+ * digit), DUPLICATE (the first credential listed twice), FOREIGN (another
+ * FQDN).
+ */
+enum tef_assign {
+	TEF_ASSIGN_SEED,
+	TEF_ASSIGN_RANDOM,
+	TEF_ASSIGN_TEST_MALFORMED,
+	TEF_ASSIGN_TEST_WRONG_TYPE,
+	TEF_ASSIGN_TEST_DUPLICATE,
+	TEF_ASSIGN_TEST_FOREIGN,
+};
+
+/* "seed", "random", "test-malformed", ...: 0 and *@a, or -EINVAL. */
+int tef_assign_parse(const char *s, enum tef_assign *a);
+
+struct tef_opts {
+	const char *fqdn;	/* the TEF-FQDN */
+	const char *admin;	/* admin FQDN for requests without one; NULL: fqdn */
+	enum tef_assign assign;
+};
+
 /**
  * tef_register() - POST /cred by the enrolee @owner on the session @ke
- * @now: the current time (expiry is @now + lifetime)
+ * @now: the current time (expiry is @now + lifetime, or the "expires"
+ *	asked for)
  */
-void tef_register(sqlite3 *db, const char *fqdn, const struct m2mv_ke *ke,
-		  const char *owner, const uint8_t *body, size_t len,
-		  time_t now, struct tef_reply *r);
+void tef_register(sqlite3 *db, const struct tef_opts *o,
+		  const struct m2mv_ke *ke, const char *owner,
+		  const uint8_t *body, size_t len, time_t now,
+		  struct tef_reply *r);
+/* POST /cred/<id> by @ae: a registration update (owner only). */
+void tef_update(sqlite3 *db, const char *id, const char *ae,
+		const uint8_t *body, size_t len, time_t now,
+		struct tef_reply *r);
 /* GET /cred/<id> by @ae; @id is already a valid Credential-ID. */
 void tef_retrieve(sqlite3 *db, const char *id, const char *ae, time_t now,
 		  struct tef_reply *r);
@@ -157,6 +227,8 @@ struct tef_server_config {
 	const char *listen;
 	uint16_t port;
 	const char *fqdn;
+	const char *admin;	/* NULL: fqdn */
+	enum tef_assign assign;
 	int verbose;
 };
 

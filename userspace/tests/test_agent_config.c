@@ -115,6 +115,9 @@ static void test_every_key(void **state)
 		"[credentials]\n"
 		"targets = Cae2, Cae3  /x/ae4\n"
 		"targets = Cae5\n"
+		"labels = site=lab, gw/1\n"
+		"labels = x+y\n"
+		"admin = ops.example.com\n"
 		"lifetime = 2h\n"
 		"renew_before = 15m\n"
 		"[keyring]\n"
@@ -148,6 +151,10 @@ static void test_every_key(void **state)
 	assert_string_equal(c->targets[1], "Cae3");
 	assert_string_equal(c->targets[2], "/x/ae4");
 	assert_string_equal(c->targets[3], "Cae5");
+	assert_int_equal(c->n_labels, 3);
+	assert_string_equal(c->labels[0], "site=lab");
+	assert_string_equal(c->labels[2], "x+y");
+	assert_string_equal(c->admin, "ops.example.com");
 	assert_int_equal(c->lifetime, 7200);
 	assert_int_equal(c->renew_before, 900);
 	assert_string_equal(c->keyring_name, "cse-gw1");
@@ -166,7 +173,7 @@ static void test_every_key(void **state)
 	assert_int_equal(c->policies[1].mode, M2MV_MODE_MIC);
 	assert_string_equal(c->policies[2].prefix, "");
 	assert_int_equal(c->policies[2].mode, M2MV_MODE_WRAP);
-	assert_int_equal(c->policies[2].line, 32);
+	assert_int_equal(c->policies[2].line, 35);
 }
 
 static void test_user_mode(void **state)
@@ -395,6 +402,18 @@ static void test_values(void **state)
 	      "t.conf:2: [credentials] targets: 'Ca$e3' is not an AE-ID ([A-Za-z0-9._:/-])");
 	fails(f, "[credentials]\ntargets = Cae2, Cae2\n",
 	      "t.conf:2: [credentials] targets: 'Cae2' is listed twice");
+	fails(f, "[credentials]\nlabels = a b a\n",
+	      "t.conf:2: [credentials] labels: 'a' is listed twice");
+	fails(f, "[credentials]\nlabels = a\"b\n",
+	      "t.conf:2: [credentials] labels: 'a\"b' is not a label ([A-Za-z0-9._:/=+@-])");
+	fails(f, "[credentials]\nlabels = 1 2 3 4 5 6 7 8 9\n",
+	      "t.conf:2: [credentials] labels: at most 8 labels");
+	fails(f, "[credentials]\nlabels = 01234567890123456789012345678901234567890123456789012345678901234\n",
+	      "t.conf:2: [credentials] labels: a label is at most 64 characters");
+	fails(f, "[credentials]\nadmin = ops..example\n",
+	      "t.conf:2: [credentials] admin: an FQDN (labels of letters, digits and '-', no trailing dot), not 'ops..example'");
+	fails(f, "[credentials]\nadmin = a.b\nadmin = c.d\n",
+	      "t.conf:3: [credentials] admin is set twice (first at line 2)");
 	fails(f, "[store]\nname = gw1/a\n",
 	      "t.conf:2: [store] name: 1 to 31 characters of [A-Za-z0-9._-], not 'gw1/a'");
 	fails(f, "[store]\nname = 0123456789012345678901234567890123\n",

@@ -155,6 +155,24 @@ static void test_state_file(void **state)
 	assert_string_equal(agent_state_find(st2, 1, 15)->id, "15-bbbb@tef.example.com");
 	assert_null(agent_state_find(st2, 1, 16));
 	assert_null(agent_state_find(st2, 3, 15));
+	/* A de-registered credential leaves; the others stay. */
+	assert_int_equal(agent_state_remove(st2, "15-bbbb@tef.example.com"), 0);
+	assert_int_equal(agent_state_remove(st2, "15-bbbb@tef.example.com"),
+			 -ENOENT);
+	assert_int_equal(st2->n, 3);
+	assert_null(agent_state_find(st2, 1, 15));
+	assert_string_equal(agent_state_find(st2, 2, 16)->id, "16-dddd@tef.example.com");
+	assert_string_equal(agent_state_store_key(st2)->id, "16-aaaa@tef.example.com");
+	/* Credential-IDs of any RelativeKeyID the TEF chose are kept. */
+	strcpy(c.id, "15-Rel.Key_ID-7@tef.example.com");
+	c.type = 15;
+	c.gen = 3;
+	assert_int_equal(agent_state_add(st2, &c, T0), 0);
+	assert_int_equal(agent_state_save(path, st2), 0);
+	assert_int_equal(agent_state_load(path, T0, st2, err, sizeof(err)), 0);
+	assert_string_equal(agent_state_find(st2, 3, 15)->id,
+			    "15-Rel.Key_ID-7@tef.example.com");
+	assert_int_equal(agent_state_save(path, st), 0);
 
 	/* Expired credentials are dropped when read. */
 	assert_int_equal(agent_state_load(path, T0 + 25, st2, err, sizeof(err)), 0);

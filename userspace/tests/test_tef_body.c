@@ -45,6 +45,114 @@ static void test_register_ok(void **state)
 			       &why), 0);
 	assert_int_equal(parse("{\"types\":[16],\"lifetime\":31536000,\"targets\":[]}",
 			       &why), 0);
+	/* targets may be left out: nobody else may retrieve. */
+	assert_int_equal(parse("{\"lifetime\":60,\"types\":[16]}", &why), 0);
+}
+
+/* The standard's fields: SUID, labels, admin FQDN, an absolute expiry. */
+static void test_register_standard(void **state)
+{
+	const char *body = "{\"types\":[15],\"expires\":1800000000,"
+			   "\"suid\":24,\"labels\":[\"gw=1\",\"site/a\"],"
+			   "\"admin\":\"admin.example.com\",\"targets\":[]}";
+	static const char *const ok[] = {
+		"{\"types\":[16],\"lifetime\":60,\"suid\":25}",
+		"{\"types\":[14],\"lifetime\":60,\"suid\":24}",
+		"{\"types\":[15,16],\"lifetime\":60,\"labels\":[]}",
+		"{\"types\":[16],\"lifetime\":60,\"admin\":\"a\"}",
+		"{\"types\":[16],\"expires\":1}",
+	};
+	static const char *const bad[] = {
+		"{\"types\":[16],\"lifetime\":60,\"expires\":1800000000}",
+		"{\"types\":[16],\"expires\":0}",
+		"{\"types\":[16],\"expires\":\"1800000000\"}",
+		"{\"types\":[16],\"lifetime\":60,\"suid\":24}",
+		"{\"types\":[15],\"lifetime\":60,\"suid\":25}",
+		"{\"types\":[15,16],\"lifetime\":60,\"suid\":24}",
+		"{\"types\":[16],\"lifetime\":60,\"suid\":14}",
+		"{\"types\":[16],\"lifetime\":60,\"suid\":\"25\"}",
+		"{\"types\":[16],\"lifetime\":60,\"labels\":\"a\"}",
+		"{\"types\":[16],\"lifetime\":60,\"labels\":[\"a b\"]}",
+		"{\"types\":[16],\"lifetime\":60,\"labels\":[\"\"]}",
+		"{\"types\":[16],\"lifetime\":60,\"labels\":[\"a\",\"a\"]}",
+		"{\"types\":[16],\"lifetime\":60,\"labels\":[1]}",
+		"{\"types\":[16],\"lifetime\":60,\"labels\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]}",
+		"{\"types\":[16],\"lifetime\":60,\"admin\":\"\"}",
+		"{\"types\":[16],\"lifetime\":60,\"admin\":\"a..b\"}",
+		"{\"types\":[16],\"lifetime\":60,\"admin\":\"-a.b\"}",
+		"{\"types\":[16],\"lifetime\":60,\"admin\":\"a_b.c\"}",
+		"{\"types\":[16],\"lifetime\":60,\"admin\":\"a.b.\"}",
+		"{\"types\":[16],\"lifetime\":60,\"admin\":7}",
+		"{\"types\":[16],\"lifetime\":60,\"admin\":\"a\",\"admin\":\"b\"}",
+	};
+	struct tef_reg_req r;
+	char big[M2MV_TEF_LABEL_MAX + 64];
+	const char *why;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(tef_parse_register((const uint8_t *)body,
+					    strlen(body), &r, &why), 0);
+	assert_int_equal(r.expires, 1800000000);
+	assert_int_equal(r.lifetime, 0);
+	assert_int_equal(r.suid, 24);
+	assert_int_equal(r.n_labels, 2);
+	assert_string_equal(r.labels[1], "site/a");
+	assert_string_equal(r.admin, "admin.example.com");
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		assert_int_equal(parse(ok[i], &why), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		assert_int_equal(parse(bad[i], &why), -EINVAL);
+		assert_non_null(why);
+	}
+	/* A label of 64 bytes, and one of 65. */
+	snprintf(big, sizeof(big), "{\"types\":[16],\"lifetime\":6,\"labels\":[\"%064d\"]}", 0);
+	assert_int_equal(parse(big, &why), 0);
+	snprintf(big, sizeof(big), "{\"types\":[16],\"lifetime\":6,\"labels\":[\"%065d\"]}", 0);
+	assert_int_equal(parse(big, &why), -EINVAL);
+}
+
+static int parse_update(const char *body, struct tef_reg_req *r,
+			const char **why)
+{
+	return tef_parse_update((const uint8_t *)body, strlen(body), r, why);
+}
+
+static void test_update_body(void **state)
+{
+	static const char *const bad[] = {
+		"", "{}", "[]", "{\"types\":[16],\"lifetime\":60}",
+		"{\"suid\":25}", "{\"admin\":\"a.b\"}",
+		"{\"lifetime\":60,\"expires\":1800000000}",
+		"{\"lifetime\":0}", "{\"expires\":-1}",
+		"{\"targets\":[\"a\",\"a\"]}", "{\"labels\":[\"a b\"]}",
+		"{\"targets\":[],\"targets\":[]}",
+		"{\"targets\":null}",
+	};
+	struct tef_reg_req r;
+	const char *why;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(parse_update("{\"lifetime\":60}", &r, &why), 0);
+	assert_int_equal(r.lifetime, 60);
+	assert_false(r.has_targets);
+	assert_false(r.has_labels);
+	assert_int_equal(parse_update("{\"targets\":[]}", &r, &why), 0);
+	assert_true(r.has_targets);
+	assert_int_equal(r.n_targets, 0);
+	assert_int_equal(parse_update("{\"expires\":1800000000,\"labels\":[\"x\"],\"targets\":[\"Cae9\"]}",
+				      &r, &why), 0);
+	assert_int_equal(r.expires, 1800000000);
+	assert_true(r.has_labels);
+	assert_string_equal(r.labels[0], "x");
+	assert_string_equal(r.targets[0], "Cae9");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		assert_int_equal(parse_update(bad[i], &r, &why), -EINVAL);
+		assert_non_null(why);
+	}
 }
 
 static void test_register_refused(void **state)
@@ -82,7 +190,6 @@ static void test_register_refused(void **state)
 		"{\"targets\":[],\"lifetime\":60,\"types\":[[16]]}",
 		"{\"targets\":[],\"lifetime\":60,\"types\":[16],\"Types\":[16]}",
 		"{\"targets\":[\"\\u00e9t\u00e9\"],\"lifetime\":60,\"types\":[16]}",
-		"{\"lifetime\":60,\"types\":[16]}",
 		"{\"targets\":[],\"types\":[16]}",
 		"{\"targets\":[],\"lifetime\":60}",
 		"\"string\"", "42", "{\"targets\":[],\"lifetime\":60,\"types\":[16]",
@@ -177,18 +284,27 @@ static void test_register_reply(void **state)
 {
 	char ids[2][M2MV_CREDID_BUFSZ] = { "15-aa@tef.example.com",
 					   "16-bb@tef.example.com" };
-	unsigned int types[2] = { 15, 16 };
+	unsigned int types[2] = { 15, 16 }, suids[2] = { 24, 25 };
 	uint8_t salt[M2MV_SALT_LEN], back[M2MV_SALT_LEN];
+	struct tef_reg_out o = {
+		.keid = "00@tef.example.com", .salt = salt, .expires = 77,
+		.owner = "Cae1", .admin = "admin.example.com", .types = types,
+		.suids = suids, .ids = ids, .n = 2,
+	};
 	json_t *j, *c;
 	char *text;
 
 	(void)state;
 	memset(salt, 0xa5, sizeof(salt));
-	text = tef_register_reply("00@tef.example.com", salt, 77, types, ids, 2);
+	text = tef_register_reply(&o);
 	assert_non_null(text);
 	j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
 	assert_non_null(j);
-	assert_int_equal(json_object_size(j), 4);
+	assert_int_equal(json_object_size(j), 6);
+	assert_string_equal(json_string_value(json_object_get(j, "owner")),
+			    "Cae1");
+	assert_string_equal(json_string_value(json_object_get(j, "admin")),
+			    "admin.example.com");
 	assert_string_equal(json_string_value(json_object_get(j, "keid")),
 			    "00@tef.example.com");
 	assert_int_equal(json_integer_value(json_object_get(j, "expires")), 77);
@@ -201,6 +317,8 @@ static void test_register_reply(void **state)
 							    "type")), 16);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(c, 1),
 							      "id")), ids[1]);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(c, 0),
+							    "suid")), 24);
 	json_decref(j);
 	free(text);
 }
@@ -314,6 +432,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_register_ok),
 		cmocka_unit_test(test_register_refused),
+		cmocka_unit_test(test_register_standard),
+		cmocka_unit_test(test_update_body),
 		cmocka_unit_test(test_register_limits),
 		cmocka_unit_test(test_jwk),
 		cmocka_unit_test(test_id_print),

@@ -17,11 +17,14 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "common/b64url.h"
 #include "tef/tef.h"
 
 #define FQDN "tef.example.com"
+
+static const struct tef_opts seed_opts = { .fqdn = FQDN };
 
 static const uint8_t k16[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13,
 				 14, 15, 16 };
@@ -183,15 +186,65 @@ static void test_db_upgrade(void **state)
 		"PRAGMA user_version=1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(tef_db_open(path, 0, &db), 0);
-	assert_int_equal(user_version(db), 2);
+	assert_int_equal(user_version(db), 3);
 	assert_int_equal(tef_db_anchor_get(db, "Cae1", "gw", &g), -ENOENT);
 	assert_int_equal(tef_db_anchor_put(db, "Cae1", "gw", &a), 0);
 	assert_int_equal(tef_db_anchor_get(db, "Cae1", "gw", &g), 0);
 	assert_true(g.seq == 7);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=3", NULL, NULL,
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=4", NULL, NULL,
 				      NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(tef_db_open(path, 0, &db), -EIO);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * A version-2 database: its credentials gain the SUID of their type, an
+ * empty admin and no labels, and stay usable.
+ */
+static void test_db_upgrade_v2(void **state)
+{
+	char dir[] = "/tmp/test_tef_up2.XXXXXX", path[64], cmd[128];
+	struct tef_cred c;
+	sqlite3 *db;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/tef.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"CREATE TABLE enrolee (kpm_id TEXT PRIMARY KEY, kpm BLOB NOT NULL,"
+		" ae_id TEXT NOT NULL);"
+		"CREATE TABLE credential (id TEXT PRIMARY KEY, type INTEGER NOT NULL,"
+		" owner TEXT NOT NULL, keid TEXT NOT NULL, key BLOB NOT NULL,"
+		" expires INTEGER NOT NULL, targets TEXT NOT NULL,"
+		" revoked INTEGER NOT NULL DEFAULT 0);"
+		"CREATE TABLE anchor (owner TEXT NOT NULL, store TEXT NOT NULL,"
+		" seq INTEGER NOT NULL, chain BLOB NOT NULL, updated INTEGER NOT NULL,"
+		" PRIMARY KEY (owner, store));"
+		"INSERT INTO credential VALUES ('15-aa@" FQDN "', 15, 'Cae1', 'k',"
+		" zeroblob(32), 99, '[\"Cae2\"]', 0);"
+		"INSERT INTO credential VALUES ('16-bb@" FQDN "', 16, 'Cae1', 'k',"
+		" zeroblob(32), 99, '[]', 0);"
+		"PRAGMA user_version=2;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(tef_db_open(path, 0, &db), 0);
+	assert_int_equal(user_version(db), 3);
+	assert_int_equal(tef_db_cred_get(db, "15-aa@" FQDN, &c), 0);
+	assert_int_equal(c.suid, 24);
+	assert_string_equal(c.labels, "[]");
+	assert_string_equal(c.admin, "");
+	assert_true(tef_cred_allows(&c, "Cae2"));
+	tef_cred_clear(&c);
+	assert_int_equal(tef_db_cred_get(db, "16-bb@" FQDN, &c), 0);
+	assert_int_equal(c.suid, 25);
+	tef_cred_clear(&c);
+	sqlite3_close(db);
+	/* Opened again: already version 3, nothing to do. */
+	assert_int_equal(tef_db_open(path, 0, &db), 0);
+	assert_int_equal(user_version(db), 3);
+	sqlite3_close(db);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
 }
@@ -235,8 +288,8 @@ static void test_anchor_ops(void **state)
 static void reg(sqlite3 *db, const struct m2mv_ke *ke, const char *body,
 		time_t now, struct tef_reply *r)
 {
-	tef_register(db, FQDN, ke, "Cae1", (const uint8_t *)body, strlen(body),
-		     now, r);
+	tef_register(db, &seed_opts, ke, "Cae1", (const uint8_t *)body,
+		     strlen(body), now, r);
 }
 
 /* Register as Cae1; check the reply against our own derivations. */
@@ -279,6 +332,9 @@ static void registered(sqlite3 *db, const struct m2mv_ke *ke,
 		assert_int_equal(tef_db_cred_get(db, want, &c), 0);
 		assert_memory_equal(c.key, key, sizeof(key));
 		assert_string_equal(c.owner, "Cae1");
+		assert_int_equal(c.suid, m2mv_tef_suid_of(type));
+		assert_int_equal(json_integer_value(json_object_get(e, "suid")),
+				 c.suid);
 		assert_int_equal(c.expires,
 			json_integer_value(json_object_get(j, "expires")));
 		tef_cred_clear(&c);
@@ -315,11 +371,11 @@ static void test_register(void **state)
 	assert_string_equal(r.why, "unknown member");
 	tef_reply_clear(&r);
 	memset(big, ' ', sizeof(big));
-	tef_register(db, FQDN, &ke, "Cae1", (const uint8_t *)big,
+	tef_register(db, &seed_opts, &ke, "Cae1", (const uint8_t *)big,
 		     TEF_BODY_MAX + 1, 1000, &r);
 	assert_int_equal(r.code, 413);
 	tef_reply_clear(&r);
-	tef_register(db, FQDN, &ke, "Cae1", NULL, 0, 1000, &r);
+	tef_register(db, &seed_opts, &ke, "Cae1", NULL, 0, 1000, &r);
 	assert_int_equal(r.code, 400);
 	tef_reply_clear(&r);
 	sqlite3_close(db);
@@ -333,6 +389,184 @@ static void expect(struct tef_reply *r, unsigned int code, const char *why)
 	else
 		assert_null(r->why);
 	tef_reply_clear(r);
+}
+
+/* The standard's fields go into the rows and come back in the reply. */
+static void test_register_fields(void **state)
+{
+	const struct tef_opts o = { .fqdn = FQDN, .admin = "ops.example.com" };
+	const char *std = "{\"types\":[15],\"expires\":1500,\"suid\":24,"
+			  "\"labels\":[\"gw=1\"],\"admin\":\"adm.example.com\","
+			  "\"targets\":[\"Cae2\"]}";
+	const char *plain = "{\"types\":[16],\"lifetime\":60}";
+	struct m2mv_ke ke;
+	struct tef_reply r;
+	struct tef_cred c;
+	sqlite3 *db = mem_db();
+	const char *id;
+	json_t *j;
+
+	(void)state;
+	fake_ke(&ke, 5);
+	tef_register(db, &o, &ke, "Cae1", (const uint8_t *)std, strlen(std),
+		     1000, &r);
+	assert_int_equal(r.code, 201);
+	j = json_loadb(r.json, r.json_len, JSON_REJECT_DUPLICATES, NULL);
+	assert_int_equal(json_integer_value(json_object_get(j, "expires")), 1500);
+	assert_string_equal(json_string_value(json_object_get(j, "owner")), "Cae1");
+	assert_string_equal(json_string_value(json_object_get(j, "admin")),
+			    "adm.example.com");
+	id = json_string_value(json_object_get(json_array_get(
+		json_object_get(j, "credentials"), 0), "id"));
+	assert_int_equal(tef_db_cred_get(db, id, &c), 0);
+	assert_int_equal(c.suid, 24);
+	assert_string_equal(c.admin, "adm.example.com");
+	assert_string_equal(c.labels, "[\"gw=1\"]");
+	assert_int_equal(c.expires, 1500);
+	tef_cred_clear(&c);
+	json_decref(j);
+	tef_reply_clear(&r);
+	/* No admin asked for: the TEF's own. No targets: the owner only. */
+	tef_register(db, &o, &ke, "Cae1", (const uint8_t *)plain,
+		     strlen(plain), 1000, &r);
+	assert_int_equal(r.code, 201);
+	assert_non_null(strstr(r.json, "\"admin\":\"ops.example.com\""));
+	tef_reply_clear(&r);
+	/* An expiry in the past, or past the longest lifetime. */
+	std = "{\"types\":[16],\"expires\":1000}";
+	tef_register(db, &o, &ke, "Cae1", (const uint8_t *)std, strlen(std),
+		     1000, &r);
+	expect(&r, 400, "expires must be within the next 31536000 seconds");
+	std = "{\"types\":[16],\"expires\":31537001}";
+	tef_register(db, &o, &ke, "Cae1", (const uint8_t *)std, strlen(std),
+		     1000, &r);
+	expect(&r, 400, "expires must be within the next 31536000 seconds");
+	sqlite3_close(db);
+}
+
+/* --assign random: well-formed IDs, not the seed's, keys as the seed's. */
+static void test_assign(void **state)
+{
+	const struct tef_opts o = { .fqdn = FQDN, .assign = TEF_ASSIGN_RANDOM };
+	const char *body = "{\"types\":[15,16],\"lifetime\":60}";
+	char want[M2MV_CREDID_BUFSZ];
+	uint8_t salt[M2MV_SALT_LEN], key[M2MV_KEY_LEN];
+	struct m2mv_ke ke;
+	struct tef_reply r;
+	struct tef_cred c;
+	sqlite3 *db = mem_db();
+	enum tef_assign a;
+	json_t *j, *e;
+	const char *id;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(tef_assign_parse("seed", &a), 0);
+	assert_int_equal(a, TEF_ASSIGN_SEED);
+	assert_int_equal(tef_assign_parse("random", &a), 0);
+	assert_int_equal(a, TEF_ASSIGN_RANDOM);
+	assert_int_equal(tef_assign_parse("test-duplicate", &a), 0);
+	assert_int_equal(a, TEF_ASSIGN_TEST_DUPLICATE);
+	assert_int_equal(tef_assign_parse("Random", &a), -EINVAL);
+	assert_int_equal(tef_assign_parse(NULL, &a), -EINVAL);
+	fake_ke(&ke, 6);
+	tef_register(db, &o, &ke, "Cae1", (const uint8_t *)body, strlen(body),
+		     1000, &r);
+	assert_int_equal(r.code, 201);
+	j = json_loadb(r.json, r.json_len, 0, NULL);
+	assert_int_equal(m2mv_b64url_decode(salt, sizeof(salt),
+		json_string_value(json_object_get(j, "salt"))), M2MV_SALT_LEN);
+	json_array_foreach(json_object_get(j, "credentials"), i, e) {
+		unsigned int type = (unsigned int)json_integer_value(
+			json_object_get(e, "type"));
+
+		id = json_string_value(json_object_get(e, "id"));
+		assert_true(m2mv_tef_assigned_ok(id, type, FQDN));
+		assert_int_equal(m2mv_kdf_credid(want, sizeof(want), type,
+						 ke.keid, salt, FQDN), 0);
+		assert_string_not_equal(id, want);
+		assert_int_equal(m2mv_kdf_credential_key(ke.ke, salt, type,
+							 key), 0);
+		assert_int_equal(tef_db_cred_get(db, id, &c), 0);
+		assert_memory_equal(c.key, key, sizeof(key));
+		tef_cred_clear(&c);
+	}
+	json_decref(j);
+	tef_reply_clear(&r);
+	OPENSSL_cleanse(key, sizeof(key));
+	sqlite3_close(db);
+}
+
+static void update(sqlite3 *db, const char *id, const char *ae,
+		   const char *body, time_t now, struct tef_reply *r)
+{
+	tef_update(db, id, ae, (const uint8_t *)body, strlen(body), now, r);
+}
+
+/* Registration update: owner only, a live credential, members echoed. */
+static void test_update(void **state)
+{
+	char ids[2][M2MV_CREDID_BUFSZ];
+	struct tef_reply r;
+	struct tef_cred c;
+	struct m2mv_ke ke;
+	sqlite3 *db = mem_db();
+	size_t n;
+
+	(void)state;
+	fake_ke(&ke, 4);
+	registered(db, &ke, "{\"targets\":[\"Cae2\"],\"lifetime\":100,"
+		   "\"types\":[15]}", 5000, ids, &n);
+	/* New targets: Cae3 in, Cae2 out. */
+	update(db, ids[0], "Cae1", "{\"targets\":[\"Cae3\"]}", 5000, &r);
+	assert_int_equal(r.code, 204);
+	assert_string_equal(r.json, "{}");
+	assert_non_null(strstr(r.note, "updated"));
+	tef_reply_clear(&r);
+	tef_retrieve(db, ids[0], "Cae3", 5000, &r);
+	expect(&r, 205, NULL);
+	tef_retrieve(db, ids[0], "Cae2", 5000, &r);
+	expect(&r, 403, "not in the credential's access control policy");
+	/* A new expiry, and labels. */
+	update(db, ids[0], "Cae1", "{\"lifetime\":500,\"labels\":[\"a\"]}",
+	       5050, &r);
+	assert_int_equal(r.code, 204);
+	assert_string_equal(r.json, "{\"expires\":5550}");
+	tef_reply_clear(&r);
+	assert_int_equal(tef_db_cred_get(db, ids[0], &c), 0);
+	assert_int_equal(c.expires, 5550);
+	assert_string_equal(c.labels, "[\"a\"]");
+	assert_string_equal(c.targets, "[\"Cae3\"]");
+	tef_cred_clear(&c);
+	tef_retrieve(db, ids[0], "Cae3", 5500, &r);
+	expect(&r, 205, NULL);
+	update(db, ids[0], "Cae1", "{\"expires\":6000}", 5100, &r);
+	assert_string_equal(r.json, "{\"expires\":6000}");
+	expect(&r, 204, NULL);
+	/* Refusals. */
+	update(db, ids[0], "Cae3", "{\"lifetime\":5}", 5100, &r);
+	expect(&r, 403, "only the owner may update a registration");
+	update(db, "15-00@" FQDN, "Cae1", "{\"lifetime\":5}", 5100, &r);
+	expect(&r, 404, "unknown credential");
+	update(db, ids[0], "Cae1", "{}", 5100, &r);
+	expect(&r, 400, "nothing to update: lifetime, expires, targets or labels");
+	update(db, ids[0], "Cae1", "{\"types\":[16]}", 5100, &r);
+	expect(&r, 400, "unknown member");
+	update(db, ids[0], "Cae1", "{\"expires\":5100}", 5100, &r);
+	expect(&r, 400, "expires must be within the next 31536000 seconds");
+	update(db, ids[0], "Cae1", "{\"lifetime\":5}", 6000, &r);
+	expect(&r, 404, "expired");
+	/* De-registration (revoke): the key and its labels are gone. */
+	tef_revoke(db, ids[0], "Cae1", &r);
+	expect(&r, 202, NULL);
+	assert_int_equal(tef_db_cred_get(db, ids[0], &c), 0);
+	assert_true(c.revoked);
+	assert_false(c.key[0] | c.key[31]);
+	assert_string_equal(c.labels, "[]");
+	tef_cred_clear(&c);
+	update(db, ids[0], "Cae1", "{\"lifetime\":5}", 5100, &r);
+	expect(&r, 404, "revoked");
+	sqlite3_close(db);
 }
 
 static void test_retrieve_revoke(void **state)
@@ -462,9 +696,13 @@ int main(void)
 		cmocka_unit_test(test_db_rules),
 		cmocka_unit_test(test_db_file),
 		cmocka_unit_test(test_db_upgrade),
+		cmocka_unit_test(test_db_upgrade_v2),
 		cmocka_unit_test(test_anchor_ops),
 		cmocka_unit_test(test_register),
 		cmocka_unit_test(test_retrieve_revoke),
+		cmocka_unit_test(test_register_fields),
+		cmocka_unit_test(test_assign),
+		cmocka_unit_test(test_update),
 		cmocka_unit_test(test_list_no_keys),
 		cmocka_unit_test(test_fqdn),
 	};

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <openssl/crypto.h>
 
 #include "common/b64url.h"
 #include "common/tefclient.h"
@@ -103,11 +104,48 @@ static int enrol(const char *id, const char *ae, const uint8_t *k, size_t n)
 	return ret;
 }
 
+/* Run m2m-tefd --assign @assign; its log goes on in the same file. */
+static int spawn(const char *assign)
+{
+	int fd, i, before = log_count("m2m-tefd: listening on 127.0.0.1:");
+	char ps[8];
+
+	snprintf(ps, sizeof(ps), "%u", port);
+	fflush(NULL);
+	tefd = fork();
+	if (tefd < 0)
+		return -1;
+	if (tefd == 0) {
+		fd = open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		execl(TEFD_PATH, "m2m-tefd", "--db", dbpath, "--fqdn", FQDN,
+		      "--listen", "127.0.0.1", "--port", ps, "--assign", assign,
+		      "--admin", "ops.example.com", (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100; i++) {
+		if (log_count("m2m-tefd: listening on 127.0.0.1:") > before)
+			return 0;
+		usleep(50000);
+	}
+	return -1;
+}
+
+/* Stop the TEF (it must exit 0) and start it again with @assign. */
+static void respawn(const char *assign)
+{
+	int status = -1;
+
+	kill(tefd, SIGTERM);
+	assert_int_equal(waitpid(tefd, &status, 0), tefd);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	tefd = 0;
+	assert_int_equal(spawn(assign), 0);
+}
+
 static int start(void **state)
 {
-	char ps[8];
-	int fd, i;
-
 	(void)state;
 	if (!mkdtemp(dir))
 		return -1;
@@ -118,25 +156,7 @@ static int start(void **state)
 	    enrol("kpm-ae3", "Cae3", kpm3, sizeof(kpm3)))
 		return -1;
 	port = free_port();
-	snprintf(ps, sizeof(ps), "%u", port);
-	fflush(NULL);
-	tefd = fork();
-	if (tefd < 0)
-		return -1;
-	if (tefd == 0) {
-		fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd < 0 || dup2(fd, 2) < 0)
-			_exit(127);
-		execl(TEFD_PATH, "m2m-tefd", "--db", dbpath, "--fqdn", FQDN,
-		      "--listen", "127.0.0.1", "--port", ps, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 100; i++) {
-		if (log_has("m2m-tefd: listening on 127.0.0.1:"))
-			return 0;
-		usleep(50000);
-	}
-	return -1;
+	return spawn("seed");
 }
 
 static int stop(void **state)
@@ -568,6 +588,155 @@ static void test_anchor(void **state)
 	m2mv_tef_close(t3);
 }
 
+/* The standard's fields, and a registration update, over the wire. */
+static void test_fields_update(void **state)
+{
+	const char *targets[] = { "Cae2" }, *t3[] = { "Cae3" };
+	const char *labels[] = { "gw=1", "site/a" };
+	unsigned int types[] = { 15 };
+	struct m2mv_tef_reg_req req = {
+		.targets = targets, .n_targets = 1, .lifetime = 600,
+		.types = types, .n_types = 1, .suid = 24, .labels = labels,
+		.n_labels = 2, .admin = "adm.example.com",
+	};
+	struct m2mv_tef_update_req u = { .set_targets = 1, .targets = t3,
+					 .n_targets = 1 };
+	struct m2mv_tef_update got;
+	struct m2mv_tef *t1, *t2, *t3s;
+	char id[M2MV_CREDID_BUFSZ];
+	struct m2mv_tef_reg reg;
+	time_t now = time(NULL);
+	void *jwk;
+
+	(void)state;
+	assert_int_equal(connect_as("kpm-ae1", kpm1, sizeof(kpm1), 3000, &t1), 0);
+	assert_int_equal(m2mv_tef_register(t1, &req, &reg), 0);
+	assert_string_equal(reg.owner, "Cae1");
+	assert_string_equal(reg.admin, "adm.example.com");
+	assert_int_equal(reg.creds[0].suid, 24);
+	assert_true(log_has("labels 2 admin adm.example.com"));
+	/* No admin asked for: the TEF's --admin. An absolute expiry. */
+	req.admin = NULL;
+	req.suid = 0;
+	req.lifetime = 0;
+	req.expires = now + 300;
+	assert_int_equal(m2mv_tef_register(t1, &req, &reg), 0);
+	assert_string_equal(reg.admin, "ops.example.com");
+	assert_true(reg.expires == now + 300);
+	strcpy(id, reg.creds[0].id);
+	/* Refused before sending: both expiries, a bad label or SUID. */
+	req.lifetime = 60;
+	assert_int_equal(m2mv_tef_register(t1, &req, &reg), -EINVAL);
+	req.expires = 0;
+	req.suid = 25;
+	assert_int_equal(m2mv_tef_register(t1, &req, &reg), -EINVAL);
+	req.suid = 0;
+	labels[1] = "a b";
+	assert_int_equal(m2mv_tef_register(t1, &req, &reg), -EINVAL);
+	labels[1] = "gw=1";
+	assert_int_equal(m2mv_tef_register(t1, &req, &reg), -EINVAL);
+	labels[1] = "site/a";
+	req.admin = "bad_admin";
+	assert_int_equal(m2mv_tef_register(t1, &req, &reg), -EINVAL);
+	req.admin = NULL;
+
+	/* The update: Cae3 in, Cae2 out; then a new expiry. */
+	assert_int_equal(m2mv_tef_update(t1, id, &u, &got), 0);
+	assert_int_equal(got.expires, 0);
+	assert_int_equal(connect_as("kpm-ae2", kpm2b, sizeof(kpm2b), 3000, &t2), 0);
+	assert_int_equal(connect_as("kpm-ae3", kpm3, sizeof(kpm3), 3000, &t3s), 0);
+	assert_int_equal(m2mv_tef_retrieve(t3s, id, &jwk, NULL), 0);
+	json_decref(jwk);
+	assert_int_equal(m2mv_tef_retrieve(t2, id, &jwk, NULL),
+			 -EPERM);
+	memset(&u, 0, sizeof(u));
+	u.lifetime = 900;
+	assert_int_equal(m2mv_tef_update(t1, id, &u, &got), 0);
+	assert_true(got.expires >= now + 900 && got.expires <= time(NULL) + 900);
+	assert_true(log_has("updated "));
+	/* Only the owner; something to update; a live credential. */
+	assert_int_equal(m2mv_tef_update(t3s, id, &u, &got), -EPERM);
+	assert_true(log_has("only the owner may update a registration"));
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(m2mv_tef_update(t1, id, &u, &got), -EINVAL);
+	u.set_labels = 1;
+	assert_int_equal(m2mv_tef_update(t1, id, &u, NULL), 0);
+	/* De-registration: then nothing is left to update or retrieve. */
+	assert_int_equal(m2mv_tef_revoke(t1, id), 0);
+	assert_int_equal(m2mv_tef_update(t1, id, &u, NULL), -ENOENT);
+	assert_int_equal(m2mv_tef_retrieve(t3s, id, &jwk, NULL),
+			 -ENOENT);
+	m2mv_tef_close(t1);
+	m2mv_tef_close(t2);
+	m2mv_tef_close(t3s);
+}
+
+/*
+ * A TEF that chooses its own RelativeKeyIDs: the client takes them, the
+ * keys are the same derivation, and the IDs work for retrieval. Then the
+ * test modes: a reply with a bad ID is refused.
+ */
+static void test_assigned_ids(void **state)
+{
+	static const char *const bad[] = {
+		"test-malformed", "test-wrong-type", "test-duplicate",
+		"test-foreign",
+	};
+	const char *targets[] = { "Cae2" };
+	unsigned int types[] = { 15, 16 }, one[] = { 16 };
+	struct m2mv_tef_reg_req req = {
+		.targets = targets, .n_targets = 1, .lifetime = 600,
+		.types = types, .n_types = 2,
+	};
+	char seed[M2MV_CREDID_BUFSZ];
+	uint8_t mine[M2MV_KEY_LEN], got[M2MV_KEY_LEN];
+	struct m2mv_tef *t1, *t2;
+	struct m2mv_tef_reg reg;
+	void *jwk;
+	size_t i, j;
+
+	(void)state;
+	respawn("random");
+	assert_int_equal(connect_as("kpm-ae1", kpm1, sizeof(kpm1), 3000, &t1), 0);
+	assert_int_equal(connect_as("kpm-ae2", kpm2b, sizeof(kpm2b), 3000, &t2), 0);
+	assert_int_equal(m2mv_tef_register(t1, &req, &reg), 0);
+	assert_int_equal(reg.n_creds, 2);
+	for (i = 0; i < reg.n_creds; i++) {
+		assert_int_equal(m2mv_kdf_credid(seed, sizeof(seed),
+						 reg.creds[i].type,
+						 m2mv_tef_ke(t1)->keid,
+						 reg.salt, FQDN), 0);
+		assert_string_not_equal(reg.creds[i].id, seed);
+		assert_true(m2mv_tef_assigned_ok(reg.creds[i].id,
+						 reg.creds[i].type, FQDN));
+		assert_int_equal(m2mv_kdf_credential_key(m2mv_tef_ke(t1)->ke,
+							 reg.salt,
+							 reg.creds[i].type,
+							 mine), 0);
+		assert_int_equal(m2mv_tef_retrieve(t2, reg.creds[i].id, &jwk,
+						   NULL), 0);
+		jwk_key(jwk, got);
+		assert_memory_equal(mine, got, sizeof(got));
+	}
+	m2mv_tef_close(t1);
+	m2mv_tef_close(t2);
+	for (j = 0; j < sizeof(bad) / sizeof(bad[0]); j++) {
+		respawn(bad[j]);
+		assert_int_equal(connect_as("kpm-ae1", kpm1, sizeof(kpm1), 3000,
+					    &t1), 0);
+		req.types = types;
+		req.n_types = 2;
+		assert_int_equal(m2mv_tef_register(t1, &req, &reg), -EPROTO);
+		req.types = one;
+		req.n_types = 1;
+		assert_int_equal(m2mv_tef_register(t1, &req, &reg), -EPROTO);
+		m2mv_tef_close(t1);
+	}
+	respawn("seed");
+	OPENSSL_cleanse(mine, sizeof(mine));
+	OPENSSL_cleanse(got, sizeof(got));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -580,6 +749,8 @@ int main(void)
 		cmocka_unit_test(test_expired),
 		cmocka_unit_test(test_anchor),
 		cmocka_unit_test(test_reenrol),
+		cmocka_unit_test(test_fields_update),
+		cmocka_unit_test(test_assigned_ids),
 	};
 
 	return cmocka_run_group_tests(tests, start, stop);
