@@ -267,6 +267,56 @@ static int __init st_rcpt_round(struct m2mv_rec *rec, const u8 *want, u32 len,
 }
 
 /*
+ * m2mv_rec_map() of a copy of @rec with head byte @off set to @val (or
+ * unchanged for @off 0): 0, or its error.
+ */
+static int __init st_rcpt_map(const struct m2mv_rec *rec, size_t off, u8 val)
+{
+	u32 len = m2mv_rec_len(rec);
+	struct m2mv_rec view;
+	u8 *copy;
+	int ret;
+
+	copy = kvmalloc(len, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, rec->buf, len);
+	if (off)
+		copy[off] = val;
+	ret = m2mv_rec_map(&view, copy, len);
+	if (ret)
+		kvfree(copy);
+	else
+		m2mv_rec_free(&view);
+	return ret;
+}
+
+/*
+ * A record of several recipients maps as one only with 2 to 8 of them in
+ * nonce[0], the other nonce bytes zero, in wrap mode, and no unknown flag.
+ */
+static int __init st_rcpt_maps(const struct m2mv_rec *rec)
+{
+	size_t nonce = offsetof(struct m2mv_disk_rec, nonce);
+	size_t mode = offsetof(struct m2mv_disk_rec, mode);
+	size_t flags = offsetof(struct m2mv_disk_rec, flags);
+	u8 n = rec->head->nonce[0];
+
+	if (st_rcpt_map(rec, 0, 0))
+		return -EINVAL;
+	/* Another count changes the layout; the head still says the size. */
+	if (st_rcpt_map(rec, nonce, 1) != -EBADMSG ||
+	    st_rcpt_map(rec, nonce, M2MV_RECIPIENTS_MAX + 1) != -EBADMSG ||
+	    st_rcpt_map(rec, nonce, n == 2 ? 3 : 2) != -EBADMSG ||
+	    st_rcpt_map(rec, nonce + 1, 1) != -EBADMSG ||
+	    st_rcpt_map(rec, nonce + M2MV_NONCE_SIZE - 1, 0x80) != -EBADMSG ||
+	    st_rcpt_map(rec, mode, M2MV_MODE_DIR) != -EBADMSG ||
+	    st_rcpt_map(rec, flags, 1U << 7) != -EBADMSG)
+		return -EINVAL;
+	return 0;
+}
+
+/*
  * A wrap record of @n recipients: each key opens it as its recipient and
  * no other; the wrong number of keys, a recipient it does not have and a
  * damaged wrapped key are refused; re-sealing the first recipient's place
@@ -333,6 +383,7 @@ static int __init st_rcpt(u8 n, u32 len)
 	if (ret)
 		goto out;
 
+	ret = st_rcpt_maps(&rec);
 	for (i = 0; i < n && !ret; i++)
 		ret = st_rcpt_round(&rec, want, len, keys, n, b->keys[i], i);
 	if (ret)
