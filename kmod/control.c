@@ -83,32 +83,49 @@ static int ctl_key_id(const char *credid, u8 mode, u8 id[M2MV_KEY_ID_SIZE])
 }
 
 /**
- * m2mv_ctl_policy_set() - set a policy, binding its credential's key
+ * m2mv_ctl_policy_set() - set a policy, binding its credentials' keys
  * @name: checked store name
  * @prefix: the prefix
  * @len: its length
  * @credid: the credential; the caller must possess its key
  * @mode: enum m2mv_mode
  * @flags: M2MV_POLICY_F_*
+ * @more: NULL, or (wrap) the recipients beyond @credid; the caller must
+ *	possess each one's key too
+ * @which: out, on a possession error or -EINVAL of a recipient: the
+ *	position in @more of the one that failed, else -1
  *
  * Return: 0; -ENOENT (no such store); -EINVAL; a possession error
- * (-ENOKEY, -EKEYREVOKED, -EKEYEXPIRED, -EACCES); -EKEYREJECTED (the
+ * (-ENOKEY, -EKEYREVOKED, -EKEYEXPIRED, -EACCES); -EKEYREJECTED (a
  * Credential-ID is bound to another key); -ENOMEM.
  */
 int m2mv_ctl_policy_set(const char *name, const char *prefix, u16 len,
-			const char *credid, u8 mode, u32 flags)
+			const char *credid, u8 mode, u32 flags,
+			const struct m2mv_kids *more, int *which)
 {
+	u8 ids[M2MV_RECIPIENTS_MAX - 1][M2MV_KEY_ID_SIZE];
 	u8 id[M2MV_KEY_ID_SIZE];
 	struct m2mv_store *s;
+	unsigned int i;
 	int ret;
 
+	*which = -1;
+	if (more && m2mv_policy_rcpt_check(credid, mode, more))
+		return -EINVAL;
 	s = m2mv_store_get(name);
 	if (!s)
 		return -ENOENT;
 	ret = ctl_key_id(credid, mode, id);
+	for (i = 0; !ret && more && i < more->n; i++) {
+		ret = ctl_key_id(more->kid[i], mode, ids[i]);
+		if (ret)
+			*which = i;
+	}
 	if (!ret)
 		ret = m2mv_policy_set(m2mv_store_policies(s), prefix, len,
-				      credid, mode, flags, id);
+				      credid, mode, flags, id, more, &ids[0][0]);
+	memzero_explicit(id, sizeof(id));
+	memzero_explicit(ids, sizeof(ids));
 	m2mv_store_put(s);
 	return ret;
 }

@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 
+#include "names.h"
 #include "store.h"
 
 int m2mv_ctl_attach(const char *name, int fd, const char *credid, u32 flags,
@@ -17,7 +18,8 @@ int m2mv_ctl_attach(const char *name, int fd, const char *credid, u32 flags,
 		    struct m2mv_attach_report *rep);
 int m2mv_ctl_detach(const char *name);
 int m2mv_ctl_policy_set(const char *name, const char *prefix, u16 len,
-			const char *credid, u8 mode, u32 flags);
+			const char *credid, u8 mode, u32 flags,
+			const struct m2mv_kids *more, int *which);
 int m2mv_ctl_policy_del(const char *name, const char *prefix, u16 len);
 int m2mv_ctl_key_bind(const char *name, const char *credid);
 int m2mv_ctl_verify(const char *name, m2mv_progress_fn progress,

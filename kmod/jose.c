@@ -154,6 +154,7 @@ static void jw_b64(struct jw *w, const u8 *src, size_t n)
 #define J_PFX_WRAP	"{\"alg\":\"A256KW\",\"enc\":\"A256GCM\",\"kid\":\""
 #define J_PFX_DIR	"{\"alg\":\"dir\",\"enc\":\"A256GCM\",\"kid\":\""
 #define J_PFX_MIC	"{\"alg\":\"HS256\",\"kid\":\""
+#define J_PFX_RCPT	"{\"enc\":\"A256GCM\",\"m2mv_path\":\""
 #define J_PATH		"\",\"m2mv_path\":\""
 #define J_VER		"\",\"m2mv_ver\":"
 #define J_STORE		",\"m2mv_store\":\""
@@ -163,6 +164,9 @@ static void jw_b64(struct jw *w, const u8 *src, size_t n)
 #define J_NONCE		"\",\"m2mv_nonce\":\""
 #define J_CRIT		"\",\"crit\":[\"m2mv_kdf\",\"m2mv_nonce\"]}"
 #define J_END		"\"}"
+#define J_RCPT		"\",\"m2mv_rcpt\":[\""
+#define J_RCPT_SEP	"\",\""
+#define J_RCPT_END	"\"]}"
 
 #define J_U64_MAX_DIGITS	20	/* U64_MAX = 18446744073709551615 */
 
@@ -176,6 +180,10 @@ static void jw_b64(struct jw *w, const u8 *src, size_t n)
 			 J_VAR_MAX + B64URL_LEN(M2MV_NONCE_SIZE))
 #define J_MIC_MAX	(sizeof(J_PFX_MIC J_PATH J_VER J_STORE J_END) - 1 + \
 			 J_VAR_MAX)
+#define J_RCPT_MAX	(sizeof(J_PFX_RCPT J_VER J_STORE J_RCPT J_RCPT_END) - 1 + \
+			 J_VAR_MAX - M2MV_CREDID_MAX +			\
+			 M2MV_RECIPIENTS_MAX * M2MV_CREDID_MAX +		\
+			 (M2MV_RECIPIENTS_MAX - 1) * (sizeof(J_RCPT_SEP) - 1))
 
 /* A Credential-ID of 1 to M2MV_CREDID_MAX safe characters, or -EINVAL. */
 static int kid_check(const char *kid, size_t len)
@@ -197,6 +205,56 @@ static const char *mode_prefix(u8 mode)
 	default:
 		return NULL;
 	}
+}
+
+/* The recipients of a header: 2 to M2MV_RECIPIENTS_MAX valid, distinct. */
+static int rcpt_check(const struct m2mv_kids *k)
+{
+	unsigned int i, j;
+
+	if (k->n < 2 || k->n > M2MV_RECIPIENTS_MAX)
+		return -EINVAL;
+	for (i = 0; i < k->n; i++) {
+		if (kid_check(k->kid[i], strnlen(k->kid[i], M2MV_CREDID_MAX + 1)))
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (!strcmp(k->kid[i], k->kid[j]))
+				return -EINVAL;
+	}
+	return 0;
+}
+
+/* m2mv_jose_header() of a wrap record of several recipients. */
+static int jose_header_rcpt(struct jw *w, size_t size,
+			    const struct m2mv_hdr_fields *f)
+{
+	unsigned int i;
+
+	if (f->mode != M2MV_MODE_WRAP || f->instance || f->crit ||
+	    f->direct || !f->path || !f->store_id || rcpt_check(f->rcpt))
+		return -EINVAL;
+	if (!m2mv_path_ok(f->path, f->path_len))
+		return -EINVAL;
+
+	jw_str(w, J_PFX_RCPT);
+	jw_mem(w, f->path, f->path_len);
+	jw_str(w, J_VER);
+	jw_u64(w, f->version);
+	jw_str(w, J_STORE);
+	jw_hex(w, f->store_id, M2MV_STORE_ID_SIZE);
+	jw_str(w, J_RCPT);
+	for (i = 0; i < f->rcpt->n; i++) {
+		if (i)
+			jw_str(w, J_RCPT_SEP);
+		jw_str(w, f->rcpt->kid[i]);
+	}
+	jw_str(w, J_RCPT_END);
+
+	if (WARN_ON_ONCE(w->pos > M2MV_HDR_MAX))
+		return -EINVAL;
+	if (w->buf && w->pos > size)
+		return -ENOSPC;
+	return w->pos;
 }
 
 /**
@@ -222,8 +280,11 @@ int m2mv_jose_header(char *buf, size_t size, const struct m2mv_hdr_fields *f)
 	BUILD_BUG_ON(J_WRAP_MAX > M2MV_HDR_MAX);
 	BUILD_BUG_ON(J_DIR_MAX > M2MV_HDR_MAX);
 	BUILD_BUG_ON(J_MIC_MAX > M2MV_HDR_MAX);
+	BUILD_BUG_ON(J_RCPT_MAX > M2MV_HDR_MAX);
 	BUILD_BUG_ON(sizeof(J_KDF_INSTANCE) > sizeof(J_KDF_CONTAINER));
 
+	if (f->rcpt)
+		return jose_header_rcpt(&w, size, f);
 	if (!pfx || !f->kid || !f->path || !f->store_id)
 		return -EINVAL;
 	/* A seed dir key is derived with a nonce; a ts0003 one is not. */
@@ -260,6 +321,105 @@ int m2mv_jose_header(char *buf, size_t size, const struct m2mv_hdr_fields *f)
 	return w.pos;
 }
 
+/*
+ * The recipient list of a header of several recipients (it starts with
+ * J_PFX_RCPT): where its first kid starts, and the bytes from there to
+ * the end of the header. Neither paths nor kids hold a '"', so the first
+ * J_RCPT is the one; the caller's rebuild checks everything else.
+ */
+static const char *rcpt_list(const u8 *hdr, size_t len, size_t *rest)
+{
+	size_t plen = strlen(J_PFX_RCPT), mlen = strlen(J_RCPT);
+	const char *p = (const char *)hdr + plen;
+	const char *end = (const char *)hdr + len;
+
+	if (len <= plen || memcmp(hdr, J_PFX_RCPT, plen))
+		return NULL;
+	for (; (size_t)(end - p) >= mlen; p++) {
+		if (!memcmp(p, J_RCPT, mlen)) {
+			*rest = end - p - mlen;
+			return p + mlen;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The kid at *@p (of *@rest bytes to the header's end) into *@kid and its
+ * length, and *@p, *@rest moved to the next one; *@last once the list and
+ * the header end after it. Return: the kid's length, or -EBADMSG.
+ */
+static int rcpt_next(const char **p, size_t *rest, const char **kid,
+		     bool *last)
+{
+	const char *q;
+	size_t klen, after;
+
+	*kid = *p;
+	q = memchr(*kid, '"', min_t(size_t, *rest, M2MV_CREDID_MAX + 1));
+	if (!q)
+		return -EBADMSG;
+	klen = q - *kid;
+	if (kid_check(*kid, klen))
+		return -EBADMSG;
+	after = *rest - klen;		/* from the closing quote on */
+	if (after == strlen(J_RCPT_END) && !memcmp(q, J_RCPT_END, after)) {
+		*last = true;
+	} else if (after > strlen(J_RCPT_SEP) &&
+		   !memcmp(q, J_RCPT_SEP, strlen(J_RCPT_SEP))) {
+		*last = false;
+		*p = q + strlen(J_RCPT_SEP);
+		*rest = after - strlen(J_RCPT_SEP);
+	} else {
+		return -EBADMSG;
+	}
+	return klen;
+}
+
+/**
+ * m2mv_jose_header_kids() - the Credential-IDs a header the kernel wrote names
+ * @hdr: the protected header as stored (not NUL-terminated)
+ * @len: bytes at @hdr
+ * @kids: out: its recipients in order (2 to M2MV_RECIPIENTS_MAX), or the
+ *	one kid of any other header
+ *
+ * As strict as m2mv_jose_header_kid(); the caller checks the rest by
+ * rebuilding the header.
+ *
+ * Return: 0, or -EBADMSG (and @kids->n is 0).
+ */
+int m2mv_jose_header_kids(const u8 *hdr, size_t len, struct m2mv_kids *kids)
+{
+	const char *p, *kid;
+	size_t rest;
+	bool last = false;
+	int klen;
+
+	kids->n = 0;
+	p = rcpt_list(hdr, len, &rest);
+	if (!p) {
+		if (m2mv_jose_header_kid(hdr, len, kids->kid[0]))
+			return -EBADMSG;
+		kids->n = 1;
+		return 0;
+	}
+	while (!last) {
+		if (kids->n == M2MV_RECIPIENTS_MAX)
+			goto bad;
+		klen = rcpt_next(&p, &rest, &kid, &last);
+		if (klen < 0)
+			goto bad;
+		memcpy(kids->kid[kids->n], kid, klen);
+		kids->kid[kids->n][klen] = '\0';
+		kids->n++;
+	}
+	if (kids->n >= 2)
+		return 0;
+bad:
+	kids->n = 0;
+	return -EBADMSG;
+}
+
 /**
  * m2mv_jose_header_kid() - the kid of a header the kernel wrote
  * @hdr: the protected header as stored (not NUL-terminated)
@@ -267,7 +427,8 @@ int m2mv_jose_header(char *buf, size_t size, const struct m2mv_hdr_fields *f)
  * @kid: out: the Credential-ID, NUL-terminated
  *
  * Strict: @hdr must start with the exact prefix of one of the modes, up to
- * the kid's opening quote, and the kid must be a valid Credential-ID closed
+ * the kid's opening quote (or be a header of several recipients, whose
+ * first kid it gives), and the kid must be a valid Credential-ID closed
  * by '"' and followed by ','. Only the kid is extracted: the caller checks
  * the rest by rebuilding the whole header with m2mv_jose_header() and
  * comparing.
@@ -281,8 +442,20 @@ int m2mv_jose_header_kid(const u8 *hdr, size_t len,
 	const char *start = NULL;
 	const char *q;
 	size_t i, plen, rest, klen;
+	bool last;
+	int n;
 
 	kid[0] = '\0';
+	/* Several recipients: the first. */
+	q = rcpt_list(hdr, len, &rest);
+	if (q) {
+		n = rcpt_next(&q, &rest, &start, &last);
+		if (n < 0 || last)
+			return -EBADMSG;
+		memcpy(kid, start, n);
+		kid[n] = '\0';
+		return 0;
+	}
 	for (i = 0; i < ARRAY_SIZE(pfx); i++) {
 		plen = strlen(pfx[i]);
 		if (len > plen && !memcmp(hdr, pfx[i], plen)) {
@@ -310,6 +483,52 @@ int m2mv_jose_header_kid(const u8 *hdr, size_t len,
 
 /* --------------------------------------------------------------- export */
 
+/*
+ * The General JSON serialization (RFC 7516 section 7.2.1) of a wrap record
+ * of several recipients: one "recipients" entry per wrapped key, whose
+ * per-recipient header names the recipient's alg and kid.
+ */
+static int jose_emit_general(struct jw *w, const struct m2mv_rec *rec)
+{
+	const struct m2mv_disk_rec *h = rec->head;
+	u16 hlen = m2mv_rec_hdr_len(rec);
+	u8 i, n = m2mv_rec_nkeys(rec);
+	const char *p, *kid;
+	bool last = false;
+	size_t rest;
+	int klen;
+
+	p = rcpt_list(rec->hdr, hlen, &rest);
+	if (!p)
+		return -EINVAL;
+	jw_str(w, "{\"protected\":\"");
+	jw_b64(w, rec->hdr, hlen);
+	jw_str(w, "\",\"recipients\":[");
+	for (i = 0; i < n; i++) {
+		klen = last ? -EBADMSG : rcpt_next(&p, &rest, &kid, &last);
+		if (klen < 0)
+			return -EINVAL;
+		if (i)
+			jw_str(w, ",");
+		jw_str(w, "{\"header\":{\"alg\":\"A256KW\",\"kid\":\"");
+		jw_mem(w, kid, klen);
+		jw_str(w, "\"},\"encrypted_key\":\"");
+		jw_b64(w, rec->ekey + (size_t)i * h->ekey_len, h->ekey_len);
+		jw_str(w, "\"}");
+	}
+	/* The header names as many recipients as the record has keys. */
+	if (!last)
+		return -EINVAL;
+	jw_str(w, "],\"iv\":\"");
+	jw_b64(w, rec->iv, h->iv_len);
+	jw_str(w, "\",\"ciphertext\":\"");
+	jw_b64(w, rec->payload, m2mv_rec_payload_len(rec));
+	jw_str(w, "\",\"tag\":\"");
+	jw_b64(w, rec->tag, h->tag_len);
+	jw_str(w, "\"}");
+	return 0;
+}
+
 /* Write (or, with @w->buf NULL, measure) the serialization of @rec. */
 static int jose_emit(struct jw *w, const struct m2mv_rec *rec, bool json)
 {
@@ -328,6 +547,9 @@ static int jose_emit(struct jw *w, const struct m2mv_rec *rec, bool json)
 		    h->ekey_len != (h->mode == M2MV_MODE_WRAP ?
 				    M2MV_WRAPPED_KEY_SIZE : 0))
 			return -EINVAL;
+		/* Several recipients: General JSON only. */
+		if (h->flags & M2MV_RECF_RCPT)
+			return json ? jose_emit_general(w, rec) : -EINVAL;
 		if (!json) {
 			jw_b64(w, rec->hdr, hlen);
 			jw_str(w, ".");
@@ -385,10 +607,11 @@ static int jose_emit(struct jw *w, const struct m2mv_rec *rec, bool json)
 /**
  * m2mv_jose_export_len() - bytes m2mv_jose_export() will write
  * @rec: a mapped PUT record
- * @json: flattened JSON serialization instead of compact
+ * @json: flattened JSON serialization instead of compact (General JSON
+ *	for a record of several recipients)
  *
  * Return: the length, or -EINVAL if @rec is not a PUT record of a mode
- * with a JOSE form.
+ * with a JOSE form, or asks for compact and has several recipients.
  */
 ssize_t m2mv_jose_export_len(const struct m2mv_rec *rec, bool json)
 {
@@ -404,7 +627,8 @@ ssize_t m2mv_jose_export_len(const struct m2mv_rec *rec, bool json)
 /**
  * m2mv_jose_export() - serialize a PUT record as JWE (wrap, dir) or JWS (mic)
  * @rec: a mapped PUT record
- * @json: flattened JSON serialization instead of compact
+ * @json: flattened JSON serialization instead of compact (General JSON
+ *	for a record of several recipients, which has no compact form)
  * @out: out: the serialization, not NUL-terminated; allocated by the
  *	caller (kvmalloc: it can be about 4/3 of a 16 MiB payload)
  * @size: bytes at @out

@@ -17,6 +17,9 @@
  *         {"alg":"dir","enc":"A256GCM","kid":K,"m2mv_path":P,"m2mv_ver":V,
  *          "m2mv_store":S}
  *   mic:  {"alg":"HS256","kid":K,"m2mv_path":P,"m2mv_ver":V,"m2mv_store":S}
+ *   wrap, several recipients (M2MV_RECF_RCPT):
+ *         {"enc":"A256GCM","m2mv_path":P,"m2mv_ver":V,"m2mv_store":S,
+ *          "m2mv_rcpt":[K1,...,Kn]}
  *
  * with no white space. K and P are JSON strings (kid and path verbatim),
  * V the record version as a decimal JSON number, S the store id as a JSON
@@ -30,8 +33,17 @@
  * m2mv_dir_id()). Stating it would double the path and the longest header
  * (255-byte kid, M2MV_PATH_MAX path) would no longer fit M2MV_HDR_MAX.
  *
+ * A header of several recipients has neither "alg" nor "kid": RFC 7516
+ * section 7.2.1 wants the member names of the protected, shared
+ * unprotected and per-recipient headers disjoint, and each recipient's
+ * "alg" and "kid" go into its per-recipient header in the General JSON
+ * serialization, the only one such a record has. "m2mv_rcpt" lists the
+ * recipients in the order of their wrapped keys, n from 2 to
+ * M2MV_RECIPIENTS_MAX, all distinct; it binds the list under the tag.
+ *
  * m2mv_jose_header() returns the length, -EINVAL for a bad field or
- * -ENOSPC; m2mv_jose_header_kid() returns 0 or -EBADMSG;
+ * -ENOSPC; m2mv_jose_header_kid() (the first recipient's kid of a header
+ * of several) and m2mv_jose_header_kids() return 0 or -EBADMSG;
  * m2mv_jose_export_len() returns the length or -EINVAL;
  * m2mv_jose_export() returns the bytes written, -EOVERFLOW or -EINVAL,
  * into a buffer the caller allocates, and may sleep.
@@ -43,6 +55,8 @@
 #include <linux/types.h>
 #include <linux/m2mvault.h>
 
+#include "names.h"
+
 struct m2mv_rec;
 
 struct m2mv_hdr_fields {
@@ -51,6 +65,7 @@ struct m2mv_hdr_fields {
 	bool crit;			/* dir, seed: list the kdf in crit */
 	bool direct;			/* dir, ts0003: no derivation members */
 	const char *kid;		/* NUL-terminated Credential-ID */
+	const struct m2mv_kids *rcpt;	/* wrap, RCPT: 2 or more, else NULL */
 	const char *path;
 	u16 path_len;
 	u64 version;
@@ -61,6 +76,7 @@ struct m2mv_hdr_fields {
 int m2mv_jose_header(char *buf, size_t size, const struct m2mv_hdr_fields *f);
 int m2mv_jose_header_kid(const u8 *hdr, size_t len,
 			 char kid[M2MV_CREDID_MAX + 1]);
+int m2mv_jose_header_kids(const u8 *hdr, size_t len, struct m2mv_kids *kids);
 
 size_t m2mv_b64url_len(size_t n);
 size_t m2mv_b64url_encode(char *dst, const u8 *src, size_t n);

@@ -15,6 +15,16 @@
 #define _M2MV_NAMES_H
 
 #include <linux/types.h>
+#include <linux/m2mvault.h>
+
+/*
+ * Credential-IDs in order: the one a record or policy names, or the
+ * recipients of a wrap record or policy of several (2 or more).
+ */
+struct m2mv_kids {
+	u8 n;
+	char kid[M2MV_RECIPIENTS_MAX][M2MV_CREDID_MAX + 1];
+};
 
 int m2mv_name_check(const char *name);
 bool m2mv_path_ok(const char *path, size_t len);

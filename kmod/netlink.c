@@ -34,6 +34,11 @@ static const struct genl_multicast_group m2mv_mcgrps[] = {
 
 static struct genl_family m2mv_genl_family;
 
+/* The recipients of a wrap policy: CREDID attributes, one each. */
+static const struct nla_policy m2mv_nl_rcpt_policy[M2MV_A_CREDID + 1] = {
+	[M2MV_A_CREDID]		= { .type = NLA_NUL_STRING, .len = M2MV_CREDID_MAX },
+};
+
 /* Output-only attributes are refused in requests. */
 static const struct nla_policy m2mv_nl_policy[M2MV_A_MAX + 1] = {
 	[M2MV_A_NAME]		= { .type = NLA_NUL_STRING, .len = M2MV_NAME_MAX - 1 },
@@ -67,6 +72,7 @@ static const struct nla_policy m2mv_nl_policy[M2MV_A_MAX + 1] = {
 	[M2MV_A_PERM]		= NLA_POLICY_MAX(NLA_U32, 0777),
 	[M2MV_A_ANCHOR_SEQ]	= { .type = NLA_U64 },
 	[M2MV_A_ANCHOR_CHAIN]	= NLA_POLICY_EXACT_LEN(M2MV_CHAIN_SIZE),
+	[M2MV_A_RECIPIENTS]	= NLA_POLICY_NESTED(m2mv_nl_rcpt_policy),
 };
 
 static int m2mv_nl_name(struct genl_info *info, const char **name)
@@ -165,11 +171,10 @@ static void m2mv_nl_compact_err(struct netlink_ext_ack *extack, int err)
 	}
 }
 
-/* Why binding a credential's key failed, for the sender. */
-static void m2mv_nl_key_err(struct genl_info *info, int err)
+/* Why binding the key of the credential in @a failed, for the sender. */
+static void m2mv_nl_key_err_at(struct genl_info *info, struct nlattr *a,
+			       int err)
 {
-	struct nlattr *a = info->attrs[M2MV_A_CREDID];
-
 	switch (err) {
 	case -ENOKEY:
 		NL_SET_ERR_MSG_ATTR(info->extack, a,
@@ -186,6 +191,11 @@ static void m2mv_nl_key_err(struct genl_info *info, int err)
 				    "another key is bound to this Credential-ID in the store");
 		break;
 	}
+}
+
+static void m2mv_nl_key_err(struct genl_info *info, int err)
+{
+	m2mv_nl_key_err_at(info, info->attrs[M2MV_A_CREDID], err);
 }
 
 /* The netlink attribute of each of a store's counters. */
@@ -467,10 +477,86 @@ static int m2mv_nl_prefix(struct genl_info *info, const char **prefix,
 	return 0;
 }
 
+/*
+ * The recipients of POLICY_SET beyond CREDID into @more (n 0 without
+ * RECIPIENTS): wrap only, at most M2MV_RECIPIENTS_MAX - 1 CREDID
+ * attributes, each a type-15 Credential-ID, all distinct and not CREDID.
+ */
+static int m2mv_nl_rcpt(struct genl_info *info, const char *credid, u32 mode,
+			struct m2mv_kids *more)
+{
+	struct nlattr *nest = info->attrs[M2MV_A_RECIPIENTS];
+	struct nlattr *a;
+	unsigned int type, i;
+	const char *kid;
+	int rem;
+
+	more->n = 0;
+	if (!nest)
+		return 0;
+	if (mode != M2MV_MODE_WRAP) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "recipients are for wrap mode only");
+		return -EINVAL;
+	}
+	nla_for_each_nested(a, nest, rem) {
+		if (nla_type(a) != M2MV_A_CREDID) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a,
+					    "RECIPIENTS holds CREDID attributes only");
+			return -EINVAL;
+		}
+		if (more->n == M2MV_RECIPIENTS_MAX - 1) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a,
+					    "at most 7 recipients beyond CREDID");
+			return -EINVAL;
+		}
+		kid = nla_data(a);
+		if (m2mv_credid_parse(kid, strnlen(kid, M2MV_CREDID_MAX + 1),
+				      &type) ||
+		    type != M2MV_CRED_TYPE_ESDATA_WRAP) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a,
+					    "a recipient must be a type-15 Credential-ID");
+			return -EINVAL;
+		}
+		for (i = 0; i < more->n; i++)
+			if (!strcmp(more->kid[i], kid))
+				break;
+		if (i < more->n || !strcmp(kid, credid)) {
+			NL_SET_ERR_MSG_ATTR(info->extack, a,
+					    "recipients must be distinct and differ from CREDID");
+			return -EINVAL;
+		}
+		strscpy(more->kid[more->n], kid, sizeof(more->kid[0]));
+		more->n++;
+	}
+	if (!more->n) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "RECIPIENTS names no credential");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The attribute of recipient @which of POLICY_SET, or CREDID for -1. */
+static struct nlattr *m2mv_nl_rcpt_attr(struct genl_info *info, int which)
+{
+	struct nlattr *a;
+	int rem;
+
+	if (which < 0 || !info->attrs[M2MV_A_RECIPIENTS])
+		return info->attrs[M2MV_A_CREDID];
+	nla_for_each_nested(a, info->attrs[M2MV_A_RECIPIENTS], rem)
+		if (!which--)
+			return a;
+	return info->attrs[M2MV_A_RECIPIENTS];
+}
+
 static int m2mv_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 {
 	const char *name, *prefix, *credid;
+	struct m2mv_kids *more;
 	u32 flags, mode;
+	int which;
 	u16 len;
 	int ret;
 
@@ -496,16 +582,31 @@ static int m2mv_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 				    "per-instance keys are for dir mode in the seed profile only");
 		return -EINVAL;
 	}
+	more = kmalloc(sizeof(*more), GFP_KERNEL);
+	if (!more)
+		return -ENOMEM;
+	ret = m2mv_nl_rcpt(info, credid, mode, more);
+	if (ret)
+		goto out;
 
-	ret = m2mv_ctl_policy_set(name, prefix, len, credid, mode, flags);
+	ret = m2mv_ctl_policy_set(name, prefix, len, credid, mode, flags,
+				  more, &which);
 	if (ret == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_NAME],
 				    "no store of that name is attached");
+	else if (ret == -EINVAL && which >= 0)
+		NL_SET_ERR_MSG_ATTR(info->extack, m2mv_nl_rcpt_attr(info, which),
+				    "recipient's Credential-ID malformed or not of type 15");
 	else if (ret == -EINVAL)
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_CREDID],
 				    "Credential-ID malformed or its type does not fit the mode (wrap 15, dir 14, mic 16)");
+	else if (ret == -EKEYREJECTED && more->n)
+		NL_SET_ERR_MSG(info->extack,
+			       "another key is bound to CREDID or a recipient in the store");
 	else
-		m2mv_nl_key_err(info, ret);
+		m2mv_nl_key_err_at(info, m2mv_nl_rcpt_attr(info, which), ret);
+out:
+	kfree(more);
 	return ret;
 }
 
@@ -561,6 +662,8 @@ struct m2mv_policy_dump_ctx {
 static int m2mv_nl_put_policy(void *data, const struct m2mv_policy_info *p)
 {
 	struct m2mv_policy_dump_ctx *c = data;
+	struct nlattr *nest;
+	unsigned int i;
 	void *hdr;
 
 	hdr = genlmsg_put(c->skb, NETLINK_CB(c->cb->skb).portid,
@@ -575,12 +678,23 @@ static int m2mv_nl_put_policy(void *data, const struct m2mv_policy_info *p)
 	    nla_put_u32(c->skb, M2MV_A_MODE, p->mode) ||
 	    nla_put_u32(c->skb, M2MV_A_FLAGS,
 			(p->instance ? M2MV_POLICY_F_INSTANCE : 0) |
-			(p->ts0003 ? M2MV_POLICY_F_TS0003 : 0))) {
-		genlmsg_cancel(c->skb, hdr);
-		return -EMSGSIZE;
+			(p->ts0003 ? M2MV_POLICY_F_TS0003 : 0)))
+		goto cancel;
+	if (p->more->n) {
+		nest = nla_nest_start(c->skb, M2MV_A_RECIPIENTS);
+		if (!nest)
+			goto cancel;
+		for (i = 0; i < p->more->n; i++)
+			if (nla_put_string(c->skb, M2MV_A_CREDID,
+					   p->more->kid[i]))
+				goto cancel;
+		nla_nest_end(c->skb, nest);
 	}
 	genlmsg_end(c->skb, hdr);
 	return 0;
+cancel:
+	genlmsg_cancel(c->skb, hdr);
+	return -EMSGSIZE;
 }
 
 /*

@@ -26,6 +26,7 @@ struct m2mv_policy_ent {
 	u8 mode;
 	bool instance;
 	bool ts0003;
+	struct m2mv_kids more;		/* wrap: recipients beyond credid */
 	u16 prefix_len;
 	char prefix[];
 };
@@ -189,6 +190,67 @@ static struct m2mv_policy_ent *policy_find(struct m2mv_policies *pt,
 }
 
 /**
+ * m2mv_policy_rcpt_check() - may a policy of @credid in @mode name @more?
+ * @credid: the policy's Credential-ID
+ * @mode: its mode
+ * @more: the recipients beyond @credid (n may be 0)
+ *
+ * Return: 0, or -EINVAL: more than M2MV_RECIPIENTS_MAX - 1 of them, a mode
+ * other than wrap, one that is malformed or not of type 15, or one named
+ * twice or equal to @credid.
+ */
+int m2mv_policy_rcpt_check(const char *credid, u8 mode,
+			   const struct m2mv_kids *more)
+{
+	unsigned int i, j, type;
+
+	if (!more->n)
+		return 0;
+	if (more->n > M2MV_RECIPIENTS_MAX - 1 || mode != M2MV_MODE_WRAP)
+		return -EINVAL;
+	for (i = 0; i < more->n; i++) {
+		if (m2mv_credid_parse(more->kid[i],
+				      strnlen(more->kid[i], M2MV_CREDID_MAX + 1),
+				      &type) ||
+		    type != M2MV_CRED_TYPE_ESDATA_WRAP ||
+		    !strcmp(more->kid[i], credid))
+			return -EINVAL;
+		for (j = 0; j < i; j++)
+			if (!strcmp(more->kid[i], more->kid[j]))
+				return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Bind @credid and each of @more to their identifiers, all or none: 0, or
+ * -EKEYREJECTED if one is bound to another key. @fresh has an entry for
+ * each (the first for @credid); *@used tells which went into the table.
+ */
+static int policy_bind_all(struct m2mv_policies *pt, const char *credid,
+			   const u8 *key_id, const struct m2mv_kids *more,
+			   const u8 *more_ids, struct m2mv_policy_cred **fresh,
+			   bool *used)
+{
+	struct m2mv_policy_cred *c;
+	unsigned int i;
+
+	lockdep_assert_held(&pt->lock);
+	for (i = 0; i <= more->n; i++) {
+		c = cred_find(pt, i ? more->kid[i - 1] : credid);
+		if (c && crypto_memneq(c->key_id, i ? more_ids +
+				       (i - 1) * M2MV_KEY_ID_SIZE : key_id,
+				       M2MV_KEY_ID_SIZE))
+			return -EKEYREJECTED;
+	}
+	for (i = 0; i <= more->n; i++)
+		cred_bind_locked(pt, i ? more->kid[i - 1] : credid,
+				 i ? more_ids + (i - 1) * M2MV_KEY_ID_SIZE :
+				 key_id, fresh[i], &used[i]);
+	return 0;
+}
+
+/**
  * m2mv_policy_set() - add or replace the policy of a prefix
  * @pt: the store's table
  * @prefix: path prefix (may be empty)
@@ -198,22 +260,31 @@ static struct m2mv_policy_ent *policy_find(struct m2mv_policies *pt,
  * @flags: M2MV_POLICY_F_INSTANCE, M2MV_POLICY_F_TS0003 or 0
  * @key_id: the identifier of @credid's key, which the setter possesses;
  *	the policy binds it (m2mv_policies_bind())
+ * @more: wrap: the recipients beyond @credid (m2mv_policy_rcpt_check()),
+ *	or NULL
+ * @more_ids: the identifiers of their keys, M2MV_KEY_ID_SIZE bytes each,
+ *	which the setter possesses; the policy binds them too
  *
  * Return: 0; -EINVAL if @prefix or @credid is malformed, @credid's type
- * does not fit @mode, or @flags asks for per-instance keys outside dir
- * mode or together with the ts0003 profile; -EKEYREJECTED if @credid is
+ * does not fit @mode, @flags asks for per-instance keys outside dir
+ * mode or together with the ts0003 profile, or @more does not pass
+ * m2mv_policy_rcpt_check(); -EKEYREJECTED if @credid or one of @more is
  * bound to another key; -ENOENT if the store is detached; -ENOMEM. On
  * error the table is unchanged.
  */
 int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
-		    const char *credid, u8 mode, u32 flags, const u8 *key_id)
+		    const char *credid, u8 mode, u32 flags, const u8 *key_id,
+		    const struct m2mv_kids *more, const u8 *more_ids)
 {
+	static const struct m2mv_kids none;
+	struct m2mv_policy_cred *c[M2MV_RECIPIENTS_MAX] = {};
+	bool used[M2MV_RECIPIENTS_MAX] = {};
 	struct m2mv_policy_ent *p, *old = NULL;
-	struct m2mv_policy_cred *c;
-	bool used = false;
-	unsigned int type;
+	unsigned int type, i;
 	int ret;
 
+	if (!more)
+		more = &none;
 	if (!m2mv_prefix_ok(prefix, len))
 		return -EINVAL;
 	ret = m2mv_credid_parse(credid, strnlen(credid, M2MV_CREDID_MAX + 1),
@@ -225,23 +296,29 @@ int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
 	if ((flags & M2MV_POLICY_F_INSTANCE) &&
 	    (mode != M2MV_MODE_DIR || (flags & M2MV_POLICY_F_TS0003)))
 		return -EINVAL;
+	if (m2mv_policy_rcpt_check(credid, mode, more))
+		return -EINVAL;
 
+	ret = -ENOMEM;
 	p = kzalloc(struct_size(p, prefix, len), GFP_KERNEL);
-	c = cred_alloc(credid);
-	if (!p || !c) {
-		kfree(p);
-		kfree(c);
-		return -ENOMEM;
+	if (!p)
+		goto out;
+	for (i = 0; i <= more->n; i++) {
+		c[i] = cred_alloc(i ? more->kid[i - 1] : credid);
+		if (!c[i])
+			goto out;
 	}
 	strscpy(p->credid, credid, sizeof(p->credid));
 	p->mode = mode;
 	p->instance = flags & M2MV_POLICY_F_INSTANCE;
 	p->ts0003 = flags & M2MV_POLICY_F_TS0003;
+	p->more = *more;
 	p->prefix_len = len;
 	memcpy(p->prefix, prefix, len);
 
 	down_write(&pt->lock);
-	ret = pt->dead ? -ENOENT : cred_bind_locked(pt, credid, key_id, c, &used);
+	ret = pt->dead ? -ENOENT :
+	      policy_bind_all(pt, credid, key_id, more, more_ids, c, used);
 	if (!ret) {
 		old = policy_find(pt, prefix, len);
 		if (old)
@@ -251,8 +328,10 @@ int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
 		atomic64_inc(&m2mv_policies_generation);
 	}
 	up_write(&pt->lock);
-	if (!used)
-		kfree(c);
+out:
+	for (i = 0; i < M2MV_RECIPIENTS_MAX; i++)
+		if (!used[i])
+			kfree(c[i]);
 	kfree(ret ? p : old);
 	return ret;
 }
@@ -280,7 +359,7 @@ int m2mv_policy_del(struct m2mv_policies *pt, const char *prefix, u16 len)
  * @pt: the store's table
  * @path: validated path
  * @len: bytes at @path
- * @m: out: Credential-ID, mode and key scope
+ * @m: out: Credential-ID, mode, key scope and recipients
  *
  * Return: 0, -EACCES if no policy covers @path, or -ENODEV if the store
  * is detached (its policies are gone).
@@ -289,6 +368,7 @@ int m2mv_policy_match(struct m2mv_policies *pt, const char *path, u16 len,
 		      struct m2mv_policy_match *m)
 {
 	struct m2mv_policy_ent *p, *best = NULL;
+	unsigned int i;
 	int ret;
 
 	down_read(&pt->lock);
@@ -304,6 +384,12 @@ int m2mv_policy_match(struct m2mv_policies *pt, const char *path, u16 len,
 		m->mode = best->mode;
 		m->instance = best->instance;
 		m->ts0003 = best->ts0003;
+		/* Several recipients: credid first, then the others. */
+		m->rcpt.n = 1 + best->more.n;
+		strscpy(m->rcpt.kid[0], best->credid, sizeof(m->rcpt.kid[0]));
+		for (i = 0; i < best->more.n; i++)
+			strscpy(m->rcpt.kid[i + 1], best->more.kid[i],
+				sizeof(m->rcpt.kid[i + 1]));
 		ret = 0;
 	}
 	up_read(&pt->lock);
@@ -338,6 +424,7 @@ int m2mv_policy_walk(struct m2mv_policies *pt, unsigned long *idx,
 			.mode = p->mode,
 			.instance = p->instance,
 			.ts0003 = p->ts0003,
+			.more = &p->more,
 		};
 		ret = fn(ctx, &info);
 		if (ret)

@@ -25,6 +25,8 @@
 #include <linux/types.h>
 #include <linux/m2mvault.h>
 
+#include "names.h"
+
 struct m2mv_policies {
 	struct rw_semaphore lock;	/* the next three */
 	struct list_head list;		/* of struct m2mv_policy_ent */
@@ -37,6 +39,7 @@ struct m2mv_policy_match {
 	u8 mode;
 	bool instance;
 	bool ts0003;			/* profile ts0003 */
+	struct m2mv_kids rcpt;		/* wrap: credid and the others, or n 1 */
 };
 
 /* One policy as the control plane reports it. */
@@ -47,6 +50,7 @@ struct m2mv_policy_info {
 	u8 mode;
 	bool instance;
 	bool ts0003;
+	const struct m2mv_kids *more;	/* the recipients beyond credid */
 };
 
 typedef int (*m2mv_policy_fn)(void *ctx, const struct m2mv_policy_info *p);
@@ -56,7 +60,10 @@ void m2mv_policies_kill(struct m2mv_policies *pt);
 u64 m2mv_policies_gen(void);
 
 int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
-		    const char *credid, u8 mode, u32 flags, const u8 *key_id);
+		    const char *credid, u8 mode, u32 flags, const u8 *key_id,
+		    const struct m2mv_kids *more, const u8 *more_ids);
+int m2mv_policy_rcpt_check(const char *credid, u8 mode,
+			   const struct m2mv_kids *more);
 int m2mv_policy_del(struct m2mv_policies *pt, const char *prefix, u16 len);
 int m2mv_policy_match(struct m2mv_policies *pt, const char *path, u16 len,
 		      struct m2mv_policy_match *m);

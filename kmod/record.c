@@ -82,7 +82,7 @@ static void rec_layout(struct m2mv_rec *rec)
 	rec->path = (char *)p;
 	p += le16_to_cpu(h->path_len);
 	rec->ekey = p;
-	p += h->ekey_len;
+	p += (size_t)h->ekey_len * m2mv_disk_rec_nkeys(h);
 	rec->iv = p;
 	p += h->iv_len;
 	rec->payload = p;
@@ -95,8 +95,9 @@ static void rec_layout(struct m2mv_rec *rec)
 /* Length of everything before the header, and the record with @hdr_len. */
 static size_t rec_fixed_len(const struct m2mv_disk_rec *h)
 {
-	return sizeof(*h) + le16_to_cpu(h->path_len) + h->ekey_len +
-	       h->iv_len + (size_t)le32_to_cpu(h->payload_len) + h->tag_len;
+	return sizeof(*h) + le16_to_cpu(h->path_len) +
+	       (size_t)h->ekey_len * m2mv_disk_rec_nkeys(h) + h->iv_len +
+	       (size_t)le32_to_cpu(h->payload_len) + h->tag_len;
 }
 
 /**
@@ -112,14 +113,24 @@ static size_t rec_fixed_len(const struct m2mv_disk_rec *h)
  */
 int m2mv_rec_alloc(struct m2mv_rec *rec, const struct m2mv_rec_shape *shape)
 {
+	bool rcpt = shape->flags & M2MV_RECF_RCPT;
 	struct m2mv_disk_rec *h;
 	size_t cap;
+	u8 nkeys;
 
 	if (shape->mode >= __M2MV_MODE_MAX || shape->path_len > M2MV_PATH_MAX ||
 	    shape->hdr_max > M2MV_HDR_MAX)
 		return -EINVAL;
+	if (rcpt && (shape->type != M2MV_REC_PUT ||
+		     shape->mode != M2MV_MODE_WRAP || shape->nrcpt < 2 ||
+		     shape->nrcpt > M2MV_RECIPIENTS_MAX))
+		return -EINVAL;
+	if (!rcpt && shape->nrcpt > 1)
+		return -EINVAL;
+	nkeys = rcpt ? shape->nrcpt : 1;
 
-	cap = sizeof(*h) + shape->path_len + mode_ekey_len(shape->mode) +
+	cap = sizeof(*h) + shape->path_len +
+	      (size_t)mode_ekey_len(shape->mode) * nkeys +
 	      mode_iv_len(shape->mode) + (size_t)shape->payload_len +
 	      mode_tag_len(shape->mode) + shape->hdr_max + 8;
 	if (cap > INT_MAX)
@@ -137,6 +148,8 @@ int m2mv_rec_alloc(struct m2mv_rec *rec, const struct m2mv_rec_shape *shape)
 	h->type = shape->type;
 	h->mode = shape->mode;
 	h->flags = shape->flags;
+	if (rcpt)
+		h->nonce[0] = shape->nrcpt;
 	h->path_len = cpu_to_le16(shape->path_len);
 	h->ekey_len = mode_ekey_len(shape->mode);
 	h->iv_len = mode_iv_len(shape->mode);
@@ -188,6 +201,12 @@ int m2mv_rec_map(struct m2mv_rec *rec, u8 *buf, size_t len)
 	if (h->mode >= __M2MV_MODE_MAX || h->flags & ~__M2MV_RECF_ALL ||
 	    le16_to_cpu(h->path_len) > M2MV_PATH_MAX ||
 	    le16_to_cpu(h->hdr_len) > M2MV_HDR_MAX)
+		return -EBADMSG;
+	/* Several recipients: wrap PUT only, their number in nonce[0]. */
+	if ((h->flags & M2MV_RECF_RCPT) &&
+	    (h->type != M2MV_REC_PUT || h->mode != M2MV_MODE_WRAP ||
+	     h->nonce[0] < 2 || h->nonce[0] > M2MV_RECIPIENTS_MAX ||
+	     memchr_inv(h->nonce + 1, 0, M2MV_NONCE_SIZE - 1)))
 		return -EBADMSG;
 	if (h->ekey_len != mode_ekey_len(h->mode) ||
 	    h->iv_len != mode_iv_len(h->mode) ||

@@ -343,20 +343,30 @@ static int dir_cek(const struct m2mv_rec *rec, const u8 key[M2MV_KEY_SIZE],
 	return m2mv_kdf_dir_cek(key, id, id_len, rec->head->nonce, cek);
 }
 
-static int seal_aead(struct m2mv_rec *rec, const u8 key[M2MV_KEY_SIZE])
+/*
+ * wrap: a fresh CEK wrapped under each of the @n keys, in recipient order
+ * (@n is the record's number of wrapped keys); dir: @n is 1.
+ */
+static int seal_aead(struct m2mv_rec *rec, const u8 keys[][M2MV_KEY_SIZE],
+		     u8 n)
 {
 	struct seal_keys *k;
-	int ret;
+	int ret = 0;
+	u8 i;
 
+	if (n != (rec->head->mode == M2MV_MODE_WRAP ? m2mv_rec_nkeys(rec) : 1))
+		return -EINVAL;
 	k = kzalloc(sizeof(*k), GFP_KERNEL);
 	if (!k)
 		return -ENOMEM;
 	get_random_bytes(k->iv, sizeof(k->iv));
 	if (rec->head->mode == M2MV_MODE_WRAP) {
 		get_random_bytes(k->cek, sizeof(k->cek));
-		ret = kw_wrap(key, k->cek, rec->ekey);
+		for (i = 0; !ret && i < n; i++)
+			ret = kw_wrap(keys[i], k->cek,
+				      rec->ekey + (size_t)i * M2MV_WRAPPED_KEY_SIZE);
 	} else {
-		ret = dir_cek(rec, key, k->cek);
+		ret = dir_cek(rec, keys[0], k->cek);
 	}
 	if (!ret) {
 		memcpy(rec->iv, k->iv, sizeof(k->iv));
@@ -366,16 +376,20 @@ static int seal_aead(struct m2mv_rec *rec, const u8 key[M2MV_KEY_SIZE])
 	return ret;
 }
 
-static int open_aead(struct m2mv_rec *rec, const u8 key[M2MV_KEY_SIZE])
+/* wrap: unwrap the CEK from recipient @idx's wrapped key; dir: @idx 0. */
+static int open_aead(struct m2mv_rec *rec, const u8 key[M2MV_KEY_SIZE], u8 idx)
 {
 	struct seal_keys *k;
 	int ret;
 
+	if (idx >= (rec->head->mode == M2MV_MODE_WRAP ? m2mv_rec_nkeys(rec) : 1))
+		return -EINVAL;
 	k = kzalloc(sizeof(*k), GFP_KERNEL);
 	if (!k)
 		return -ENOMEM;
 	if (rec->head->mode == M2MV_MODE_WRAP)
-		ret = kw_unwrap(key, rec->ekey, k->cek);
+		ret = kw_unwrap(key, rec->ekey + (size_t)idx * M2MV_WRAPPED_KEY_SIZE,
+				k->cek);
 	else
 		ret = dir_cek(rec, key, k->cek);
 	if (!ret) {
@@ -387,20 +401,24 @@ static int open_aead(struct m2mv_rec *rec, const u8 key[M2MV_KEY_SIZE])
 }
 
 /**
- * m2mv_seal() - protect a built PUT record's payload in place
+ * m2mv_seal_keys() - protect a built PUT record's payload in place
  * @rec: a record from m2mv_rec_alloc() with head (mode, flags, nonce),
  *	path, plaintext payload and protected header final
- * @key: the 32-byte credential key of the record's kid
+ * @keys: the 32-byte credential keys: one, or for a wrap record of several
+ *	recipients one per recipient, in the header's order
+ * @n: keys at @keys
  *
- * wrap and dir write the IV (and wrap the wrapped key) and turn the payload
- * into ciphertext and tag; mic writes the tag. On failure the payload is
- * wiped: it may be half encrypted.
+ * wrap and dir write the IV (and wrap the wrapped keys) and turn the
+ * payload into ciphertext and tag; mic writes the tag. On failure the
+ * payload is wiped: it may be half encrypted.
  *
  * Context: process context; may sleep.
- * Return: 0, -EINVAL for a record that is not a PUT of a sealing mode, or
- * a negative errno from the crypto API (-ENOMEM, -ENOENT).
+ * Return: 0, -EINVAL for a record that is not a PUT of a sealing mode or
+ * whose recipients are not @n, or a negative errno from the crypto API
+ * (-ENOMEM, -ENOENT).
  */
-int m2mv_seal(struct m2mv_rec *rec, const u8 key[32])
+int m2mv_seal_keys(struct m2mv_rec *rec, const u8 keys[][M2MV_KEY_SIZE],
+		   u8 n)
 {
 	u8 mac[M2MV_HS256_TAG_SIZE];
 	int ret;
@@ -409,22 +427,30 @@ int m2mv_seal(struct m2mv_rec *rec, const u8 key[32])
 	if (ret)
 		return ret;
 	if (rec->head->mode == M2MV_MODE_MIC) {
-		ret = mic_compute(rec, key, mac);
+		ret = n == 1 ? mic_compute(rec, keys[0], mac) : -EINVAL;
 		if (!ret)
 			memcpy(rec->tag, mac, sizeof(mac));
 		memzero_explicit(mac, sizeof(mac));
 	} else {
-		ret = seal_aead(rec, key);
+		ret = seal_aead(rec, keys, n);
 	}
 	if (ret)
 		memzero_explicit(rec->payload, m2mv_rec_payload_len(rec));
 	return ret;
 }
 
+/* m2mv_seal_keys() with the one key of a record of one recipient. */
+int m2mv_seal(struct m2mv_rec *rec, const u8 key[32])
+{
+	return m2mv_seal_keys(rec, (const u8 (*)[M2MV_KEY_SIZE])key, 1);
+}
+
 /**
- * m2mv_open() - verify a PUT record and recover its plaintext in place
+ * m2mv_open_as() - verify a PUT record and recover its plaintext in place
  * @rec: a mapped PUT record whose protected header the caller has checked
- * @key: the 32-byte credential key of the record's kid
+ * @key: the 32-byte credential key of the record's kid, or of its
+ *	recipient @idx
+ * @idx: 0, or the position of @key's recipient in a record of several
  *
  * On success the payload is the plaintext. On any failure the payload is
  * wiped, so unverified plaintext never stays in memory.
@@ -432,10 +458,11 @@ int m2mv_seal(struct m2mv_rec *rec, const u8 key[32])
  * Context: process context; may sleep.
  * Return: 0; -EBADMSG if the record does not verify under @key (tag
  * mismatch, or for wrap a wrapped key that does not unwrap); -EINVAL for a
- * record that is not a PUT of a sealing mode; or a negative errno from the
- * crypto API (-ENOMEM, -ENOENT) that says nothing about the record.
+ * record that is not a PUT of a sealing mode or has no recipient @idx; or
+ * a negative errno from the crypto API (-ENOMEM, -ENOENT) that says
+ * nothing about the record.
  */
-int m2mv_open(struct m2mv_rec *rec, const u8 key[32])
+int m2mv_open_as(struct m2mv_rec *rec, const u8 key[32], u8 idx)
 {
 	u8 mac[M2MV_HS256_TAG_SIZE];
 	int ret;
@@ -444,13 +471,109 @@ int m2mv_open(struct m2mv_rec *rec, const u8 key[32])
 	if (ret)
 		return ret;
 	if (rec->head->mode == M2MV_MODE_MIC) {
-		ret = mic_compute(rec, key, mac);
+		ret = idx ? -EINVAL : mic_compute(rec, key, mac);
 		if (!ret && crypto_memneq(mac, rec->tag, sizeof(mac)))
 			ret = -EBADMSG;
 		memzero_explicit(mac, sizeof(mac));
 	} else {
-		ret = open_aead(rec, key);
+		ret = open_aead(rec, key, idx);
 	}
+	if (ret)
+		memzero_explicit(rec->payload, m2mv_rec_payload_len(rec));
+	return ret;
+}
+
+/* m2mv_open_as() by the first (or only) recipient. */
+int m2mv_open(struct m2mv_rec *rec, const u8 key[32])
+{
+	return m2mv_open_as(rec, key, 0);
+}
+
+/**
+ * m2mv_open_cek() - open a wrap record as m2mv_open_as() and keep its CEK
+ * @rec: a mapped wrap PUT record whose protected header the caller checked
+ * @key: the key of its recipient @idx
+ * @idx: the recipient
+ * @cek: out: the content key, on success only; the caller wipes it
+ *
+ * For re-sealing a record of several recipients under the same content
+ * key (m2mv_seal_cek()), so that the others' wrapped keys stay valid.
+ *
+ * Context: process context; may sleep.
+ * Return: as m2mv_open_as(); -EINVAL for a record not in wrap mode.
+ */
+int m2mv_open_cek(struct m2mv_rec *rec, const u8 key[32], u8 idx, u8 cek[32])
+{
+	struct seal_keys *k;
+	int ret;
+
+	ret = seal_check(rec);
+	if (!ret && (rec->head->mode != M2MV_MODE_WRAP ||
+		     idx >= m2mv_rec_nkeys(rec)))
+		ret = -EINVAL;
+	if (ret)
+		goto out;
+	k = kzalloc(sizeof(*k), GFP_KERNEL);
+	if (!k) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = kw_unwrap(key, rec->ekey + (size_t)idx * M2MV_WRAPPED_KEY_SIZE,
+			k->cek);
+	if (!ret) {
+		memcpy(k->iv, rec->iv, sizeof(k->iv));
+		ret = gcm_crypt(rec, k->cek, k->iv, false);
+	}
+	if (!ret)
+		memcpy(cek, k->cek, M2MV_KEY_SIZE);
+	kfree_sensitive(k);
+out:
+	if (ret)
+		memzero_explicit(rec->payload, m2mv_rec_payload_len(rec));
+	return ret;
+}
+
+/**
+ * m2mv_seal_cek() - seal a built wrap record under a given content key
+ * @rec: as for m2mv_seal_keys(), in wrap mode; the wrapped keys of the
+ *	other recipients, of @cek, already in place
+ * @cek: the content key
+ * @key: the key of recipient @idx, whose wrapped key is written
+ * @idx: the recipient
+ *
+ * A fresh IV, the payload encrypted under @cek, and @cek wrapped under
+ * @key for recipient @idx only. On failure the payload is wiped.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, -EINVAL, or a negative errno from the crypto API.
+ */
+int m2mv_seal_cek(struct m2mv_rec *rec, const u8 cek[32], const u8 key[32],
+		  u8 idx)
+{
+	struct seal_keys *k;
+	int ret;
+
+	ret = seal_check(rec);
+	if (!ret && (rec->head->mode != M2MV_MODE_WRAP ||
+		     idx >= m2mv_rec_nkeys(rec)))
+		ret = -EINVAL;
+	if (ret)
+		goto out;
+	k = kzalloc(sizeof(*k), GFP_KERNEL);
+	if (!k) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memcpy(k->cek, cek, M2MV_KEY_SIZE);
+	get_random_bytes(k->iv, sizeof(k->iv));
+	ret = kw_wrap(key, k->cek,
+		      rec->ekey + (size_t)idx * M2MV_WRAPPED_KEY_SIZE);
+	if (!ret) {
+		memcpy(rec->iv, k->iv, sizeof(k->iv));
+		ret = gcm_crypt(rec, k->cek, k->iv, true);
+	}
+	kfree_sensitive(k);
+out:
 	if (ret)
 		memzero_explicit(rec->payload, m2mv_rec_payload_len(rec));
 	return ret;

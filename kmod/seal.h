@@ -5,6 +5,8 @@
  *
  *   wrap: fresh random CEK and IV; payload = AES-256-GCM(CEK, IV, AAD) and
  *         tag; ekey = AES-KW(credential key, CEK)          (JWE A256KW)
+ *         or, with M2MV_RECF_RCPT, one such ekey per recipient's key,
+ *         any of which opens the record
  *   dir:  CEK = m2mv_kdf_dir_cek(credential key, id, nonce), or with
  *         M2MV_RECF_DIRECT (ts0003 profile) the credential key itself;
  *         fresh random IV; AES-256-GCM as above            (JWE dir)
@@ -30,7 +32,12 @@
 struct m2mv_rec;
 
 int m2mv_seal(struct m2mv_rec *rec, const u8 key[32]);
+int m2mv_seal_keys(struct m2mv_rec *rec, const u8 keys[][32], u8 n);
 int m2mv_open(struct m2mv_rec *rec, const u8 key[32]);
+int m2mv_open_as(struct m2mv_rec *rec, const u8 key[32], u8 idx);
+int m2mv_open_cek(struct m2mv_rec *rec, const u8 key[32], u8 idx, u8 cek[32]);
+int m2mv_seal_cek(struct m2mv_rec *rec, const u8 cek[32], const u8 key[32],
+		  u8 idx);
 
 int __init m2mv_seal_selftest(void);
 

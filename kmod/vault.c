@@ -76,16 +76,72 @@ static int vault_key(struct m2mv_store *s, const char *kid, u8 mode,
 	return ret;
 }
 
-/* The protected header fields of @rec (head, path) under @kid in @s. */
-static void vault_hdr_fields(struct m2mv_hdr_fields *f, struct m2mv_store *s,
-			     const struct m2mv_rec *rec, const char *kid)
+/*
+ * The keys of every credential of @kids (a policy's: PUT and DELETE need
+ * them all) into @keys, in order. On error none is left in @keys.
+ */
+static int vault_keys_all(struct m2mv_store *s, const struct m2mv_kids *kids,
+			  u8 mode, u8 keys[][M2MV_KEY_SIZE])
 {
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < kids->n; i++)
+		ret = vault_key(s, kids->kid[i], mode, keys[i]);
+	if (ret)
+		memzero_explicit(keys, (size_t)kids->n * M2MV_KEY_SIZE);
+	return ret;
+}
+
+/*
+ * The key of the first of a record's @kids whose key the caller possesses
+ * and which is bound to @s, into @key, and its position in *@idx. If there
+ * is none, the error of the first is counted, announced and returned.
+ */
+static int vault_key_any(struct m2mv_store *s, const struct m2mv_kids *kids,
+			 u8 mode, u8 key[M2MV_KEY_SIZE], u8 *idx)
+{
+	int ret, first = -ENOKEY;
+	u8 i;
+
+	for (i = 0; i < kids->n; i++) {
+		ret = m2mv_cred_get(kids->kid[i], mode, key);
+		if (!ret) {
+			ret = vault_key_bound(s, kids->kid[i], key);
+			if (ret)
+				memzero_explicit(key, M2MV_KEY_SIZE);
+		}
+		if (!ret) {
+			*idx = i;
+			return 0;
+		}
+		if (ret == -ENODEV)
+			return ret;
+		if (!i)
+			first = ret;
+	}
+	m2mv_store_count(s, M2MV_STORE_CNT_KEY_REFUSALS);
+	m2mv_event_key(m2mv_store_name(s), kids->kid[0], first);
+	return first;
+}
+
+/*
+ * The protected header fields of @rec (head, path) under @kids in @s: its
+ * one kid, or with M2MV_RECF_RCPT its recipients.
+ */
+static void vault_hdr_fields(struct m2mv_hdr_fields *f, struct m2mv_store *s,
+			     const struct m2mv_rec *rec,
+			     const struct m2mv_kids *kids)
+{
+	bool rcpt = rec->head->flags & M2MV_RECF_RCPT;
+
 	*f = (struct m2mv_hdr_fields) {
 		.mode = rec->head->mode,
 		.instance = rec->head->flags & M2MV_RECF_INSTANCE,
 		.crit = rec->head->flags & M2MV_RECF_CRIT,
 		.direct = rec->head->flags & M2MV_RECF_DIRECT,
-		.kid = kid,
+		.kid = kids->kid[0],
+		.rcpt = rcpt ? kids : NULL,
 		.path = rec->path,
 		.path_len = m2mv_rec_path_len(rec),
 		.version = le64_to_cpu(rec->head->version),
@@ -100,6 +156,8 @@ static void vault_hdr_fields(struct m2mv_hdr_fields *f, struct m2mv_store *s,
  */
 static u8 vault_rec_flags(const struct m2mv_policy_match *pol)
 {
+	if (pol->mode == M2MV_MODE_WRAP && pol->rcpt.n > 1)
+		return M2MV_RECF_RCPT;
 	if (pol->mode != M2MV_MODE_DIR)
 		return 0;
 	if (pol->ts0003)
@@ -107,14 +165,14 @@ static u8 vault_rec_flags(const struct m2mv_policy_match *pol)
 	return M2MV_RECF_CRIT | (pol->instance ? M2MV_RECF_INSTANCE : 0);
 }
 
-/* Write @rec's protected header for @kid and set its length. */
+/* Write @rec's protected header for @kids and set its length. */
 static int vault_write_header(struct m2mv_store *s, struct m2mv_rec *rec,
-			      const char *kid)
+			      const struct m2mv_kids *kids)
 {
 	struct m2mv_hdr_fields f;
 	int ret;
 
-	vault_hdr_fields(&f, s, rec, kid);
+	vault_hdr_fields(&f, s, rec, kids);
 	ret = m2mv_jose_header(rec->hdr, M2MV_HDR_MAX, &f);
 	if (ret < 0)
 		return ret;
@@ -124,21 +182,27 @@ static int vault_write_header(struct m2mv_store *s, struct m2mv_rec *rec,
 /*
  * Rebuild the protected header a record must carry from what its head and
  * path say, and compare: a record moved to another path, version or store,
- * or with its header edited, fails here. @kid gets the record's kid;
- * @hdr is scratch of M2MV_HDR_MAX bytes.
+ * or with its header edited, fails here. @kids gets the record's kid (or
+ * its recipients); @hdr is scratch of M2MV_HDR_MAX bytes.
  */
 static int vault_check_header(struct m2mv_store *s, const struct m2mv_rec *rec,
-			      char kid[M2MV_CREDID_MAX + 1], char *hdr,
+			      struct m2mv_kids *kids, char *hdr,
 			      const char **what)
 {
 	struct m2mv_hdr_fields f;
+	u8 want;
 	int n;
 
-	if (m2mv_jose_header_kid(rec->hdr, m2mv_rec_hdr_len(rec), kid)) {
+	want = (rec->head->flags & M2MV_RECF_RCPT) ? m2mv_rec_nkeys(rec) : 1;
+	if (m2mv_jose_header_kids(rec->hdr, m2mv_rec_hdr_len(rec), kids)) {
 		*what = "no kid in the protected header";
 		return -EBADMSG;
 	}
-	vault_hdr_fields(&f, s, rec, kid);
+	if (kids->n != want) {
+		*what = "the protected header names another number of recipients";
+		return -EBADMSG;
+	}
+	vault_hdr_fields(&f, s, rec, kids);
 	n = m2mv_jose_header(hdr, M2MV_HDR_MAX, &f);
 	if (n < 0 || n != m2mv_rec_hdr_len(rec) || memcmp(hdr, rec->hdr, n)) {
 		*what = "protected header does not match";
@@ -150,7 +214,8 @@ static int vault_check_header(struct m2mv_store *s, const struct m2mv_rec *rec,
 /**
  * m2mv_vault_read() - look up, read and check the newest record of a path
  * @s: the store
- * @op: op->path is the path; op->kid gets the record's Credential-ID
+ * @op: op->path is the path; op->kid gets the record's Credential-ID (its
+ *	first recipient's), op->kids its recipients
  * @e: out: the index entry
  * @rec: out: the record (m2mv_rec_free()), checked but for its tag
  *
@@ -177,7 +242,9 @@ int m2mv_vault_read(struct m2mv_store *s, struct m2mv_vop *op,
 	} while (ret == -EAGAIN && --tries);
 	if (ret)
 		return ret;
-	ret = vault_check_header(s, rec, op->kid, op->hdr, &what);
+	ret = vault_check_header(s, rec, &op->kids, op->hdr, &what);
+	if (!ret)
+		strscpy(op->kid, op->kids.kid[0], sizeof(op->kid));
 	if (ret) {
 		m2mv_store_report_bad(s, op->path, op->path_len,
 				      le64_to_cpu(rec->head->seq), what);
@@ -225,13 +292,18 @@ int m2mv_vault_put(struct m2mv_store *s, struct m2mv_vop *op,
 				op->path_len, &op->pol);
 	if (ret)
 		return ret;
-	/* Possession first: nobody without the key gets further. */
-	ret = vault_key(s, op->pol.credid, op->pol.mode, op->key);
+	/*
+	 * Possession first: nobody without the key gets further. A record of
+	 * several recipients has its content key wrapped under every one's.
+	 */
+	ret = vault_keys_all(s, &op->pol.rcpt, op->pol.mode, op->keys);
 	if (ret)
 		return ret;
 
 	shape.mode = op->pol.mode;
 	shape.flags = vault_rec_flags(&op->pol);
+	if (shape.flags & M2MV_RECF_RCPT)
+		shape.nrcpt = op->pol.rcpt.n;
 	ret = m2mv_rec_alloc(&rec, &shape);
 	if (ret)
 		goto out;
@@ -254,10 +326,11 @@ int m2mv_vault_put(struct m2mv_store *s, struct m2mv_vop *op,
 	if (ret)
 		goto out;
 	rec.head->version = cpu_to_le64(ver);
-	ret = vault_write_header(s, &rec, op->pol.credid);
+	ret = vault_write_header(s, &rec, &op->pol.rcpt);
 	if (!ret) {
-		ret = m2mv_seal(&rec, op->key);
-		memzero_explicit(op->key, sizeof(op->key));
+		ret = m2mv_seal_keys(&rec, (const u8 (*)[M2MV_KEY_SIZE])op->keys,
+				     op->pol.rcpt.n);
+		memzero_explicit(op->keys, sizeof(op->keys));
 	}
 	if (!ret)
 		ret = m2mv_store_append(s, &rec, seq, end);
@@ -267,7 +340,7 @@ int m2mv_vault_put(struct m2mv_store *s, struct m2mv_vop *op,
 	else
 		*version = ver;
 out:
-	memzero_explicit(op->key, sizeof(op->key));
+	memzero_explicit(op->keys, sizeof(op->keys));
 	m2mv_rec_free(&rec);
 	return ret;
 }
@@ -280,6 +353,9 @@ out:
  * @len: in: room at @buf; out: the blob's length (also on -EOVERFLOW)
  * @version: out: its version
  *
+ * A record of several recipients opens with the key of the first of them
+ * that the caller possesses and that is bound to the store.
+ *
  * Return: 0; -ENOENT, -EOVERFLOW (@buf too small), -EBADMSG (reported),
  * a possession error, -EFAULT, -ENODEV, -ENOMEM, or the file system's
  * error.
@@ -289,6 +365,7 @@ int m2mv_vault_get(struct m2mv_store *s, struct m2mv_vop *op,
 {
 	struct m2mv_entry e;
 	struct m2mv_rec rec;
+	u8 idx = 0;
 	u32 n;
 	int ret;
 
@@ -313,10 +390,10 @@ int m2mv_vault_get(struct m2mv_store *s, struct m2mv_vop *op,
 		goto out;
 	}
 
-	ret = vault_key(s, op->kid, rec.head->mode, op->key);
+	ret = vault_key_any(s, &op->kids, rec.head->mode, op->key, &idx);
 	if (ret)
 		goto out;
-	ret = m2mv_open(&rec, op->key);
+	ret = m2mv_open_as(&rec, op->key, idx);
 	memzero_explicit(op->key, sizeof(op->key));
 	if (ret == -EBADMSG)
 		m2mv_store_report_bad(s, op->path, op->path_len,
@@ -343,7 +420,7 @@ out:
  * @version: out: the tombstone's version
  * @end: out: for m2mv_store_sync()
  *
- * Deleting needs the same possession as writing.
+ * Deleting needs the same possession as writing: every recipient's key.
  *
  * Return: 0; -ENOENT, -ENODEV, -EACCES, a possession error, -ENOMEM,
  * -EOVERFLOW, or an error of m2mv_store_append().
@@ -367,8 +444,8 @@ int m2mv_vault_delete(struct m2mv_store *s, struct m2mv_vop *op,
 				op->path_len, &op->pol);
 	if (ret)
 		return ret;
-	ret = vault_key(s, op->pol.credid, op->pol.mode, op->key);
-	memzero_explicit(op->key, sizeof(op->key));
+	ret = vault_keys_all(s, &op->pol.rcpt, op->pol.mode, op->keys);
+	memzero_explicit(op->keys, sizeof(op->keys));
 	if (ret)
 		return ret;
 	ret = m2mv_store_lookup(s, op->path, op->path_len, &e);
@@ -402,7 +479,7 @@ struct m2mv_vault_scrub {
 	int key_err;
 	char key_kid[M2MV_CREDID_MAX + 1];
 	u8 key[M2MV_KEY_SIZE];
-	char kid[M2MV_CREDID_MAX + 1];
+	struct m2mv_kids kids;
 	char hdr[M2MV_HDR_MAX];
 };
 
@@ -469,7 +546,10 @@ static int scrub_key(struct m2mv_vault_scrub *vs, struct m2mv_store *s,
  *
  * The protected header must be the one the kernel writes for what the
  * record's head says; the tag must verify under the key if the caller
- * possesses it (opened in a private copy, whose plaintext is wiped).
+ * possesses it (opened in a private copy, whose plaintext is wiped). A
+ * record of several recipients is opened with the first of their keys
+ * the caller possesses and the store binds; with none, the first
+ * recipient's answer counts.
  *
  * Return: 0, M2MV_CHECK_NO_KEY, or an error that ends the scrub.
  */
@@ -480,13 +560,23 @@ int m2mv_vault_check(void *ctx, struct m2mv_store *s,
 	struct m2mv_vault_scrub *vs = ctx;
 	u32 len = m2mv_rec_len(rec);
 	struct m2mv_rec tmp;
+	int ret, first = 0;
 	u8 *copy;
-	int ret;
+	u8 i;
 
-	if (vault_check_header(s, rec, vs->kid, vs->hdr, what))
+	if (vault_check_header(s, rec, &vs->kids, vs->hdr, what))
 		return 0;
 
-	ret = scrub_key(vs, s, vs->kid, rec->head->mode);
+	for (i = 0; i < vs->kids.n; i++) {
+		ret = scrub_key(vs, s, vs->kids.kid[i], rec->head->mode);
+		if (!ret || ret == -ENOMEM || ret == -EINTR ||
+		    ret == -ERESTARTSYS)
+			break;
+		if (!i)
+			first = ret;
+	}
+	if (i == vs->kids.n)
+		ret = first;
 	if (ret == -ENOKEY || ret == -EKEYREVOKED || ret == -EKEYEXPIRED ||
 	    ret == -EACCES || ret == -ENOTUNIQ)
 		return M2MV_CHECK_NO_KEY;
@@ -508,7 +598,7 @@ int m2mv_vault_check(void *ctx, struct m2mv_store *s,
 		kvfree(copy);
 		return ret;
 	}
-	ret = m2mv_open(&tmp, vs->key);
+	ret = m2mv_open_as(&tmp, vs->key, i);
 	m2mv_rec_free(&tmp);		/* wipes the plaintext */
 	if (ret == -ENOMEM)
 		return ret;
@@ -545,6 +635,8 @@ struct m2mv_rotate {
 	u8 key[M2MV_KEY_SIZE];		/* its bytes */
 	u8 old[M2MV_KEY_SIZE];
 	char old_kid[M2MV_CREDID_MAX + 1];
+	u8 cek[M2MV_KEY_SIZE];		/* of a record of several recipients */
+	struct m2mv_kids kids;		/* its recipients */
 };
 
 /**
@@ -588,6 +680,88 @@ void m2mv_vault_rotate_end(struct m2mv_rotate *r)
 	kfree_sensitive(r);
 }
 
+/* A private copy of @in in @tmp, to open: @in stays intact. */
+static int vault_copy(const struct m2mv_rec *in, struct m2mv_rec *tmp)
+{
+	u8 *copy;
+	int ret;
+
+	copy = kvmalloc(m2mv_rec_len(in), GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, in->buf, m2mv_rec_len(in));
+	ret = m2mv_rec_map(tmp, copy, m2mv_rec_len(in));
+	if (ret)
+		kvfree(copy);
+	return ret;
+}
+
+/*
+ * m2mv_vault_reseal() of a wrap record of several recipients: the new
+ * credential takes the first recipient's place (the one its policy names
+ * as CREDID), unless it is one of them already. The record is opened with
+ * the first recipient's key and sealed anew under the same content key,
+ * with a fresh IV and only the first wrapped key replaced, so the others'
+ * keys still open it.
+ */
+static int vault_reseal_rcpt(struct m2mv_rotate *r, const struct m2mv_rec *in,
+			     struct m2mv_rec *out)
+{
+	struct m2mv_rec_shape shape = {
+		.type = M2MV_REC_PUT,
+		.mode = in->head->mode,
+		.flags = in->head->flags,
+		.nrcpt = m2mv_rec_nkeys(in),
+		.path_len = m2mv_rec_path_len(in),
+		.hdr_max = M2MV_HDR_MAX,
+		.payload_len = m2mv_rec_payload_len(in),
+	};
+	struct m2mv_rec tmp;
+	unsigned int i;
+	int ret;
+
+	if (m2mv_jose_header_kids(in->hdr, m2mv_rec_hdr_len(in), &r->kids) ||
+	    r->kids.n != shape.nrcpt)
+		return -EBADMSG;
+	for (i = 0; i < r->kids.n; i++)
+		if (!strcmp(r->kids.kid[i], r->kid))
+			return 0;
+
+	ret = vault_copy(in, &tmp);
+	if (ret)
+		return ret;
+	ret = m2mv_cred_get(r->kids.kid[0], tmp.head->mode, r->old);
+	if (!ret)
+		ret = vault_key_adopt(r->s, r->kids.kid[0], r->old);
+	if (!ret)
+		ret = m2mv_open_cek(&tmp, r->old, 0, r->cek);
+	memzero_explicit(r->old, sizeof(r->old));
+	if (ret)
+		goto out;
+
+	ret = m2mv_rec_alloc(out, &shape);
+	if (ret)
+		goto out;
+	out->head->version = in->head->version;
+	memcpy(out->head->nonce, in->head->nonce, M2MV_NONCE_SIZE);
+	memcpy(out->path, in->path, shape.path_len);
+	memcpy(out->ekey, in->ekey,
+	       (size_t)shape.nrcpt * M2MV_WRAPPED_KEY_SIZE);
+	memcpy(out->payload, tmp.payload, shape.payload_len);
+	strscpy(r->kids.kid[0], r->kid, sizeof(r->kids.kid[0]));
+	ret = vault_write_header(r->s, out, &r->kids);
+	if (!ret)
+		ret = m2mv_seal_cek(out, r->cek, r->key, 0);
+	if (ret)
+		m2mv_rec_free(out);
+	else
+		ret = 1;
+out:
+	memzero_explicit(r->cek, sizeof(r->cek));
+	m2mv_rec_free(&tmp);
+	return ret;
+}
+
 /**
  * m2mv_vault_reseal() - re-seal one live PUT under the new credential
  * @ctx: from m2mv_vault_rotate_begin()
@@ -598,7 +772,9 @@ void m2mv_vault_rotate_end(struct m2mv_rotate *r)
  * opened with the old key (which the caller must possess, and which must
  * be the one bound to its Credential-ID if one is) and sealed anew with
  * the same path, version, flags and nonce; a ts0003 dir record counts as
- * one more sealed by the new key, and carries its count.
+ * one more sealed by the new key, and carries its count. A wrap record of
+ * several recipients gets the new credential as its first recipient
+ * (vault_reseal_rcpt()).
  *
  * Return: 1 with @out built, 0 to copy @in unchanged, or a negative errno.
  */
@@ -614,27 +790,23 @@ int m2mv_vault_reseal(void *ctx, const struct m2mv_rec *in,
 		.hdr_max = M2MV_HDR_MAX,
 		.payload_len = m2mv_rec_payload_len(in),
 	};
+	struct m2mv_kids *kids = &r->kids;
 	struct m2mv_rec tmp;
-	u8 *copy;
 	int ret;
 
 	if (in->head->type != M2MV_REC_PUT || in->head->mode != r->mode)
 		return 0;
+	if (in->head->flags & M2MV_RECF_RCPT)
+		return vault_reseal_rcpt(r, in, out);
 	if (m2mv_jose_header_kid(in->hdr, m2mv_rec_hdr_len(in), r->old_kid))
 		return -EBADMSG;
 	if (!strcmp(r->old_kid, r->kid))
 		return 0;
 
 	/* Open a private copy: @in stays intact if anything fails. */
-	copy = kvmalloc(m2mv_rec_len(in), GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, in->buf, m2mv_rec_len(in));
-	ret = m2mv_rec_map(&tmp, copy, m2mv_rec_len(in));
-	if (ret) {
-		kvfree(copy);
+	ret = vault_copy(in, &tmp);
+	if (ret)
 		return ret;
-	}
 	ret = m2mv_cred_get(r->old_kid, tmp.head->mode, r->old);
 	if (!ret)
 		ret = vault_key_adopt(r->s, r->old_kid, r->old);
@@ -659,7 +831,9 @@ int m2mv_vault_reseal(void *ctx, const struct m2mv_rec *in,
 	}
 	memcpy(out->path, in->path, shape.path_len);
 	memcpy(out->payload, tmp.payload, shape.payload_len);
-	ret = vault_write_header(r->s, out, r->kid);
+	kids->n = 1;
+	strscpy(kids->kid[0], r->kid, sizeof(kids->kid[0]));
+	ret = vault_write_header(r->s, out, kids);
 	if (!ret)
 		ret = m2mv_seal(out, r->key);
 	if (ret)

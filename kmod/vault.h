@@ -26,8 +26,12 @@ struct m2mv_store;
 struct m2mv_vop {
 	char path[M2MV_PATH_MAX];	/* set by the caller */
 	u16 path_len;			/* set by the caller */
-	char kid[M2MV_CREDID_MAX + 1];	/* out: the record's Credential-ID */
+	char kid[M2MV_CREDID_MAX + 1];	/* out: the record's Credential-ID
+					 * (its first recipient's)
+					 */
+	struct m2mv_kids kids;		/* out: the record's recipients */
 	u8 key[M2MV_KEY_SIZE];
+	u8 keys[M2MV_RECIPIENTS_MAX][M2MV_KEY_SIZE];	/* PUT, DELETE */
 	char hdr[M2MV_HDR_MAX];
 	struct m2mv_policy_match pol;
 };

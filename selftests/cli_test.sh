@@ -398,6 +398,49 @@ is "... naming store and path" err \
 	"m2mvault: export $S:no/such: no such path (or deleted)"
 check "... and prints nothing" test ! -s "$d/out"
 
+# ----------------------------------------------------- several recipients
+# A wrap policy of three: ls shows them, export --json is General JSON with
+# three recipients and --compact fails. Removed again afterwards, so that
+# the counts below stay what they were.
+key 15-rcpt-b@tef.example
+key 15-rcpt-c@tef.example
+t "policy add --recipient needs --mode wrap" 2 \
+	"$M" policy add "$S" rc/ 14-dir@tef.example --mode dir \
+	--recipient 15-rcpt-b@tef.example
+has "... saying so" err "recipient needs --mode wrap"
+if nlt "policy add --recipient (three recipients)" 0 \
+	"$M" policy add "$S" rc/ 15-wrap@tef.example --mode wrap \
+	--recipient 15-rcpt-b@tef.example --recipient 15-rcpt-c@tef.example; then
+	t "policy ls with recipients" 0 "$M" policy ls "$S"
+	has "... lists all three, the policy's first" out \
+		"^$S  *rc/  *wrap  *-  *15-wrap@tef.example,15-rcpt-b@tef.example,15-rcpt-c@tef.example$"
+	t "policy ls --json with recipients" 0 "$M" policy ls "$S" --json
+	check "... has the recipients beyond credid" jq -e \
+		'.[] | select(.prefix == "rc/") | .recipients == ["15-rcpt-b@tef.example","15-rcpt-c@tef.example"]' \
+		"$d/out"
+	t "put under three recipients" 0 "$M" put "$S" rc/x "$d/blob"
+	t "export --json of three recipients" 0 "$M" export "$S" rc/x --json
+	check "... is General JSON with three recipients" jq -e \
+		'(.recipients | length) == 3 and (.recipients[2].header.kid == "15-rcpt-c@tef.example") and (has("encrypted_key") | not)' \
+		"$d/out"
+	t "export --compact of three recipients fails" 1 \
+		"$M" export "$S" rc/x --compact
+	t "policy add --recipient without one of the keys fails" 1 \
+		"$M" policy add "$S" rc2/ 15-wrap@tef.example --mode wrap \
+		--recipient 15-absent@tef.example
+	"$M" rm "$S" rc/x >/dev/null 2>&1
+	"$M" policy del "$S" rc/ >/dev/null 2>&1
+else
+	skip_all "module lacks RECIPIENTS" "policy ls with recipients" \
+		"... lists all three, the policy's first" \
+		"policy ls --json with recipients" \
+		"... has the recipients beyond credid" \
+		"put under three recipients" "export --json of three recipients" \
+		"... is General JSON with three recipients" \
+		"export --compact of three recipients fails" \
+		"policy add --recipient without one of the keys fails"
+fi
+
 # --------------------------------------------------------------------- rm
 t "rm" 0 "$M" rm "$S" cse/ae1/cin2
 t "get after rm fails" 1 "$M" get "$S" cse/ae1/cin2

@@ -19,6 +19,11 @@
 # its tag. A dir record of the ts0003 profile (mode letter t) decrypts
 # with the type-14 key itself as the content key, as TS-0003's ESData
 # direct mode says, with nothing derived.
+#
+# A wrap record of three recipients (mode letter r, policy /r/ with
+# RECIPIENTS) exports as the General JSON serialization only: each
+# implementation is given one recipient's key alone, for each of the
+# three, and must decrypt it; a wrong key and a changed ciphertext fail.
 . "$(dirname "$0")/lib.sh"
 
 # Everything below runs in a fresh session keyring.
@@ -93,7 +98,7 @@ jwk() { printf '{"kty":"oct","k":"%s"}' "$(b64url <"$1")"; }
 
 # ------------------------------------------------------------------ setup
 
-for t in 14 14t 15 16 store wrong; do
+for t in 14 14t 15 15a 15b 15c 16 store wrong; do
 	head -c 32 /dev/urandom >"$W/k$t"
 done
 K14=14-interop@m2mv.test
@@ -101,8 +106,12 @@ K14T=14-ts0003@m2mv.test
 K15=15-interop@m2mv.test
 K16=16-interop@m2mv.test
 KS=16-store@m2mv.test
+K15A=15-rcpt-a@m2mv.test
+K15B=15-rcpt-b@m2mv.test
+K15C=15-rcpt-c@m2mv.test
 ok_setup=1
-for pair in "14:$K14" "14t:$K14T" "15:$K15" "16:$K16" "store:$KS"; do
+for pair in "14:$K14" "14t:$K14T" "15:$K15" "16:$K16" "store:$KS" \
+	    "15a:$K15A" "15b:$K15B" "15c:$K15C"; do
 	if ! keyctl padd m2mvault "${pair#*:}" @s <"$W/k${pair%%:*}" >/dev/null; then
 		ok_setup=
 	fi
@@ -121,6 +130,7 @@ check "policy /d/ dir (container)" "$mvio" policy "$store" /d/ "$K14" dir
 check "policy /i/ dir (instance)" "$mvio" policy "$store" /i/ "$K14" dir-instance
 check "policy /m/ mic" "$mvio" policy "$store" /m/ "$K16" mic
 check "policy /t/ dir (profile ts0003)" "$mvio" policy "$store" /t/ "$K14T" dir-ts0003
+check "policy /r/ wrap, three recipients" "$mvio" policy "$store" /r/ "$K15A" wrap "$K15B" "$K15C"
 store_id=$(head -c 24 "$W/store" | tail -c 16 | hex)
 
 # mode letter -> path prefix, key file, kdf
@@ -154,8 +164,27 @@ for m in w d i m t; do
 		done
 	done
 done
+# Three recipients: General JSON, one entry per recipient's key alone.
+for s in $sizes; do
+	p=/r/c1/s$s
+	if ! "$mvio" put "$store" "$p" <"$W/pt$s" >"$W/ver" 2>"$W/err" ||
+	   ! "$mvio" export "$store" "$p" json >"$W/r-$s-json" 2>"$W/err"; then
+		put_ok=
+		sed 's/^/# /' "$W/err"
+	fi
+	for x in a b c; do
+		echo "r-$s-json-$x r json $W/r-$s-json $W/pt$s $W/k15$x ok $p" >>"$W/manifest"
+	done
+done
 if [ -n "$put_ok" ]; then ok "put and export $(wc -l <"$W/manifest") records"; else
 	not_ok "put and export"; fi
+if "$mvio" export "$store" /r/c1/s1000 compact >/dev/null 2>"$W/err"; then
+	not_ok "compact export of three recipients refused"
+elif grep -q "Invalid argument" "$W/err"; then
+	ok "compact export of three recipients refused (EINVAL)"
+else
+	not_ok "compact export of three recipients: $(cat "$W/err")"
+fi
 
 # The GET path agrees with what went in (sanity for the comparisons).
 if "$mvio" get "$store" /d/c1/s102400 >"$W/got" 2>"$W/err" &&
@@ -198,6 +227,11 @@ for m in d i; do
 		echo "$id.nokdf $m $f $W/$id $W/pt1000 $W/k14 crit ${prefix[$m]}s1000" >>"$W/manifest"
 	done
 done
+# Three recipients: a key of none of them, and a changed ciphertext.
+echo "r-1000-json.wrongkey r json $W/r-1000-json $W/pt1000 $W/kwrong fail /r/c1/s1000" >>"$W/manifest"
+sed -e 's/"ciphertext":"A/"ciphertext":"B/;t' -e 's/"ciphertext":"./"ciphertext":"A/' \
+	"$W/r-1000-json" >"$W/r-1000-json.tampered"
+echo "r-1000-json.tampered r json $W/r-1000-json.tampered $W/pt1000 $W/k15b fail /r/c1/s1000" >>"$W/manifest"
 # The tag of an empty plaintext, too.
 tamper "$W/w-0-compact" 3 4 >"$W/w-0-compact.tampered"
 echo "w-0-compact.tampered w compact $W/w-0-compact.tampered $W/pt0 $W/k15 fail /w/s0" >>"$W/manifest"
@@ -216,6 +250,7 @@ from jwcrypto.common import JWSEHeaderParameter
 store_id = sys.argv[2]
 kids = {"w": sys.argv[3], "d": sys.argv[4], "i": sys.argv[4], "m": sys.argv[5],
         "t": sys.argv[6]}
+rcpt = sys.argv[7].split(",")
 # What a reader that knows the seed derivation declares it understands.
 seed_registry = {
     "m2mv_kdf": JWSEHeaderParameter("m2mvault dir key scope", True, True, None),
@@ -257,6 +292,8 @@ def check(mode, fmt, raw, pt, key, path, expect):
         key = hmac.new(key, b"Data Confidentiality" + ident.encode() + nonce,
                        hashlib.sha256).digest()
     k = jwk.JWK(kty="oct", k=b64e(key))
+    if mode == "r":
+        return check_rcpt(raw, hdr, pt, k, path)
     if mode == "m":
         o = jws.JWS()
         o.deserialize(raw)
@@ -283,6 +320,26 @@ def check(mode, fmt, raw, pt, key, path, expect):
             return "header has %s" % bad
     if mode == "t" and ("m2mv_kdf" in hdr or "m2mv_nonce" in hdr):
         return "ts0003 header with a derivation member %r" % hdr
+    return None
+
+# Three recipients: General JSON, alg and kid per recipient only.
+def check_rcpt(raw, hdr, pt, k, path):
+    j = json.loads(raw)
+    if sorted(j) != ["ciphertext", "iv", "protected", "recipients", "tag"]:
+        return "members %r" % sorted(j)
+    if [r.get("header") for r in j["recipients"]] != \
+       [{"alg": "A256KW", "kid": x} for x in rcpt]:
+        return "recipients %r" % j["recipients"]
+    if "alg" in hdr or "kid" in hdr or hdr.get("enc") != "A256GCM" or \
+       hdr.get("m2mv_rcpt") != rcpt:
+        return "protected header %r" % hdr
+    if hdr.get("m2mv_path") != path or hdr.get("m2mv_store") != store_id or \
+       hdr.get("m2mv_ver") != 1:
+        return "header %r" % hdr
+    o = jwe.JWE()
+    o.deserialize(raw, key=k)
+    if o.payload != pt:
+        return "plaintext differs (%d vs %d bytes)" % (len(o.payload), len(pt))
     return None
 
 # jwcrypto 1.1 cannot open a JWE with an empty plaintext, even its own:
@@ -326,7 +383,8 @@ EOF
 cat >"$W/check.js" <<'EOF'
 const fs = require('fs');
 const crypto = require('crypto');
-const [manifest, nodedir, storeId, k15, k14, k16, k14t] = process.argv.slice(2);
+const [manifest, nodedir, storeId, k15, k14, k16, k14t, rcptList] = process.argv.slice(2);
+const rcpt = rcptList.split(',');
 const jose = require(nodedir + '/node_modules/jose');
 const kids = { w: k15, d: k14, i: k14, m: k16, t: k14t };
 // What a reader that knows the seed derivation declares it understands.
@@ -369,6 +427,21 @@ async function check(mode, fmt, raw, pt, key, path, expect) {
   }
   const k = new Uint8Array(key);
   let got;
+  if (mode === 'r') {
+    const j = JSON.parse(raw);
+    const want = JSON.stringify(rcpt.map((kid) => ({ alg: 'A256KW', kid })));
+    if (JSON.stringify(j.recipients.map((r) => r.header)) !== want)
+      return 'recipients ' + JSON.stringify(j.recipients);
+    if (hdr.alg !== undefined || hdr.kid !== undefined || hdr.enc !== 'A256GCM' ||
+        JSON.stringify(hdr.m2mv_rcpt) !== JSON.stringify(rcpt))
+      return 'protected header ' + JSON.stringify(hdr);
+    const r = await jose.generalDecrypt(j, k);
+    got = Buffer.from(r.plaintext);
+    if (!got.equals(pt)) return `plaintext differs (${got.length} vs ${pt.length} bytes)`;
+    if (hdr.m2mv_path !== path || hdr.m2mv_store !== storeId || hdr.m2mv_ver !== 1)
+      return 'header ' + JSON.stringify(hdr);
+    return null;
+  }
   if (mode === 'm') {
     const r = fmt === 'json' ? await jose.flattenedVerify(JSON.parse(raw), k)
       : await jose.compactVerify(raw, k);
@@ -470,7 +543,7 @@ declare -A keyhex
 for k in k14 kwrong; do
 	keyhex[$W/$k]=$(hex <"$W/$k")
 done
-for k in k14 k14t k15 k16 kwrong; do
+for k in k14 k14t k15 k15a k15b k15c k16 kwrong; do
 	jwk "$W/$k" >"$W/$k.jwk"
 done
 
@@ -485,10 +558,12 @@ for d in "${M2MV_CACHE:+$M2MV_CACHE/node}" \
 done
 
 "$py" "$W/check.py" "$W/manifest" "$store_id" "$K15" "$K14" "$K16" "$K14T" \
+	"$K15A,$K15B,$K15C" \
 	>"$W/jwcrypto.out" 2>"$W/jwcrypto.err" &
 pids=$!
 if [ -n "$nodedir" ] && command -v node >/dev/null; then
 	node "$W/check.js" "$W/manifest" "$nodedir" "$store_id" "$K15" "$K14" "$K16" "$K14T" \
+		"$K15A,$K15B,$K15C" \
 		>"$W/node.out" 2>"$W/node.err" &
 	pids="$pids $!"
 else

@@ -229,6 +229,25 @@ static inline int mvt_policy(const char *store, const char *prefix,
 	return mvt_nl(M2MV_CMD_POLICY_SET, &a, NULL);
 }
 
+/*
+ * Set a wrap policy of @prefix whose records @credid and the @n credentials
+ * of @rcpt open (RECIPIENTS, sent even when @n is 0); @r (may be NULL)
+ * gets the reply, its extended-ack message included.
+ */
+static inline int mvt_policy_rcpt(const char *store, const char *prefix,
+				  const char *credid, uint32_t mode,
+				  const char *const *rcpt, int n,
+				  struct mvt_nl_reply *r)
+{
+	struct mvt_nl_args a = {
+		.name = store, .credid = credid,
+		.prefix = prefix ? prefix : "", .has_mode = true, .mode = mode,
+		.has_rcpt = true, .rcpt = rcpt, .nrcpt = n,
+	};
+
+	return mvt_nl(M2MV_CMD_POLICY_SET, &a, r);
+}
+
 static inline int mvt_policy_del(const char *store, const char *prefix)
 {
 	struct mvt_nl_args a = {

@@ -35,6 +35,9 @@ struct mvt_nl_args {
 	bool has_anchor;	/* ANCHOR_SEQ and ANCHOR_CHAIN */
 	uint64_t anchor_seq;
 	uint8_t anchor_chain[M2MV_CHAIN_SIZE];
+	bool has_rcpt;		/* RECIPIENTS, with nrcpt CREDIDs (may be 0) */
+	const char *const *rcpt;
+	int nrcpt;
 	uint16_t u64_type;	/* if not 0: one more attribute, a u64 ... */
 	uint64_t u64;		/* ... of this value (an output-only one, say) */
 };
@@ -162,10 +165,32 @@ static inline int mvt_nl_ack(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/* RECIPIENTS: a nest of one CREDID per recipient. */
+static inline int mvt_nl_fill_rcpt(struct nl_msg *msg,
+				   const struct mvt_nl_args *a)
+{
+	struct nlattr *nest;
+
+	if (!a->has_rcpt)
+		return 0;
+	/* libnl drops an empty nest: put it by hand. */
+	if (!a->nrcpt)
+		return nla_put(msg, M2MV_A_RECIPIENTS | NLA_F_NESTED, 0, NULL);
+	nest = nla_nest_start(msg, M2MV_A_RECIPIENTS | NLA_F_NESTED);
+	if (!nest)
+		return -1;
+	for (int i = 0; i < a->nrcpt; i++)
+		if (nla_put_string(msg, M2MV_A_CREDID, a->rcpt[i]))
+			return -1;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 static inline int mvt_nl_fill(struct nl_msg *msg,
 			      const struct mvt_nl_args *a)
 {
-	return (a->name && nla_put_string(msg, M2MV_A_NAME, a->name)) ||
+	return mvt_nl_fill_rcpt(msg, a) ||
+	       (a->name && nla_put_string(msg, M2MV_A_NAME, a->name)) ||
 	       (a->has_fd && nla_put_u32(msg, M2MV_A_FD, (uint32_t)a->fd)) ||
 	       (a->store_key &&
 		nla_put_string(msg, M2MV_A_STORE_KEY, a->store_key)) ||

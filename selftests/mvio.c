@@ -11,6 +11,8 @@
  *                                        if missing, M2MV_ATTACH_F_CREATE)
  *   mvio detach NAME
  *   mvio policy NAME PREFIX CREDID wrap|dir|dir-instance|dir-ts0003|mic
+ *                                        [RECIPIENT...] (wrap: the other
+ *                                        credentials whose keys open it)
  *   mvio put NAME PATH [sync]            plaintext on stdin; prints version
  *   mvio get NAME PATH                   plaintext on stdout
  *   mvio del NAME PATH [sync]            prints the tombstone's version
@@ -38,7 +40,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: mvio attach NAME FILE STORE_CREDID [create]\n"
 		"       mvio detach NAME\n"
-		"       mvio policy NAME PREFIX CREDID wrap|dir|dir-instance|dir-ts0003|mic\n"
+		"       mvio policy NAME PREFIX CREDID wrap|dir|dir-instance|dir-ts0003|mic [RECIPIENT...]\n"
 		"       mvio put NAME PATH [sync] < data\n"
 		"       mvio get NAME PATH > data\n"
 		"       mvio del NAME PATH [sync]\n"
@@ -155,9 +157,11 @@ static int cmd_policy(int argc, char **argv)
 	uint32_t mode, flags = 0;
 	int ctl, ret;
 
-	if (argc != 6)
+	if (argc < 6)
 		return usage();
 	op_arg = argv[3];
+	if (argc > 6 && strcmp(argv[5], "wrap"))
+		return usage();
 	if (!strcmp(argv[5], "wrap")) {
 		mode = M2MV_MODE_WRAP;
 	} else if (!strcmp(argv[5], "dir")) {
@@ -176,7 +180,12 @@ static int cmd_policy(int argc, char **argv)
 	ctl = mvt_open_dev();
 	if (ctl < 0)
 		return fail(-ctl);
-	ret = mvt_policy(argv[2], argv[3], argv[4], mode, flags);
+	if (argc > 6)
+		ret = mvt_policy_rcpt(argv[2], argv[3], argv[4], mode,
+				      (const char *const *)argv + 6, argc - 6,
+				      NULL);
+	else
+		ret = mvt_policy(argv[2], argv[3], argv[4], mode, flags);
 	return ret ? fail(-ret) : 0;
 }
 

@@ -83,6 +83,14 @@ static const char * const hdr_kat_mic[] __initconst = {
 	NULL
 };
 
+static const char * const hdr_kat_rcpt[] __initconst = {
+	"{\"enc\":\"A256GCM\",\"m2mv_path\":\"CSEBase/ae1/cnt1/cin1\",",
+	"\"m2mv_ver\":7,\"m2mv_store\":\"000102030405060708090a0b0c0d0e0f\",",
+	"\"m2mv_rcpt\":[\"15-a@tef.example.com\",\"15-b@tef.example.com\",",
+	"\"15-c@tef.example.com\"]}",
+	NULL
+};
+
 /* Concatenate the NULL-terminated @parts into @buf of @size bytes. */
 static void __init kat_join(char *buf, size_t size, const char * const *parts)
 {
@@ -235,6 +243,125 @@ static int __init hdr_selftest(char *buf)
 }
 
 /*
+ * The header of several recipients: byte for byte, its recipients read
+ * back, its refusals (too few or too many, duplicates, another mode, a
+ * profile flag), tampered lists, and the longest such header. @k is
+ * scratch.
+ */
+static int __init hdr_rcpt_selftest(char *buf, struct m2mv_kids *k)
+{
+	static const char path[] = "CSEBase/ae1/cnt1/cin1";
+	static const char * const names[] = {
+		"15-a@tef.example.com", "15-b@tef.example.com",
+		"15-c@tef.example.com",
+	};
+	char *want = buf + 2 * M2MV_HDR_MAX;
+	char kid[M2MV_CREDID_MAX + 1];
+	u8 store[M2MV_STORE_ID_SIZE];
+	struct m2mv_kids *got = k + 1;
+	struct m2mv_hdr_fields f = {
+		.mode = M2MV_MODE_WRAP,
+		.path = path,
+		.path_len = sizeof(path) - 1,
+		.version = 7,
+		.store_id = store,
+		.rcpt = k,
+	};
+	size_t i, n;
+	int ret;
+
+	for (i = 0; i < sizeof(store); i++)
+		store[i] = i;
+	memset(k, 0, sizeof(*k));
+	k->n = ARRAY_SIZE(names);
+	for (i = 0; i < k->n; i++)
+		strscpy(k->kid[i], names[i], sizeof(k->kid[i]));
+	f.kid = k->kid[0];
+	kat_join(want, M2MV_HDR_MAX, hdr_kat_rcpt);
+	n = strlen(want);
+	ret = m2mv_jose_header(buf, M2MV_HDR_MAX, &f);
+	if (ret != (int)n || memcmp(buf, want, n) ||
+	    m2mv_jose_header(NULL, 0, &f) != (int)n ||
+	    m2mv_jose_header(buf, n - 1, &f) != -ENOSPC) {
+		pr_err("self-test header of recipients failed (%d)\n", ret);
+		return -EINVAL;
+	}
+	if (m2mv_jose_header_kids(buf, n, got) || got->n != k->n ||
+	    strcmp(got->kid[0], names[0]) || strcmp(got->kid[1], names[1]) ||
+	    strcmp(got->kid[2], names[2]) ||
+	    m2mv_jose_header_kid(buf, n, kid) || strcmp(kid, names[0])) {
+		pr_err("self-test header recipients read back wrong\n");
+		return -EINVAL;
+	}
+	/* A header of one kid reads as one. */
+	kat_join(want, M2MV_HDR_MAX, hdr_kat_wrap);
+	if (m2mv_jose_header_kids(want, strlen(want), got) || got->n != 1 ||
+	    strcmp(got->kid[0], "15-wrap@tef.example.com")) {
+		pr_err("self-test header kids of one kid failed\n");
+		return -EINVAL;
+	}
+
+	/* Tampered: the list's end, a kid's quote, a truncated header. */
+	buf[n - 2] = ')';
+	ret = m2mv_jose_header_kids(buf, n, got);
+	buf[n - 2] = ']';
+	buf[strnstr(buf, names[1], n) - buf + strlen(names[1])] = 'x';
+	ret = ret == -EBADMSG ? m2mv_jose_header_kids(buf, n, got) : 0;
+	m2mv_jose_header(buf, M2MV_HDR_MAX, &f);
+	ret = ret == -EBADMSG ? m2mv_jose_header_kids(buf, n - 1, got) : 0;
+	if (ret != -EBADMSG || got->n) {
+		pr_err("self-test tampered recipients accepted (%d)\n", ret);
+		return -EINVAL;
+	}
+
+	/* Refusals. */
+	strscpy(k->kid[2], names[0], sizeof(k->kid[2]));
+	ret = m2mv_jose_header(buf, M2MV_HDR_MAX, &f);
+	strscpy(k->kid[2], names[2], sizeof(k->kid[2]));
+	k->n = 1;
+	ret = ret == -EINVAL ? m2mv_jose_header(buf, M2MV_HDR_MAX, &f) : 0;
+	k->n = M2MV_RECIPIENTS_MAX + 1;
+	ret = ret == -EINVAL ? m2mv_jose_header(buf, M2MV_HDR_MAX, &f) : 0;
+	k->n = 3;
+	f.mode = M2MV_MODE_DIR;
+	ret = ret == -EINVAL ? m2mv_jose_header(buf, M2MV_HDR_MAX, &f) : 0;
+	f.mode = M2MV_MODE_WRAP;
+	f.crit = true;
+	ret = ret == -EINVAL ? m2mv_jose_header(buf, M2MV_HDR_MAX, &f) : 0;
+	f.crit = false;
+	if (ret != -EINVAL) {
+		pr_err("self-test header recipient refusals failed (%d)\n", ret);
+		return -EINVAL;
+	}
+
+	/* The longest: M2MV_RECIPIENTS_MAX distinct longest kids. */
+	k->n = M2MV_RECIPIENTS_MAX;
+	for (i = 0; i < k->n; i++) {
+		memset(k->kid[i], 'k', M2MV_CREDID_MAX);
+		memcpy(k->kid[i], "15-", 3);
+		k->kid[i][3] = 'a' + i;
+		k->kid[i][M2MV_CREDID_MAX] = '\0';
+	}
+	memset(buf, 'p', M2MV_PATH_MAX);
+	f.path = buf;
+	f.path_len = M2MV_PATH_MAX;
+	f.version = U64_MAX;
+	ret = m2mv_jose_header(NULL, 0, &f);
+	if (ret != (int)J_RCPT_MAX) {
+		pr_err("self-test longest recipients header failed (%d)\n", ret);
+		return -EINVAL;
+	}
+	ret = m2mv_jose_header(want, M2MV_HDR_MAX, &f);
+	if (ret < 0 || m2mv_jose_header_kids(want, ret, got) ||
+	    got->n != M2MV_RECIPIENTS_MAX ||
+	    strcmp(got->kid[7], k->kid[7])) {
+		pr_err("self-test longest recipients read back wrong\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * Export of hand-made records (the parts are not a real seal): header
  * {"a":1}, ekey 40 x 0x11, iv 00..0b, payload "hello", tag 16 or 32 x 0xee.
  * Expected strings from
@@ -315,16 +442,83 @@ static int __init export_selftest(u8 mode, const char *compact, const char *json
 	return ret;
 }
 
+/*
+ * A record of two recipients (header as below, wrapped keys 40 x 0x11 and
+ * 40 x 0x22, the rest as above): General JSON only, one "recipients" entry
+ * per key with its alg and kid; no compact form.
+ */
+#define EXP_RH	"eyJlbmMiOiJBMjU2R0NNIiwibTJtdl9wYXRoIjoicCIsIm0ybXZfdmVyIjoxLCJt" \
+		"Mm12X3N0b3JlIjoiMDAiLCJtMm12X3JjcHQiOlsiMTUtYSIsIjE1LWIiXX0"
+#define EXP_E2	"IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIg"
+
+#define EXP_RCPT(kid, ek)						\
+	"{\"header\":{\"alg\":\"A256KW\",\"kid\":\"" kid		\
+	"\"},\"encrypted_key\":\"" ek "\"}"
+
+static const char exp_rcpt_json[] __initconst =
+	"{\"protected\":\"" EXP_RH "\",\"recipients\":[" EXP_RCPT("15-a", EXP_E)
+	"," EXP_RCPT("15-b", EXP_E2) "],\"iv\":\"" EXP_I
+	"\",\"ciphertext\":\"" EXP_P "\",\"tag\":\"" EXP_T16 "\"}";
+
+static int __init export_rcpt_selftest(char *buf)
+{
+	/* Only the recipients matter to the export: a short store id. */
+	static const char hdr[] = J_PFX_RCPT "p" J_VER "1" J_STORE "00" J_RCPT
+		"15-a" J_RCPT_SEP "15-b" J_RCPT_END;
+	struct m2mv_rec_shape shape = {
+		.type = M2MV_REC_PUT,
+		.mode = M2MV_MODE_WRAP,
+		.flags = M2MV_RECF_RCPT,
+		.nrcpt = 2,
+		.path_len = 1,
+		.hdr_max = sizeof(hdr) - 1,
+		.payload_len = 5,
+	};
+	struct m2mv_rec rec;
+	int ret, i;
+
+	ret = m2mv_rec_alloc(&rec, &shape);
+	if (ret)
+		return ret;
+	rec.path[0] = 'p';
+	memset(rec.ekey, 0x11, M2MV_WRAPPED_KEY_SIZE);
+	memset(rec.ekey + M2MV_WRAPPED_KEY_SIZE, 0x22, M2MV_WRAPPED_KEY_SIZE);
+	for (i = 0; i < rec.head->iv_len; i++)
+		rec.iv[i] = i;
+	memcpy(rec.payload, "hello", 5);
+	memset(rec.tag, 0xee, rec.head->tag_len);
+	memcpy(rec.hdr, hdr, sizeof(hdr) - 1);
+	ret = m2mv_rec_set_hdr_len(&rec, sizeof(hdr) - 1);
+	if (!ret)
+		ret = export_check(&rec, true, exp_rcpt_json, buf);
+	if (!ret && (m2mv_jose_export_len(&rec, false) != -EINVAL ||
+		     m2mv_jose_export(&rec, false, buf, 3 * M2MV_HDR_MAX) !=
+		     -EINVAL)) {
+		pr_err("self-test compact export of recipients not refused\n");
+		ret = -EINVAL;
+	}
+	/* A header naming more recipients than the record has keys. */
+	rec.head->nonce[0] = 1;
+	if (!ret && m2mv_jose_export_len(&rec, true) != -EINVAL) {
+		pr_err("self-test export of a short recipient list accepted\n");
+		ret = -EINVAL;
+	}
+	m2mv_rec_free(&rec);
+	return ret;
+}
+
 /**
  * m2mv_jose_selftest() - known-answer tests of this file
  *
  * BASE64URL (RFC 4648 section 10 vectors), the header of each mode byte for
- * byte, header_kid() round trips and refusals, and the four serializations.
+ * byte, header_kid() round trips and refusals, the four serializations,
+ * and the header and General JSON export of several recipients.
  *
  * Return: 0, -ENOMEM, or -EINVAL after a pr_err() naming the failing test.
  */
 int __init m2mv_jose_selftest(void)
 {
+	struct m2mv_kids *kids;
 	char *buf;
 	int ret;
 
@@ -345,6 +539,16 @@ int __init m2mv_jose_selftest(void)
 	if (!ret)
 		ret = export_selftest(M2MV_MODE_MIC, exp_mic_compact,
 				      exp_mic_json, buf);
+	if (!ret)
+		ret = export_rcpt_selftest(buf);
+	kfree(buf);
+	if (ret)
+		return ret;
+
+	kids = kmalloc_array(2, sizeof(*kids), GFP_KERNEL);
+	buf = kmalloc(3 * M2MV_HDR_MAX, GFP_KERNEL);
+	ret = kids && buf ? hdr_rcpt_selftest(buf, kids) : -ENOMEM;
+	kfree(kids);
 	kfree(buf);
 	return ret;
 }

@@ -241,6 +241,197 @@ out_want:
 	return ret;
 }
 
+/* The keys of the recipient self-test: recipient @i's, or a stranger's. */
+static void __init st_rcpt_key(u8 key[M2MV_KEY_SIZE], u8 i)
+{
+	unsigned int j;
+
+	for (j = 0; j < M2MV_KEY_SIZE; j++)
+		key[j] = 0x10 * (i + 1) + j;
+}
+
+/* Seal @want for every key of @keys, then open as recipient @idx. */
+static int __init st_rcpt_round(struct m2mv_rec *rec, const u8 *want, u32 len,
+				const u8 keys[][M2MV_KEY_SIZE], u8 n,
+				const u8 *open_key, u8 idx)
+{
+	int ret;
+
+	memcpy(rec->payload, want, len);
+	ret = m2mv_seal_keys(rec, keys, n);
+	if (!ret)
+		ret = m2mv_open_as(rec, open_key, idx);
+	if (!ret && memcmp(rec->payload, want, len))
+		ret = -EINVAL;
+	return ret;
+}
+
+/*
+ * m2mv_rec_map() of a copy of @rec with head byte @off set to @val (or
+ * unchanged for @off 0): 0, or its error.
+ */
+static int __init st_rcpt_map(const struct m2mv_rec *rec, size_t off, u8 val)
+{
+	u32 len = m2mv_rec_len(rec);
+	struct m2mv_rec view;
+	u8 *copy;
+	int ret;
+
+	copy = kvmalloc(len, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, rec->buf, len);
+	if (off)
+		copy[off] = val;
+	ret = m2mv_rec_map(&view, copy, len);
+	if (ret)
+		kvfree(copy);
+	else
+		m2mv_rec_free(&view);
+	return ret;
+}
+
+/*
+ * A record of several recipients maps as one only with 2 to 8 of them in
+ * nonce[0], the other nonce bytes zero, in wrap mode, and no unknown flag.
+ */
+static int __init st_rcpt_maps(const struct m2mv_rec *rec)
+{
+	size_t nonce = offsetof(struct m2mv_disk_rec, nonce);
+	size_t mode = offsetof(struct m2mv_disk_rec, mode);
+	size_t flags = offsetof(struct m2mv_disk_rec, flags);
+	u8 n = rec->head->nonce[0];
+
+	if (st_rcpt_map(rec, 0, 0))
+		return -EINVAL;
+	/* Another count changes the layout; the head still says the size. */
+	if (st_rcpt_map(rec, nonce, 1) != -EBADMSG ||
+	    st_rcpt_map(rec, nonce, M2MV_RECIPIENTS_MAX + 1) != -EBADMSG ||
+	    st_rcpt_map(rec, nonce, n == 2 ? 3 : 2) != -EBADMSG ||
+	    st_rcpt_map(rec, nonce + 1, 1) != -EBADMSG ||
+	    st_rcpt_map(rec, nonce + M2MV_NONCE_SIZE - 1, 0x80) != -EBADMSG ||
+	    st_rcpt_map(rec, mode, M2MV_MODE_DIR) != -EBADMSG ||
+	    st_rcpt_map(rec, flags, 1U << 7) != -EBADMSG)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * A wrap record of @n recipients: each key opens it as its recipient and
+ * no other; the wrong number of keys, a recipient it does not have and a
+ * damaged wrapped key are refused; re-sealing the first recipient's place
+ * under the same content key leaves the others' keys working.
+ */
+static int __init st_rcpt(u8 n, u32 len)
+{
+	static const char path[] = "CSEBase/ae1/cnt1/cin1";
+	static const u8 store_id[M2MV_STORE_ID_SIZE] = { 0x5e, 0x1f };
+	struct m2mv_rec_shape shape = {
+		.type = M2MV_REC_PUT,
+		.mode = M2MV_MODE_WRAP,
+		.flags = M2MV_RECF_RCPT,
+		.nrcpt = n,
+		.path_len = sizeof(path) - 1,
+		.hdr_max = M2MV_HDR_MAX,
+		.payload_len = len,
+	};
+	struct st_rcpt_buf {
+		struct m2mv_kids kids;
+		u8 keys[M2MV_RECIPIENTS_MAX + 1][M2MV_KEY_SIZE];
+		u8 cek[M2MV_KEY_SIZE];
+	} *b;
+	struct m2mv_hdr_fields f = {
+		.mode = M2MV_MODE_WRAP,
+		.path = path,
+		.path_len = sizeof(path) - 1,
+		.version = 1,
+		.store_id = store_id,
+	};
+	struct m2mv_rec rec = {};
+	const u8 (*keys)[M2MV_KEY_SIZE];
+	u8 *want, i;
+	int ret;
+
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	want = kvmalloc(len ?: 1, GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!b || !want)
+		goto out;
+	keys = (const u8 (*)[M2MV_KEY_SIZE])b->keys;
+	st_fill(want, len);
+	b->kids.n = n;
+	for (i = 0; i <= n; i++) {
+		st_rcpt_key(b->keys[i], i);
+		if (i < n)
+			snprintf(b->kids.kid[i], sizeof(b->kids.kid[i]),
+				 "15-rcpt%u@selftest", i);
+	}
+	f.kid = b->kids.kid[0];
+	f.rcpt = &b->kids;
+	ret = m2mv_rec_alloc(&rec, &shape);
+	if (ret)
+		goto out;
+	if (rec.head->nonce[0] != n || m2mv_rec_nkeys(&rec) != n ||
+	    rec.iv != rec.ekey + n * M2MV_WRAPPED_KEY_SIZE) {
+		ret = -EINVAL;
+		goto out;
+	}
+	memcpy(rec.path, path, sizeof(path) - 1);
+	ret = m2mv_jose_header(rec.hdr, M2MV_HDR_MAX, &f);
+	if (ret >= 0)
+		ret = m2mv_rec_set_hdr_len(&rec, ret);
+	if (ret)
+		goto out;
+
+	ret = st_rcpt_maps(&rec);
+	for (i = 0; i < n && !ret; i++)
+		ret = st_rcpt_round(&rec, want, len, keys, n, b->keys[i], i);
+	if (ret)
+		goto out;
+	/* Another recipient's key, a stranger's, and one position too far. */
+	ret = -EINVAL;
+	if (st_rcpt_round(&rec, want, len, keys, n, b->keys[1], 0) != -EBADMSG ||
+	    memchr_inv(rec.payload, 0, len) ||
+	    st_rcpt_round(&rec, want, len, keys, n, b->keys[n], n - 1) !=
+	    -EBADMSG ||
+	    st_rcpt_round(&rec, want, len, keys, n, b->keys[0], n) != -EINVAL ||
+	    m2mv_seal_keys(&rec, keys, n - 1) != -EINVAL ||
+	    m2mv_seal_keys(&rec, keys, n + 1) != -EINVAL)
+		goto out;
+	/* A damaged wrapped key fails its recipient only. */
+	memcpy(rec.payload, want, len);
+	if (m2mv_seal_keys(&rec, keys, n))
+		goto out;
+	rec.ekey[M2MV_WRAPPED_KEY_SIZE + 3] ^= 0x04;
+	if (m2mv_open_as(&rec, b->keys[1], 1) != -EBADMSG)
+		goto out;
+	rec.ekey[M2MV_WRAPPED_KEY_SIZE + 3] ^= 0x04;
+
+	/* Rotation's re-seal: recipient 0 gets key n, the others stay. */
+	memcpy(rec.payload, want, len);
+	if (m2mv_seal_keys(&rec, keys, n) ||
+	    m2mv_open_cek(&rec, b->keys[0], 0, b->cek) ||
+	    m2mv_seal_cek(&rec, b->cek, b->keys[n], 0) ||
+	    m2mv_open_as(&rec, b->keys[n], 0) ||
+	    memcmp(rec.payload, want, len))
+		goto out;
+	if (m2mv_seal_cek(&rec, b->cek, b->keys[n], 0) ||
+	    m2mv_open_as(&rec, b->keys[n - 1], n - 1) ||
+	    memcmp(rec.payload, want, len))
+		goto out;
+	if (m2mv_seal_cek(&rec, b->cek, b->keys[n], 0) ||
+	    m2mv_open_as(&rec, b->keys[0], 0) != -EBADMSG)
+		goto out;
+	ret = 0;
+out:
+	m2mv_rec_free(&rec);
+	kvfree(want);
+	kfree_sensitive(b);
+	if (ret)
+		pr_err("self-test seal of %u recipients failed (%d)\n", n, ret);
+	return ret;
+}
+
 /**
  * m2mv_seal_selftest() - known-answer and round-trip tests of this file
  *
@@ -248,7 +439,7 @@ out_want:
  * wrong key or changed input), then in each mode a seal/open round trip
  * (linear and vmalloc record buffers, empty payloads) and -EBADMSG with a
  * wiped payload for a flipped payload or tag bit, a flipped header bit and
- * a wrong key.
+ * a wrong key; and wrap records of several recipients (st_rcpt()).
  *
  * Return: 0 or a negative errno after a pr_err() naming the failing test.
  */
@@ -260,5 +451,11 @@ int __init m2mv_seal_selftest(void)
 	ret = kw_selftest();
 	for (i = 0; !ret && i < ARRAY_SIZE(seal_cases); i++)
 		ret = st_case(&seal_cases[i]);
+	if (!ret)
+		ret = st_rcpt(2, 1000);
+	if (!ret)
+		ret = st_rcpt(3, 0);
+	if (!ret)
+		ret = st_rcpt(M2MV_RECIPIENTS_MAX, 3 * PAGE_SIZE + 7);
 	return ret;
 }

@@ -270,7 +270,9 @@ struct m2mv_list_ent {
  * @buf_len: in: size of @buf; out: length of the serialization, also when
  *	the call fails with EOVERFLOW
  * @flags: in: one of M2MV_EXPORT_F_COMPACT (default, 0) or
- *	M2MV_EXPORT_F_JSON (flattened JSON serialization)
+ *	M2MV_EXPORT_F_JSON (flattened JSON serialization; the General JSON
+ *	serialization for a record of several recipients, which has no
+ *	compact form: EINVAL)
  * @reserved0: must be zero
  * @version: out: the version exported
  * @reserved: must be zero
@@ -425,14 +427,19 @@ enum m2mv_rec_type {
 /*
  * Flags of a dir PUT: DIRECT alone (ts0003 profile), or the seed profile's
  * CRIT with or without INSTANCE (records written before CRIT existed have
- * INSTANCE or nothing). Other records have none.
+ * INSTANCE or nothing). A wrap PUT sealed for 2 to M2MV_RECIPIENTS_MAX
+ * recipients has RCPT: @ekey_len is still one wrapped key (40), @nonce[0]
+ * is the number of recipients n, the other nonce bytes are zero, and the
+ * wrapped-key part of the record is n x 40 bytes, in the order of the
+ * header's "m2mv_rcpt". Other records have none.
  */
 enum m2mv_rec_flag {
 	M2MV_RECF_INSTANCE = 1U << 0,	/* dir: per-instance key */
 	M2MV_RECF_CRIT = 1U << 1,	/* dir, seed: "crit" in the header */
 	M2MV_RECF_DIRECT = 1U << 2,	/* dir, ts0003: the key is the CEK */
+	M2MV_RECF_RCPT = 1U << 3,	/* wrap: the CEK wrapped per recipient */
 	__M2MV_RECF_ALL = M2MV_RECF_INSTANCE | M2MV_RECF_CRIT |
-			  M2MV_RECF_DIRECT
+			  M2MV_RECF_DIRECT | M2MV_RECF_RCPT
 };
 
 /**
@@ -476,7 +483,8 @@ struct m2mv_disk_super {
  * @time_ns: CLOCK_REALTIME when the record was written
  * @path_len: bytes of path
  * @hdr_len: bytes of the JOSE protected header (PUT), else 0
- * @ekey_len: bytes of the wrapped CEK (40 in wrap), else 0
+ * @ekey_len: bytes of one wrapped CEK (40 in wrap), else 0; a RCPT record
+ *	holds @nonce[0] of them
  * @tag_len: bytes of tag (16 GCM, 32 HS256), else 0
  * @prev_ver: format 2: the low 16 bits of the version of the last PUT or
  *	DEL record before this one (0 if none); format 1: zero
@@ -487,12 +495,14 @@ struct m2mv_disk_super {
  * @nonce: dir, seed profile: the derivation nonce; dir, ts0003 profile
  *	(M2MV_RECF_DIRECT): bytes 0-7 the records the key had sealed in this
  *	store when this one was written, this one included (compaction
- *	raises it to the count at that time), bytes 8-15 zero; else zero
+ *	raises it to the count at that time), bytes 8-15 zero; wrap with
+ *	M2MV_RECF_RCPT: byte 0 the number of recipients (2 to
+ *	M2MV_RECIPIENTS_MAX), the others zero; else zero
  * @chain: HMAC-SHA256(store key, previous chain || this record with @crc and
  *	@chain zeroed, leaving out the payload of a PUT, which its tag covers)
  *
- * Followed by: path, wrapped key, IV, payload, tag, protected header, zero
- * padding to @len.
+ * Followed by: path, wrapped key(s), IV, payload, tag, protected header,
+ * zero padding to @len.
  */
 struct m2mv_disk_rec {
 	__le32 magic;
@@ -598,11 +608,18 @@ struct m2mv_disk_evidence {
  *	     the freshness anchor to keep outside the disk)
  * M2MV_CMD_POLICY_SET
  *	in:  NAME, PREFIX (string, may be empty), CREDID, MODE (u32,
- *	     enum m2mv_mode), FLAGS (u32, M2MV_POLICY_F_*, optional)
+ *	     enum m2mv_mode), FLAGS (u32, M2MV_POLICY_F_*, optional),
+ *	     RECIPIENTS (nested, optional, wrap only: one CREDID per
+ *	     recipient beyond CREDID, at most M2MV_RECIPIENTS_MAX - 1, each
+ *	     type 15, all distinct and different from CREDID; the sender
+ *	     must possess every one of their keys, which the policy binds as
+ *	     it binds CREDID's). Each record it seals then has its content
+ *	     key wrapped for CREDID and for each of them, and any one of the
+ *	     keys opens it; a PUT needs them all
  * M2MV_CMD_POLICY_DEL
  *	in:  NAME, PREFIX
  * M2MV_CMD_POLICY_GET (dump; one message per policy)
- *	out: NAME, PREFIX, CREDID, MODE, FLAGS
+ *	out: NAME, PREFIX, CREDID, MODE, FLAGS, RECIPIENTS (if any)
  * M2MV_CMD_STORE_VERIFY
  *	in:  NAME
  *	out: a STORE_VERIFY message with NAME, RECORDS, INTEGRITY_ERRORS and
@@ -625,6 +642,9 @@ struct m2mv_disk_evidence {
  *	EVENT (u32, enum m2mv_event) and, by event: NAME, PATH, SEQ, CREDID,
  *	REASON (u32, positive errno), DONE and TOTAL (u64, bytes)
  */
+/* Credentials a wrap policy may name, its CREDID included. */
+#define M2MV_RECIPIENTS_MAX	8
+
 #define M2MV_GENL_NAME		"m2mvault"
 #define M2MV_GENL_VERSION	1
 #define M2MV_GENL_MCGRP_EVENTS	"events"
@@ -679,6 +699,7 @@ enum m2mv_attr {
 	M2MV_A_PERM,			/* u32: 0-0777 */
 	M2MV_A_ANCHOR_SEQ,		/* u64: seq of the anchor's record */
 	M2MV_A_ANCHOR_CHAIN,		/* binary, M2MV_CHAIN_SIZE: its chain */
+	M2MV_A_RECIPIENTS,		/* nested: CREDID, one per recipient */
 	__M2MV_A_MAX
 };
 

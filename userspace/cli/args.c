@@ -29,6 +29,7 @@
 #define OPT_STALE_OK 0x106
 #define OPT_ESDATA 0x120
 #define OPT_MEDIA_TYPE 0x121
+#define OPT_RECIPIENT 0x122
 
 static const struct option opts_plain[] = { OPT_HELP, OPT_END };
 
@@ -48,6 +49,7 @@ static const struct option opts_policy_add[] = {
 	{ "mode", required_argument, NULL, 'm' },
 	{ "per-instance", no_argument, NULL, 'i' },
 	{ "profile", required_argument, NULL, 'p' },
+	{ "recipient", required_argument, NULL, OPT_RECIPIENT },
 	OPT_HELP, OPT_END,
 };
 
@@ -350,7 +352,9 @@ static enum cli_parse_result cli_check_policy_add(struct cli_args *a,
 						  const struct cli_opts *o,
 						  FILE *err)
 {
+	enum cli_parse_result r;
 	char why[32];
+	unsigned int i;
 
 	(void)o;
 	if (a->mode == M2MV_MODE_NONE)
@@ -361,6 +365,14 @@ static enum cli_parse_result cli_check_policy_add(struct cli_args *a,
 	    (a->flags & M2MV_POLICY_F_TS0003))
 		return cli_bad(err, a->name,
 			       "--per-instance is for the seed profile: ts0003 seals with the key itself");
+	if (a->nrcpt && a->mode != M2MV_MODE_WRAP)
+		return cli_bad(err, a->name, "--recipient needs --mode wrap");
+	for (i = 0; i < a->nrcpt; i++) {
+		r = cli_check_credid(err, a->name, "recipient", a->rcpt[i],
+				     M2MV_CRED_TYPE_ESDATA_WRAP, "for mode wrap");
+		if (r != CLI_PARSE_RUN)
+			return r;
+	}
 	snprintf(why, sizeof(why), "for mode %s", m2mv_mode_name(a->mode));
 	return cli_check_credid(err, a->name, "credential", a->credid,
 				m2mv_mode_cred_type(a->mode), why);
@@ -483,7 +495,7 @@ static const struct cli_command cli_commands[] = {
 	{
 		.name = "policy add",
 		.run = cli_cmd_policy_add,
-		.synopsis = "NAME PREFIX CREDID --mode wrap|dir|mic [--per-instance] [--profile seed|ts0003]",
+		.synopsis = "NAME PREFIX CREDID --mode wrap|dir|mic [--per-instance] [--profile seed|ts0003] [--recipient CREDID]...",
 		.help =
 			"Seal what is written under PREFIX in store NAME with the key\n"
 			"CREDID, in the given mode. The longest matching prefix decides;\n"
@@ -498,6 +510,10 @@ static const struct cli_command cli_commands[] = {
 			"                       seals with CREDID's key itself, so any JOSE\n"
 			"                       library given that key decrypts an export\n"
 			"                       (wrap and mic are the same in both)\n"
+			"      --recipient ID   wrap: another credential whose key opens\n"
+			"                       the records (type 15; up to 7, repeat the\n"
+			"                       option); a put then needs every key, and\n"
+			"                       export --json gives one JWE recipient each\n"
 			"  -h, --help           show this help\n",
 		.shortopts = ":m:ip:h",
 		.longopts = opts_policy_add,
@@ -938,6 +954,13 @@ static enum cli_parse_result cli_parse_cmd(const struct cli_command *s,
 			break;
 		case 'i':
 			a->flags |= M2MV_POLICY_F_INSTANCE;
+			break;
+		case OPT_RECIPIENT:
+			if (a->nrcpt == M2MV_RECIPIENTS_MAX - 1)
+				return cli_bad(err, s->name,
+					       "at most %d --recipient",
+					       M2MV_RECIPIENTS_MAX - 1);
+			a->rcpt[a->nrcpt++] = optarg;
 			break;
 		case 'p':
 			if (!strcmp(optarg, "ts0003"))

@@ -96,6 +96,8 @@ struct cli_command {
  * @credid: --key (attach), CREDID (policy add, key bind), --rotate
  *	(compact)
  * @mode: --mode (policy add)
+ * @rcpt: --recipient (policy add), @nrcpt of them
+ * @nrcpt: their number
  * @access: --owner, --group, --mode (attach): the fields given
  * @flags: M2MV_ATTACH_F_RDONLY, M2MV_ATTACH_F_CREATE (attach), M2MV_POLICY_F_INSTANCE (policy
  *	add), M2MV_F_SYNC (put, rm), M2MV_EXPORT_F_JSON (export)
@@ -112,6 +114,8 @@ struct cli_args {
 	const char *file;
 	const char *credid;
 	enum m2mv_mode mode;
+	const char *rcpt[M2MV_RECIPIENTS_MAX - 1];
+	unsigned int nrcpt;
 	struct m2mv_attach_access access;
 	struct m2mv_anchor anchor;	/* attach --anchor */
 	bool has_anchor;
@@ -268,6 +272,7 @@ json_t *cli_json_record(const char *path, const struct m2mv_record_info *ri);
 json_t *cli_json_list_item(const struct m2mv_list_item *it);
 json_t *cli_json_store(const struct m2mv_store_info *si);
 json_t *cli_json_policy(const struct m2mv_policy_info *pi);
+json_t *cli_json_policy_rcpt(const struct m2mv_policy_rcpt *pr);
 json_t *cli_json_event(const struct m2mv_event_info *ev);
 json_t *cli_json_verify(const char *name, const struct m2mv_verify_info *vi);
 

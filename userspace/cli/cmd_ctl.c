@@ -163,8 +163,13 @@ int cli_cmd_policy_add(const struct cli_args *a)
 	cli_object(obj, sizeof(obj), a->store, a->path);
 	if (cli_ctl_open(a, obj, &ctl))
 		return CLI_EXIT_FAIL;
-	ret = m2mv_policy_set(ctl, a->store, a->path, a->credid, a->mode,
-			      a->flags);
+	if (a->nrcpt)
+		ret = m2mv_policy_set_rcpt(ctl, a->store, a->path, a->credid,
+					   a->mode, a->flags, a->rcpt,
+					   a->nrcpt);
+	else
+		ret = m2mv_policy_set(ctl, a->store, a->path, a->credid,
+				      a->mode, a->flags);
 	if (ret)
 		return cli_ctl_fail(a, ctl, obj, CLI_CTX_POLICY_SET, ret);
 	m2mv_ctl_close(ctl);
@@ -201,12 +206,30 @@ int cli_cmd_policy_del(const struct cli_args *a)
 	return CLI_EXIT_OK;
 }
 
-static int cli_policy_print(const struct m2mv_policy_info *list, size_t n,
+/*
+ * The CREDID column: the credential, or with recipients all of them in
+ * order, comma-separated (one word: scripts take the last column).
+ */
+static void cli_policy_credids(char *buf, size_t size,
+			       const struct m2mv_policy_rcpt *pr)
+{
+	size_t len;
+	unsigned int i;
+
+	snprintf(buf, size, "%s", pr->info.credid);
+	for (i = 0; i < pr->n; i++) {
+		len = strlen(buf);
+		snprintf(buf + len, size - len, ",%s", pr->recipients[i]);
+	}
+}
+
+static int cli_policy_print(const struct m2mv_policy_rcpt *list, size_t n,
 			    bool json)
 {
 	static const char *const heads[] = {
 		"STORE", "PREFIX", "MODE", "FLAGS", "CREDID",
 	};
+	char ids[M2MV_RECIPIENTS_MAX * (M2MV_CREDID_MAX + 1)];
 	const char *row[5];
 	struct cli_table t;
 	char flags[16];
@@ -217,7 +240,8 @@ static int cli_policy_print(const struct m2mv_policy_info *list, size_t n,
 	if (json) {
 		arr = json_array();
 		for (i = 0; arr && i < n; i++)
-			json_array_append_new(arr, cli_json_policy(&list[i]));
+			json_array_append_new(arr,
+					      cli_json_policy_rcpt(&list[i]));
 		return cli_json_print(stdout, arr);
 	}
 	if (!n)
@@ -225,12 +249,15 @@ static int cli_policy_print(const struct m2mv_policy_info *list, size_t n,
 	if (cli_table_init(&t, 5, 0, heads))
 		return -ENOMEM;
 	for (i = 0; i < n && !ret; i++) {
-		cli_format_policy_flags(flags, sizeof(flags), list[i].flags);
-		row[0] = list[i].store;
-		row[1] = list[i].prefix[0] ? list[i].prefix : "''";
-		row[2] = m2mv_mode_name(list[i].mode);
+		const struct m2mv_policy_info *pi = &list[i].info;
+
+		cli_format_policy_flags(flags, sizeof(flags), pi->flags);
+		cli_policy_credids(ids, sizeof(ids), &list[i]);
+		row[0] = pi->store;
+		row[1] = pi->prefix[0] ? pi->prefix : "''";
+		row[2] = m2mv_mode_name(pi->mode);
 		row[3] = flags;
-		row[4] = list[i].credid;
+		row[4] = ids;
 		ret = cli_table_add(&t, row);
 	}
 	if (!ret)
@@ -241,14 +268,14 @@ static int cli_policy_print(const struct m2mv_policy_info *list, size_t n,
 
 int cli_cmd_policy_ls(const struct cli_args *a)
 {
-	struct m2mv_policy_info *list;
+	struct m2mv_policy_rcpt *list;
 	struct m2mv_ctl *ctl;
 	size_t n;
 	int ret;
 
 	if (cli_ctl_open(a, a->store, &ctl))
 		return CLI_EXIT_FAIL;
-	ret = m2mv_policy_list(ctl, a->store, &list, &n);
+	ret = m2mv_policy_list_rcpt(ctl, a->store, &list, &n);
 	if (ret)
 		return cli_ctl_fail(a, ctl, a->store, CLI_CTX_STORE, ret);
 	m2mv_ctl_close(ctl);

@@ -526,6 +526,25 @@ json_t *cli_json_policy(const struct m2mv_policy_info *pi)
 				    "ts0003" : "seed");
 }
 
+/* A policy, with "recipients" (beyond credid) if it has any. */
+json_t *cli_json_policy_rcpt(const struct m2mv_policy_rcpt *pr)
+{
+	json_t *o = cli_json_policy(&pr->info);
+	json_t *arr;
+	unsigned int i;
+
+	if (!o || !pr->n)
+		return o;
+	arr = json_array();
+	for (i = 0; arr && i < pr->n; i++)
+		json_array_append_new(arr, json_string(pr->recipients[i]));
+	if (!arr || json_object_set_new(o, "recipients", arr)) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 json_t *cli_json_event(const struct m2mv_event_info *ev)
 {
 	json_t *o = json_pack("{s:s}", "event", m2mv_event_name(ev->event));

@@ -282,7 +282,32 @@ static int write_out(const struct opts *o, const struct consume_record *rec,
 	return ret;
 }
 
-static int consume(const struct opts *o, const struct consume_record *rec)
+/*
+ * Several recipients: the first whose credential the TEF gives us (each
+ * refusal is reported), else the last refusal's exit status.
+ */
+static int fetch_rcpt_key(const struct opts *o, struct consume_record *rec,
+			  uint8_t key[M2MV_KEY_LEN])
+{
+	size_t i;
+	int ret = 1;
+
+	for (i = 0; i < rec->nrcpt; i++) {
+		if (consume_record_pick(rec, i)) {
+			fprintf(stderr, PROG ": out of memory\n");
+			return 1;
+		}
+		ret = fetch_key(o, rec, key);
+		if (!ret)
+			return 0;
+		if (i + 1 < rec->nrcpt)
+			fprintf(stderr, PROG ": trying the next of %zu recipients\n",
+				rec->nrcpt);
+	}
+	return ret;
+}
+
+static int consume(const struct opts *o, struct consume_record *rec)
 {
 	uint8_t key[M2MV_KEY_LEN];
 	uint8_t *pt = NULL;
@@ -290,7 +315,7 @@ static int consume(const struct opts *o, const struct consume_record *rec)
 	int ret;
 
 	mlock(key, sizeof(key));
-	ret = fetch_key(o, rec, key);
+	ret = rec->nrcpt ? fetch_rcpt_key(o, rec, key) : fetch_key(o, rec, key);
 	if (ret)
 		goto out;
 	ret = consume_record_open(rec, key, &pt, &ptl);

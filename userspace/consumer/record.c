@@ -241,6 +241,132 @@ static int header_ok(struct consume_record *rec, const char **why)
 	return 0;
 }
 
+/* One recipient of the General JSON serialization: its kid, or NULL. */
+static const char *rcpt_ok(const json_t *r, const char **why)
+{
+	const json_t *h = json_object_get(r, "header");
+	const json_t *ek = json_object_get(r, "encrypted_key");
+	const char *alg, *kid;
+	unsigned int type;
+
+	if (!json_is_object(r) || json_object_size(r) != 2 ||
+	    !json_is_object(h) || json_object_size(h) != 2 ||
+	    !json_is_string(ek)) {
+		*why = "a recipient other than {\"header\":{alg, kid},\"encrypted_key\":...}";
+		return NULL;
+	}
+	if (json_unpack((json_t *)h, "{s:s,s:s}", "alg", &alg, "kid", &kid) ||
+	    strcmp(alg, "A256KW")) {
+		*why = "a recipient whose alg is not A256KW";
+		return NULL;
+	}
+	if (m2mv_credid_parse(kid, &type) ||
+	    type != M2MV_CRED_TYPE_ESDATA_WRAP) {
+		*why = "a recipient's kid is not a type-15 Credential-ID";
+		return NULL;
+	}
+	if (!*json_string_value(ek) || !b64url_ok(json_string_value(ek))) {
+		*why = "a recipient's encrypted key is empty or not BASE64URL";
+		return NULL;
+	}
+	return kid;
+}
+
+/*
+ * The General JSON serialization of a wrap record of several recipients:
+ * exactly protected, recipients (2 to CONSUME_RCPT_MAX), iv, ciphertext
+ * and tag, and a protected header without alg and kid whose "m2mv_rcpt"
+ * names the recipients' kids in their order.
+ */
+static int general_ok(struct consume_record *rec, const char **why)
+{
+	static const char *const names[] = { "protected", "recipients", "iv",
+					     "ciphertext", "tag", NULL };
+	const json_t *obj = rec->general, *rs, *list, *v, *path;
+	const json_t *enc;
+	const char *key;
+	size_t i;
+
+	json_object_foreach((json_t *)obj, key, v) {
+		for (i = 0; names[i] && strcmp(names[i], key); i++)
+			;
+		if (!names[i])
+			ERR("a JWE member m2mvault does not write (no unprotected headers or aad)");
+		if (i != 1 && (!json_is_string(v) ||
+			       !b64url_ok(json_string_value(v))))
+			ERR("a member is not a BASE64URL string");
+	}
+	for (i = 0; names[i]; i++)
+		if (!json_object_get(obj, names[i]))
+			ERR("the JWE lacks protected, recipients, iv, ciphertext or tag");
+	if (strlen(json_string_value(json_object_get(obj, "iv"))) != 16)
+		ERR("the JWE's IV is not 96 bits (A256GCM takes a 12-byte IV)");
+	if (strlen(json_string_value(json_object_get(obj, "tag"))) != 22)
+		ERR("the JWE's tag is not 128 bits (A256GCM writes a 16-byte tag)");
+	rs = json_object_get(obj, "recipients");
+	if (!json_is_array(rs) || json_array_size(rs) < 2 ||
+	    json_array_size(rs) > CONSUME_RCPT_MAX)
+		ERR("recipients is not an array of 2 to 8");
+	for (i = 0; i < json_array_size(rs); i++) {
+		rec->rcpt[i] = rcpt_ok(json_array_get(rs, i), why);
+		if (!rec->rcpt[i])
+			return -EINVAL;
+	}
+	rec->nrcpt = json_array_size(rs);
+
+	rec->hdr = decode_header(obj, why);
+	if (!rec->hdr)
+		return -EINVAL;
+	enc = json_object_get(rec->hdr, "enc");
+	if (!json_is_string(enc) || strcmp(json_string_value(enc), "A256GCM"))
+		ERR("enc is not A256GCM");
+	if (json_object_get(rec->hdr, "alg") || json_object_get(rec->hdr, "kid"))
+		ERR("alg or kid in the protected header of several recipients (RFC 7516 7.2.1: they are per recipient)");
+	if (json_object_get(rec->hdr, "zip") || json_object_get(rec->hdr, "b64") ||
+	    json_object_get(rec->hdr, "crit"))
+		ERR("the header has zip, b64 or crit, which m2mvault never writes");
+	list = json_object_get(rec->hdr, "m2mv_rcpt");
+	if (!json_is_array(list) || json_array_size(list) != rec->nrcpt)
+		ERR("m2mv_rcpt does not list the recipients");
+	for (i = 0; i < rec->nrcpt; i++)
+		if (!json_is_string(json_array_get(list, i)) ||
+		    strcmp(json_string_value(json_array_get(list, i)),
+			   rec->rcpt[i]))
+			ERR("m2mv_rcpt does not list the recipients in their order");
+	path = json_object_get(rec->hdr, "m2mv_path");
+	if (path && (!json_is_string(path) ||
+		     !path_ok(json_string_value(path))))
+		ERR("m2mv_path is not a resource path");
+	rec->path = json_string_value(path);
+	rec->mode = CONSUME_WRAP;
+	rec->alg = "A256KW";
+	return consume_record_pick(rec, 0) ? -ENOMEM : 0;
+}
+
+int consume_record_pick(struct consume_record *rec, size_t i)
+{
+	const json_t *g = rec->general;
+	const json_t *r;
+	json_t *flat;
+
+	if (i >= rec->nrcpt)
+		return -EINVAL;
+	r = json_array_get(json_object_get(g, "recipients"), i);
+	flat = json_pack("{s:O,s:O,s:O,s:O,s:O,s:O}",
+			 "protected", json_object_get(g, "protected"),
+			 "header", json_object_get(r, "header"),
+			 "encrypted_key", json_object_get(r, "encrypted_key"),
+			 "iv", json_object_get(g, "iv"),
+			 "ciphertext", json_object_get(g, "ciphertext"),
+			 "tag", json_object_get(g, "tag"));
+	if (!flat)
+		return -ENOMEM;
+	json_decref(rec->jose);
+	rec->jose = flat;
+	rec->kid = rec->rcpt[i];
+	return 0;
+}
+
 int consume_record_parse(const char *text, size_t len,
 			 struct consume_record *rec, const char **why)
 {
@@ -256,9 +382,14 @@ int consume_record_parse(const char *text, size_t len,
 		rec->jose = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
 		if (!json_is_object(rec->jose))
 			ERR("not a JSON object (nor a compact serialization)");
-		if (json_object_get(rec->jose, "signatures") ||
-		    json_object_get(rec->jose, "recipients"))
-			ERR("the general JSON serialization; m2mvault exports the flattened one");
+		if (json_object_get(rec->jose, "signatures"))
+			ERR("the general JSON serialization of a JWS; m2mvault exports the flattened one");
+		/* Several recipients: the general serialization. */
+		if (json_object_get(rec->jose, "recipients")) {
+			rec->general = rec->jose;
+			rec->jose = NULL;
+			return general_ok(rec, why);
+		}
 	} else {
 		rec->compact = 1;
 		rec->jose = from_compact(text, len, why);
@@ -448,12 +579,19 @@ json_t *consume_record_summary(const struct consume_record *rec,
 		if (v)
 			bad = json_object_set(obj, copy[i][1], v);
 	}
+	/* Several recipients: the one opened, and how many there are. */
+	if (!bad && rec->nrcpt)
+		bad = json_object_set_new(obj, "kid", json_string(rec->kid)) ||
+		      json_object_set_new(obj, "alg", json_string(rec->alg)) ||
+		      json_object_set_new(obj, "recipients",
+					  json_integer((json_int_t)rec->nrcpt));
 	if (!bad && rec->mode == CONSUME_DIR)
 		bad = json_object_set_new(obj, "profile", json_string(
 				rec->direct ? "ts0003" : "seed"));
 	if (!bad)
 		bad = json_object_set_new(obj, "form", json_string(
-				rec->compact ? "compact" : "json")) ||
+				rec->compact ? "compact" :
+				rec->nrcpt ? "general" : "json")) ||
 		      json_object_set_new(obj, "size",
 					  json_integer((json_int_t)ptl));
 	b64 = bad ? NULL : malloc(M2MV_B64URL_BUFSZ(ptl));
@@ -479,5 +617,6 @@ void consume_record_free(struct consume_record *rec)
 {
 	json_decref(rec->hdr);
 	json_decref(rec->jose);
+	json_decref(rec->general);
 	OPENSSL_cleanse(rec, sizeof(*rec));
 }

@@ -11,17 +11,23 @@
  *          [,"crit":["m2mv_kdf","m2mv_nonce"]]}           (seed profile)
  *   dir   {"alg":"dir","enc":"A256GCM","kid":"14-...",m2mv_*} (ts0003)
  *   mic   {"alg":"HS256","kid":"16-...",m2mv_*}
+ *   wrap, several recipients, in the General JSON serialization only:
+ *         {"enc":"A256GCM",m2mv_*,"m2mv_rcpt":["15-...",...]}, each
+ *         recipient's {"alg":"A256KW","kid":...} in its own header
  *
  * where m2mv_* is "m2mv_path", "m2mv_ver" and "m2mv_store". Anything else
  * is refused before a key is fetched: another alg or enc, a kid whose
  * credential type does not match the alg, "zip", "b64", a "crit" other
  * than the seed dir header's, unprotected
- * headers, the general JSON serialization, unknown members.
+ * headers, the general JSON serialization of anything but a wrap record of
+ * several recipients, unknown members.
  *
  * Opening takes the credential key the TEF returns for the kid (for dir,
  * K_data_conf; in the seed profile the record's CEK is derived from it as
  * the kernel did, in the ts0003 profile it is the CEK itself) and
- * decrypts or verifies with libjose.
+ * decrypts or verifies with libjose. A record of several recipients is
+ * opened as one of them (consume_record_pick()): the consumer takes the
+ * first whose credential the TEF gives it.
  */
 #ifndef M2MV_CONSUMER_RECORD_H
 #define M2MV_CONSUMER_RECORD_H
@@ -33,6 +39,9 @@
 
 #include "common/kdf.h"
 
+/* Recipients of a wrap record (M2MV_RECIPIENTS_MAX in the kernel). */
+#define CONSUME_RCPT_MAX	8
+
 enum consume_mode {
 	CONSUME_WRAP,	/* JWE A256KW + A256GCM, credential type 15 */
 	CONSUME_DIR,	/* JWE dir + A256GCM, credential type 14 */
@@ -40,7 +49,11 @@ enum consume_mode {
 };
 
 struct consume_record {
-	json_t *jose;		/* the flattened JSON serialization */
+	json_t *jose;		/* the flattened JSON serialization (of the
+				 * recipient picked, for several) */
+	json_t *general;	/* several recipients: the input */
+	size_t nrcpt;		/* several recipients: how many, else 0 */
+	const char *rcpt[CONSUME_RCPT_MAX];	/* their kids, in @general */
 	json_t *hdr;		/* its protected header, decoded */
 	enum consume_mode mode;
 	int compact;		/* the input was the compact serialization */
@@ -65,6 +78,19 @@ struct consume_record {
  */
 int consume_record_parse(const char *text, size_t len,
 			 struct consume_record *rec, const char **why);
+
+/**
+ * consume_record_pick() - open a record of several recipients as one
+ * @rec: a parsed record with @rec->nrcpt recipients
+ * @i: which, from 0
+ *
+ * Sets @rec->kid and @rec->jose (the flattened serialization with that
+ * recipient's header and encrypted key) for consume_jwk_key() and
+ * consume_record_open().
+ *
+ * Return: 0, -EINVAL (no such recipient), -ENOMEM.
+ */
+int consume_record_pick(struct consume_record *rec, size_t i);
 
 /**
  * consume_jwk_key() - the 256-bit key of the JWK the TEF returned for

@@ -238,10 +238,30 @@ static int m2mv_prefix_check(const char *prefix)
 	return n > M2MV_PATH_MAX ? -ENAMETOOLONG : 0;
 }
 
+/* RECIPIENTS: one CREDID per recipient beyond the policy's. */
+static int m2mv_put_rcpt(struct nl_msg *msg, const char (*rcpt)[M2MV_CREDID_MAX + 1],
+			 size_t n)
+{
+	struct nlattr *nest;
+	size_t i;
+
+	if (!n)
+		return 0;
+	nest = nla_nest_start(msg, M2MV_A_RECIPIENTS | NLA_F_NESTED);
+	if (!nest)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (nla_put_string(msg, M2MV_A_CREDID, rcpt[i]) < 0)
+			return -1;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 static int m2mv_policy_request(struct m2mv_ctl *ctl, uint8_t cmd,
 			       const char *store, const char *prefix,
 			       const char *credid, unsigned int mode,
-			       unsigned int flags)
+			       unsigned int flags,
+			       const char (*rcpt)[M2MV_CREDID_MAX + 1], size_t n)
 {
 	struct nl_msg *msg;
 	int bad, ret;
@@ -260,7 +280,8 @@ static int m2mv_policy_request(struct m2mv_ctl *ctl, uint8_t cmd,
 	if (cmd == M2MV_CMD_POLICY_SET)
 		bad = bad || nla_put_string(msg, M2MV_A_CREDID, credid) < 0 ||
 		      nla_put_u32(msg, M2MV_A_MODE, mode) < 0 ||
-		      (flags && nla_put_u32(msg, M2MV_A_FLAGS, flags) < 0);
+		      (flags && nla_put_u32(msg, M2MV_A_FLAGS, flags) < 0) ||
+		      m2mv_put_rcpt(msg, rcpt, n) < 0;
 	if (bad) {
 		nlmsg_free(msg);
 		return -ENOMEM;
@@ -278,7 +299,27 @@ int m2mv_policy_set(struct m2mv_ctl *ctl, const char *store,
 	if (m2mv__name_copy(name, store) || m2mv__credid_copy(cred, credid))
 		return -EINVAL;
 	return m2mv_policy_request(ctl, M2MV_CMD_POLICY_SET, name, prefix,
-				   cred, mode, flags);
+				   cred, mode, flags, NULL, 0);
+}
+
+int m2mv_policy_set_rcpt(struct m2mv_ctl *ctl, const char *store,
+			 const char *prefix, const char *credid,
+			 enum m2mv_mode mode, unsigned int flags,
+			 const char *const *recipients, size_t n)
+{
+	char name[M2MV_NAME_MAX], cred[M2MV_CREDID_MAX + 1];
+	char rcpt[M2MV_RECIPIENTS_MAX - 1][M2MV_CREDID_MAX + 1];
+	size_t i;
+
+	m2mv__clear_error(ctl);
+	if (m2mv__name_copy(name, store) || m2mv__credid_copy(cred, credid) ||
+	    n > M2MV_RECIPIENTS_MAX - 1 || (n && !recipients))
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (m2mv__credid_copy(rcpt[i], recipients[i]))
+			return -EINVAL;
+	return m2mv_policy_request(ctl, M2MV_CMD_POLICY_SET, name, prefix,
+				   cred, mode, flags, rcpt, n);
 }
 
 int m2mv_policy_del(struct m2mv_ctl *ctl, const char *store,
@@ -290,5 +331,5 @@ int m2mv_policy_del(struct m2mv_ctl *ctl, const char *store,
 	if (m2mv__name_copy(name, store))
 		return -EINVAL;
 	return m2mv_policy_request(ctl, M2MV_CMD_POLICY_DEL, name, prefix,
-				   NULL, 0, 0);
+				   NULL, 0, 0, NULL, 0);
 }

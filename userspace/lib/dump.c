@@ -306,6 +306,53 @@ int m2mv_policy_list(struct m2mv_ctl *ctl, const char *store,
 	return ret;
 }
 
+/* The recipients beyond CREDID (RECIPIENTS) of one POLICY_GET reply. */
+int m2mv__parse_policy_rcpt(struct nlattr **tb, struct m2mv_policy_rcpt *pr)
+{
+	struct nlattr *a;
+	int ret, rem;
+
+	ret = m2mv__parse_policy(tb, &pr->info);
+	pr->n = 0;
+	memset(pr->recipients, 0, sizeof(pr->recipients));
+	if (ret || !tb[M2MV_A_RECIPIENTS])
+		return ret;
+	nla_for_each_nested(a, tb[M2MV_A_RECIPIENTS], rem) {
+		if (nla_type(a) != M2MV_A_CREDID ||
+		    pr->n == M2MV_RECIPIENTS_MAX - 1 ||
+		    m2mv__attr_str(pr->recipients[pr->n],
+				   sizeof(pr->recipients[0]), a))
+			return -EPROTO;
+		pr->n++;
+	}
+	return 0;
+}
+
+static int m2mv_policy_rcpt_item(struct nlattr **tb, void *item)
+{
+	return m2mv__parse_policy_rcpt(tb, item);
+}
+
+static const struct m2mv_dump_spec m2mv_policy_rcpt_dump = {
+	.cmd = M2MV_CMD_POLICY_GET,
+	.size = sizeof(struct m2mv_policy_rcpt),
+	.name_off = offsetof(struct m2mv_policy_rcpt, info.store),
+	.parse = m2mv_policy_rcpt_item,
+};
+
+int m2mv_policy_list_rcpt(struct m2mv_ctl *ctl, const char *store,
+			  struct m2mv_policy_rcpt **list, size_t *count)
+{
+	void *items;
+	int ret;
+
+	*list = NULL;
+	ret = m2mv_dump(ctl, &m2mv_policy_rcpt_dump, store, &items, count);
+	if (!ret)
+		*list = items;
+	return ret;
+}
+
 /* ------------------------------------------------------------- anchors */
 
 struct m2mv_anchor_item {

@@ -234,6 +234,7 @@ int m2mv__status_1_1(struct m2mv_ctl *ctl, const char *name,
 int m2mv__status_1_0(struct m2mv_ctl *ctl, const char *name,
 		     struct m2mv__store_info_1_0 **list, size_t *count);
 int m2mv__parse_policy(struct nlattr **tb, struct m2mv_policy_info *pi);
+int m2mv__parse_policy_rcpt(struct nlattr **tb, struct m2mv_policy_rcpt *pr);
 
 /* ----------------------------------------------------------- scrub.c */
 

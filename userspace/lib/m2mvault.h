@@ -739,6 +739,57 @@ struct m2mv_policy_info {
 int m2mv_policy_list(struct m2mv_ctl *ctl, const char *store,
 		     struct m2mv_policy_info **list, size_t *count);
 
+/**
+ * m2mv_policy_set_rcpt() - a policy whose records several credentials open
+ * @ctl: the handle
+ * @store: the store's name
+ * @prefix: the path prefix ("" covers every path)
+ * @credid: the first recipient, as for m2mv_policy_set()
+ * @mode: M2MV_MODE_WRAP if @n is not 0
+ * @flags: as for m2mv_policy_set()
+ * @recipients: the Credential-IDs of the recipients beyond @credid, in
+ *	order: type 15, distinct, none equal to @credid
+ * @n: how many, at most M2MV_RECIPIENTS_MAX - 1; 0 is m2mv_policy_set()
+ *
+ * Every record the policy seals has its content key wrapped under each
+ * recipient's key: a PUT needs all of them, any one opens the record, and
+ * its export is the JWE General JSON serialization with one recipient per
+ * credential. The caller must possess every key; each is bound to the
+ * store as m2mv_policy_set() binds @credid's.
+ *
+ * Return: as m2mv_policy_set(); -EINVAL also for a recipient list the
+ * module refuses (ctl's error message names the attribute); -EOPNOTSUPP
+ * if the module does not know recipients.
+ */
+int m2mv_policy_set_rcpt(struct m2mv_ctl *ctl, const char *store,
+			 const char *prefix, const char *credid,
+			 enum m2mv_mode mode, unsigned int flags,
+			 const char *const *recipients, size_t n);
+
+/**
+ * struct m2mv_policy_rcpt - one policy and its recipients
+ * @info: the policy, as m2mv_policy_list() reports it
+ * @n: recipients beyond @info.credid (0 for a policy of one)
+ * @recipients: their Credential-IDs, in order
+ */
+struct m2mv_policy_rcpt {
+	struct m2mv_policy_info info;
+	unsigned int n;
+	char recipients[M2MV_RECIPIENTS_MAX - 1][M2MV_CREDID_MAX + 1];
+};
+
+/**
+ * m2mv_policy_list_rcpt() - m2mv_policy_list() with the recipients
+ * @ctl: the handle
+ * @store: a store's name, or NULL for every store
+ * @list: out: a malloc()ed array (NULL if empty); free() it
+ * @count: out: its length
+ *
+ * Return: as m2mv_policy_list().
+ */
+int m2mv_policy_list_rcpt(struct m2mv_ctl *ctl, const char *store,
+			  struct m2mv_policy_rcpt **list, size_t *count);
+
 /* Size of struct m2mv_store_info's @file. */
 #define M2MV_FILE_MAX 4096
 

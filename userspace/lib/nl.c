@@ -58,6 +58,7 @@ static const char *const m2mv_attr_names[__M2MV_A_MAX] = {
 	[M2MV_A_OWNER] = "OWNER",
 	[M2MV_A_GROUP] = "GROUP",
 	[M2MV_A_PERM] = "PERM",
+	[M2MV_A_RECIPIENTS] = "RECIPIENTS",
 };
 
 static const char *const m2mv_cmd_names[__M2MV_CMD_MAX] = {
@@ -122,6 +123,7 @@ static const struct nla_policy m2mv_reply_policy[M2MV_A_MAX + 1] = {
 	[M2MV_A_OWNER] = { .type = NLA_U32 },
 	[M2MV_A_GROUP] = { .type = NLA_U32 },
 	[M2MV_A_PERM] = { .type = NLA_U32 },
+	[M2MV_A_RECIPIENTS] = { .type = NLA_NESTED },
 };
 
 int m2mv__parse_attrs(struct nlmsghdr *nlh, struct nlattr **tb)

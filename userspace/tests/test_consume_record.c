@@ -533,6 +533,121 @@ static void test_jwk(void **state)
 
 /* -------------------------------------------------------------- --json */
 
+/* ------------------------------------------------ several recipients */
+
+#define KID15B "15-00000000000000000000000000000b0b@tef.example.com"
+#define RCPT "\"m2mv_rcpt\":[\"" KID15 "\",\"" KID15B "\"]"
+static const char hdr_rcpt[] = "{\"enc\":\"A256GCM\"," TAIL "," RCPT "}";
+
+/*
+ * The General JSON serialization of @hdr for KID15 (k_wrap) and KID15B
+ * (k_mic's bytes), with @kid2 as the second recipient's kid: the flattened
+ * JWEs of both keys share their IV and ciphertext (same CEK and IV).
+ */
+static char *make_general(const char *hdr, const char *kid2)
+{
+	char *a = make_jwe(hdr, k_wrap, cek_rand, plain, 0);
+	char *b = make_jwe(hdr, k_mic, cek_rand, plain, 0);
+	json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL), *g;
+	char *out;
+
+	assert_non_null(ja);
+	assert_non_null(jb);
+	g = json_pack("{s:O,s:[{s:{s:s,s:s},s:O},{s:{s:s,s:s},s:O}],s:O,s:O,s:O}",
+		      "protected", json_object_get(ja, "protected"),
+		      "recipients",
+		      "header", "alg", "A256KW", "kid", KID15,
+		      "encrypted_key", json_object_get(ja, "encrypted_key"),
+		      "header", "alg", "A256KW", "kid", kid2,
+		      "encrypted_key", json_object_get(jb, "encrypted_key"),
+		      "iv", json_object_get(ja, "iv"),
+		      "ciphertext", json_object_get(ja, "ciphertext"),
+		      "tag", json_object_get(ja, "tag"));
+	assert_non_null(g);
+	out = json_dumps(g, JSON_COMPACT);
+	assert_non_null(out);
+	json_decref(g);
+	json_decref(ja);
+	json_decref(jb);
+	free(a);
+	free(b);
+	return out;
+}
+
+/* Parse @text, pick recipient @i, open with @key: 0 or the first error. */
+static int run_rcpt(const char *text, size_t i, const uint8_t *key)
+{
+	struct consume_record rec;
+	const char *why = NULL;
+	uint8_t *out = NULL;
+	size_t outl = 0;
+	int ret;
+
+	ret = consume_record_parse(text, strlen(text), &rec, &why);
+	if (!ret) {
+		assert_int_equal(rec.nrcpt, 2);
+		assert_string_equal(rec.kid, KID15);
+		ret = consume_record_pick(&rec, i);
+	}
+	if (!ret) {
+		assert_string_equal(rec.kid, i ? KID15B : KID15);
+		ret = consume_record_open(&rec, key, &out, &outl);
+	}
+	if (!ret) {
+		assert_int_equal(outl, strlen(plain));
+		assert_memory_equal(out, plain, outl);
+	}
+	free(out);
+	consume_record_free(&rec);
+	return ret;
+}
+
+static void test_general(void **state)
+{
+	char *t = make_general(hdr_rcpt, KID15B), *bad;
+	struct consume_record rec;
+	const char *why = NULL;
+	json_t *s;
+
+	(void)state;
+	/* Each recipient's key alone, as that recipient. */
+	assert_int_equal(run_rcpt(t, 0, k_wrap), 0);
+	assert_int_equal(run_rcpt(t, 1, k_mic), 0);
+	/* Another recipient's key, or none of theirs. */
+	assert_int_equal(run_rcpt(t, 0, k_mic), -EBADMSG);
+	assert_int_equal(run_rcpt(t, 1, k_conf), -EBADMSG);
+
+	assert_int_equal(consume_record_parse(t, strlen(t), &rec, &why), 0);
+	assert_int_equal(consume_record_pick(&rec, 2), -EINVAL);
+	s = consume_record_summary(&rec, (const uint8_t *)plain, strlen(plain));
+	assert_non_null(s);
+	assert_string_equal(json_string_value(json_object_get(s, "kid")), KID15);
+	assert_string_equal(json_string_value(json_object_get(s, "form")), "general");
+	assert_int_equal(json_integer_value(json_object_get(s, "recipients")), 2);
+	json_decref(s);
+	consume_record_free(&rec);
+	free(t);
+
+	/* The list in the header must be the recipients, in order. */
+	bad = make_general(hdr_rcpt, KID15);
+	assert_int_equal(run_rcpt(bad, 0, k_wrap), -EINVAL);
+	free(bad);
+	bad = make_general("{\"enc\":\"A256GCM\"," TAIL ",\"m2mv_rcpt\":[\""
+			   KID15B "\",\"" KID15 "\"]}", KID15B);
+	assert_int_equal(run_rcpt(bad, 0, k_wrap), -EINVAL);
+	free(bad);
+	/* alg and kid are the recipients'. */
+	bad = make_general("{\"alg\":\"A256KW\",\"enc\":\"A256GCM\"," TAIL ","
+			   RCPT "}", KID15B);
+	assert_int_equal(run_rcpt(bad, 0, k_wrap), -EINVAL);
+	free(bad);
+	/* A recipient of another credential type. */
+	bad = make_general("{\"enc\":\"A256GCM\"," TAIL ",\"m2mv_rcpt\":[\""
+			   KID15 "\",\"" KID14 "\"]}", KID14);
+	assert_int_equal(run_rcpt(bad, 0, k_wrap), -EINVAL);
+	free(bad);
+}
+
 static void test_summary(void **state)
 {
 	char *t = make_jwe(hdr_dir_i, NULL, cek_instance, plain, 0);
@@ -580,6 +695,7 @@ int main(void)
 		cmocka_unit_test(test_trailing_space),
 		cmocka_unit_test(test_jwk),
 		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_general),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

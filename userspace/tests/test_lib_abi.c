@@ -58,6 +58,11 @@ static void test_versions(void **state)
 	static const char *const v1_1[] = {
 		"m2mv_attach_with", "m2mv_key_bind", "m2mv_status",
 	};
+	static const char *const v1_2[] = {
+		"m2mv_anchor_format", "m2mv_anchor_get", "m2mv_anchor_parse",
+		"m2mv_attach_anchored", "m2mv_policy_list_rcpt",
+		"m2mv_policy_set_rcpt",
+	};
 	void *h = open_lib(), *old, *cur, *def;
 	size_t i;
 
@@ -68,6 +73,9 @@ static void test_versions(void **state)
 	for (i = 0; i < sizeof(v1_1) / sizeof(v1_1[0]); i++)
 		if (!dlvsym(h, v1_1[i], "M2MV_1.1"))
 			fail_msg("%s@M2MV_1.1 is missing", v1_1[i]);
+	for (i = 0; i < sizeof(v1_2) / sizeof(v1_2[0]); i++)
+		if (!dlvsym(h, v1_2[i], "M2MV_1.2"))
+			fail_msg("%s@M2MV_1.2 is missing", v1_2[i]);
 	/* Two m2mv_status: the 1.0 layout and the default, the 1.1 one. */
 	old = dlvsym(h, "m2mv_status", "M2MV_1.0");
 	cur = dlvsym(h, "m2mv_status", "M2MV_1.1");

@@ -262,6 +262,15 @@ static void test_parse_control_commands(void **state)
 	parse(&p, "policy", "add", "gw1", "cse/", "16-mic", "-m", "mic", NULL);
 	assert_int_equal(p.res, CLI_PARSE_RUN);
 	assert_int_equal(p.a.mode, M2MV_MODE_MIC);
+	assert_int_equal(p.a.nrcpt, 0);
+	done(&p);
+
+	parse(&p, "policy", "add", "gw1", "r/", "15-a", "--mode", "wrap",
+	      "--recipient", "15-b", "--recipient", "15-c", NULL);
+	assert_int_equal(p.res, CLI_PARSE_RUN);
+	assert_int_equal(p.a.nrcpt, 2);
+	assert_string_equal(p.a.rcpt[0], "15-b");
+	assert_string_equal(p.a.rcpt[1], "15-c");
 	done(&p);
 
 	parse(&p, "policy", "del", "gw1", "cse/", NULL);
@@ -456,6 +465,23 @@ static void test_parse_usage_errors(void **state)
 		     "p", "15-k", "--mode", "wrap", "--per-instance", NULL);
 	expect_usage("policy add: missing CREDID", "policy", "add", "gw1", "p",
 		     NULL);
+	expect_usage("--recipient needs --mode wrap", "policy", "add", "gw1",
+		     "p", "14-k", "--mode", "dir", "--recipient", "15-b", NULL);
+	expect_usage("recipient '14-b' must be of type 15 for mode wrap",
+		     "policy", "add", "gw1", "p", "15-k", "--mode", "wrap",
+		     "--recipient", "14-b", NULL);
+	{
+		struct parsed p;
+
+		parse(&p, "policy", "add", "gw1", "p", "15-k", "--mode=wrap",
+		      "--recipient=15-1", "--recipient=15-2",
+		      "--recipient=15-3", "--recipient=15-4",
+		      "--recipient=15-5", "--recipient=15-6",
+		      "--recipient=15-7", "--recipient=15-8", NULL);
+		assert_int_equal(p.res, CLI_PARSE_USAGE);
+		assert_non_null(strstr(p.err, "at most 7 --recipient"));
+		done(&p);
+	}
 	expect_usage("invalid credential '99-k'", "compact", "gw1", "new",
 		     "--rotate", "99-k", NULL);
 	expect_usage("missing NEWFILE", "compact", "gw1", NULL);

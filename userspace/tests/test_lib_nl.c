@@ -720,6 +720,65 @@ static void test_policy(void **state)
 	nlmsg_free(msg);
 }
 
+/* A policy of several recipients: RECIPIENTS, one CREDID each. */
+static void test_policy_rcpt(void **state)
+{
+	struct nlattr *tb[M2MV_A_MAX + 1], *nest;
+	struct m2mv_policy_rcpt pr;
+	struct nl_msg *msg;
+	int i;
+
+	(void)state;
+	msg = new_msg(M2MV_CMD_POLICY_GET);
+	nla_put_string(msg, M2MV_A_NAME, "gw1");
+	nla_put(msg, M2MV_A_PREFIX, 2, "r/");
+	nla_put_string(msg, M2MV_A_CREDID, "15-a");
+	nla_put_u32(msg, M2MV_A_MODE, M2MV_MODE_WRAP);
+	nest = nla_nest_start(msg, M2MV_A_RECIPIENTS);
+	nla_put_string(msg, M2MV_A_CREDID, "15-b");
+	nla_put_string(msg, M2MV_A_CREDID, "15-c");
+	nla_nest_end(msg, nest);
+	parse(msg, tb);
+	assert_int_equal(m2mv__parse_policy_rcpt(tb, &pr), 0);
+	nlmsg_free(msg);
+	assert_string_equal(pr.info.credid, "15-a");
+	assert_string_equal(pr.info.prefix, "r/");
+	assert_int_equal(pr.n, 2);
+	assert_string_equal(pr.recipients[0], "15-b");
+	assert_string_equal(pr.recipients[1], "15-c");
+
+	/* None: n 0. */
+	msg = new_msg(M2MV_CMD_POLICY_GET);
+	nla_put_string(msg, M2MV_A_NAME, "gw1");
+	nla_put(msg, M2MV_A_PREFIX, 0, NULL);
+	nla_put_string(msg, M2MV_A_CREDID, "15-a");
+	nla_put_u32(msg, M2MV_A_MODE, M2MV_MODE_WRAP);
+	parse(msg, tb);
+	assert_int_equal(m2mv__parse_policy_rcpt(tb, &pr), 0);
+	nlmsg_free(msg);
+	assert_int_equal(pr.n, 0);
+
+	/* More than M2MV_RECIPIENTS_MAX - 1, or another attribute inside. */
+	for (i = 0; i < 2; i++) {
+		msg = new_msg(M2MV_CMD_POLICY_GET);
+		nla_put_string(msg, M2MV_A_NAME, "gw1");
+		nla_put(msg, M2MV_A_PREFIX, 0, NULL);
+		nla_put_string(msg, M2MV_A_CREDID, "15-a");
+		nla_put_u32(msg, M2MV_A_MODE, M2MV_MODE_WRAP);
+		nest = nla_nest_start(msg, M2MV_A_RECIPIENTS);
+		if (i) {
+			nla_put_u32(msg, M2MV_A_MODE, 1);
+		} else {
+			for (int j = 0; j < M2MV_RECIPIENTS_MAX; j++)
+				nla_put_string(msg, M2MV_A_CREDID, "15-x");
+		}
+		nla_nest_end(msg, nest);
+		parse(msg, tb);
+		assert_int_equal(m2mv__parse_policy_rcpt(tb, &pr), -EPROTO);
+		nlmsg_free(msg);
+	}
+}
+
 /* ---------------------------------------------------------------- verify */
 
 static void put_bad(struct nl_msg *msg, const char *path, uint64_t seq,
@@ -985,6 +1044,7 @@ int main(void)
 		cmocka_unit_test(test_attach_create_with_old_module),
 		cmocka_unit_test(test_key_bind_request),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_policy_rcpt),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_progress),
