@@ -26,10 +26,26 @@ struct m2mv_policy_ent {
 	u8 mode;
 	bool instance;
 	bool ts0003;
-	struct m2mv_kids more;		/* wrap: recipients beyond credid */
+	struct m2mv_kids *more;		/* wrap: recipients beyond credid */
 	u16 prefix_len;
 	char prefix[];
 };
+
+/* A policy's recipients beyond its credid when it has none. */
+static const struct m2mv_kids policy_no_more;
+
+static const struct m2mv_kids *policy_more(const struct m2mv_policy_ent *p)
+{
+	return p->more ? p->more : &policy_no_more;
+}
+
+/* Free a policy and its recipients; NULL is fine. */
+static void policy_free(struct m2mv_policy_ent *p)
+{
+	if (p)
+		kfree(p->more);
+	kfree(p);
+}
 
 /* Bumped by every change of any table: a dump seeing it move may be torn. */
 static atomic64_t m2mv_policies_generation = ATOMIC64_INIT(1);
@@ -69,7 +85,7 @@ void m2mv_policies_kill(struct m2mv_policies *pt)
 		return;
 	atomic64_inc(&m2mv_policies_generation);
 	list_for_each_entry_safe(p, tmp, &dead, node)
-		kfree(p);
+		policy_free(p);
 }
 
 static struct m2mv_policy_cred *cred_find(struct m2mv_policies *pt,
@@ -312,7 +328,12 @@ int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
 	p->mode = mode;
 	p->instance = flags & M2MV_POLICY_F_INSTANCE;
 	p->ts0003 = flags & M2MV_POLICY_F_TS0003;
-	p->more = *more;
+	/* Most policies have one credential: no room for others then. */
+	if (more->n) {
+		p->more = kmemdup(more, sizeof(*more), GFP_KERNEL);
+		if (!p->more)
+			goto out;
+	}
 	p->prefix_len = len;
 	memcpy(p->prefix, prefix, len);
 
@@ -332,7 +353,7 @@ out:
 	for (i = 0; i < M2MV_RECIPIENTS_MAX; i++)
 		if (!used[i])
 			kfree(c[i]);
-	kfree(ret ? p : old);
+	policy_free(ret ? p : old);
 	return ret;
 }
 
@@ -350,7 +371,7 @@ int m2mv_policy_del(struct m2mv_policies *pt, const char *prefix, u16 len)
 	up_write(&pt->lock);
 	if (!p)
 		return -ENOENT;
-	kfree(p);
+	policy_free(p);
 	return 0;
 }
 
@@ -368,6 +389,7 @@ int m2mv_policy_match(struct m2mv_policies *pt, const char *path, u16 len,
 		      struct m2mv_policy_match *m)
 {
 	struct m2mv_policy_ent *p, *best = NULL;
+	const struct m2mv_kids *more;
 	unsigned int i;
 	int ret;
 
@@ -385,10 +407,11 @@ int m2mv_policy_match(struct m2mv_policies *pt, const char *path, u16 len,
 		m->instance = best->instance;
 		m->ts0003 = best->ts0003;
 		/* Several recipients: credid first, then the others. */
-		m->rcpt.n = 1 + best->more.n;
+		more = policy_more(best);
+		m->rcpt.n = 1 + more->n;
 		strscpy(m->rcpt.kid[0], best->credid, sizeof(m->rcpt.kid[0]));
-		for (i = 0; i < best->more.n; i++)
-			strscpy(m->rcpt.kid[i + 1], best->more.kid[i],
+		for (i = 0; i < more->n; i++)
+			strscpy(m->rcpt.kid[i + 1], more->kid[i],
 				sizeof(m->rcpt.kid[i + 1]));
 		ret = 0;
 	}
@@ -424,7 +447,7 @@ int m2mv_policy_walk(struct m2mv_policies *pt, unsigned long *idx,
 			.mode = p->mode,
 			.instance = p->instance,
 			.ts0003 = p->ts0003,
-			.more = &p->more,
+			.more = policy_more(p),
 		};
 		ret = fn(ctx, &info);
 		if (ret)
