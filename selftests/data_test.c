@@ -1997,6 +1997,59 @@ TEST_F(vault, ts0003_key_limit)
 	unlink(nfile);
 }
 
+/* The ts0003 record of /t/a/x seen by uid 65534 in a fresh keyring. */
+static int nobody_ts0003(FIXTURE_DATA(vault) *self)
+{
+	static char buf[8192];
+	size_t n = sizeof(buf);
+
+	CHILD_EXPECT(1, -ENOKEY, mvt_get(self->fd, "/t/a/x", buf, &n, NULL));
+	CHILD_EXPECT(2, -ENOKEY, mvt_put(self->fd, "/t/a/x", "y", 1, 0, NULL));
+	CHILD_EXPECT(3, -ENOKEY, mvt_del(self->fd, "/t/a/x", 0, NULL));
+	n = sizeof(buf);
+	CHILD_EXPECT(4, 0, mvt_export(self->fd, "/t/a/x", 0, buf, &n, NULL));
+	/* A key of its own under the Credential-ID is not the bound one. */
+	CHILD_EXPECT(5, 1, mvt_key_add(MVT_K_DIR, NULL, 0, NULL) > 0);
+	n = sizeof(buf);
+	CHILD_EXPECT(6, -EKEYREJECTED, mvt_get(self->fd, "/t/a/x", buf, &n,
+					       NULL));
+	CHILD_EXPECT(7, -EKEYREJECTED, mvt_put(self->fd, "/t/a/x", "y", 1, 0,
+					       NULL));
+	return 0;
+}
+
+static int nobody_ts0003_no_grant(FIXTURE_DATA(vault) *self)
+{
+	static char buf[64];
+	size_t n = sizeof(buf);
+
+	CHILD_EXPECT(1, -EACCES, mvt_get(self->fd, "/t/a/x", buf, &n, NULL));
+	CHILD_EXPECT(2, -EACCES, mvt_put(self->fd, "/t/a/x", "y", 1, 0, NULL));
+	return 0;
+}
+
+/*
+ * A ts0003 record is sealed with the credential's key itself: another
+ * user without the grant, without the key, or with a key of its own under
+ * the same Credential-ID gets nothing, and the record stays readable.
+ */
+TEST_F(vault, ts0003_other_user)
+{
+	char out[8];
+	size_t n = sizeof(out);
+
+	ASSERT_EQ(0, ts0003_policy(self->name));
+	ASSERT_EQ(0, mvt_put(self->fd, "/t/a/x", "x", 1, 0, NULL));
+	EXPECT_EQ(0, as_nobody(nobody_ts0003_no_grant, self, true));
+	self->v.perm = 0666;
+	ASSERT_EQ(0, mvt_vault_reattach(&self->v, NULL));
+	ASSERT_EQ(0, ts0003_policy(self->name));
+	EXPECT_EQ(0, as_nobody(nobody_ts0003, self, true));
+	EXPECT_EQ(0, mvt_get(self->fd, "/t/a/x", out, &n, NULL));
+	EXPECT_EQ(1, n);
+	EXPECT_EQ('x', out[0]);
+}
+
 /* The header names the derivation scope each policy asks for. */
 TEST_F(vault, dir_keys_per_container_and_instance)
 {
