@@ -489,6 +489,17 @@ int m2mv_open(struct m2mv_rec *rec, const u8 key[32])
 	return m2mv_open_as(rec, key, 0);
 }
 
+/* A wrap record whose recipient @idx exists: 0 or -EINVAL. */
+static int cek_check(const struct m2mv_rec *rec, u8 idx)
+{
+	int ret = seal_check(rec);
+
+	if (!ret && (rec->head->mode != M2MV_MODE_WRAP ||
+		     idx >= m2mv_rec_nkeys(rec)))
+		ret = -EINVAL;
+	return ret;
+}
+
 /**
  * m2mv_open_cek() - open a wrap record as m2mv_open_as() and keep its CEK
  * @rec: a mapped wrap PUT record whose protected header the caller checked
@@ -507,10 +518,7 @@ int m2mv_open_cek(struct m2mv_rec *rec, const u8 key[32], u8 idx, u8 cek[32])
 	struct seal_keys *k;
 	int ret;
 
-	ret = seal_check(rec);
-	if (!ret && (rec->head->mode != M2MV_MODE_WRAP ||
-		     idx >= m2mv_rec_nkeys(rec)))
-		ret = -EINVAL;
+	ret = cek_check(rec, idx);
 	if (ret)
 		goto out;
 	k = kzalloc(sizeof(*k), GFP_KERNEL);
@@ -553,10 +561,7 @@ int m2mv_seal_cek(struct m2mv_rec *rec, const u8 cek[32], const u8 key[32],
 	struct seal_keys *k;
 	int ret;
 
-	ret = seal_check(rec);
-	if (!ret && (rec->head->mode != M2MV_MODE_WRAP ||
-		     idx >= m2mv_rec_nkeys(rec)))
-		ret = -EINVAL;
+	ret = cek_check(rec, idx);
 	if (ret)
 		goto out;
 	k = kzalloc(sizeof(*k), GFP_KERNEL);
