@@ -453,6 +453,55 @@ int consume_jwk_key(const struct consume_record *rec, const json_t *jwk,
 	return -EPROTO;
 }
 
+int consume_record_unwraps(const struct consume_record *rec,
+			   const uint8_t key[M2MV_KEY_LEN])
+{
+	json_t *jwk, *cek;
+
+	if (rec->mode != CONSUME_WRAP)
+		return -EINVAL;
+	jwk = oct_jwk(key, "A256KW");
+	if (!jwk)
+		return -ENOMEM;
+	cek = jose_jwe_dec_jwk(NULL, rec->jose, NULL, jwk);
+	wipe_jwk(jwk);
+	if (!cek)
+		return -EBADMSG;
+	wipe_jwk(cek);
+	return 0;
+}
+
+int consume_record_pick_key(struct consume_record *rec,
+			    const uint8_t key[M2MV_KEY_LEN], const char *kid,
+			    size_t *index)
+{
+	size_t i;
+	int ret = -EBADMSG;
+
+	if (index)
+		*index = 0;
+	if (!rec->nrcpt) {
+		if (kid && strcmp(kid, rec->kid))
+			return -ENOENT;
+		return rec->mode == CONSUME_WRAP ?
+		       consume_record_unwraps(rec, key) : 0;
+	}
+	for (i = 0; i < rec->nrcpt; i++) {
+		if (kid && strcmp(kid, rec->rcpt[i]))
+			continue;
+		ret = consume_record_pick(rec, i);
+		if (!ret)
+			ret = consume_record_unwraps(rec, key);
+		if (ret != -EBADMSG || kid)
+			break;
+	}
+	if (i == rec->nrcpt && kid)
+		return -ENOENT;
+	if (!ret && index)
+		*index = i;
+	return ret;
+}
+
 /* JWE: unwrap (A256KW) or take (dir) the CEK, then AES-256-GCM. */
 static int open_jwe(const struct consume_record *rec, const json_t *jwk,
 		    uint8_t **pt, size_t *ptl)

@@ -27,7 +27,9 @@
  * the kernel did, in the ts0003 profile it is the CEK itself) and
  * decrypts or verifies with libjose. A record of several recipients is
  * opened as one of them (consume_record_pick()): the consumer takes the
- * first whose credential the TEF gives it.
+ * first whose credential the TEF gives it, or with a key of its own
+ * (--key-file) the one named, else the first whose encrypted key that key
+ * unwraps (consume_record_pick_key()).
  */
 #ifndef M2MV_CONSUMER_RECORD_H
 #define M2MV_CONSUMER_RECORD_H
@@ -91,6 +93,41 @@ int consume_record_parse(const char *text, size_t len,
  * Return: 0, -EINVAL (no such recipient), -ENOMEM.
  */
 int consume_record_pick(struct consume_record *rec, size_t i);
+
+/**
+ * consume_record_unwraps() - whether @key unwraps the encrypted key of
+ * @rec's recipient (the one picked, for several): RFC 3394's integrity
+ * check, without decrypting the content
+ * @key: a candidate key encryption key (A256KW)
+ *
+ * Return: 0 it does; -EBADMSG it does not; -EINVAL not a wrap record;
+ * -ENOMEM.
+ */
+int consume_record_unwraps(const struct consume_record *rec,
+			   const uint8_t key[M2MV_KEY_LEN]);
+
+/**
+ * consume_record_pick_key() - the recipient a key of unknown credential
+ * opens (m2m-consume --key-file): for a record of several recipients,
+ * the one named @kid, or without @kid the first whose encrypted key
+ * @key unwraps, picked (consume_record_pick()); a record of one kid is
+ * taken as it is (a wrap record only if @key unwraps its encrypted key)
+ * @rec: a parsed record
+ * @key: the key
+ * @kid: the Credential-ID the key is for, or NULL
+ * @index: out (may be NULL): the recipient picked, from 0 (0 for a record
+ *	of one kid)
+ *
+ * For dir and mic records nothing is checked but @kid: whether @key is
+ * the kid's shows only when consume_record_open() authenticates.
+ *
+ * Return: 0; -ENOENT when @kid is not the record's kid nor one of its
+ * recipients; -EBADMSG when @key unwraps none of the encrypted keys it
+ * was tried on; -ENOMEM.
+ */
+int consume_record_pick_key(struct consume_record *rec,
+			    const uint8_t key[M2MV_KEY_LEN], const char *kid,
+			    size_t *index);
 
 /**
  * consume_jwk_key() - the 256-bit key of the JWK the TEF returned for

@@ -540,38 +540,50 @@ static void test_jwk(void **state)
 static const char hdr_rcpt[] = "{\"enc\":\"A256GCM\"," TAIL "," RCPT "}";
 
 /*
- * The General JSON serialization of @hdr for KID15 (k_wrap) and KID15B
- * (k_mic's bytes), with @kid2 as the second recipient's kid: the flattened
- * JWEs of both keys share their IV and ciphertext (same CEK and IV).
+ * The General JSON serialization of @hdr for @n recipients, @kids[i]'s
+ * encrypted key wrapped with @keys[i]: the flattened JWEs of all keys share
+ * their IV and ciphertext (same CEK and IV).
  */
-static char *make_general(const char *hdr, const char *kid2)
+static char *make_general_n(const char *hdr, size_t n, const char *const *kids,
+			    const uint8_t *const *keys)
 {
-	char *a = make_jwe(hdr, k_wrap, cek_rand, plain, 0);
-	char *b = make_jwe(hdr, k_mic, cek_rand, plain, 0);
-	json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL), *g;
-	char *out;
+	json_t *g = NULL, *rs = json_array(), *j;
+	char *t, *out;
+	size_t i;
 
-	assert_non_null(ja);
-	assert_non_null(jb);
-	g = json_pack("{s:O,s:[{s:{s:s,s:s},s:O},{s:{s:s,s:s},s:O}],s:O,s:O,s:O}",
-		      "protected", json_object_get(ja, "protected"),
-		      "recipients",
-		      "header", "alg", "A256KW", "kid", KID15,
-		      "encrypted_key", json_object_get(ja, "encrypted_key"),
-		      "header", "alg", "A256KW", "kid", kid2,
-		      "encrypted_key", json_object_get(jb, "encrypted_key"),
-		      "iv", json_object_get(ja, "iv"),
-		      "ciphertext", json_object_get(ja, "ciphertext"),
-		      "tag", json_object_get(ja, "tag"));
-	assert_non_null(g);
+	assert_non_null(rs);
+	for (i = 0; i < n; i++) {
+		t = make_jwe(hdr, keys[i], cek_rand, plain, 0);
+		j = json_loads(t, 0, NULL);
+		assert_non_null(j);
+		assert_int_equal(json_array_append_new(rs, json_pack(
+			"{s:{s:s,s:s},s:O}", "header", "alg", "A256KW",
+			"kid", kids[i], "encrypted_key",
+			json_object_get(j, "encrypted_key"))), 0);
+		if (!g)
+			g = json_pack("{s:O,s:O,s:O,s:O}",
+				      "protected", json_object_get(j, "protected"),
+				      "iv", json_object_get(j, "iv"),
+				      "ciphertext", json_object_get(j, "ciphertext"),
+				      "tag", json_object_get(j, "tag"));
+		assert_non_null(g);
+		json_decref(j);
+		free(t);
+	}
+	assert_int_equal(json_object_set_new(g, "recipients", rs), 0);
 	out = json_dumps(g, JSON_COMPACT);
 	assert_non_null(out);
 	json_decref(g);
-	json_decref(ja);
-	json_decref(jb);
-	free(a);
-	free(b);
 	return out;
+}
+
+/* KID15 (k_wrap) and @kid2 (k_mic's bytes). */
+static char *make_general(const char *hdr, const char *kid2)
+{
+	const char *kids[] = { KID15, kid2 };
+	const uint8_t *keys[] = { k_wrap, k_mic };
+
+	return make_general_n(hdr, 2, kids, keys);
 }
 
 /* Parse @text, pick recipient @i, open with @key: 0 or the first error. */
@@ -648,6 +660,139 @@ static void test_general(void **state)
 	free(bad);
 }
 
+/* ------------------------------------- a key of unknown credential */
+
+#define KIDREC "15-recovery@tef.example"
+#define RCPT3 "\"m2mv_rcpt\":[\"" KID15 "\",\"" KID15B "\",\"" KIDREC "\"]"
+static const char hdr_rcpt3[] = "{\"enc\":\"A256GCM\"," TAIL "," RCPT3 "}";
+static const char *const kids3[] = { KID15, KID15B, KIDREC };
+/* The recovery key: k_conf's bytes (no other test wraps with them). */
+static const uint8_t *const keys3[] = { k_wrap, k_mic, k_conf };
+
+/*
+ * Parse @text, pick the recipient of @key (named @kid, or not) and open
+ * it: 0 and the recipient picked in @index, or the first error.
+ */
+static int run_pick(const char *text, const uint8_t *key, const char *kid,
+		    size_t *index)
+{
+	struct consume_record rec;
+	const char *why = NULL;
+	uint8_t *out = NULL;
+	size_t outl = 0;
+	int ret;
+
+	*index = (size_t)-1;
+	ret = consume_record_parse(text, strlen(text), &rec, &why);
+	if (!ret)
+		ret = consume_record_pick_key(&rec, key, kid, index);
+	if (!ret) {
+		if (rec.nrcpt)
+			assert_string_equal(rec.kid, rec.rcpt[*index]);
+		if (kid)
+			assert_string_equal(rec.kid, kid);
+		ret = consume_record_open(&rec, key, &out, &outl);
+	}
+	if (!ret) {
+		assert_int_equal(outl, strlen(plain));
+		assert_memory_equal(out, plain, outl);
+	}
+	free(out);
+	consume_record_free(&rec);
+	return ret;
+}
+
+static void test_pick_key(void **state)
+{
+	char *g2 = make_general(hdr_rcpt, KID15B);
+	char *g3 = make_general_n(hdr_rcpt3, 3, kids3, keys3);
+	size_t i, idx;
+
+	(void)state;
+	/* Each recipient's key, found by unwrapping or named. */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(run_pick(g3, keys3[i], NULL, &idx), 0);
+		assert_int_equal(idx, i);
+		assert_int_equal(run_pick(g3, keys3[i], kids3[i], &idx), 0);
+		assert_int_equal(idx, i);
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(run_pick(g2, keys3[i], NULL, &idx), 0);
+		assert_int_equal(idx, i);
+		assert_int_equal(run_pick(g2, keys3[i], kids3[i], &idx), 0);
+		assert_int_equal(idx, i);
+	}
+	/* A key of none of them; a recipient named whose key it is not. */
+	assert_int_equal(run_pick(g3, cek_rand, NULL, &idx), -EBADMSG);
+	assert_int_equal(run_pick(g2, k_conf, NULL, &idx), -EBADMSG);
+	assert_int_equal(run_pick(g3, k_conf, KID15, &idx), -EBADMSG);
+	assert_int_equal(run_pick(g3, k_wrap, KIDREC, &idx), -EBADMSG);
+	/* A recipient the record does not have. */
+	assert_int_equal(run_pick(g2, k_conf, KIDREC, &idx), -ENOENT);
+	assert_int_equal(run_pick(g3, k_wrap, KID16, &idx), -ENOENT);
+	free(g2);
+	free(g3);
+}
+
+static void test_pick_key_one(void **state)
+{
+	char *t;
+	size_t idx;
+
+	(void)state;
+	/* A compact and a flattened wrap record: the key must unwrap. */
+	t = make_jwe(hdr_wrap, k_wrap, cek_rand, plain, 1);
+	assert_int_equal(run_pick(t, k_wrap, NULL, &idx), 0);
+	assert_int_equal(idx, 0);
+	assert_int_equal(run_pick(t, k_wrap, KID15, &idx), 0);
+	assert_int_equal(run_pick(t, k_conf, NULL, &idx), -EBADMSG);
+	assert_int_equal(run_pick(t, k_wrap, KIDREC, &idx), -ENOENT);
+	free(t);
+	t = make_jwe(hdr_wrap, k_wrap, cek_rand, plain, 0);
+	assert_int_equal(run_pick(t, k_wrap, NULL, &idx), 0);
+	assert_int_equal(run_pick(t, k_mic, KID15, &idx), -EBADMSG);
+	free(t);
+	/* mic and dir: the kid's key, known wrong only when opening. */
+	t = make_jws(hdr_mic, k_mic, plain, 1);
+	assert_int_equal(run_pick(t, k_mic, NULL, &idx), 0);
+	assert_int_equal(run_pick(t, k_mic, KID16, &idx), 0);
+	assert_int_equal(run_pick(t, k_wrap, NULL, &idx), -EBADMSG);
+	assert_int_equal(run_pick(t, k_mic, KID15, &idx), -ENOENT);
+	free(t);
+	t = make_jwe(hdr_dir_i, NULL, cek_instance, plain, 1);
+	assert_int_equal(run_pick(t, k_conf, KID14, &idx), 0);
+	assert_int_equal(run_pick(t, cek_instance, NULL, &idx), -EBADMSG);
+	free(t);
+	t = make_jwe(hdr_dir_ts0003, NULL, k_conf, plain, 0);
+	assert_int_equal(run_pick(t, k_conf, NULL, &idx), 0);
+	free(t);
+}
+
+/* consume_record_unwraps() alone: only wrap records. */
+static void test_unwraps(void **state)
+{
+	char *t = make_jwe(hdr_dir_c, NULL, cek_container, plain, 1);
+	struct consume_record rec;
+	const char *why = NULL;
+
+	(void)state;
+	assert_int_equal(consume_record_parse(t, strlen(t), &rec, &why), 0);
+	assert_int_equal(consume_record_unwraps(&rec, k_conf), -EINVAL);
+	consume_record_free(&rec);
+	free(t);
+	t = make_jwe(hdr_wrap, k_wrap, cek_rand, plain, 1);
+	assert_int_equal(consume_record_parse(t, strlen(t), &rec, &why), 0);
+	assert_int_equal(consume_record_unwraps(&rec, k_wrap), 0);
+	assert_int_equal(consume_record_unwraps(&rec, k_mic), -EBADMSG);
+	consume_record_free(&rec);
+	/* An encrypted key modified: its integrity check fails. */
+	t = tamper(t, 1);
+	assert_int_equal(consume_record_parse(t, strlen(t), &rec, &why), 0);
+	assert_int_equal(consume_record_unwraps(&rec, k_wrap), -EBADMSG);
+	consume_record_free(&rec);
+	free(t);
+}
+
 static void test_summary(void **state)
 {
 	char *t = make_jwe(hdr_dir_i, NULL, cek_instance, plain, 0);
@@ -696,6 +841,9 @@ int main(void)
 		cmocka_unit_test(test_jwk),
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_general),
+		cmocka_unit_test(test_pick_key),
+		cmocka_unit_test(test_pick_key_one),
+		cmocka_unit_test(test_unwraps),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
