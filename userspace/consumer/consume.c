@@ -8,6 +8,12 @@
  * plaintext goes to standard output or --output; with --json, a JSON
  * object describing the record and carrying the plaintext.
  *
+ * With --key-file instead of the TEF options, the key is the raw 32 bytes
+ * of a file (keyfile.c), typically the operator's offline recovery key:
+ * the recipient it is for is the one --kid names, else the first whose
+ * encrypted key it unwraps (consume_record_pick_key()). Everything after
+ * the key is the same as with the TEF's.
+ *
  * The record is checked before the TEF is asked: a malformed record, or
  * one bound to another path than --path, never costs a key retrieval.
  *
@@ -26,9 +32,11 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "common/credid.h"
 #include "common/hexkey.h"
 #include "common/kdf.h"
 #include "common/tefclient.h"
+#include "consumer/keyfile.h"
 #include "consumer/record.h"
 
 #define PROG			"m2m-consume"
@@ -39,6 +47,8 @@ struct opts {
 	const char *fqdn;
 	const char *identity;
 	const char *psk_file;
+	const char *key_file;
+	const char *kid;
 	const char *output;
 	const char *path;
 	const char *input;
@@ -51,12 +61,14 @@ static int usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " --tef HOST[:PORT] --fqdn TEF-FQDN --identity KPMID\n"
-		"                   --psk-file FILE [--output FILE] [--json] [--path PATH]\n"
-		"                   [--timeout MS] [--verbose] [INPUT|-]\n"
+		"                   --psk-file FILE [--timeout MS] [OPTION...] [INPUT|-]\n"
+		"       " PROG " --key-file FILE [--kid CREDID] [OPTION...] [INPUT|-]\n"
+		"options: [--output FILE] [--json] [--path PATH] [--verbose]\n"
 		"\n"
 		"Decrypts or verifies a record exported by 'm2mvault export' (JWE or JWS,\n"
-		"compact or flattened JSON; standard input if INPUT is absent or '-')\n"
-		"with the key the TEF gives for its kid, and writes the plaintext.\n"
+		"compact, flattened or General JSON; standard input if INPUT is absent\n"
+		"or '-') with the key the TEF gives for its kid, or with the key of\n"
+		"--key-file (no TEF), and writes the plaintext.\n"
 		"\n"
 		"  --tef HOST[:PORT]  the TEF (CoAP over DTLS-PSK; port %u by default)\n"
 		"  --fqdn TEF-FQDN    the TEF's FQDN, as in Credential-IDs\n"
@@ -69,6 +81,11 @@ static int usage(FILE *f)
 		"                     (BASE64URL) and text (if the plaintext is UTF-8)\n"
 		"  --path PATH        refuse a record bound to another resource path\n"
 		"  --timeout MS       per TEF request and handshake (default 5000)\n"
+		"  --key-file FILE    instead of the TEF: the raw 32-byte key, as\n"
+		"                     'keyctl padd' loads it ('-': standard input);\n"
+		"                     a file others may read is used with a warning\n"
+		"  --kid CREDID       with --key-file: the recipient the key is for\n"
+		"                     (default: the one whose encrypted key it unwraps)\n"
 		"  --verbose          say what is being done on stderr\n"
 		"\n"
 		"Exit status: 0 done; 1 refused, unauthentic or failed; 2 usage.\n",
@@ -307,6 +324,76 @@ static int fetch_rcpt_key(const struct opts *o, struct consume_record *rec,
 	return ret;
 }
 
+static void list_rcpt(const struct consume_record *rec)
+{
+	size_t i;
+
+	for (i = 0; i < rec->nrcpt; i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", rec->rcpt[i]);
+}
+
+/* The key of --key-file and the recipient it opens: 0 or an exit status. */
+static int file_key(const struct opts *o, struct consume_record *rec,
+		    uint8_t key[M2MV_KEY_LEN])
+{
+	const char *name = strcmp(o->key_file, "-") ? o->key_file :
+			   "standard input";
+	struct consume_keyfile_info info;
+	size_t i;
+	int ret;
+
+	ret = consume_keyfile_read(o->key_file, key, &info);
+	if (info.exposed)
+		fprintf(stderr, PROG ": warning: %s: group or others may access it (chmod 600); treat the key as exposed\n",
+			name);
+	if (ret == -EINVAL && info.hex) {
+		fprintf(stderr, PROG ": %s: hex text, not the raw 32-byte key (convert it: xxd -r -p)\n",
+			name);
+		return 1;
+	}
+	if (ret == -EINVAL && info.len > CONSUME_KEYFILE_PROBE) {
+		fprintf(stderr, PROG ": %s: more than %u bytes, not the raw 32-byte key\n",
+			name, CONSUME_KEYFILE_PROBE);
+		return 1;
+	}
+	if (ret == -EINVAL) {
+		fprintf(stderr, PROG ": %s: %zu bytes, not the raw 32-byte key (as 'keyctl padd' loads it, no newline)\n",
+			name, info.len);
+		return 1;
+	}
+	if (ret) {
+		fprintf(stderr, PROG ": %s: %s\n", name, strerror(-ret));
+		return 1;
+	}
+	ret = consume_record_pick_key(rec, key, o->kid, &i);
+	if (ret == -ENOENT && !rec->nrcpt) {
+		fprintf(stderr, PROG ": the record is for %s, not --kid %s\n",
+			rec->kid, o->kid);
+	} else if (ret == -ENOENT) {
+		fprintf(stderr, PROG ": --kid %s is not a recipient of the record (its %zu: ",
+			o->kid, rec->nrcpt);
+		list_rcpt(rec);
+		fprintf(stderr, ")\n");
+	} else if (ret == -EBADMSG && rec->nrcpt && !o->kid) {
+		fprintf(stderr, PROG ": authentication failed: the key of %s unwraps the encrypted key of none of the %zu recipients (",
+			name, rec->nrcpt);
+		list_rcpt(rec);
+		fprintf(stderr, ")\n");
+	} else if (ret == -EBADMSG) {
+		fprintf(stderr, PROG ": authentication failed: the key of %s does not unwrap the encrypted key of %s\n",
+			name, rec->kid);
+	} else if (ret) {
+		fprintf(stderr, PROG ": %s\n", strerror(-ret));
+	} else if (o->verbose && rec->nrcpt) {
+		fprintf(stderr, PROG ": the key of %s opens recipient %zu of %zu, %s\n",
+			name, i + 1, rec->nrcpt, rec->kid);
+	} else if (o->verbose) {
+		fprintf(stderr, PROG ": the key of %s taken for %s\n", name,
+			rec->kid);
+	}
+	return ret ? 1 : 0;
+}
+
 static int consume(const struct opts *o, struct consume_record *rec)
 {
 	uint8_t key[M2MV_KEY_LEN];
@@ -315,7 +402,12 @@ static int consume(const struct opts *o, struct consume_record *rec)
 	int ret;
 
 	mlock(key, sizeof(key));
-	ret = rec->nrcpt ? fetch_rcpt_key(o, rec, key) : fetch_key(o, rec, key);
+	if (o->key_file)
+		ret = file_key(o, rec, key);
+	else if (rec->nrcpt)
+		ret = fetch_rcpt_key(o, rec, key);
+	else
+		ret = fetch_key(o, rec, key);
 	if (ret)
 		goto out;
 	ret = consume_record_open(rec, key, &pt, &ptl);
@@ -349,6 +441,8 @@ int main(int argc, char **argv)
 		{ "fqdn", required_argument, NULL, 'f' },
 		{ "identity", required_argument, NULL, 'i' },
 		{ "psk-file", required_argument, NULL, 'k' },
+		{ "key-file", required_argument, NULL, 'K' },
+		{ "kid", required_argument, NULL, 'I' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "path", required_argument, NULL, 'p' },
@@ -370,6 +464,8 @@ int main(int argc, char **argv)
 		case 'f': o.fqdn = optarg; break;
 		case 'i': o.identity = optarg; break;
 		case 'k': o.psk_file = optarg; break;
+		case 'K': o.key_file = optarg; break;
+		case 'I': o.kid = optarg; break;
 		case 'o': o.output = optarg; break;
 		case 'j': o.json = 1; break;
 		case 'p': o.path = optarg; break;
@@ -391,8 +487,26 @@ int main(int argc, char **argv)
 		o.input = argv[optind];
 	else if (optind != argc)
 		return usage(stderr);
-	if (!o.tef || !o.fqdn || !o.identity || !o.psk_file) {
-		fprintf(stderr, PROG ": --tef, --fqdn, --identity and --psk-file are required\n");
+	if (o.key_file) {
+		if (o.tef || o.fqdn || o.identity || o.psk_file ||
+		    o.timeout_ms) {
+			fprintf(stderr, PROG ": --key-file is instead of the TEF: not with --tef, --fqdn, --identity, --psk-file or --timeout\n");
+			return usage(stderr);
+		}
+		if (!strcmp(o.key_file, "-") && !strcmp(o.input, "-")) {
+			fprintf(stderr, PROG ": --key-file - reads the key from standard input: name the INPUT file\n");
+			return usage(stderr);
+		}
+		if (o.kid && m2mv_credid_parse(o.kid, NULL)) {
+			fprintf(stderr, PROG ": --kid %s: not a Credential-ID\n",
+				o.kid);
+			return usage(stderr);
+		}
+	} else if (o.kid) {
+		fprintf(stderr, PROG ": --kid goes with --key-file\n");
+		return usage(stderr);
+	} else if (!o.tef || !o.fqdn || !o.identity || !o.psk_file) {
+		fprintf(stderr, PROG ": --tef, --fqdn, --identity and --psk-file are required (or --key-file)\n");
 		return usage(stderr);
 	}
 

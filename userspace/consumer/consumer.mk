@@ -22,10 +22,16 @@ $(CONSUMER): $(UOBJ)/consumer/consume.o $(CONSUMER_A) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs $(CONSUMER_PKGS))
 
+# test_consume_record also runs the program (its options, exit status and
+# output with --key-file), which it finds at CONSUME_BIN.
+$(B)/tests/test_consume_record: $(CONSUMER)
+$(B)/tests/test_consume_record: CONSUME_TEST_DEFS = -DCONSUME_BIN='"$(CONSUMER)"'
+
 # This rule's shorter stem wins over the generic one in userspace.mk.
 $(B)/tests/test_consume%: userspace/tests/test_consume%.c $(CONSUMER_A) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(shell pkg-config --cflags $(CONSUMER_PKGS)) \
+		$(CONSUME_TEST_DEFS) \
 		$< -o $@ $(CONSUMER_A) $(COMMON_LIB) -lcmocka \
 		$(shell pkg-config --libs $(CONSUMER_PKGS))
 

@@ -7,8 +7,13 @@
  * OpenSSL, and the dir content keys are the values of
  * Documentation/key-management.rst, not recomputed: the consumer must
  * derive the same key from K_data_conf and the header.
+ *
+ * The tests of --key-file also run m2m-consume itself (CONSUME_BIN, under
+ * valgrind when there is one): its options, exit status and output.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,12 +21,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "common/b64url.h"
+#include "consumer/keyfile.h"
 #include "consumer/record.h"
 
 #define KID14 "14-cf27b2df26538407cdb7387144d8cef6@tef.example.com"
@@ -793,6 +802,399 @@ static void test_unwraps(void **state)
 	free(t);
 }
 
+/* ------------------------------------------------------- key files */
+
+/* A directory of its own for each test's files; rm_dir() empties it. */
+static char *make_dir(void)
+{
+	char *d = strdup("/tmp/m2mv-consume-test.XXXXXX");
+
+	assert_non_null(d);
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static void rm_dir(char *dir)
+{
+	char path[4096];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		assert_int_equal(unlink(path), 0);
+	}
+	closedir(d);
+	assert_int_equal(rmdir(dir), 0);
+	free(dir);
+}
+
+/* @dir/@name holding @len bytes of @data, mode @mode: its path (static). */
+static const char *put_file(const char *dir, const char *name,
+			    const void *data, size_t len, mode_t mode)
+{
+	static char path[8][4096];
+	static unsigned int next;
+	char *p = path[next++ % 8];
+	int fd;
+
+	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
+	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(close(fd), 0);
+	return p;
+}
+
+static int read_key(const char *path, uint8_t key[32],
+		    struct consume_keyfile_info *info)
+{
+	memset(key, 0xee, 32);
+	return consume_keyfile_read(path, key, info);
+}
+
+static void test_keyfile_read(void **state)
+{
+	static const char hex[] = "30bb3a445584116df9c01d2169f778ef"
+				  "a971ffc7de2b1f932fd5b9dcd093e4a4\n";
+	static const uint8_t zero[32];
+	struct consume_keyfile_info info;
+	uint8_t key[32], big[300];
+	char *dir = make_dir();
+	const char *p;
+
+	(void)state;
+	p = put_file(dir, "ok", k_conf, 32, 0600);
+	assert_int_equal(read_key(p, key, &info), 0);
+	assert_memory_equal(key, k_conf, 32);
+	assert_int_equal(info.len, 32);
+	assert_false(info.exposed);
+	assert_false(info.hex);
+	/* Readable by others: read, and said so. */
+	p = put_file(dir, "exposed", k_conf, 32, 0644);
+	assert_int_equal(read_key(p, key, &info), 0);
+	assert_memory_equal(key, k_conf, 32);
+	assert_true(info.exposed);
+	p = put_file(dir, "group", k_conf, 32, 0640);
+	assert_int_equal(read_key(p, key, &info), 0);
+	assert_true(info.exposed);
+
+	/* Any length but 32 is refused, the key left wiped. */
+	p = put_file(dir, "short", k_conf, 31, 0600);
+	assert_int_equal(read_key(p, key, &info), -EINVAL);
+	assert_int_equal(info.len, 31);
+	assert_memory_equal(key, zero, 32);
+	p = put_file(dir, "newline", "0123456789abcdef0123456789abcdef\n", 33,
+		     0600);
+	assert_int_equal(read_key(p, key, &info), -EINVAL);
+	assert_int_equal(info.len, 33);
+	assert_false(info.hex);
+	assert_memory_equal(key, zero, 32);
+	p = put_file(dir, "empty", "", 0, 0600);
+	assert_int_equal(read_key(p, key, &info), -EINVAL);
+	assert_int_equal(info.len, 0);
+	/* The hex text of a key, where its bytes belong. */
+	p = put_file(dir, "hex", hex, strlen(hex), 0600);
+	assert_int_equal(read_key(p, key, &info), -EINVAL);
+	assert_int_equal(info.len, 65);
+	assert_true(info.hex);
+	memset(big, 'a', sizeof(big));
+	p = put_file(dir, "big", big, sizeof(big), 0600);
+	assert_int_equal(read_key(p, key, &info), -EINVAL);
+	assert_int_equal(info.len, CONSUME_KEYFILE_PROBE + 1);
+	assert_false(info.hex);
+
+	assert_int_equal(read_key("/nonexistent/key", key, &info), -ENOENT);
+	assert_int_equal(read_key(dir, key, &info), -EISDIR);
+	rm_dir(dir);
+}
+
+#ifndef CONSUME_BIN
+#error "CONSUME_BIN: the m2m-consume to run (userspace/consumer/consumer.mk)"
+#endif
+
+/* Output of the last run_consume(), NUL-terminated. */
+static char cli_out[8192], cli_err[8192];
+
+static void slurp(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(path);
+}
+
+/*
+ * Run m2m-consume with @args (NULL-terminated), standard input from
+ * @in (or /dev/null), standard output and error into cli_out and cli_err:
+ * its exit status. Under valgrind, an error or a leak is a failure.
+ */
+static int run_consume(const char *dir, const char *in,
+		       const char *const *args)
+{
+	static const char *const vg[] = { "valgrind", "-q",
+		"--error-exitcode=99", "--leak-check=full",
+		"--errors-for-leak-kinds=all" };
+	const char *argv[40];
+	char out[4096], err[4096];
+	size_t n = 0, i;
+	int use_vg = !access("/usr/bin/valgrind", X_OK), status;
+	pid_t pid;
+
+	if (use_vg)
+		for (i = 0; i < sizeof(vg) / sizeof(vg[0]); i++)
+			argv[n++] = vg[i];
+	argv[n++] = CONSUME_BIN;
+	for (i = 0; args[i]; i++) {
+		assert_true(n + 1 < sizeof(argv) / sizeof(argv[0]));
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	snprintf(out, sizeof(out), "%s/.stdout", dir);
+	snprintf(err, sizeof(err), "%s/.stderr", dir);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		int i0 = open(in ? in : "/dev/null", O_RDONLY);
+		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (i0 < 0 || o < 0 || e < 0 || dup2(i0, 0) < 0 ||
+		    dup2(o, 1) < 0 || dup2(e, 2) < 0)
+			_exit(127);
+		execv(use_vg ? "/usr/bin/valgrind" : CONSUME_BIN,
+		      (char *const *)argv);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	slurp(out, cli_out, sizeof(cli_out));
+	slurp(err, cli_err, sizeof(cli_err));
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 99 || WEXITSTATUS(status) == 127)
+		fail_msg("m2m-consume: status %d, stderr: %s",
+			 WEXITSTATUS(status), cli_err);
+	return WEXITSTATUS(status);
+}
+
+#define CONSUME(dir, in, ...) \
+	run_consume(dir, in, (const char *const []){ __VA_ARGS__, NULL })
+
+static void expect_stderr(const char *what)
+{
+	if (!strstr(cli_err, what))
+		fail_msg("stderr lacks \"%s\": %s", what, cli_err);
+}
+
+static void test_cli_general(void **state)
+{
+	char *g3 = make_general_n(hdr_rcpt3, 3, kids3, keys3);
+	char *g2 = make_general(hdr_rcpt, KID15B);
+	char *dir = make_dir(), *r3, *r2, *key[3], *bad;
+	char name[16], out[4096], buf[256];
+	struct stat st;
+	size_t i;
+	json_t *j;
+
+	(void)state;
+	r3 = strdup(put_file(dir, "r3.jwe", g3, strlen(g3), 0600));
+	r2 = strdup(put_file(dir, "r2.jwe", g2, strlen(g2), 0600));
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "%zu.key", i);
+		key[i] = strdup(put_file(dir, name, keys3[i], 32, 0600));
+	}
+	bad = strdup(put_file(dir, "bad.key", cek_rand, 32, 0600));
+
+	/* Each recipient's key file, with its kid and without. */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(CONSUME(dir, NULL, "--key-file", key[i], r3), 0);
+		assert_string_equal(cli_out, plain);
+		assert_string_equal(cli_err, "");
+		assert_int_equal(CONSUME(dir, NULL, "--key-file", key[i],
+					 "--kid", kids3[i], r3), 0);
+		assert_string_equal(cli_out, plain);
+		if (i < 2) {
+			assert_int_equal(CONSUME(dir, NULL, "--key-file",
+						 key[i], r2), 0);
+			assert_string_equal(cli_out, plain);
+			assert_int_equal(CONSUME(dir, NULL, "--key-file", key[i],
+						 "--kid", kids3[i], r2), 0);
+			assert_string_equal(cli_out, plain);
+		}
+	}
+	/* The record from standard input; -v says which recipient opened. */
+	assert_int_equal(CONSUME(dir, r3, "--key-file", key[2], "-v"), 0);
+	assert_string_equal(cli_out, plain);
+	expect_stderr("opens recipient 3 of 3, " KIDREC);
+	/* --json: the recipient opened, -o: a file of mode 0600. */
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", key[2], "--json", r3),
+			 0);
+	j = json_loads(cli_out, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "kid")), KIDREC);
+	assert_string_equal(json_string_value(json_object_get(j, "text")), plain);
+	assert_int_equal(json_integer_value(json_object_get(j, "recipients")), 3);
+	json_decref(j);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", key[1], "-o", out,
+				 r3), 0);
+	assert_string_equal(cli_out, "");
+	assert_int_equal(stat(out, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	slurp(out, buf, sizeof(buf));
+	assert_string_equal(buf, plain);
+
+	/* A key of none; a recipient named whose key it is not, or absent. */
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", bad, r3), 1);
+	assert_string_equal(cli_out, "");
+	expect_stderr("authentication failed");
+	expect_stderr("none of the 3 recipients (" KID15 ", " KID15B ", "
+		      KIDREC ")");
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", key[0], "--kid",
+				 KIDREC, r3), 1);
+	expect_stderr("authentication failed");
+	expect_stderr("does not unwrap the encrypted key of " KIDREC);
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", key[2], "--kid",
+				 KIDREC, r2), 1);
+	assert_string_equal(cli_out, "");
+	expect_stderr("--kid " KIDREC " is not a recipient");
+	rm_dir(dir);
+	free(r3);
+	free(r2);
+	for (i = 0; i < 3; i++)
+		free(key[i]);
+	free(bad);
+	free(g3);
+	free(g2);
+}
+
+static void test_cli_one(void **state)
+{
+	char *dir = make_dir(), *t, *wrap, *mic, *dirrec, *kw, *km, *kc;
+
+	(void)state;
+	t = make_jwe(hdr_wrap, k_wrap, cek_rand, plain, 1);
+	wrap = strdup(put_file(dir, "wrap.jwe", t, strlen(t), 0600));
+	free(t);
+	t = make_jws(hdr_mic, k_mic, plain, 1);
+	mic = strdup(put_file(dir, "mic.jws", t, strlen(t), 0600));
+	free(t);
+	t = make_jwe(hdr_dir_c, NULL, cek_container, plain, 0);
+	dirrec = strdup(put_file(dir, "dir.jwe", t, strlen(t), 0600));
+	free(t);
+	kw = strdup(put_file(dir, "wrap.key", k_wrap, 32, 0600));
+	km = strdup(put_file(dir, "mic.key", k_mic, 32, 0600));
+	kc = strdup(put_file(dir, "conf.key", k_conf, 32, 0600));
+
+	/* A compact wrap record. */
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", kw, wrap), 0);
+	assert_string_equal(cli_out, plain);
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", kw, "--kid", KID15,
+				 "--path", PATH, wrap), 0);
+	assert_string_equal(cli_out, plain);
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", km, wrap), 1);
+	expect_stderr("authentication failed");
+	expect_stderr("does not unwrap the encrypted key of " KID15);
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", kw, "--kid", KIDREC,
+				 wrap), 1);
+	expect_stderr("the record is for " KID15 ", not --kid " KIDREC);
+	/* A mic record: the kid's key verifies, another does not. */
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", km, mic), 0);
+	assert_string_equal(cli_out, plain);
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", kw, mic), 1);
+	assert_string_equal(cli_out, "");
+	expect_stderr("authentication failed: the JWS does not verify under "
+		      KID16);
+	/* A seed dir record: the per-container key derived from the file's. */
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", kc, dirrec), 0);
+	assert_string_equal(cli_out, plain);
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", kw, dirrec), 1);
+	expect_stderr("authentication failed: the JWE does not verify under "
+		      KID14);
+	/* The key from standard input. */
+	assert_int_equal(CONSUME(dir, km, "--key-file", "-", mic), 0);
+	assert_string_equal(cli_out, plain);
+	rm_dir(dir);
+	free(wrap);
+	free(mic);
+	free(dirrec);
+	free(kw);
+	free(km);
+	free(kc);
+}
+
+static void test_cli_refused(void **state)
+{
+	static const char hex[] = "30bb3a445584116df9c01d2169f778ef"
+				  "a971ffc7de2b1f932fd5b9dcd093e4a4\n";
+	char *dir = make_dir(), *t, *mic, *km;
+	const char *p;
+	uint8_t k33[33];
+
+	(void)state;
+	t = make_jws(hdr_mic, k_mic, plain, 1);
+	mic = strdup(put_file(dir, "mic.jws", t, strlen(t), 0600));
+	free(t);
+	km = strdup(put_file(dir, "mic.key", k_mic, 32, 0600));
+
+	/* Key files of another length than 32. */
+	p = put_file(dir, "short.key", k_mic, 31, 0600);
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", p, mic), 1);
+	assert_string_equal(cli_out, "");
+	expect_stderr("31 bytes, not the raw 32-byte key");
+	memcpy(k33, k_mic, 32);
+	k33[32] = '\n';
+	p = put_file(dir, "nl.key", k33, 33, 0600);
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", p, mic), 1);
+	expect_stderr("33 bytes, not the raw 32-byte key");
+	p = put_file(dir, "hex.key", hex, strlen(hex), 0600);
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", p, mic), 1);
+	expect_stderr("hex text, not the raw 32-byte key");
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", "/nonexistent", mic),
+			 1);
+	expect_stderr("/nonexistent: No such file or directory");
+	/* Readable by others: used, with a warning. */
+	p = put_file(dir, "open.key", k_mic, 32, 0644);
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", p, mic), 0);
+	assert_string_equal(cli_out, plain);
+	expect_stderr("warning: ");
+	expect_stderr("treat the key as exposed");
+
+	/* The TEF's options and --key-file do not mix: usage. */
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", km, "--tef",
+				 "tef.example", mic), 2);
+	expect_stderr("--key-file is instead of the TEF");
+	assert_int_equal(CONSUME(dir, NULL, "--psk-file", km, "--key-file", km,
+				 mic), 2);
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", km, "--timeout",
+				 "1000", mic), 2);
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", km, "--fqdn",
+				 "tef.example", "--identity", "kpm", mic), 2);
+	/* --kid only with --key-file, and a Credential-ID. */
+	assert_int_equal(CONSUME(dir, NULL, "--kid", KID16, mic), 2);
+	expect_stderr("--kid goes with --key-file");
+	assert_int_equal(CONSUME(dir, NULL, "--key-file", km, "--kid", "bogus",
+				 mic), 2);
+	expect_stderr("--kid bogus: not a Credential-ID");
+	/* Key and record cannot both come from standard input. */
+	assert_int_equal(CONSUME(dir, mic, "--key-file", "-"), 2);
+	/* Neither the TEF nor a key file. */
+	assert_int_equal(CONSUME(dir, NULL, mic), 2);
+	expect_stderr("(or --key-file)");
+	assert_string_equal(cli_out, "");
+	rm_dir(dir);
+	free(mic);
+	free(km);
+}
+
 static void test_summary(void **state)
 {
 	char *t = make_jwe(hdr_dir_i, NULL, cek_instance, plain, 0);
@@ -844,6 +1246,10 @@ int main(void)
 		cmocka_unit_test(test_pick_key),
 		cmocka_unit_test(test_pick_key_one),
 		cmocka_unit_test(test_unwraps),
+		cmocka_unit_test(test_keyfile_read),
+		cmocka_unit_test(test_cli_general),
+		cmocka_unit_test(test_cli_one),
+		cmocka_unit_test(test_cli_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
