@@ -13,6 +13,7 @@
 #include "cred.h"
 #include "names.h"
 #include "policy.h"
+#include "store.h"
 #include "vault.h"
 
 /**
@@ -95,7 +96,8 @@ static int ctl_key_id(const char *credid, u8 mode, u8 id[M2MV_KEY_ID_SIZE])
  * @which: out, on a possession error or -EINVAL of a recipient: the
  *	position in @more of the one that failed, else -1
  *
- * Return: 0; -ENOENT (no such store); -EINVAL; a possession error
+ * Return: 0; -ENOENT (no such store); -EINVAL; -E2BIG (M2MV_RECIPIENTS_MAX
+ * recipients in a store with a recovery credential); a possession error
  * (-ENOKEY, -EKEYREVOKED, -EKEYEXPIRED, -EACCES); -EKEYREJECTED (a
  * Credential-ID is bound to another key); -ENOMEM.
  */
@@ -104,6 +106,7 @@ int m2mv_ctl_policy_set(const char *name, const char *prefix, u16 len,
 			const struct m2mv_kids *more, int *which)
 {
 	u8 ids[M2MV_RECIPIENTS_MAX - 1][M2MV_KEY_ID_SIZE];
+	char kid[M2MV_CREDID_MAX + 1];
 	u8 id[M2MV_KEY_ID_SIZE];
 	struct m2mv_store *s;
 	unsigned int i;
@@ -115,7 +118,13 @@ int m2mv_ctl_policy_set(const char *name, const char *prefix, u16 len,
 	s = m2mv_store_get(name);
 	if (!s)
 		return -ENOENT;
-	ret = ctl_key_id(credid, mode, id);
+	/* The recovery credential needs a recipient's place. */
+	ret = 0;
+	if (more && more->n + 1 >= M2MV_RECIPIENTS_MAX &&
+	    !m2mv_store_recovery_get(s, kid, NULL))
+		ret = -E2BIG;
+	if (!ret)
+		ret = ctl_key_id(credid, mode, id);
 	for (i = 0; !ret && more && i < more->n; i++) {
 		ret = ctl_key_id(more->kid[i], mode, ids[i]);
 		if (ret)
@@ -154,6 +163,58 @@ int m2mv_ctl_key_bind(const char *name, const char *credid)
 	ret = ctl_key_id(credid, m2mv_cred_mode_for_type(type), id);
 	if (!ret)
 		ret = m2mv_policies_bind(m2mv_store_policies(s), credid, id);
+	m2mv_store_put(s);
+	return ret;
+}
+
+/* A wrap policy of M2MV_RECIPIENTS_MAX recipients leaves none for recovery. */
+static int ctl_policy_full(void *ctx, const struct m2mv_policy_info *p)
+{
+	return p->mode == M2MV_MODE_WRAP && p->more &&
+	       p->more->n + 1 >= M2MV_RECIPIENTS_MAX ? -E2BIG : 0;
+}
+
+/**
+ * m2mv_ctl_recovery() - set or remove @name's recovery credential
+ * @name: checked store name
+ * @credid: a checked Credential-ID of type 15 whose key the caller
+ *	possesses, or NULL to remove the store's recovery credential
+ *
+ * Return: 0; -ENOENT (no such store); -EINVAL (not of type 15); a
+ * possession error; -EKEYREJECTED (bound to another key); -E2BIG (a wrap
+ * policy names M2MV_RECIPIENTS_MAX recipients); or an error of
+ * m2mv_store_recovery_set().
+ */
+int m2mv_ctl_recovery(const char *name, const char *credid)
+{
+	u8 key[M2MV_KEY_SIZE];
+	struct m2mv_store *s;
+	unsigned long idx = 0;
+	unsigned int type;
+	int ret;
+
+	if (credid) {
+		ret = m2mv_credid_parse(credid,
+					strnlen(credid, M2MV_CREDID_MAX + 1),
+					&type);
+		if (ret)
+			return ret;
+		if (type != M2MV_CRED_TYPE_ESDATA_WRAP)
+			return -EINVAL;
+	}
+	s = m2mv_store_get(name);
+	if (!s)
+		return -ENOENT;
+	ret = 0;
+	if (credid) {
+		ret = m2mv_policy_walk(m2mv_store_policies(s), &idx,
+				       ctl_policy_full, NULL);
+		if (!ret)
+			ret = m2mv_cred_get(credid, M2MV_MODE_WRAP, key);
+	}
+	if (!ret)
+		ret = m2mv_store_recovery_set(s, credid, credid ? key : NULL);
+	memzero_explicit(key, sizeof(key));
 	m2mv_store_put(s);
 	return ret;
 }
@@ -218,6 +279,9 @@ int m2mv_ctl_verify(const char *name, m2mv_progress_fn progress,
  * @fd: an empty regular file open read-write
  * @credid: NULL, or a credential to re-seal every live record of its mode
  *	under (the caller must possess it and every old key concerned)
+ * @flags: M2MV_COMPACT_F_*; RECOVERY (without @credid): every live wrap
+ *	record gets the store's recovery credential as it is now (the
+ *	caller must possess one named recipient's key of each it changes)
  * @progress: NULL, or called as the records are written
  * @ctx: passed to @progress
  * @rep: out: records and bytes of the new log
@@ -225,16 +289,22 @@ int m2mv_ctl_verify(const char *name, m2mv_progress_fn progress,
  * Return: 0 or a negative errno; -ENOENT if no such store, -EBADF if @fd
  * is not open.
  */
-int m2mv_ctl_compact(const char *name, int fd, const char *credid,
+int m2mv_ctl_compact(const char *name, int fd, const char *credid, u32 flags,
 		     m2mv_progress_fn progress, void *ctx,
 		     struct m2mv_compact_report *rep)
 {
+	struct m2mv_rewrap *w = NULL;
 	struct m2mv_rotate *r = NULL;
+	m2mv_xform_fn xform = NULL;
+	void *xctx = NULL;
 	struct m2mv_store *s;
 	struct file *file;
 	int ret;
 
 	memset(rep, 0, sizeof(*rep));
+	if ((flags & ~__M2MV_COMPACT_F_ALL) ||
+	    ((flags & M2MV_COMPACT_F_RECOVERY) && credid))
+		return -EINVAL;
 	s = m2mv_store_get(name);
 	if (!s)
 		return -ENOENT;
@@ -248,11 +318,22 @@ int m2mv_ctl_compact(const char *name, int fd, const char *credid,
 			ret = PTR_ERR(r);
 			goto out_file;
 		}
+		xform = m2mv_vault_reseal;
+		xctx = r;
+	} else if (flags & M2MV_COMPACT_F_RECOVERY) {
+		w = m2mv_vault_rewrap_begin(s);
+		if (IS_ERR(w)) {
+			ret = PTR_ERR(w);
+			goto out_file;
+		}
+		xform = m2mv_vault_rewrap;
+		xctx = w;
 	}
-	ret = m2mv_store_compact(s, file, r ? m2mv_vault_reseal : NULL, r,
-				 progress, ctx, rep);
+	ret = m2mv_store_compact(s, file, xform, xctx, progress, ctx, rep);
 	if (r)
 		m2mv_vault_rotate_end(r);
+	if (w)
+		m2mv_vault_rewrap_end(w);
 out_file:
 	fput(file);
 out_store:

@@ -22,10 +22,11 @@ int m2mv_ctl_policy_set(const char *name, const char *prefix, u16 len,
 			const struct m2mv_kids *more, int *which);
 int m2mv_ctl_policy_del(const char *name, const char *prefix, u16 len);
 int m2mv_ctl_key_bind(const char *name, const char *credid);
+int m2mv_ctl_recovery(const char *name, const char *credid);
 int m2mv_ctl_verify(const char *name, m2mv_progress_fn progress,
 		    m2mv_bad_fn bad, void *ctx,
 		    struct m2mv_verify_report *rep);
-int m2mv_ctl_compact(const char *name, int fd, const char *credid,
+int m2mv_ctl_compact(const char *name, int fd, const char *credid, u32 flags,
 		     m2mv_progress_fn progress, void *ctx,
 		     struct m2mv_compact_report *rep);
 

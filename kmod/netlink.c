@@ -73,6 +73,7 @@ static const struct nla_policy m2mv_nl_policy[M2MV_A_MAX + 1] = {
 	[M2MV_A_ANCHOR_SEQ]	= { .type = NLA_U64 },
 	[M2MV_A_ANCHOR_CHAIN]	= NLA_POLICY_EXACT_LEN(M2MV_CHAIN_SIZE),
 	[M2MV_A_RECIPIENTS]	= NLA_POLICY_NESTED(m2mv_nl_rcpt_policy),
+	[M2MV_A_RECOVERY]	= { .type = NLA_REJECT },
 };
 
 static int m2mv_nl_name(struct genl_info *info, const char **name)
@@ -164,6 +165,9 @@ static void m2mv_nl_compact_err(struct netlink_ext_ack *extack, int err)
 		break;
 	case -ENOSPC:
 		NL_SET_ERR_MSG(extack, "no space left on the new file's file system");
+		break;
+	case -E2BIG:
+		NL_SET_ERR_MSG(extack, "a live record names 8 recipients: no room for recovery");
 		break;
 	default:
 		NL_SET_ERR_MSG(extack, "compaction failed");
@@ -413,6 +417,10 @@ static int m2mv_nl_put_store(struct sk_buff *skb, struct m2mv_store *s,
 			      M2MV_A_PAD) ||
 	    nla_put(skb, M2MV_A_ANCHOR_CHAIN, M2MV_CHAIN_SIZE, st.anchor.chain))
 		goto err;
+	/* @buf (PATH_MAX bytes) takes the recovery Credential-ID now. */
+	if (buf && !m2mv_store_recovery_get(s, buf, NULL) &&
+	    nla_put_string(skb, M2MV_A_RECOVERY, buf))
+		goto err;
 	kfree(buf);
 	buf = NULL;
 
@@ -603,6 +611,9 @@ static int m2mv_nl_policy_set(struct sk_buff *skb, struct genl_info *info)
 	else if (ret == -EKEYREJECTED && more->n)
 		NL_SET_ERR_MSG(info->extack,
 			       "another key is bound to CREDID or a recipient in the store");
+	else if (ret == -E2BIG)
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_RECIPIENTS],
+				    "the store's recovery credential takes a recipient's place: at most 7 recipients");
 	else
 		m2mv_nl_key_err_at(info, m2mv_nl_rcpt_attr(info, which), ret);
 out:
@@ -650,6 +661,46 @@ static int m2mv_nl_key_bind(struct sk_buff *skb, struct genl_info *info)
 				    "no store of that name is attached");
 	else
 		m2mv_nl_key_err(info, ret);
+	return ret;
+}
+
+static int m2mv_nl_recovery(struct sk_buff *skb, struct genl_info *info)
+{
+	const char *name, *credid = NULL;
+	int ret;
+
+	ret = m2mv_nl_name(info, &name);
+	if (ret)
+		return ret;
+	if (info->attrs[M2MV_A_CREDID]) {
+		credid = nla_data(info->attrs[M2MV_A_CREDID]);
+		if (m2mv_credid_check(credid)) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[M2MV_A_CREDID],
+					    "malformed Credential-ID");
+			return -EINVAL;
+		}
+	}
+	ret = m2mv_ctl_recovery(name, credid);
+	switch (ret) {
+	case -ENOENT:
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_NAME],
+				    "no store of that name is attached");
+		break;
+	case -EINVAL:
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_CREDID],
+				    "a recovery credential is of type 15");
+		break;
+	case -E2BIG:
+		NL_SET_ERR_MSG(info->extack,
+			       "a wrap policy names 8 recipients: none is left for the recovery credential");
+		break;
+	case -EROFS:
+		NL_SET_ERR_MSG(info->extack, "the store is attached read-only");
+		break;
+	default:
+		m2mv_nl_key_err(info, ret);
+	}
 	return ret;
 }
 
@@ -823,6 +874,7 @@ static int m2mv_nl_compact(struct sk_buff *skb, struct genl_info *info)
 	struct m2mv_compact_report rep = {};
 	const char *name, *credid = NULL;
 	struct sk_buff *msg;
+	u32 flags = 0;
 	void *hdr;
 	int ret;
 
@@ -831,6 +883,18 @@ static int m2mv_nl_compact(struct sk_buff *skb, struct genl_info *info)
 		return ret;
 	if (GENL_REQ_ATTR_CHECK(info, M2MV_A_FD))
 		return -EINVAL;
+	if (info->attrs[M2MV_A_FLAGS])
+		flags = nla_get_u32(info->attrs[M2MV_A_FLAGS]);
+	if (flags & ~__M2MV_COMPACT_F_ALL) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_FLAGS],
+				    "unknown compaction flags");
+		return -EINVAL;
+	}
+	if ((flags & M2MV_COMPACT_F_RECOVERY) && info->attrs[M2MV_A_CREDID]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_CREDID],
+				    "rotation and the recovery compaction are separate runs");
+		return -EINVAL;
+	}
 	if (info->attrs[M2MV_A_CREDID]) {
 		credid = nla_data(info->attrs[M2MV_A_CREDID]);
 		if (m2mv_credid_check(credid)) {
@@ -841,8 +905,8 @@ static int m2mv_nl_compact(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 	ret = m2mv_ctl_compact(name, nla_get_u32(info->attrs[M2MV_A_FD]),
-			       credid, m2mv_nl_compact_progress, (void *)name,
-			       &rep);
+			       credid, flags, m2mv_nl_compact_progress,
+			       (void *)name, &rep);
 	if (ret) {
 		m2mv_nl_compact_err(info->extack, ret);
 		return ret;
@@ -900,6 +964,10 @@ static const struct genl_ops m2mv_genl_ops[] = {
 	}, {
 		.cmd = M2MV_CMD_KEY_BIND,
 		.doit = m2mv_nl_key_bind,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = M2MV_CMD_STORE_RECOVERY,
+		.doit = m2mv_nl_recovery,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

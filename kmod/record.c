@@ -127,6 +127,8 @@ int m2mv_rec_alloc(struct m2mv_rec *rec, const struct m2mv_rec_shape *shape)
 		return -EINVAL;
 	if (!rcpt && shape->nrcpt > 1)
 		return -EINVAL;
+	if ((shape->flags & M2MV_RECF_RCVY) && !rcpt)
+		return -EINVAL;
 	nkeys = rcpt ? shape->nrcpt : 1;
 
 	cap = sizeof(*h) + shape->path_len +
@@ -179,6 +181,24 @@ int m2mv_rec_set_hdr_len(struct m2mv_rec *rec, u16 hdr_len)
 	return 0;
 }
 
+/*
+ * A RCVY body of @plen bytes, of which @avail follow the head: its
+ * Credential-ID and padding fill it exactly, and what must be zero is.
+ */
+static bool rcvy_body_ok(const u8 *body, size_t avail, u32 plen)
+{
+	const struct m2mv_disk_rcvy *r = (const void *)body;
+
+	if (plen > avail || plen < sizeof(*r) || plen % 8 ||
+	    plen != ALIGN(sizeof(*r) + r->kid_len, 8) ||
+	    memchr_inv(r->reserved, 0, sizeof(r->reserved)))
+		return false;
+	if (!r->kid_len && memchr_inv(r->wrapped, 0, sizeof(r->wrapped)))
+		return false;
+	return !memchr_inv(body + sizeof(*r) + r->kid_len, 0,
+			   plen - sizeof(*r) - r->kid_len);
+}
+
 /**
  * m2mv_rec_map() - take ownership of a record read from disk and map it
  * @rec: out: the record; m2mv_rec_free() frees @buf
@@ -208,6 +228,8 @@ int m2mv_rec_map(struct m2mv_rec *rec, u8 *buf, size_t len)
 	     h->nonce[0] < 2 || h->nonce[0] > M2MV_RECIPIENTS_MAX ||
 	     memchr_inv(h->nonce + 1, 0, M2MV_NONCE_SIZE - 1)))
 		return -EBADMSG;
+	if ((h->flags & M2MV_RECF_RCVY) && !(h->flags & M2MV_RECF_RCPT))
+		return -EBADMSG;
 	if (h->ekey_len != mode_ekey_len(h->mode) ||
 	    h->iv_len != mode_iv_len(h->mode) ||
 	    h->tag_len != mode_tag_len(h->mode))
@@ -227,6 +249,13 @@ int m2mv_rec_map(struct m2mv_rec *rec, u8 *buf, size_t len)
 		    le32_to_cpu(h->payload_len) < sizeof(struct m2mv_disk_ckpt) ||
 		    le32_to_cpu(h->payload_len) > M2MV_CKPT_BODY_MAX ||
 		    le32_to_cpu(h->payload_len) % 8)
+			return -EBADMSG;
+		break;
+	case M2MV_REC_RCVY:
+		if (h->mode != M2MV_MODE_NONE || h->flags || h->path_len ||
+		    h->hdr_len || h->version ||
+		    !rcvy_body_ok(buf + sizeof(*h), len - sizeof(*h),
+				  le32_to_cpu(h->payload_len)))
 			return -EBADMSG;
 		break;
 	default:

@@ -83,8 +83,8 @@ out_tfm:
 }
 
 /* JWE A256KW: @ekey = A || C, the 40 bytes of RFC 3394's output. */
-static int kw_wrap(const u8 kek[M2MV_KEY_SIZE], const u8 cek[M2MV_KEY_SIZE],
-		   u8 ekey[M2MV_WRAPPED_KEY_SIZE])
+int m2mv_kw_wrap(const u8 kek[M2MV_KEY_SIZE], const u8 cek[M2MV_KEY_SIZE],
+		 u8 ekey[M2MV_WRAPPED_KEY_SIZE])
 {
 	struct kw_buf *kw;
 	int ret;
@@ -105,9 +105,9 @@ static int kw_wrap(const u8 kek[M2MV_KEY_SIZE], const u8 cek[M2MV_KEY_SIZE],
 }
 
 /* Unwrap A || C; -EBADMSG if the integrity check fails (wrong key). */
-static int kw_unwrap(const u8 kek[M2MV_KEY_SIZE],
-		     const u8 ekey[M2MV_WRAPPED_KEY_SIZE],
-		     u8 cek[M2MV_KEY_SIZE])
+int m2mv_kw_unwrap(const u8 kek[M2MV_KEY_SIZE],
+		   const u8 ekey[M2MV_WRAPPED_KEY_SIZE],
+		   u8 cek[M2MV_KEY_SIZE])
 {
 	struct kw_buf *kw;
 	int ret;
@@ -363,8 +363,8 @@ static int seal_aead(struct m2mv_rec *rec, const u8 keys[][M2MV_KEY_SIZE],
 	if (rec->head->mode == M2MV_MODE_WRAP) {
 		get_random_bytes(k->cek, sizeof(k->cek));
 		for (i = 0; !ret && i < n; i++)
-			ret = kw_wrap(keys[i], k->cek,
-				      rec->ekey + (size_t)i * M2MV_WRAPPED_KEY_SIZE);
+			ret = m2mv_kw_wrap(keys[i], k->cek, rec->ekey +
+					   (size_t)i * M2MV_WRAPPED_KEY_SIZE);
 	} else {
 		ret = dir_cek(rec, keys[0], k->cek);
 	}
@@ -388,8 +388,8 @@ static int open_aead(struct m2mv_rec *rec, const u8 key[M2MV_KEY_SIZE], u8 idx)
 	if (!k)
 		return -ENOMEM;
 	if (rec->head->mode == M2MV_MODE_WRAP)
-		ret = kw_unwrap(key, rec->ekey + (size_t)idx * M2MV_WRAPPED_KEY_SIZE,
-				k->cek);
+		ret = m2mv_kw_unwrap(key, rec->ekey +
+				     (size_t)idx * M2MV_WRAPPED_KEY_SIZE, k->cek);
 	else
 		ret = dir_cek(rec, key, k->cek);
 	if (!ret) {
@@ -526,8 +526,8 @@ int m2mv_open_cek(struct m2mv_rec *rec, const u8 key[32], u8 idx, u8 cek[32])
 		ret = -ENOMEM;
 		goto out;
 	}
-	ret = kw_unwrap(key, rec->ekey + (size_t)idx * M2MV_WRAPPED_KEY_SIZE,
-			k->cek);
+	ret = m2mv_kw_unwrap(key, rec->ekey +
+			     (size_t)idx * M2MV_WRAPPED_KEY_SIZE, k->cek);
 	if (!ret) {
 		memcpy(k->iv, rec->iv, sizeof(k->iv));
 		ret = gcm_crypt(rec, k->cek, k->iv, false);
@@ -571,8 +571,8 @@ int m2mv_seal_cek(struct m2mv_rec *rec, const u8 cek[32], const u8 key[32],
 	}
 	memcpy(k->cek, cek, M2MV_KEY_SIZE);
 	get_random_bytes(k->iv, sizeof(k->iv));
-	ret = kw_wrap(key, k->cek,
-		      rec->ekey + (size_t)idx * M2MV_WRAPPED_KEY_SIZE);
+	ret = m2mv_kw_wrap(key, k->cek,
+			   rec->ekey + (size_t)idx * M2MV_WRAPPED_KEY_SIZE);
 	if (!ret) {
 		memcpy(rec->iv, k->iv, sizeof(k->iv));
 		ret = gcm_crypt(rec, k->cek, k->iv, true);

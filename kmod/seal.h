@@ -39,6 +39,10 @@ int m2mv_open_cek(struct m2mv_rec *rec, const u8 key[32], u8 idx, u8 cek[32]);
 int m2mv_seal_cek(struct m2mv_rec *rec, const u8 cek[32], const u8 key[32],
 		  u8 idx);
 
+/* RFC 3394 AES-256 key wrap of one 32-byte key: A || C, 40 bytes. */
+int m2mv_kw_wrap(const u8 kek[32], const u8 key[32], u8 out[40]);
+int m2mv_kw_unwrap(const u8 kek[32], const u8 in[40], u8 key[32]);
+
 int __init m2mv_seal_selftest(void);
 
 #endif /* _M2MV_SEAL_H */

@@ -38,6 +38,12 @@ static int store_open(struct m2mv_store *s, loff_t size,
 	ret = m2mv_super_open(s, size, rep);
 	if (!ret)
 		ret = m2mv_store_scan(s, size, want, rep);
+	if (!ret)
+		ret = m2mv_rcvy_load(s);
+	if (ret > 0) {
+		rep->integrity_errors++;
+		ret = 0;
+	}
 	return ret;
 }
 
@@ -50,6 +56,7 @@ static void store_free(struct m2mv_store *s)
 	m2mv_index_destroy(&s->index);
 	crypto_free_shash(s->tfm);
 	fput(s->file);
+	memzero_explicit(&s->rcvy, sizeof(s->rcvy));
 	kfree(s);
 }
 
@@ -76,6 +83,7 @@ static struct m2mv_store *store_alloc(const char *name, struct file *file,
 	strscpy(s->name, name, sizeof(s->name));
 	spin_lock_init(&s->file_lock);
 	spin_lock_init(&s->pos_lock);
+	spin_lock_init(&s->rcvy_lock);
 	mutex_init(&s->ctl_lock);
 	mutex_init(&s->append_lock);
 	atomic64_set(&s->tail, 0);

@@ -102,6 +102,11 @@ bool m2mv_store_detached(const struct m2mv_store *s);
 bool m2mv_store_allows(const struct m2mv_store *s, int mask);
 const char *m2mv_store_name(const struct m2mv_store *s);
 const u8 *m2mv_store_id(const struct m2mv_store *s);
+
+/* The recovery credential (store_rcvy.c). */
+int m2mv_store_recovery_set(struct m2mv_store *s, const char *kid,
+			    const u8 key[32]);
+int m2mv_store_recovery_get(struct m2mv_store *s, char *kid, u8 *key);
 char *m2mv_store_file_path(struct m2mv_store *s, char *buf, int len);
 struct m2mv_policies *m2mv_store_policies(struct m2mv_store *s);
 void m2mv_store_status(struct m2mv_store *s, struct m2mv_store_status *st);

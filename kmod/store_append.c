@@ -284,6 +284,28 @@ int m2mv_store_append(struct m2mv_store *s, struct m2mv_rec *rec,
 }
 
 /**
+ * m2mv_store_append_meta() - append a record that names no path (RCVY)
+ * @s: the store, its append lock held
+ * @rec: the record, complete but for seq, time, chain and CRC
+ * @seq: out: its sequence number
+ * @end: out: the offset just past it, for m2mv_store_sync()
+ *
+ * Return: as m2mv_store_append().
+ */
+int m2mv_store_append_meta(struct m2mv_store *s, struct m2mv_rec *rec,
+			   u64 *seq, loff_t *end)
+{
+	u32 len = m2mv_rec_len(rec);
+	struct m2mv_rec view;
+
+	lockdep_assert_held(&s->append_lock);
+	if (rec->head->type != M2MV_REC_RCVY || len > rec->cap ||
+	    m2mv_rec_map(&view, rec->buf, len))
+		return -EINVAL;
+	return append_locked(s, rec, seq, end);
+}
+
+/**
  * m2mv_store_sync() - make everything before @end durable
  * @s: the store
  * @end: an offset from m2mv_store_append()

@@ -85,16 +85,21 @@ static int compact_read(struct m2mv_compact *cp, const char *path, u16 len,
 	return ret;
 }
 
-/* What a transform returned must stand in for @in in the index. */
+/*
+ * What a transform returned must stand in for @in in the index. Only the
+ * recipients of a wrap record may change (M2MV_COMPACT_F_RECOVERY).
+ */
 static bool compact_out_ok(const struct m2mv_rec *in, const struct m2mv_rec *out)
 {
+	const u8 rcpt = M2MV_RECF_RCPT | M2MV_RECF_RCVY;
+	u8 mask = in->head->mode == M2MV_MODE_WRAP ? (u8)~rcpt : 0xff;
 	struct m2mv_rec view;
 
 	return out->buf && m2mv_rec_len(out) <= out->cap &&
 	       !m2mv_rec_map(&view, out->buf, m2mv_rec_len(out)) &&
 	       out->head->type == M2MV_REC_PUT &&
 	       out->head->mode == in->head->mode &&
-	       out->head->flags == in->head->flags &&
+	       (out->head->flags & mask) == (in->head->flags & mask) &&
 	       out->head->version == in->head->version &&
 	       out->head->payload_len == in->head->payload_len &&
 	       !m2mv_bytes_cmp(out->path, m2mv_rec_path_len(out), in->path,
@@ -176,10 +181,14 @@ out:
 	return ret;
 }
 
-/* The new file's superblocks; the new log starts after them. */
+/*
+ * The new file's superblocks; the new log starts after them, with the
+ * recovery credential in force if the store has one.
+ */
 static int compact_super(struct m2mv_compact *cp)
 {
 	struct m2mv_store *s = cp->s;
+	struct m2mv_rec rec;
 	int ret;
 
 	ret = m2mv_super_write(s, cp->file, &cp->t.end);
@@ -188,7 +197,12 @@ static int compact_super(struct m2mv_compact *cp)
 	memcpy(cp->t.chain, s->super.key_check, M2MV_CHAIN_SIZE);
 	cp->t.seq = 0;
 	cp->t.refs = true;
-	return 0;
+	ret = m2mv_rcvy_rec(s, &rec);
+	if (ret <= 0)
+		return ret;
+	ret = compact_write(cp, &rec);
+	m2mv_rec_free(&rec);
+	return ret;
 }
 
 /*
@@ -300,7 +314,8 @@ static int compact_locked(struct m2mv_compact *cp)
  * header, payload, tag and time as they were (the AEAD covers none of seq,
  * chain or time), a fresh sequence number (1, 2, ...) and chain; a
  * checkpoint every M2MV_CKPT_INTERVAL records and one at the end.
- * Tombstones and older versions are dropped. Once the new file is flushed,
+ * Tombstones and older versions are dropped; the store's recovery
+ * credential, if it has one, is the new log's first record. Once the new file is flushed,
  * the store switches to it and drops its reference to the old file, which
  * is left as it was.
  *

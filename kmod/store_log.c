@@ -199,7 +199,7 @@ int m2mv_log_write(struct file *file, struct crypto_shash *tfm,
 	t->seq++;
 	memcpy(t->chain, chain, sizeof(chain));
 	t->end += len;
-	if (h->type != M2MV_REC_CKPT) {
+	if (h->type == M2MV_REC_PUT || h->type == M2MV_REC_DEL) {
 		t->prev_path = m2mv_path_crc(rec->path, m2mv_rec_path_len(rec));
 		t->prev_ver = le64_to_cpu(h->version) & 0xffff;
 	}

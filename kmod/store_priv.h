@@ -12,6 +12,7 @@
  *	store_scrub.c	verify
  *	store_compact.c	compaction
  *	store_dnonce.c	dir-mode nonce table and use limits
+ *	store_rcvy.c	the recovery credential
  *
  * Locking, outermost first; no other nesting exists:
  *
@@ -28,6 +29,8 @@
  *	s->file_lock		a spinlock for taking a reference to s->file
  *	s->pos_lock		a spinlock for the last and the durable
  *				position (seq, chain, end) as one
+ *	s->rcvy_lock		a spinlock for the recovery credential
+ *				(alone, or under append_lock to change it)
  *
  * The policy table (s->policies) has a lock of its own, never held with
  * any of these.
@@ -89,6 +92,16 @@ struct m2mv_evidence {
 	struct m2mv_ev *ev;
 };
 
+/* The store's recovery credential (store_rcvy.c). */
+struct m2mv_rcvy {
+	bool set;			/* the log names one */
+	bool loaded;			/* and @key is its key */
+	u8 kid_len;
+	char kid[M2MV_CREDID_MAX + 1];
+	u8 key[M2MV_KEY_SIZE];
+	u8 wrapped[M2MV_WRAPPED_KEY_SIZE];	/* @key, as the log has it */
+};
+
 struct m2mv_store {
 	struct list_head node;		/* in the registry */
 	struct kref ref;
@@ -135,6 +148,9 @@ struct m2mv_store {
 	struct rb_root nonces;		/* of struct m2mv_dnonce */
 
 	struct m2mv_policies policies;
+
+	spinlock_t rcvy_lock;		/* @rcvy */
+	struct m2mv_rcvy rcvy;
 
 	atomic64_t counters[__M2MV_STORE_CNT_MAX];
 };
@@ -199,6 +215,11 @@ void m2mv_dnonce_carry(struct m2mv_store *s, const char *kid,
 		       u8 nonce[M2MV_NONCE_SIZE]);
 void m2mv_dnonce_destroy(struct m2mv_store *s);
 
+/* store_rcvy.c */
+void m2mv_rcvy_note(struct m2mv_store *s, const struct m2mv_rec *rec);
+int m2mv_rcvy_load(struct m2mv_store *s);
+int m2mv_rcvy_rec(struct m2mv_store *s, struct m2mv_rec *rec);
+
 /* store_scan.c */
 int m2mv_store_scan(struct m2mv_store *s, loff_t size,
 		    const struct m2mv_anchor *want,
@@ -210,6 +231,8 @@ void m2mv_store_set_pos(struct m2mv_store *s, u64 seq, const u8 *chain,
 void m2mv_store_ckpt_arm(struct m2mv_store *s);
 void m2mv_store_ckpt_work(struct work_struct *work);
 void m2mv_store_shutdown(struct m2mv_store *s);
+int m2mv_store_append_meta(struct m2mv_store *s, struct m2mv_rec *rec,
+			   u64 *seq, loff_t *end);
 
 /* store.c: the registry, for compaction's target file */
 int m2mv_registry_claim_pending(struct m2mv_store *s, struct file *file);

@@ -700,7 +700,7 @@ static void scan_ref(struct m2mv_scan *sc, const struct m2mv_rec *rec)
 {
 	u16 plen = m2mv_rec_path_len(rec);
 
-	if (rec->head->type == M2MV_REC_CKPT)
+	if (rec->head->type != M2MV_REC_PUT && rec->head->type != M2MV_REC_DEL)
 		return;
 	sc->ref_ok = m2mv_path_ok(rec->path, plen);
 	sc->ref_path = m2mv_path_crc(rec->path, plen);
@@ -740,6 +740,10 @@ static int scan_intact(struct m2mv_scan *sc, const struct m2mv_scan_item *it)
 		sc->want_met = true;
 	if (h->type == M2MV_REC_CKPT)
 		return scan_ckpt(sc, rec, it->off);
+	if (h->type == M2MV_REC_RCVY) {
+		m2mv_rcvy_note(sc->s, rec);
+		return 0;
+	}
 
 	if (!m2mv_path_ok(rec->path, plen) || !ir.version) {
 		scan_warn(sc, it->off, seq, NULL, 0, "invalid path or version");

@@ -122,6 +122,9 @@ static int scrub_one(struct m2mv_scan *sc, const struct m2mv_scan_item *it)
 		if (le64_to_cpu(c->records) != seq - 1 || c->reserved)
 			what = "checkpoint does not match the records before it";
 		break;
+	case M2MV_REC_RCVY:
+		/* m2mv_rec_map() checked its shape; attach, its key. */
+		break;
 	case M2MV_REC_PUT:
 	case M2MV_REC_DEL:
 		if (!m2mv_path_ok(rec->path, m2mv_rec_path_len(rec)) ||

@@ -151,18 +151,43 @@ static void vault_hdr_fields(struct m2mv_hdr_fields *f, struct m2mv_store *s,
 }
 
 /*
- * The flags of a new PUT record under @pol: a dir record is ts0003
+ * The flags of a new PUT record under @pol (with @rcvy, its last recipient
+ * is the store's recovery credential): a dir record is ts0003
  * (DIRECT) or seed, and a seed one lists its derivation in "crit".
  */
-static u8 vault_rec_flags(const struct m2mv_policy_match *pol)
+static u8 vault_rec_flags(const struct m2mv_policy_match *pol, bool rcvy)
 {
 	if (pol->mode == M2MV_MODE_WRAP && pol->rcpt.n > 1)
-		return M2MV_RECF_RCPT;
+		return M2MV_RECF_RCPT | (rcvy ? M2MV_RECF_RCVY : 0);
 	if (pol->mode != M2MV_MODE_DIR)
 		return 0;
 	if (pol->ts0003)
 		return M2MV_RECF_DIRECT;
 	return M2MV_RECF_CRIT | (pol->instance ? M2MV_RECF_INSTANCE : 0);
+}
+
+/*
+ * A wrap PUT: the store's recovery credential, if it has one, joins the
+ * recipients last, its key from the store rather than from the caller.
+ * Return: 1 if it joined, 0 if there is none (or a policy's recipient is
+ * that credential already), -E2BIG if the policy leaves no room for it.
+ */
+static int vault_add_recovery(struct m2mv_store *s, struct m2mv_vop *op)
+{
+	struct m2mv_kids *k = &op->pol.rcpt;
+	unsigned int i;
+
+	if (m2mv_store_recovery_get(s, op->kid, NULL))
+		return 0;
+	for (i = 0; i < k->n; i++)
+		if (!strcmp(k->kid[i], op->kid))
+			return 0;
+	if (k->n >= M2MV_RECIPIENTS_MAX)
+		return -E2BIG;
+	if (m2mv_store_recovery_get(s, k->kid[k->n], op->keys[k->n]))
+		return 0;		/* removed meanwhile */
+	k->n++;
+	return 1;
 }
 
 /* Write @rec's protected header for @kids and set its length. */
@@ -265,8 +290,9 @@ int m2mv_vault_read(struct m2mv_store *s, struct m2mv_vop *op,
  *
  * Return: 0; -ENODEV, -EMSGSIZE (over max_blob), -EACCES (no policy), a
  * possession error (-ENOKEY, -EKEYREVOKED, -EKEYEXPIRED, -EKEYREJECTED),
- * -EFAULT, -EDQUOT (dir key use limit), -ENOMEM, -EOVERFLOW, or an error
- * of m2mv_store_append().
+ * -E2BIG (a wrap policy of M2MV_RECIPIENTS_MAX recipients in a store with
+ * a recovery credential), -EFAULT, -EDQUOT (dir key use limit), -ENOMEM,
+ * -EOVERFLOW, or an error of m2mv_store_append().
  */
 int m2mv_vault_put(struct m2mv_store *s, struct m2mv_vop *op,
 		   const void __user *data, u32 len, u64 *version, u64 *seq,
@@ -280,6 +306,7 @@ int m2mv_vault_put(struct m2mv_store *s, struct m2mv_vop *op,
 	};
 	struct m2mv_rec rec = {};
 	const char *id;
+	int rcvy = 0;
 	u16 id_len;
 	u64 ver;
 	int ret;
@@ -299,9 +326,16 @@ int m2mv_vault_put(struct m2mv_store *s, struct m2mv_vop *op,
 	ret = vault_keys_all(s, &op->pol.rcpt, op->pol.mode, op->keys);
 	if (ret)
 		return ret;
+	if (op->pol.mode == M2MV_MODE_WRAP) {
+		rcvy = vault_add_recovery(s, op);
+		if (rcvy < 0) {
+			ret = rcvy;
+			goto out;
+		}
+	}
 
 	shape.mode = op->pol.mode;
-	shape.flags = vault_rec_flags(&op->pol);
+	shape.flags = vault_rec_flags(&op->pol, rcvy > 0);
 	if (shape.flags & M2MV_RECF_RCPT)
 		shape.nrcpt = op->pol.rcpt.n;
 	ret = m2mv_rec_alloc(&rec, &shape);
@@ -842,5 +876,157 @@ int m2mv_vault_reseal(void *ctx, const struct m2mv_rec *in,
 		ret = 1;
 out:
 	m2mv_rec_free(&tmp);
+	return ret;
+}
+
+/* ---------------------------------------------------------- recovery */
+
+struct m2mv_rewrap {
+	struct m2mv_store *s;
+	bool has;			/* the store has a recovery credential: */
+	char kid[M2MV_CREDID_MAX + 1];	/* its Credential-ID */
+	u8 key[M2MV_KEY_SIZE];		/* and key */
+	u8 open[M2MV_KEY_SIZE];		/* the key a record is opened with */
+	u8 cek[M2MV_KEY_SIZE];
+	struct m2mv_kids kids;		/* a record's recipients */
+	struct m2mv_kids want;		/* and what they become */
+};
+
+/**
+ * m2mv_vault_rewrap_begin() - prepare a compaction that brings every live
+ * wrap record in line with the store's recovery credential as it is now
+ * @s: the store
+ *
+ * Return: the context for m2mv_vault_rewrap(), or ERR_PTR(-ENOMEM).
+ */
+struct m2mv_rewrap *m2mv_vault_rewrap_begin(struct m2mv_store *s)
+{
+	struct m2mv_rewrap *r;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->s = s;
+	r->has = !m2mv_store_recovery_get(s, r->kid, r->key);
+	return r;
+}
+
+void m2mv_vault_rewrap_end(struct m2mv_rewrap *r)
+{
+	kfree_sensitive(r);
+}
+
+/*
+ * Is @in as the recovery credential wants it? @nbase: its recipients
+ * beyond an earlier recovery credential (r->kids holds them all).
+ */
+static bool rewrap_done(const struct m2mv_rewrap *r, const struct m2mv_rec *in,
+			u8 nbase)
+{
+	unsigned int i;
+
+	if (in->head->flags & M2MV_RECF_RCVY)
+		return r->has && !strcmp(r->kids.kid[nbase], r->kid);
+	if (!r->has)
+		return true;
+	/* A policy that names the recovery credential covers it already. */
+	for (i = 0; i < nbase; i++)
+		if (!strcmp(r->kids.kid[i], r->kid))
+			return true;
+	return false;
+}
+
+/**
+ * m2mv_vault_rewrap() - give one live wrap record the store's recovery
+ * credential in force (an m2mv_xform_fn)
+ * @ctx: from m2mv_vault_rewrap_begin()
+ * @in: the record as it is
+ * @out: out: the record with its recipients changed
+ *
+ * The recipients the record's policy named stay, in their order, with
+ * their wrapped keys; the recovery credential follows them, in place of
+ * an earlier one, or goes if the store has none. The content key comes
+ * from the first of the named recipients whose key the caller possesses
+ * and the store binds; the payload is sealed again under it with a fresh
+ * IV, since the header (the AAD) changes.
+ *
+ * Return: 1 with @out built, 0 to copy @in unchanged, -E2BIG if the
+ * record has M2MV_RECIPIENTS_MAX named recipients, a possession error, or
+ * another negative errno.
+ */
+int m2mv_vault_rewrap(void *ctx, const struct m2mv_rec *in,
+		      struct m2mv_rec *out)
+{
+	struct m2mv_rewrap *r = ctx;
+	struct m2mv_rec_shape shape = {
+		.type = M2MV_REC_PUT,
+		.mode = M2MV_MODE_WRAP,
+		.path_len = m2mv_rec_path_len(in),
+		.hdr_max = M2MV_HDR_MAX,
+		.payload_len = m2mv_rec_payload_len(in),
+	};
+	const u8 rcpt = M2MV_RECF_RCPT | M2MV_RECF_RCVY;
+	struct m2mv_rec tmp;
+	u8 nbase, idx = 0;
+	unsigned int i;
+	int ret;
+
+	if (in->head->type != M2MV_REC_PUT || in->head->mode != M2MV_MODE_WRAP)
+		return 0;
+	if (m2mv_jose_header_kids(in->hdr, m2mv_rec_hdr_len(in), &r->kids) ||
+	    r->kids.n != m2mv_rec_nkeys(in))
+		return -EBADMSG;
+	nbase = r->kids.n - ((in->head->flags & M2MV_RECF_RCVY) ? 1 : 0);
+	if (rewrap_done(r, in, nbase))
+		return 0;
+
+	r->want.n = nbase;
+	for (i = 0; i < nbase; i++)
+		strscpy(r->want.kid[i], r->kids.kid[i], sizeof(r->want.kid[i]));
+	if (r->has) {
+		if (nbase >= M2MV_RECIPIENTS_MAX)
+			return -E2BIG;
+		strscpy(r->want.kid[nbase], r->kid, sizeof(r->want.kid[nbase]));
+		r->want.n++;
+	}
+	shape.flags = in->head->flags & ~rcpt;
+	if (r->want.n > 1) {
+		shape.flags |= M2MV_RECF_RCPT | (r->has ? M2MV_RECF_RCVY : 0);
+		shape.nrcpt = r->want.n;
+	}
+
+	r->kids.n = nbase;
+	ret = vault_key_any(r->s, &r->kids, M2MV_MODE_WRAP, r->open, &idx);
+	if (ret)
+		return ret;
+	ret = vault_copy(in, &tmp);
+	if (ret)
+		goto out_key;
+	ret = m2mv_open_cek(&tmp, r->open, idx, r->cek);
+	if (ret)
+		goto out_tmp;
+
+	ret = m2mv_rec_alloc(out, &shape);
+	if (ret)
+		goto out_tmp;
+	out->head->version = in->head->version;
+	memcpy(out->path, in->path, shape.path_len);
+	memcpy(out->ekey, in->ekey, (size_t)nbase * M2MV_WRAPPED_KEY_SIZE);
+	memcpy(out->payload, tmp.payload, shape.payload_len);
+	ret = vault_write_header(r->s, out, &r->want);
+	/* Seal, wrapping the content key anew for one recipient. */
+	if (!ret && r->has)
+		ret = m2mv_seal_cek(out, r->cek, r->key, nbase);
+	else if (!ret)
+		ret = m2mv_seal_cek(out, r->cek, r->open, idx);
+	if (ret)
+		m2mv_rec_free(out);
+	else
+		ret = 1;
+out_tmp:
+	memzero_explicit(r->cek, sizeof(r->cek));
+	m2mv_rec_free(&tmp);
+out_key:
+	memzero_explicit(r->open, sizeof(r->open));
 	return ret;
 }

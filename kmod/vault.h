@@ -65,4 +65,14 @@ void m2mv_vault_rotate_end(struct m2mv_rotate *r);
 int m2mv_vault_reseal(void *ctx, const struct m2mv_rec *in,
 		      struct m2mv_rec *out);
 
+/*
+ * The recovery credential: every live wrap record as the store's recovery
+ * credential wants it (an m2mv_xform_fn).
+ */
+struct m2mv_rewrap;
+struct m2mv_rewrap *m2mv_vault_rewrap_begin(struct m2mv_store *s);
+void m2mv_vault_rewrap_end(struct m2mv_rewrap *r);
+int m2mv_vault_rewrap(void *ctx, const struct m2mv_rec *in,
+		      struct m2mv_rec *out);
+
 #endif /* _M2MV_VAULT_H */

@@ -31,25 +31,25 @@ static int __init kw_selftest(void)
 	u8 ekey[M2MV_WRAPPED_KEY_SIZE], kek[M2MV_KEY_SIZE], cek[M2MV_KEY_SIZE];
 	int ret;
 
-	ret = kw_wrap(kw_kat_kek, kw_kat_key, ekey);
+	ret = m2mv_kw_wrap(kw_kat_kek, kw_kat_key, ekey);
 	if (ret || memcmp(ekey, kw_kat_wrapped, sizeof(ekey))) {
 		pr_err("self-test RFC 3394 4.6 wrap failed (%d)\n", ret);
 		return -EINVAL;
 	}
-	ret = kw_unwrap(kw_kat_kek, kw_kat_wrapped, cek);
+	ret = m2mv_kw_unwrap(kw_kat_kek, kw_kat_wrapped, cek);
 	if (ret || memcmp(cek, kw_kat_key, sizeof(cek))) {
 		pr_err("self-test RFC 3394 4.6 unwrap failed (%d)\n", ret);
 		return -EINVAL;
 	}
 	memcpy(kek, kw_kat_kek, sizeof(kek));
 	kek[31] ^= 1;
-	ret = kw_unwrap(kek, kw_kat_wrapped, cek);
+	ret = m2mv_kw_unwrap(kek, kw_kat_wrapped, cek);
 	if (ret != -EBADMSG) {
 		pr_err("self-test RFC 3394 unwrap with a wrong key: %d\n", ret);
 		return -EINVAL;
 	}
 	ekey[20] ^= 0x80;
-	ret = kw_unwrap(kw_kat_kek, ekey, cek);
+	ret = m2mv_kw_unwrap(kw_kat_kek, ekey, cek);
 	if (ret != -EBADMSG) {
 		pr_err("self-test RFC 3394 unwrap of a changed key: %d\n", ret);
 		return -EINVAL;

@@ -352,7 +352,10 @@ struct m2mv_batch {
 	__u64 reserved[2];
 };
 
-/* Flags of the generic netlink STORE_ATTACH and POLICY_SET commands. */
+/*
+ * Flags of the generic netlink STORE_ATTACH, POLICY_SET and STORE_COMPACT
+ * commands.
+ */
 
 enum m2mv_attach_flag {
 	M2MV_ATTACH_F_RDONLY = 1U << 0,	/* never write, never truncate */
@@ -377,6 +380,17 @@ enum m2mv_policy_flag {
 	M2MV_POLICY_F_INSTANCE = 1U << 0,	/* dir: per-instance keys */
 	M2MV_POLICY_F_TS0003 = 1U << 1,		/* profile ts0003 */
 	__M2MV_POLICY_F_ALL = M2MV_POLICY_F_INSTANCE | M2MV_POLICY_F_TS0003
+};
+
+/*
+ * M2MV_COMPACT_F_RECOVERY: give every live wrap record the store's
+ * recovery credential as its last recipient as it is now: added to the
+ * records that lack it, in place of an earlier one, or taken away if the
+ * store has none any more. Excludes CREDID (rotation).
+ */
+enum m2mv_compact_flag {
+	M2MV_COMPACT_F_RECOVERY = 1U << 0,
+	__M2MV_COMPACT_F_ALL = M2MV_COMPACT_F_RECOVERY
 };
 
 #define M2MV_IOC_MAGIC		0xb7
@@ -422,6 +436,7 @@ enum m2mv_rec_type {
 	M2MV_REC_PUT = 1,
 	M2MV_REC_DEL,
 	M2MV_REC_CKPT,
+	M2MV_REC_RCVY,		/* the store's recovery credential */
 };
 
 /*
@@ -431,15 +446,19 @@ enum m2mv_rec_type {
  * recipients has RCPT: @ekey_len is still one wrapped key (40), @nonce[0]
  * is the number of recipients n, the other nonce bytes are zero, and the
  * wrapped-key part of the record is n x 40 bytes, in the order of the
- * header's "m2mv_rcpt". Other records have none.
+ * header's "m2mv_rcpt". RCVY, only with RCPT, says that the last
+ * recipient is the store's recovery credential (struct m2mv_disk_rcvy),
+ * added by the kernel rather than named by the record's policy. Other
+ * records have none.
  */
 enum m2mv_rec_flag {
 	M2MV_RECF_INSTANCE = 1U << 0,	/* dir: per-instance key */
 	M2MV_RECF_CRIT = 1U << 1,	/* dir, seed: "crit" in the header */
 	M2MV_RECF_DIRECT = 1U << 2,	/* dir, ts0003: the key is the CEK */
 	M2MV_RECF_RCPT = 1U << 3,	/* wrap: the CEK wrapped per recipient */
+	M2MV_RECF_RCVY = 1U << 4,	/* wrap, RCPT: the last is recovery */
 	__M2MV_RECF_ALL = M2MV_RECF_INSTANCE | M2MV_RECF_CRIT |
-			  M2MV_RECF_DIRECT | M2MV_RECF_RCPT
+			  M2MV_RECF_DIRECT | M2MV_RECF_RCPT | M2MV_RECF_RCVY
 };
 
 /**
@@ -564,6 +583,25 @@ struct m2mv_disk_evidence {
 	__le16 path_len;
 };
 
+/**
+ * struct m2mv_disk_rcvy - payload of a RCVY record
+ * @kid_len: bytes of Credential-ID that follow (a type-15 credential), or
+ *	0: the store has no recovery credential from this record on
+ * @reserved: zero
+ * @wrapped: with @kid_len, the recovery key wrapped (RFC 3394 AES key
+ *	wrap, A || C) under HMAC-SHA256(store key, "m2mvault recovery" ||
+ *	store id || Credential-ID); else zero
+ *
+ * Followed by the Credential-ID and zero padding to a multiple of 8 bytes.
+ * A RCVY record has mode NONE, version 0, no path, header, IV, wrapped key
+ * or tag; the last one in the log holds.
+ */
+struct m2mv_disk_rcvy {
+	__u8 kid_len;
+	__u8 reserved[7];
+	__u8 wrapped[M2MV_WRAPPED_KEY_SIZE];
+};
+
 /* The longest checkpoint body: M2MV_CKPT_EVERY entries of the longest path. */
 #define M2MV_CKPT_BODY_MAX						\
 	(sizeof(struct m2mv_disk_ckpt) +				\
@@ -605,7 +643,8 @@ struct m2mv_disk_evidence {
  *	     GROUP, PERM (as seen from the requester's user namespace),
  *	     COUNTERS (nested, enum m2mv_ctr, each u64), ANCHOR_SEQ and
  *	     ANCHOR_CHAIN (the last record known to be on stable storage:
- *	     the freshness anchor to keep outside the disk)
+ *	     the freshness anchor to keep outside the disk), RECOVERY (the
+ *	     recovery credential's Credential-ID, if the store has one)
  * M2MV_CMD_POLICY_SET
  *	in:  NAME, PREFIX (string, may be empty), CREDID, MODE (u32,
  *	     enum m2mv_mode), FLAGS (u32, M2MV_POLICY_F_*, optional),
@@ -628,7 +667,8 @@ struct m2mv_disk_evidence {
  *	     on the events group while it runs
  * M2MV_CMD_STORE_COMPACT
  *	in:  NAME, FD (an empty regular file, read-write), CREDID (optional:
- *	     re-seal every live record of a mode under this credential)
+ *	     re-seal every live record of a mode under this credential),
+ *	     FLAGS (u32, M2MV_COMPACT_F_*, optional; RECOVERY excludes CREDID)
  *	out: a STORE_COMPACT message with NAME, RECORDS, FILE_BYTES; the store
  *	     continues on the new file; EVENT_COMPACT_PROGRESS events on the
  *	     events group while it runs
@@ -638,6 +678,14 @@ struct m2mv_disk_evidence {
  *	POLICY_SET does for its credential: from then on a data operation
  *	under CREDID needs that very key (records of credentials no policy
  *	names any more, after a re-attach)
+ * M2MV_CMD_STORE_RECOVERY
+ *	in:  NAME, CREDID (optional: a type-15 credential whose key the
+ *	     sender possesses; without it the store's recovery credential is
+ *	     removed). The store keeps the key, wrapped under its store key
+ *	     in a RCVY record of its log, and adds it as the last recipient
+ *	     of every wrap record sealed from then on: no PUT needs it in a
+ *	     keyring. Refused with E2BIG while a wrap policy names
+ *	     M2MV_RECIPIENTS_MAX recipients
  * M2MV_CMD_EVENT (multicast on "events" only)
  *	EVENT (u32, enum m2mv_event) and, by event: NAME, PATH, SEQ, CREDID,
  *	REASON (u32, positive errno), DONE and TOTAL (u64, bytes)
@@ -662,6 +710,7 @@ enum m2mv_cmd {
 	M2MV_CMD_STORE_COMPACT,
 	M2MV_CMD_EVENT,
 	M2MV_CMD_KEY_BIND,
+	M2MV_CMD_STORE_RECOVERY,
 	__M2MV_CMD_MAX
 };
 
@@ -700,6 +749,7 @@ enum m2mv_attr {
 	M2MV_A_ANCHOR_SEQ,		/* u64: seq of the anchor's record */
 	M2MV_A_ANCHOR_CHAIN,		/* binary, M2MV_CHAIN_SIZE: its chain */
 	M2MV_A_RECIPIENTS,		/* nested: CREDID, one per recipient */
+	M2MV_A_RECOVERY,		/* string: recovery Credential-ID */
 	__M2MV_A_MAX
 };
 
