@@ -30,6 +30,7 @@
 #define OPT_ESDATA 0x120
 #define OPT_MEDIA_TYPE 0x121
 #define OPT_RECIPIENT 0x122
+#define OPT_RECOVERY 0x123
 
 static const struct option opts_plain[] = { OPT_HELP, OPT_END };
 
@@ -84,6 +85,7 @@ static const struct option opts_export[] = {
 
 static const struct option opts_compact[] = {
 	{ "rotate", required_argument, NULL, OPT_ROTATE },
+	{ "recovery", no_argument, NULL, OPT_RECOVERY },
 	OPT_HELP, OPT_END,
 };
 
@@ -424,10 +426,22 @@ static enum cli_parse_result cli_check_compact(struct cli_args *a,
 					       FILE *err)
 {
 	(void)o;
+	if (a->credid && (a->flags & M2MV_COMPACT_F_RECOVERY))
+		return cli_bad(err, a->name,
+			       "--rotate and --recovery are separate runs");
 	if (a->credid)
 		return cli_check_credid(err, a->name, "credential", a->credid,
 					0, "");
 	return CLI_PARSE_RUN;
+}
+
+static enum cli_parse_result cli_check_recovery(struct cli_args *a,
+						const struct cli_opts *o,
+						FILE *err)
+{
+	(void)o;
+	return cli_check_credid(err, a->name, "recovery credential", a->credid,
+				M2MV_CRED_TYPE_ESDATA_WRAP, "(a key-wrap key)");
 }
 
 /* --------------------------------------------------------- the commands */
@@ -561,6 +575,63 @@ static const struct cli_command cli_commands[] = {
 		.check = cli_check_key_bind,
 	},
 	{
+		.name = "recovery set",
+		.run = cli_cmd_recovery_set,
+		.synopsis = "NAME CREDID",
+		.help =
+			"Give store NAME the recovery credential CREDID (type 15), whose key\n"
+			"must be in your keyrings for this command only: the store keeps it,\n"
+			"wrapped under its store key in its own log, and makes it the last\n"
+			"recipient of every wrap record it seals from now on, also after it\n"
+			"is attached again. Keep the key file offline and remove the key from\n"
+			"the keyring. Records sealed before keep their recipients until\n"
+			"'compact --recovery'. Replaces an earlier recovery credential.\n"
+			"\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":h",
+		.longopts = opts_plain,
+		.min = 2,
+		.max = 2,
+		.slots = { SLOT_STORE, SLOT_CREDID },
+		.argnames = { "NAME", "CREDID" },
+		.group = CLI_GROUP_STORE,
+		.check = cli_check_recovery,
+	},
+	{
+		.name = "recovery clear",
+		.run = cli_cmd_recovery_clear,
+		.synopsis = "NAME",
+		.help =
+			"Remove the recovery credential of store NAME: records sealed from\n"
+			"now on have none ('compact --recovery' takes it from the others).\n"
+			"\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":h",
+		.longopts = opts_plain,
+		.min = 1,
+		.max = 1,
+		.slots = { SLOT_STORE },
+		.argnames = { "NAME" },
+		.group = CLI_GROUP_STORE,
+	},
+	{
+		.name = "recovery show",
+		.run = cli_cmd_recovery_show,
+		.synopsis = "NAME",
+		.help =
+			"Print the Credential-ID of the recovery credential of store NAME;\n"
+			"exit 1 if it has none.\n"
+			"\n"
+			"  -h, --help         show this help\n",
+		.shortopts = ":h",
+		.longopts = opts_plain,
+		.min = 1,
+		.max = 1,
+		.slots = { SLOT_STORE },
+		.argnames = { "NAME" },
+		.group = CLI_GROUP_STORE,
+	},
+	{
 		.name = "policy ls",
 		.run = cli_cmd_policy_ls,
 		.synopsis = "[NAME] [--json]",
@@ -640,13 +711,17 @@ static const struct cli_command cli_commands[] = {
 	{
 		.name = "compact",
 		.run = cli_cmd_compact,
-		.synopsis = "NAME NEWFILE [--rotate CREDID]",
+		.synopsis = "NAME NEWFILE [--rotate CREDID | --recovery]",
 		.help =
 			"Rewrite the live records of store NAME into NEWFILE (created; it\n"
 			"must not exist or be empty); the store continues on NEWFILE.\n"
 			"\n"
 			"      --rotate CREDID  re-seal every live record of CREDID's mode\n"
 			"                       under CREDID\n"
+			"      --recovery       give every live wrap record the store's\n"
+			"                       recovery credential as it is now (added,\n"
+			"                       replaced, or removed); needs the key of one\n"
+			"                       of each record's other recipients\n"
 			"  -h, --help           show this help\n",
 		.shortopts = ":h",
 		.longopts = opts_compact,
@@ -841,6 +916,7 @@ static const struct {
 } cli_families[] = {
 	{ "policy", "add, del or ls" },
 	{ "key", "bind" },
+	{ "recovery", "set, clear or show" },
 };
 
 #define CLI_NFAMILIES (sizeof(cli_families) / sizeof(cli_families[0]))
@@ -1001,6 +1077,9 @@ static enum cli_parse_result cli_parse_cmd(const struct cli_command *s,
 			break;
 		case OPT_ESDATA:
 			a->esdata = true;
+			break;
+		case OPT_RECOVERY:
+			a->flags |= M2MV_COMPACT_F_RECOVERY;
 			break;
 		case OPT_MEDIA_TYPE:
 			a->media_type = optarg;

@@ -190,6 +190,56 @@ int cli_cmd_key_bind(const struct cli_args *a)
 	return CLI_EXIT_OK;
 }
 
+int cli_cmd_recovery_set(const struct cli_args *a)
+{
+	struct m2mv_ctl *ctl;
+	int ret;
+
+	if (cli_ctl_open(a, a->store, &ctl))
+		return CLI_EXIT_FAIL;
+	ret = m2mv_recovery_set(ctl, a->store, a->credid);
+	if (ret)
+		return cli_ctl_fail(a, ctl, a->store, CLI_CTX_KEY_BIND, ret);
+	m2mv_ctl_close(ctl);
+	return CLI_EXIT_OK;
+}
+
+int cli_cmd_recovery_clear(const struct cli_args *a)
+{
+	struct m2mv_ctl *ctl;
+	int ret;
+
+	if (cli_ctl_open(a, a->store, &ctl))
+		return CLI_EXIT_FAIL;
+	ret = m2mv_recovery_set(ctl, a->store, NULL);
+	if (ret)
+		return cli_ctl_fail(a, ctl, a->store, CLI_CTX_STORE, ret);
+	m2mv_ctl_close(ctl);
+	return CLI_EXIT_OK;
+}
+
+int cli_cmd_recovery_show(const struct cli_args *a)
+{
+	char credid[M2MV_CREDID_MAX + 1];
+	struct m2mv_ctl *ctl;
+	int ret;
+
+	if (cli_ctl_open(a, a->store, &ctl))
+		return CLI_EXIT_FAIL;
+	ret = m2mv_recovery_get(ctl, a->store, credid);
+	if (ret == -ENODATA) {
+		m2mv_ctl_close(ctl);
+		fprintf(stderr, CLI_PROG ": %s: no recovery credential\n",
+			a->store);
+		return CLI_EXIT_FAIL;
+	}
+	if (ret)
+		return cli_ctl_fail(a, ctl, a->store, CLI_CTX_STORE, ret);
+	m2mv_ctl_close(ctl);
+	printf("%s\n", credid);
+	return CLI_EXIT_OK;
+}
+
 int cli_cmd_policy_del(const struct cli_args *a)
 {
 	char obj[CLI_OBJ_MAX];
@@ -494,8 +544,8 @@ int cli_cmd_compact(const struct cli_args *a)
 	}
 	snprintf(label, sizeof(label), "compact %s", a->store);
 	cli_progress_init(&p, stderr, label, isatty(STDERR_FILENO));
-	ret = m2mv_compact(ctl, a->store, fd, a->credid, cli_on_progress, &p,
-			   &info);
+	ret = m2mv_compact_flags(ctl, a->store, fd, a->credid, a->flags,
+				 cli_on_progress, &p, &info);
 	cli_progress_end(&p);
 	if (ret) {
 		ret = cli_ctl_fail(a, ctl, a->store, CLI_CTX_STORE, ret);

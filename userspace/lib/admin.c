@@ -203,6 +203,31 @@ int m2mv_key_bind(struct m2mv_ctl *ctl, const char *store, const char *credid)
 	return m2mv__request(ctl, msg, NULL, NULL);
 }
 
+int m2mv_recovery_set(struct m2mv_ctl *ctl, const char *store,
+		      const char *credid)
+{
+	char name[M2MV_NAME_MAX], cred[M2MV_CREDID_MAX + 1];
+	struct nl_msg *msg;
+	int ret;
+
+	m2mv__clear_error(ctl);
+	if (m2mv__name_copy(name, store) ||
+	    (credid && m2mv__credid_copy(cred, credid)))
+		return -EINVAL;
+	ret = m2mv__need(ctl, M2MV_CMD_STORE_RECOVERY);
+	if (ret)
+		return ret;
+	msg = m2mv__msg(ctl, M2MV_CMD_STORE_RECOVERY, 0);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, M2MV_A_NAME, name) < 0 ||
+	    (credid && nla_put_string(msg, M2MV_A_CREDID, cred) < 0)) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	return m2mv__request(ctl, msg, NULL, NULL);
+}
+
 /* ---------------------------------------------------------------- detach */
 
 int m2mv_detach(struct m2mv_ctl *ctl, const char *name)

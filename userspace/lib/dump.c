@@ -411,3 +411,56 @@ int m2mv_anchor_get(struct m2mv_ctl *ctl, const char *name,
 	free(items);
 	return ret;
 }
+
+/* ------------------------------------------------------------ recovery */
+
+struct m2mv_recovery_item {
+	char name[M2MV_NAME_MAX];
+	char credid[M2MV_CREDID_MAX + 1];
+};
+
+static int m2mv_recovery_item(struct nlattr **tb, void *item)
+{
+	struct m2mv_recovery_item *ri = item;
+
+	memset(ri, 0, sizeof(*ri));
+	if (!tb[M2MV_A_NAME] ||
+	    m2mv__attr_str(ri->name, sizeof(ri->name), tb[M2MV_A_NAME]))
+		return -EPROTO;
+	if (tb[M2MV_A_RECOVERY] &&
+	    m2mv__attr_str(ri->credid, sizeof(ri->credid),
+			   tb[M2MV_A_RECOVERY]))
+		return -EPROTO;
+	return 0;
+}
+
+static const struct m2mv_dump_spec m2mv_recovery_dump = {
+	.cmd = M2MV_CMD_STORE_GET,
+	.size = sizeof(struct m2mv_recovery_item),
+	.name_off = offsetof(struct m2mv_recovery_item, name),
+	.parse = m2mv_recovery_item,
+};
+
+int m2mv_recovery_get(struct m2mv_ctl *ctl, const char *name, char *credid)
+{
+	struct m2mv_recovery_item *ri;
+	void *items;
+	size_t count;
+	int ret;
+
+	credid[0] = '\0';
+	if (!name)
+		return -EINVAL;
+	ret = m2mv_dump(ctl, &m2mv_recovery_dump, name, &items, &count);
+	if (ret)
+		return ret;
+	ri = items;
+	if (!count)
+		ret = -ENOENT;
+	else if (!ri->credid[0])
+		ret = -ENODATA;
+	else
+		memcpy(credid, ri->credid, sizeof(ri->credid));
+	free(items);
+	return ret;
+}

@@ -947,6 +947,63 @@ int m2mv_compact(struct m2mv_ctl *ctl, const char *name, int fd,
 		 const char *credid, m2mv_progress_fn progress, void *arg,
 		 struct m2mv_compact_info *info);
 
+/**
+ * m2mv_compact_flags() - m2mv_compact() with M2MV_COMPACT_F_* flags
+ * @ctl: the handle
+ * @name: the store's name
+ * @fd: as for m2mv_compact()
+ * @credid: as for m2mv_compact(); NULL with M2MV_COMPACT_F_RECOVERY
+ * @flags: 0, or M2MV_COMPACT_F_RECOVERY: every live wrap record gets the
+ *	store's recovery credential as it is now (added, replaced, or taken
+ *	away if the store has none); the caller must possess the key of one
+ *	of the recipients its policy named, for each record that changes
+ * @progress: as for m2mv_compact()
+ * @arg: passed to @progress
+ * @info: as for m2mv_compact()
+ *
+ * Return: as m2mv_compact(); -E2BIG if a live record names
+ * M2MV_RECIPIENTS_MAX recipients (none is left for recovery);
+ * -EOPNOTSUPP if the module does not know @flags.
+ */
+int m2mv_compact_flags(struct m2mv_ctl *ctl, const char *name, int fd,
+		       const char *credid, unsigned int flags,
+		       m2mv_progress_fn progress, void *arg,
+		       struct m2mv_compact_info *info);
+
+/**
+ * m2mv_recovery_set() - give a store a recovery credential, or remove it
+ * @ctl: the handle
+ * @store: the store's name
+ * @credid: a type-15 Credential-ID whose key the caller possesses (the
+ *	offline recovery key, loaded for this call only), or NULL to remove
+ *	the store's recovery credential
+ *
+ * The store keeps the key (wrapped under its store key in its own log)
+ * and adds it as the last recipient of every wrap record it seals from
+ * then on, also after a re-attach: the key can leave the keyring at once.
+ * Records sealed before keep their recipients until a compaction with
+ * M2MV_COMPACT_F_RECOVERY (m2mv_compact_flags()).
+ *
+ * Return: 0; -EOPNOTSUPP if the module lacks M2MV_CMD_STORE_RECOVERY;
+ * -EPERM; -ENOENT (no such store); -EINVAL (not of type 15); -ENOKEY,
+ * -EKEYREVOKED, -EKEYEXPIRED; -EKEYREJECTED (another key of @credid is
+ * bound to the store); -E2BIG (a wrap policy names M2MV_RECIPIENTS_MAX
+ * recipients); -EROFS; -EIO; -ENOMEM.
+ */
+int m2mv_recovery_set(struct m2mv_ctl *ctl, const char *store,
+		      const char *credid);
+
+/**
+ * m2mv_recovery_get() - the recovery credential of an attached store
+ * @ctl: the handle
+ * @name: the store
+ * @credid: out: M2MV_CREDID_MAX + 1 bytes, its Credential-ID
+ *
+ * Return: 0; -ENODATA (the store has none, or the module knows none);
+ * -ENOENT (no such store); -EPERM; -ENOMEM; -EPROTO.
+ */
+int m2mv_recovery_get(struct m2mv_ctl *ctl, const char *name, char *credid);
+
 /* Bit of struct m2mv_event_info's @present for attribute @attr. */
 #define M2MV_EVENT_HAS(ev, attr) (((ev)->present >> (attr)) & 1)
 

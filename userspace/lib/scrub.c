@@ -188,6 +188,15 @@ int m2mv_compact(struct m2mv_ctl *ctl, const char *name, int fd,
 		 const char *credid, m2mv_progress_fn progress, void *arg,
 		 struct m2mv_compact_info *info)
 {
+	return m2mv_compact_flags(ctl, name, fd, credid, 0, progress, arg,
+				  info);
+}
+
+int m2mv_compact_flags(struct m2mv_ctl *ctl, const char *name, int fd,
+		       const char *credid, unsigned int flags,
+		       m2mv_progress_fn progress, void *arg,
+		       struct m2mv_compact_info *info)
+{
 	char store[M2MV_NAME_MAX], cred[M2MV_CREDID_MAX + 1];
 	struct m2mv_compact_info local;
 	struct m2mv__progress p;
@@ -200,11 +209,15 @@ int m2mv_compact(struct m2mv_ctl *ctl, const char *name, int fd,
 	memset(info, 0, sizeof(*info));
 	m2mv__clear_error(ctl);
 	if (m2mv__name_copy(store, name) ||
-	    (credid && m2mv__credid_copy(cred, credid)))
+	    (credid && m2mv__credid_copy(cred, credid)) ||
+	    (flags & ~(unsigned int)__M2MV_COMPACT_F_ALL) ||
+	    (credid && (flags & M2MV_COMPACT_F_RECOVERY)))
 		return -EINVAL;
 	if (fd < 0)
 		return -EBADF;
 	ret = m2mv__need(ctl, M2MV_CMD_STORE_COMPACT);
+	if (!ret && flags && !m2mv__fam_has_attr(&ctl->fam, M2MV_A_RECOVERY))
+		ret = -EOPNOTSUPP;
 	if (ret)
 		return ret;
 	msg = m2mv__msg(ctl, M2MV_CMD_STORE_COMPACT, 0);
@@ -212,7 +225,8 @@ int m2mv_compact(struct m2mv_ctl *ctl, const char *name, int fd,
 		return -ENOMEM;
 	if (nla_put_string(msg, M2MV_A_NAME, store) < 0 ||
 	    nla_put_u32(msg, M2MV_A_FD, (uint32_t)fd) < 0 ||
-	    (credid && nla_put_string(msg, M2MV_A_CREDID, cred) < 0)) {
+	    (credid && nla_put_string(msg, M2MV_A_CREDID, cred) < 0) ||
+	    (flags && nla_put_u32(msg, M2MV_A_FLAGS, flags) < 0)) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
