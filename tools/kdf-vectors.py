@@ -58,6 +58,12 @@ def credid(kind):
     return "%d-%s@%s" % (kind, d[:16].hex(), FQDN.decode())
 
 
+# The key that wraps a store's recovery key in its RCVY record.
+store_key = bytes(range(0x00, 0x20))
+store_id = bytes(range(0x20, 0x30))
+recovery_kek = H(store_key, b"m2mvault recovery", store_id,
+                 b"15-recovery@tef.example.com")
+
 rows = [
     ("exporter", exporter.hex()),
     ("RelativeKeID", rel_keid.hex()),
@@ -72,6 +78,7 @@ rows = [
     ("K_i_conf (instance CSEBase/ae1/cnt1/cin1)", dir_i.hex()),
     ("K_c_auth (container CSEBase/ae1/cnt1)", dir_a.hex()),
     ("kernel dir vector (key 00..1f)", kernel_dir.hex()),
+    ("recovery KEK", recovery_kek.hex()),
     ("Kpsa", kpsa.hex()),
     ("Ke2e_master", e2e_master.hex()),
 ] + [("E2E T(%d)" % (i + 1), k.hex()) for i, k in enumerate(e2e)] + [
