@@ -10,6 +10,8 @@
  * length, longest first, whatever the number of policies; a gateway's
  * prefixes come in a few lengths.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <crypto/algapi.h>
 #include <linux/atomic.h>
 #include <linux/bitmap.h>
@@ -630,3 +632,5 @@ int m2mv_policy_walk(struct m2mv_policies *pt, unsigned long *idx,
 	up_read(&pt->lock);
 	return ret;
 }
+
+#include "selftest/policy.c"

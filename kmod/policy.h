@@ -26,6 +26,7 @@
 #ifndef _M2MV_POLICY_H
 #define _M2MV_POLICY_H
 
+#include <linux/init.h>
 #include <linux/list.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
@@ -84,5 +85,6 @@ int m2mv_policies_check(struct m2mv_policies *pt, const char *credid,
 			const u8 *key_id);
 int m2mv_policy_walk(struct m2mv_policies *pt, unsigned long *idx,
 		     m2mv_policy_fn fn, void *ctx);
+int __init m2mv_policy_selftest(void);
 
 #endif /* _M2MV_POLICY_H */
