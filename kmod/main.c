@@ -12,11 +12,15 @@
 #include "kdf.h"
 #include "keytype.h"
 #include "netlink.h"
+#include "policy.h"
 #include "seal.h"
 #include "store.h"
 #include "tfm.h"
 
-/* Known-answer tests of the primitives; cheap enough to run at every load. */
+/*
+ * Known-answer tests of the primitives and a test of the policy table;
+ * cheap enough to run at every load.
+ */
 static int __init m2mv_selftests(void)
 {
 	int ret;
@@ -26,6 +30,8 @@ static int __init m2mv_selftests(void)
 		ret = m2mv_jose_selftest();
 	if (!ret)
 		ret = m2mv_seal_selftest();
+	if (!ret)
+		ret = m2mv_policy_selftest();
 	if (ret)
 		pr_err("self-tests failed (%d); not loading\n", ret);
 	return ret;

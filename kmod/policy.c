@@ -1,11 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Path policies of one store. A gateway has a handful of them per store
- * (one per application or container tree), so a list under a rwsem is the
- * right structure; the longest prefix is found by a linear scan.
+ * Path policies of one store, under a rwsem. A gateway has a handful of
+ * them per store (one per application or container tree), but a store may
+ * hold thousands (one per device), and every PUT and DELETE looks one up:
+ * besides the list that gives m2mv_policy_walk() its order, the table has
+ * an index (struct m2mv_policy_index) that hashes each policy by its exact
+ * prefix and counts the policies of each prefix length. The longest
+ * prefix of a path is then found with one hash lookup per distinct prefix
+ * length, longest first, whatever the number of policies; a gateway's
+ * prefixes come in a few lengths.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <crypto/algapi.h>
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
+#include <linux/hash.h>
+#include <linux/jhash.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -21,7 +33,9 @@ struct m2mv_policy_cred {
 };
 
 struct m2mv_policy_ent {
-	struct list_head node;
+	struct list_head node;		/* in m2mv_policies.list */
+	struct hlist_node hnode;	/* in a bucket of the index */
+	u32 hash;			/* of the prefix (policy_hash()) */
 	char credid[M2MV_CREDID_MAX + 1];
 	u8 mode;
 	bool instance;
@@ -30,6 +44,107 @@ struct m2mv_policy_ent {
 	u16 prefix_len;
 	char prefix[];
 };
+
+/*
+ * The buckets start at 1 << POLICY_HASH_BITS_MIN and double whenever the
+ * policies outnumber them, up to 1 << POLICY_HASH_BITS_MAX.
+ */
+#define POLICY_HASH_BITS_MIN	4
+#define POLICY_HASH_BITS_MAX	20
+
+/* The index of a table's policies, under the table's lock. */
+struct m2mv_policy_index {
+	struct hlist_head *heads;	/* 1 << bits buckets, by hash */
+	unsigned int bits;
+	unsigned int count;		/* policies in the table */
+	u32 seed;			/* of policy_hash() */
+	u32 nlen[M2MV_PATH_MAX + 1];	/* policies by prefix length */
+	DECLARE_BITMAP(lens, M2MV_PATH_MAX + 1);	/* lengths nlen[] has */
+};
+
+static u32 policy_hash(const struct m2mv_policy_index *ix, const char *prefix,
+		       u16 len)
+{
+	return jhash(prefix, len, ix->seed);
+}
+
+static struct hlist_head *policy_bucket(const struct m2mv_policy_index *ix,
+					u32 hash)
+{
+	return &ix->heads[hash_32(hash, ix->bits)];
+}
+
+/* The policy of exactly @prefix, whose policy_hash() is @hash, or NULL. */
+static struct m2mv_policy_ent *index_find(const struct m2mv_policy_index *ix,
+					  const char *prefix, u16 len,
+					  u32 hash)
+{
+	struct m2mv_policy_ent *p;
+
+	hlist_for_each_entry(p, policy_bucket(ix, hash), hnode)
+		if (p->hash == hash && p->prefix_len == len &&
+		    !memcmp(p->prefix, prefix, len))
+			return p;
+	return NULL;
+}
+
+/*
+ * Double the buckets if the policies outnumber them. Failing to is
+ * harmless (the chains are longer, and the next insertion tries again).
+ */
+static void index_grow(struct m2mv_policy_index *ix)
+{
+	unsigned int bits = ix->bits + 1, i;
+	struct m2mv_policy_ent *p;
+	struct hlist_head *heads;
+	struct hlist_node *tmp;
+
+	if (ix->count <= (1U << ix->bits) || bits > POLICY_HASH_BITS_MAX)
+		return;
+	heads = kvcalloc(1U << bits, sizeof(*heads), GFP_KERNEL | __GFP_NOWARN);
+	if (!heads)
+		return;
+	for (i = 0; i < (1U << ix->bits); i++)
+		hlist_for_each_entry_safe(p, tmp, &ix->heads[i], hnode) {
+			hlist_del(&p->hnode);
+			hlist_add_head(&p->hnode, &heads[hash_32(p->hash, bits)]);
+		}
+	kvfree(ix->heads);
+	ix->heads = heads;
+	ix->bits = bits;
+}
+
+static void index_free(struct m2mv_policy_index *ix)
+{
+	if (ix)
+		kvfree(ix->heads);
+	kfree(ix);
+}
+
+/*
+ * The table's index, made on its first use (the rwsem allows sleeping);
+ * NULL if out of memory.
+ */
+static struct m2mv_policy_index *policy_index(struct m2mv_policies *pt)
+{
+	struct m2mv_policy_index *ix = pt->index;
+
+	lockdep_assert_held_write(&pt->lock);
+	if (ix)
+		return ix;
+	ix = kzalloc(sizeof(*ix), GFP_KERNEL);
+	if (!ix)
+		return NULL;
+	ix->bits = POLICY_HASH_BITS_MIN;
+	ix->heads = kvcalloc(1U << ix->bits, sizeof(*ix->heads), GFP_KERNEL);
+	if (!ix->heads) {
+		kfree(ix);
+		return NULL;
+	}
+	ix->seed = get_random_u32();
+	pt->index = ix;
+	return ix;
+}
 
 /* A policy's recipients beyond its credid when it has none. */
 static const struct m2mv_kids policy_no_more;
@@ -59,6 +174,7 @@ void m2mv_policies_init(struct m2mv_policies *pt)
 {
 	init_rwsem(&pt->lock);
 	INIT_LIST_HEAD(&pt->list);
+	pt->index = NULL;
 	INIT_LIST_HEAD(&pt->creds);
 	pt->dead = false;
 }
@@ -71,14 +187,18 @@ void m2mv_policies_kill(struct m2mv_policies *pt)
 {
 	struct m2mv_policy_cred *c, *ctmp;
 	struct m2mv_policy_ent *p, *tmp;
+	struct m2mv_policy_index *ix;
 	LIST_HEAD(dead);
 	LIST_HEAD(creds);
 
 	down_write(&pt->lock);
 	pt->dead = true;
 	list_splice_init(&pt->list, &dead);
+	ix = pt->index;
+	pt->index = NULL;
 	list_splice_init(&pt->creds, &creds);
 	up_write(&pt->lock);
+	index_free(ix);
 	list_for_each_entry_safe(c, ctmp, &creds, node)
 		kfree_sensitive(c);
 	if (list_empty(&dead))
@@ -193,16 +313,58 @@ int m2mv_policies_check(struct m2mv_policies *pt, const char *credid,
 	return ret;
 }
 
+/* The policy of exactly @prefix, or NULL. */
 static struct m2mv_policy_ent *policy_find(struct m2mv_policies *pt,
 					   const char *prefix, u16 len)
 {
-	struct m2mv_policy_ent *p;
+	struct m2mv_policy_index *ix = pt->index;
 
 	lockdep_assert_held(&pt->lock);
-	list_for_each_entry(p, &pt->list, node)
-		if (p->prefix_len == len && !memcmp(p->prefix, prefix, len))
-			return p;
+	if (!ix || len > M2MV_PATH_MAX || !test_bit(len, ix->lens))
+		return NULL;
+	return index_find(ix, prefix, len, policy_hash(ix, prefix, len));
+}
+
+/*
+ * Put @p in the table (which has its index), in the place of the policy
+ * of the same prefix if there is one. Return: that policy, or NULL.
+ */
+static struct m2mv_policy_ent *policy_insert(struct m2mv_policies *pt,
+					     struct m2mv_policy_ent *p)
+{
+	struct m2mv_policy_index *ix = pt->index;
+	struct m2mv_policy_ent *old;
+
+	lockdep_assert_held_write(&pt->lock);
+	old = policy_find(pt, p->prefix, p->prefix_len);
+	p->hash = policy_hash(ix, p->prefix, p->prefix_len);
+	if (old) {
+		/* Same place in the list: a walk under way stays in step. */
+		list_replace(&old->node, &p->node);
+		hlist_add_before(&p->hnode, &old->hnode);
+		hlist_del(&old->hnode);
+		return old;
+	}
+	list_add_tail(&p->node, &pt->list);
+	hlist_add_head(&p->hnode, policy_bucket(ix, p->hash));
+	ix->count++;
+	if (!ix->nlen[p->prefix_len]++)
+		__set_bit(p->prefix_len, ix->lens);
+	index_grow(ix);
 	return NULL;
+}
+
+/* Take @p out of the table. */
+static void policy_remove(struct m2mv_policies *pt, struct m2mv_policy_ent *p)
+{
+	struct m2mv_policy_index *ix = pt->index;
+
+	lockdep_assert_held_write(&pt->lock);
+	list_del(&p->node);
+	hlist_del(&p->hnode);
+	ix->count--;
+	if (!--ix->nlen[p->prefix_len])
+		__clear_bit(p->prefix_len, ix->lens);
 }
 
 /**
@@ -338,14 +500,15 @@ int m2mv_policy_set(struct m2mv_policies *pt, const char *prefix, u16 len,
 	memcpy(p->prefix, prefix, len);
 
 	down_write(&pt->lock);
-	ret = pt->dead ? -ENOENT :
-	      policy_bind_all(pt, credid, key_id, more, more_ids, c, used);
+	if (pt->dead)
+		ret = -ENOENT;
+	else if (!policy_index(pt))
+		ret = -ENOMEM;
+	else
+		ret = policy_bind_all(pt, credid, key_id, more, more_ids, c,
+				      used);
 	if (!ret) {
-		old = policy_find(pt, prefix, len);
-		if (old)
-			list_replace(&old->node, &p->node);
-		else
-			list_add_tail(&p->node, &pt->list);
+		old = policy_insert(pt, p);
 		atomic64_inc(&m2mv_policies_generation);
 	}
 	up_write(&pt->lock);
@@ -365,7 +528,7 @@ int m2mv_policy_del(struct m2mv_policies *pt, const char *prefix, u16 len)
 	down_write(&pt->lock);
 	p = policy_find(pt, prefix, len);
 	if (p) {
-		list_del(&p->node);
+		policy_remove(pt, p);
 		atomic64_inc(&m2mv_policies_generation);
 	}
 	up_write(&pt->lock);
@@ -382,24 +545,36 @@ int m2mv_policy_del(struct m2mv_policies *pt, const char *prefix, u16 len)
  * @len: bytes at @path
  * @m: out: Credential-ID, mode, key scope and recipients
  *
+ * A prefix is a byte prefix (not a path component): the policy whose
+ * prefix is the longest one of @path's first bytes wins, and no two
+ * policies have the same prefix. The lengths present in the table are
+ * tried from the longest one not beyond @len down, one hash lookup each.
+ *
  * Return: 0, -EACCES if no policy covers @path, or -ENODEV if the store
  * is detached (its policies are gone).
  */
 int m2mv_policy_match(struct m2mv_policies *pt, const char *path, u16 len,
 		      struct m2mv_policy_match *m)
 {
-	struct m2mv_policy_ent *p, *best = NULL;
+	struct m2mv_policy_ent *best = NULL;
 	const struct m2mv_kids *more;
+	struct m2mv_policy_index *ix;
+	unsigned long l, end;
 	unsigned int i;
 	int ret;
 
 	down_read(&pt->lock);
 	ret = pt->dead ? -ENODEV : -EACCES;
-	list_for_each_entry(p, &pt->list, node) {
-		if (p->prefix_len > len || memcmp(p->prefix, path, p->prefix_len))
-			continue;
-		if (!best || p->prefix_len > best->prefix_len)
-			best = p;
+	ix = pt->index;
+	/* Lengths below end: find_last_bit() returns end if it has none. */
+	for (end = min_t(unsigned long, len, M2MV_PATH_MAX) + 1; ix && end;
+	     end = l) {
+		l = find_last_bit(ix->lens, end);
+		if (l >= end)
+			break;
+		best = index_find(ix, path, l, policy_hash(ix, path, l));
+		if (best)
+			break;
 	}
 	if (best) {
 		strscpy(m->credid, best->credid, sizeof(m->credid));
@@ -457,3 +632,5 @@ int m2mv_policy_walk(struct m2mv_policies *pt, unsigned long *idx,
 	up_read(&pt->lock);
 	return ret;
 }
+
+#include "selftest/policy.c"

@@ -5,6 +5,12 @@
  * and die with their store, and none is ever looked up by store name.
  * The longest matching prefix decides how a PUT is sealed.
  *
+ * The policies are kept twice: in a list, in the order they were first
+ * set, for m2mv_policy_walk(), and in an index (policy.c) that finds the
+ * policy of an exact prefix with one hash lookup; a match looks up each
+ * prefix length present in the table, longest first, so its cost does not
+ * grow with the number of policies.
+ *
  * The table also binds Credential-IDs to key identifiers (cred.h): a set
  * binds its credential, with the identifier of the key the administrator
  * setting it possesses, and m2mv_policies_bind() binds one without a
@@ -20,6 +26,7 @@
 #ifndef _M2MV_POLICY_H
 #define _M2MV_POLICY_H
 
+#include <linux/init.h>
 #include <linux/list.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
@@ -27,9 +34,14 @@
 
 #include "names.h"
 
+struct m2mv_policy_index;
+
 struct m2mv_policies {
-	struct rw_semaphore lock;	/* the next three */
+	struct rw_semaphore lock;	/* the next four */
 	struct list_head list;		/* of struct m2mv_policy_ent */
+	struct m2mv_policy_index *index;	/* of the list; NULL until the
+						 * first set and once killed
+						 */
 	struct list_head creds;		/* of struct m2mv_policy_cred */
 	bool dead;			/* the store is detached */
 };
@@ -73,5 +85,6 @@ int m2mv_policies_check(struct m2mv_policies *pt, const char *credid,
 			const u8 *key_id);
 int m2mv_policy_walk(struct m2mv_policies *pt, unsigned long *idx,
 		     m2mv_policy_fn fn, void *ctx);
+int __init m2mv_policy_selftest(void);
 
 #endif /* _M2MV_POLICY_H */

@@ -1432,6 +1432,185 @@ TEST_F(vault, no_policy_is_eacces)
 				      MVT_K_WRAP, M2MV_MODE_WRAP, 0));
 }
 
+/*
+ * Many policies over nested and sibling prefixes of ten lengths under "/z"
+ * (of "ab/"), wrap and mic at random, some replaced, some deleted and set
+ * again:
+ * the dump (several messages, each resuming the walk where the last one
+ * stopped) lists them in the order they were first set, and each PUT is
+ * sealed under the policy whose prefix is the longest byte prefix of its
+ * path, as a brute force over the same set finds, or refused (paths of
+ * "ab/c": a 'c' is in no prefix).
+ */
+#define LPM_PREFIX	16
+#define LPM_MAX		700
+
+struct lpm {
+	int n;
+	char prefix[LPM_MAX][LPM_PREFIX];
+	uint32_t mode[LPM_MAX];
+	uint32_t rnd;
+	/* what the dump listed under "/z" */
+	const char *store;
+	int seen;
+	bool bad;
+};
+
+static uint32_t lpm_rand(struct lpm *t)
+{
+	t->rnd ^= t->rnd << 13;
+	t->rnd ^= t->rnd >> 17;
+	t->rnd ^= t->rnd << 5;
+	return t->rnd;
+}
+
+/* "/z" and from @min to @max bytes of @abc at @out. */
+static void lpm_prefix(struct lpm *t, char *out, int min, int max,
+		       const char *abc)
+{
+	int len = min + lpm_rand(t) % (max - min + 1), i;
+
+	out[0] = '/';
+	out[1] = 'z';
+	for (i = 0; i < len; i++)
+		out[2 + i] = abc[lpm_rand(t) % strlen(abc)];
+	out[2 + len] = '\0';
+}
+
+static int lpm_find(const struct lpm *t, const char *prefix)
+{
+	for (int i = 0; i < t->n; i++)
+		if (!strcmp(t->prefix[i], prefix))
+			return i;
+	return -1;
+}
+
+static const char *lpm_credid(uint32_t mode)
+{
+	return mode == M2MV_MODE_WRAP ? MVT_K_WRAP : MVT_K_MIC;
+}
+
+/* Set @prefix to a random mode, in the store and in the model. */
+static int lpm_set(struct lpm *t, const char *store, const char *prefix)
+{
+	uint32_t mode = lpm_rand(t) % 2 ? M2MV_MODE_WRAP : M2MV_MODE_MIC;
+	int i = lpm_find(t, prefix), ret;
+
+	if (i < 0 && t->n == LPM_MAX)
+		return 0;
+	ret = mvt_policy(store, prefix, lpm_credid(mode), mode, 0);
+	if (ret)
+		return ret;
+	if (i < 0) {
+		i = t->n++;
+		snprintf(t->prefix[i], LPM_PREFIX, "%s", prefix);
+	}
+	t->mode[i] = mode;
+	return 0;
+}
+
+static int lpm_del(struct lpm *t, const char *store, int i)
+{
+	int ret = mvt_policy_del(store, t->prefix[i]);
+
+	if (ret)
+		return ret;
+	t->n--;
+	memmove(t->prefix[i], t->prefix[i + 1], (t->n - i) * LPM_PREFIX);
+	memmove(&t->mode[i], &t->mode[i + 1], (t->n - i) * sizeof(t->mode[0]));
+	return 0;
+}
+
+static void lpm_on_policy(struct nlattr **tb, void *arg)
+{
+	struct lpm *t = arg;
+	int len;
+
+	if (!tb[M2MV_A_NAME] || !tb[M2MV_A_PREFIX] || !tb[M2MV_A_MODE] ||
+	    strcmp(nla_data(tb[M2MV_A_NAME]), t->store))
+		return;
+	len = nla_len(tb[M2MV_A_PREFIX]);
+	if (len < 2 || memcmp(nla_data(tb[M2MV_A_PREFIX]), "/z", 2))
+		return;
+	if (t->seen >= t->n || len != (int)strlen(t->prefix[t->seen]) ||
+	    memcmp(nla_data(tb[M2MV_A_PREFIX]), t->prefix[t->seen], len) ||
+	    nla_get_u32(tb[M2MV_A_MODE]) != t->mode[t->seen])
+		t->bad = true;
+	t->seen++;
+}
+
+TEST_F(vault, longest_prefix_among_many_policies)
+{
+	struct lpm *t = calloc(1, sizeof(*t));
+	char prefix[LPM_PREFIX], path[LPM_PREFIX + 8];
+	int i, round, hits = 0, misses = 0;
+
+	ASSERT_NE(NULL, t);
+	t->rnd = 0x6c706d31;
+	t->store = self->name;
+	for (round = 0; round < 3; round++) {
+		/* sets (new prefixes and replacements), then deletes */
+		for (i = 0; i < 300; i++) {
+			lpm_prefix(t, prefix, 1, 10, "ab/");
+			ASSERT_EQ(0, lpm_set(t, self->name, prefix))
+				TH_LOG("set %s", prefix);
+		}
+		for (i = 0; i < 80 && t->n; i++) {
+			int k = lpm_rand(t) % t->n;
+
+			ASSERT_EQ(0, lpm_del(t, self->name, k));
+		}
+		EXPECT_EQ(-ENOENT, mvt_policy_del(self->name, "/zzz"));
+
+		t->seen = 0;
+		t->bad = false;
+		ASSERT_EQ(0, mvt_nl_dump(M2MV_CMD_POLICY_GET, lpm_on_policy, t));
+		EXPECT_EQ(t->n, t->seen);
+		EXPECT_FALSE(t->bad) TH_LOG("the dump's order or modes");
+
+		for (i = 0; i < 150; i++) {
+			int best = -1, len, ret;
+			struct m2mv_stat st;
+
+			if (i % 2 && t->n) {
+				/* one of the prefixes and up to 3 bytes more */
+				int k = lpm_rand(t) % t->n;
+
+				snprintf(path, sizeof(path), "%s", t->prefix[k]);
+				lpm_prefix(t, prefix, 0, 3, "ab/c");
+				strcat(path, prefix + 2);
+			} else {
+				lpm_prefix(t, path, 0, 12, "ab/c");
+			}
+			len = strlen(path);
+			for (int k = 0; k < t->n; k++) {
+				int pl = strlen(t->prefix[k]);
+
+				if (pl <= len && !memcmp(t->prefix[k], path, pl) &&
+				    (best < 0 || pl > (int)strlen(t->prefix[best])))
+					best = k;
+			}
+			ret = mvt_put(self->fd, path, "x", 1, 0, NULL);
+			if (best < 0) {
+				EXPECT_EQ(-EACCES, ret) TH_LOG("put %s", path);
+				misses++;
+				continue;
+			}
+			hits++;
+			ASSERT_EQ(0, ret) TH_LOG("put %s: %s", path, strerror(-ret));
+			ASSERT_EQ(0, mvt_stat(self->fd, path, &st));
+			EXPECT_EQ(t->mode[best], st.mode)
+				TH_LOG("%s under %s", path, t->prefix[best]);
+			EXPECT_STREQ(lpm_credid(t->mode[best]), st.credid);
+		}
+	}
+	/* Both outcomes were tried, with enough policies to span messages. */
+	EXPECT_LT(100, t->n);
+	EXPECT_LT(0, misses);
+	EXPECT_LT(200, hits);
+	free(t);
+}
+
 TEST_F(vault, policy_key_type_must_fit_mode)
 {
 	static const struct {
