@@ -33,6 +33,12 @@ struct worker;
  * @get: read resource @res into @buf of @cap bytes; the length read
  * @batch: the worker's operations k... in one call (NULL: --batch is not
  *	supported); how many it did
+ * @mkdir: before the workload (workload.c), outside the timings: make
+ *	the container @res ready for children (may be NULL)
+ * @del: remove resource @res (it must exist); synchronously if @w->sync,
+ *	else durable with the worker's next synchronous PUT at the latest
+ * @list: the children of container @res: @fn(@arg, name) for each (the
+ *	last path segment, NUL-terminated); how many there were
  *
  * A failure of any operation ends the run through die().
  */
@@ -48,12 +54,18 @@ struct bench_store {
 	size_t (*get)(struct worker *w, const char *res, uint8_t *buf,
 		      size_t cap);
 	unsigned int (*batch)(struct worker *w, uint64_t k);
+	void (*mkdir)(const char *res);
+	void (*del)(struct worker *w, const char *res);
+	uint64_t (*list)(struct worker *w, const char *res,
+			 void (*fn)(void *arg, const char *name), void *arg);
 };
 
 extern const struct bench_store bench_m2mv;
 extern const struct bench_store bench_files;
 extern const struct bench_store bench_openssl;
+/* bench_sqlite is "sqlcipher" in m2mvbench-sqlcipher (bench.mk). */
 extern const struct bench_store bench_sqlite;
+extern const struct bench_store bench_fscrypt;
 
 /* The command line (main.c). */
 struct bench_cfg {
@@ -73,6 +85,8 @@ struct bench_cfg {
 	int nrecords;
 	size_t blob;
 	int reps;			/* policies: windows of each store */
+	unsigned int containers;	/* workload: containers */
+	unsigned int mni;		/* workload: instances kept per one */
 	FILE *out;
 };
 
@@ -112,6 +126,16 @@ void check_get(const struct worker *w, const uint8_t *got, size_t len,
 uint64_t op_index(const struct worker *w, uint64_t k);
 
 void cmd_ops(void);
+/* Is phase @name selected by --phases (default: all)? */
+bool want(const char *name);
+/* One CSV row (and its line on stderr). */
+void emit(const char *label, const char *op, uint64_t size, uint64_t ops,
+	  double secs, double p50, double p99, long long flushes);
+
+/* ------------------------------------------------------------ workload.c */
+
+/* The oneM2M-shaped workload from 1 and from --writers CSE workers. */
+void run_workload(void);
 
 /* --------------------------------------------------------------- scale.c */
 
@@ -143,6 +167,10 @@ void files_put(struct worker *w, const char *res, const uint8_t *data,
 size_t files_get(struct worker *w, const char *res, uint8_t *buf,
 		 size_t cap);
 void files_phase_start(size_t size, const char *dirname);
+void files_mkdir(const char *res);
+void files_del(struct worker *w, const char *res);
+uint64_t files_list(struct worker *w, const char *res,
+		    void (*fn)(void *arg, const char *name), void *arg);
 
 /* ---------------------------------------------------------------- util.c */
 

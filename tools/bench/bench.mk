@@ -12,19 +12,31 @@
 #                     (tools/bench/results/profiles/)
 
 BENCH_BIN := $(B)/bench/m2mvbench
+# The same program against SQLCipher instead of SQLite: both libraries
+# export the sqlite3_* symbols and install a sqlite3.h, so one binary can
+# link only one of them. Its store_sqlite.c is --store sqlcipher.
+BENCH_SQLCIPHER_BIN := $(B)/bench/m2mvbench-sqlcipher
 # The driver, the phases, and one file per kind of store (bench.h).
 BENCH_SRCS := $(wildcard tools/bench/*.c)
+BENCH_DEPS := $(BENCH_SRCS) tools/bench/bench.h $(LIB_SO) \
+	userspace/lib/m2mvault.h uapi/linux/m2mvault.h
+# pkg-config runs in the recipes only (tools/parse-check).
+BENCH_LIBS = -L$(UOBJ) -Wl,-rpath,$(UOBJ) -lm2mvault -lkeyutils \
+	$$(pkg-config --libs libcrypto libnl-genl-3.0)
 
-$(BENCH_BIN): $(BENCH_SRCS) tools/bench/bench.h $(LIB_SO) \
-		userspace/lib/m2mvault.h uapi/linux/m2mvault.h
+$(BENCH_BIN): $(BENCH_DEPS)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -pthread $(BENCH_SRCS) -o $@ -L$(UOBJ) \
-		-Wl,-rpath,$(UOBJ) -lm2mvault -lkeyutils -lsqlite3 \
-		$(shell pkg-config --libs libcrypto libnl-genl-3.0)
+	$(CC) $(USER_CFLAGS) -pthread $(BENCH_SRCS) -o $@ $(BENCH_LIBS) -lsqlite3
+
+$(BENCH_SQLCIPHER_BIN): $(BENCH_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -DBENCH_SQLCIPHER -DSQLITE_HAS_CODEC \
+		$$(pkg-config --cflags sqlcipher) -pthread $(BENCH_SRCS) -o $@ \
+		$(BENCH_LIBS) $$(pkg-config --libs sqlcipher)
 
 .PHONY: bench bench-quick bench-build bench-profile
 
-bench-build: module $(BENCH_BIN) $(LIB_SO)
+bench-build: module $(BENCH_BIN) $(BENCH_SQLCIPHER_BIN) $(LIB_SO)
 
 bench: deps
 	@$(MAKE) -s bench-build

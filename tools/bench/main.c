@@ -3,16 +3,23 @@
  * m2mvbench: the benchmark driver behind 'make bench'. Runs inside the test
  * VM (tools/bench/vm-run starts it), as root, once per store.
  *
- *   m2mvbench ops --store m2mv|files|openssl|sqlite --dir DIR --label LABEL
- *                 [--mode wrap|dir|mic] [--batch N] [--sizes 256,4096,...]
- *                 [--count N] [--secs S] [--writers N] [--csv FILE]
- *                 [--phases put,get,getcold,sync1,sync8]
+ *   m2mvbench ops --store m2mv|files|openssl|sqlite|fscrypt --dir DIR
+ *                 --label LABEL [--mode wrap|dir|mic] [--batch N]
+ *                 [--sizes 256,4096,...] [--count N] [--secs S]
+ *                 [--writers N] [--containers C] [--mni M] [--csv FILE]
+ *                 [--phases put,get,getcold,sync1,sync8,wl1,wl8]
  *
  *	For each size: PUT without sync (1 writer), GET of those records
  *	with a warm cache, GET after dropping the caches, PUT with sync from
- *	1 writer, PUT with sync from --writers writers. Each phase stops after
- *	--count operations (per phase, over all writers) or --secs seconds,
- *	whichever comes first. One CSV row per phase.
+ *	1 writer, PUT with sync from --writers writers. Then the oneM2M-shaped
+ *	workload over C containers keeping M instances each (workload.c) from
+ *	1 and from --writers CSE worker threads (wl1, wl8). Each phase stops
+ *	after --count operations (per phase, over all writers) or --secs
+ *	seconds, whichever comes first. One CSV row per phase (and per kind
+ *	of request of the workload).
+ *
+ *	m2mvbench-sqlcipher is the same program built against SQLCipher
+ *	instead of SQLite: its --store sqlcipher replaces --store sqlite.
  *
  *   m2mvbench policies --dir DIR --records N [--reps R] [--secs S]
  *                      [--count N] [--csv FILE]
@@ -47,10 +54,12 @@
 struct bench_cfg cfg = {
 	.store = &bench_m2mv, .mode = M2MV_MODE_WRAP, .batch = 1, .writers = 8,
 	.count = 2000, .secs = 1.0, .blob = 256, .reps = 5,
+	.containers = 16, .mni = 10,
 };
 
 static const struct bench_store *const stores[] = {
 	&bench_m2mv, &bench_files, &bench_openssl, &bench_sqlite,
+	&bench_fscrypt,
 };
 
 static const struct bench_store *find_store(const char *name)
@@ -79,14 +88,15 @@ static int parse_list(const char *s, uint64_t *out, int max)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: m2mvbench ops --store m2mv|files|openssl|sqlite --dir DIR --label L\n"
-		"                     [--mode wrap|dir|mic] [--batch N] [--sizes A,B]\n"
-		"                     [--count N] [--secs S] [--writers N] [--csv FILE]\n"
-		"                     [--phases put,get,getcold,sync1,sync8]\n"
+		"usage: m2mvbench ops --store m2mv|files|openssl|%s|fscrypt --dir DIR\n"
+		"                     --label L [--mode wrap|dir|mic] [--batch N]\n"
+		"                     [--sizes A,B] [--count N] [--secs S] [--writers N]\n"
+		"                     [--containers C] [--mni M] [--csv FILE]\n"
+		"                     [--phases put,get,getcold,sync1,sync8,wl1,wl8]\n"
 		"       m2mvbench scale --dir DIR [--records A,B] [--blob N] [--count N]\n"
 		"                     [--secs S] [--csv FILE]\n"
 		"       m2mvbench policies --dir DIR --records N [--reps R] [--count N]\n"
-		"                     [--secs S] [--csv FILE]\n");
+		"                     [--secs S] [--csv FILE]\n", bench_sqlite.name);
 	exit(2);
 }
 
@@ -107,6 +117,8 @@ int main(int argc, char **argv)
 		{ "blob", required_argument, NULL, 'B' },
 		{ "phases", required_argument, NULL, 'P' },
 		{ "reps", required_argument, NULL, 'R' },
+		{ "containers", required_argument, NULL, 'C' },
+		{ "mni", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t list[16];
@@ -158,10 +170,13 @@ int main(int argc, char **argv)
 			if (cfg.reps < 1)
 				usage();
 			break;
+		case 'C': cfg.containers = atoi(optarg); break;
+		case 'M': cfg.mni = atoi(optarg); break;
 		default: usage();
 		}
 	}
 	if (!cfg.dir || !cfg.count || !cfg.writers || !cfg.batch ||
+	    cfg.containers < cfg.writers || cfg.containers > 1000 || !cfg.mni ||
 	    cfg.batch > M2MV_BATCH_MAX || (cfg.batch > 1 && !cfg.store->batch))
 		usage();
 	cfg.out = stdout;

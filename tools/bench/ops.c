@@ -2,7 +2,8 @@
 /*
  * m2mvbench ops: for each size, the phases (PUT, GET warm and cold, PUT
  * with sync from 1 and from --writers writers), each by worker threads on
- * the store --store names (struct bench_store), one CSV row per phase.
+ * the store --store names (struct bench_store), one CSV row per phase;
+ * then the oneM2M-shaped workload (workload.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -102,9 +103,8 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static void emit(const char *label, const char *op, uint64_t size,
-		 uint64_t ops, double secs, double p50, double p99,
-		 long long flushes)
+void emit(const char *label, const char *op, uint64_t size, uint64_t ops,
+	  double secs, double p50, double p99, long long flushes)
 {
 	double ops_s = secs > 0 ? ops / secs : 0;
 	double fpo = flushes >= 0 && ops ? (double)flushes / ops : -1;
@@ -182,8 +182,7 @@ static uint64_t phase(const char *name, const char *dirname, size_t size,
 	return total;
 }
 
-/* Is phase @name selected by --phases (default: all)? */
-static bool want(const char *name)
+bool want(const char *name)
 {
 	const char *p = cfg.phases;
 	size_t n = strlen(name);
@@ -262,6 +261,7 @@ void cmd_ops(void)
 			      cfg.writers, 0, NULL, count);
 		free(data);
 	}
+	run_workload();
 
 	if (cfg.store->close)
 		cfg.store->close();

@@ -2,8 +2,11 @@
 /*
  * --store files: one plaintext file per resource under DIR/files, written
  * to a temporary name and renamed into place (fsync first with sync). The
- * dm-integrity run is this store on a dm-integrity file system.
+ * dm-integrity, fscrypt and gocryptfs runs are this store on those file
+ * systems. A container is a directory: DELETE is unlink(), listing its
+ * children readdir().
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -59,9 +62,69 @@ size_t files_get(struct worker *w, const char *res, uint8_t *buf, size_t cap)
 	return n;
 }
 
+void files_mkdir(const char *res)
+{
+	char d[512];
+
+	file_path(d, sizeof(d), res);
+	mkdirs(d);
+}
+
+/*
+ * Without sync the unlink is in ext4's running journal transaction, which
+ * the worker's next fsync commits; with sync, the directory is synced too.
+ */
+void files_del(struct worker *w, const char *res)
+{
+	char fin[512];
+
+	file_path(fin, sizeof(fin), res);
+	if (unlink(fin))
+		die("unlink %s: %s", fin, strerror(errno));
+	if (w->sync) {
+		char *slash = strrchr(fin, '/');
+		int fd;
+
+		*slash = '\0';
+		fd = open(fin, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd))
+			die("fsync %s: %s", fin, strerror(errno));
+		close(fd);
+	}
+}
+
+uint64_t files_list(struct worker *w, const char *res,
+		    void (*fn)(void *arg, const char *name), void *arg)
+{
+	char d[512];
+	struct dirent *e;
+	uint64_t n = 0;
+	DIR *dir;
+
+	file_path(d, sizeof(d), res);
+	dir = opendir(d);
+	if (!dir)
+		die("opendir %s: %s", d, strerror(errno));
+	errno = 0;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		fn(arg, e->d_name);
+		n++;
+	}
+	if (errno)
+		die("readdir %s: %s", d, strerror(errno));
+	closedir(dir);
+	(void)w;
+	return n;
+}
+
 const struct bench_store bench_files = {
 	.name = "files",
 	.phase_start = files_phase_start,
 	.put = files_put,
 	.get = files_get,
+	.mkdir = files_mkdir,
+	.del = files_del,
+	.list = files_list,
 };

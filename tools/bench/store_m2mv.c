@@ -2,7 +2,9 @@
 /*
  * --store m2mv: a store attached for the run with one policy ("" in
  * --mode), PUT and GET by ioctl on /dev/m2mvault bound to it, or BATCH of
- * --batch operations. The helpers here serve the scale run too.
+ * --batch operations; DELETE and the listing of a container's children
+ * (M2MV_IOC_DELETE, M2MV_IOC_LIST through libm2mvault's iterator) for the
+ * workload. The helpers here serve the scale run too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +25,8 @@ static struct m2mv_ctl *mv_ctl;
 static char mv_store[M2MV_NAME_MAX];
 
 struct mv_worker {
-	int fd;				/* bound to the store */
+	struct m2mv_store *st;		/* bound to the store */
+	int fd;				/* its descriptor */
 	struct m2mv_batch_op *ops;	/* --batch: the operations */
 	char (*paths)[96];		/* their paths */
 	uint8_t *data;			/* PUT: one buffer per op */
@@ -124,8 +127,13 @@ static void mv_worker_open(struct worker *w)
 {
 	struct mv_worker *m = xmalloc(sizeof(*m));
 
+	int ret;
+
 	memset(m, 0, sizeof(*m));
-	m->fd = mvb_bound_fd(mv_store);
+	ret = m2mv_store_open(mv_store, &m->st);
+	if (ret)
+		die("m2mv_store_open %s: %s", mv_store, strerror(-ret));
+	m->fd = m2mv_store_fd(m->st);
 	if (cfg.batch > 1) {
 		m->ops = xmalloc(sizeof(*m->ops) * cfg.batch);
 		m->paths = xmalloc(sizeof(*m->paths) * cfg.batch);
@@ -138,7 +146,7 @@ static void mv_worker_close(struct worker *w)
 {
 	struct mv_worker *m = w->priv;
 
-	close(m->fd);
+	m2mv_store_close(m->st);
 	free(m->ops);
 	free(m->paths);
 	free(m->data);
@@ -176,6 +184,46 @@ static size_t mv_get(struct worker *w, const char *res, uint8_t *buf,
 	if (ioctl(m->fd, M2MV_IOC_GET, &g))
 		die("GET %s: %s", res, strerror(errno));
 	return g.data_len;
+}
+
+static void mv_del(struct worker *w, const char *res)
+{
+	struct mv_worker *m = w->priv;
+	struct m2mv_del d;
+
+	memset(&d, 0, sizeof(d));
+	d.path = (uintptr_t)res;
+	d.path_len = strlen(res);
+	d.flags = w->sync ? M2MV_F_SYNC : 0;
+	if (ioctl(m->fd, M2MV_IOC_DELETE, &d))
+		die("DELETE %s: %s", res, strerror(errno));
+}
+
+static uint64_t mv_list(struct worker *w, const char *res,
+			void (*fn)(void *arg, const char *name), void *arg)
+{
+	struct mv_worker *m = w->priv;
+	struct m2mv_list_iter *it;
+	struct m2mv_list_item item;
+	char prefix[256];
+	size_t plen;
+	uint64_t n = 0;
+	int ret;
+
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s/", res);
+	ret = m2mv_list_open(m->st, prefix, 0, &it);
+	if (ret)
+		die("LIST %s: %s", prefix, strerror(-ret));
+	while ((ret = m2mv_list_next(it, &item)) > 0) {
+		if (item.path_len <= plen)
+			die("LIST %s: bad path %s", prefix, item.path);
+		fn(arg, item.path + plen);
+		n++;
+	}
+	if (ret < 0)
+		die("LIST %s: %s", prefix, strerror(-ret));
+	m2mv_list_close(it);
+	return n;
 }
 
 /* One BATCH of up to cfg.batch operations starting at the k-th. */
@@ -235,4 +283,6 @@ const struct bench_store bench_m2mv = {
 	.put = mv_put,
 	.get = mv_get,
 	.batch = mv_batch,
+	.del = mv_del,
+	.list = mv_list,
 };

@@ -104,4 +104,7 @@ const struct bench_store bench_openssl = {
 	.worker_close = ossl_worker_close,
 	.put = ossl_put,
 	.get = ossl_get,
+	.mkdir = files_mkdir,
+	.del = files_del,
+	.list = files_list,
 };
