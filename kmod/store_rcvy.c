@@ -81,15 +81,25 @@ static int rcvy_rec_alloc(const struct m2mv_rcvy *r, struct m2mv_rec *rec)
 	return 0;
 }
 
-/* Bind @r's Credential-ID to its key's identifier, as a policy would. */
-static int rcvy_bind(struct m2mv_store *s, const struct m2mv_rcvy *r)
+/*
+ * Bind @r's Credential-ID to its key's identifier, as a policy would; with
+ * @check only, see that nothing stands in the way (0 if the binding exists
+ * already or may be made, else -EKEYREJECTED or -ENODEV).
+ */
+static int rcvy_bind(struct m2mv_store *s, const struct m2mv_rcvy *r,
+		     bool check)
 {
 	u8 id[M2MV_KEY_ID_SIZE];
 	int ret;
 
 	ret = m2mv_cred_key_id(r->key, id);
-	if (!ret)
+	if (!ret && check) {
+		ret = m2mv_policies_check(&s->policies, r->kid, id);
+		if (ret == -ENOENT)
+			ret = 0;
+	} else if (!ret) {
 		ret = m2mv_policies_bind(&s->policies, r->kid, id);
+	}
 	memzero_explicit(id, sizeof(id));
 	return ret;
 }
@@ -108,7 +118,8 @@ static int rcvy_bind(struct m2mv_store *s, const struct m2mv_rcvy *r)
  *
  * Return: 0; -EINVAL; -EKEYREJECTED (@kid bound to another key); -ENODEV,
  * -EROFS, -EIO, -ENOMEM, or the file system's error, and then nothing
- * changed.
+ * changed (a failed flush is sticky: the store refuses writes until it is
+ * attached again, and the RCVY record may or may not be durable).
  */
 int m2mv_store_recovery_set(struct m2mv_store *s, const char *kid,
 			    const u8 key[32])
@@ -138,7 +149,7 @@ int m2mv_store_recovery_set(struct m2mv_store *s, const char *kid,
 			ret = m2mv_kw_wrap(kek, r->key, r->wrapped);
 		memzero_explicit(kek, sizeof(kek));
 		if (!ret)
-			ret = rcvy_bind(s, r);
+			ret = rcvy_bind(s, r, true);
 		if (ret)
 			goto out;
 	}
@@ -159,6 +170,9 @@ int m2mv_store_recovery_set(struct m2mv_store *s, const char *kid,
 	mutex_unlock(&s->append_lock);
 	if (!ret)
 		ret = m2mv_store_sync(s, end);
+	/* Checked above: only a detach or a race with another set fails. */
+	if (!ret && r)
+		ret = rcvy_bind(s, r, false);
 	if (!ret)
 		pr_info("store %s: recovery credential %s%s\n", s->name,
 			r ? "set to " : "removed", r ? r->kid : "");
@@ -235,7 +249,7 @@ int m2mv_rcvy_load(struct m2mv_store *s)
 		ret = m2mv_kw_unwrap(kek, r->wrapped, r->key);
 	memzero_explicit(kek, sizeof(kek));
 	if (!ret)
-		ret = rcvy_bind(s, r);
+		ret = rcvy_bind(s, r, false);
 	if (ret == -ENOMEM)
 		return ret;
 	if (ret) {
