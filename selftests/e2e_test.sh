@@ -43,7 +43,7 @@ tef_alive() { kill -0 "$TEF_PID" 2>/dev/null; }
 same() { [ "$1" = "$2" ] || { echo "got '$1', want '$2'"; return 1; }; }
 has() { grep -q -- "$2" "$1" || { echo "no '$2' in:"; cat "$1"; return 1; }; }
 
-plan 59
+plan 61
 keyctl new_session >/dev/null
 
 # ------------------------------------------------------------ bootstrap
@@ -119,6 +119,19 @@ done
 "$M" export e2e /cse/ae1/hum/cin1 --json >"$W/hum.json"
 check "AE2 decrypts the flattened JSON form too" \
 	sh -c "consume() { '$BIN/m2m-consume' --tef 127.0.0.1:$TEF_PORT --fqdn $TEF_FQDN --identity kpm-ae2 --psk-file '$W/kpm-ae2.psk' \"\$@\"; }; consume '$W/hum.json' | grep -q dir-c-secret-1"
+# A record of two recipients: the store's recovery credential joins the
+# policy's. AE2 opens the General JSON with the TEF's key of the first.
+head -c 32 /dev/urandom >"$W/rcvy.key"
+keyctl session - sh -c "keyctl padd m2mvault 15-e2e-recovery@$TEF_FQDN @s <'$W/rcvy.key' >/dev/null &&
+	'$M' recovery set e2e 15-e2e-recovery@$TEF_FQDN" >/dev/null 2>&1
+printf '{"m2m:cin":{"con":"wrap-secret-r"}}' | cse put e2e /cse/ae1/temp/rc1 - >/dev/null 2>&1
+"$M" export e2e /cse/ae1/temp/rc1 --json >"$W/rc1.json"
+check "AE2 decrypts a General JSON record of two recipients with its TEF key" \
+	same "$(consume kpm-ae2 "$W/rc1.json" 2>/dev/null)" '{"m2m:cin":{"con":"wrap-secret-r"}}'
+check "... and the recovery key file alone opens it, the TEF not asked" \
+	same "$("$BIN/m2m-consume" --key-file "$W/rcvy.key" "$W/rc1.json" 2>/dev/null)" \
+	'{"m2m:cin":{"con":"wrap-secret-r"}}'
+"$M" recovery clear e2e
 "$M" export e2e /cse/acp/acp1 --compact >"$W/acp.jws"
 check "AE2 verifies the mic record's JWS" \
 	same "$(consume kpm-ae2 "$W/acp.jws")" '{"m2m:acp":{"acor":["Cae2"]}}'
