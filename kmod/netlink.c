@@ -888,7 +888,7 @@ static int m2mv_nl_compact(struct sk_buff *skb, struct genl_info *info)
 	if (flags & ~__M2MV_COMPACT_F_ALL) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_FLAGS],
 				    "unknown compaction flags");
-		return -EINVAL;
+		return -EOPNOTSUPP;
 	}
 	if ((flags & M2MV_COMPACT_F_RECOVERY) && info->attrs[M2MV_A_CREDID]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[M2MV_A_CREDID],

@@ -8,6 +8,7 @@
  */
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <linux/netlink.h>
 #include <netlink/genl/ctrl.h>
@@ -158,6 +159,25 @@ static int fill_name(struct nl_msg *m, void *arg)
 	return nla_put_string(m, M2MV_A_NAME, arg);
 }
 
+/* STORE_COMPACT and STORE_RECOVERY: the attributes that are set. */
+struct cmp {
+	const char *name;
+	int fd;
+	bool has_flags;
+	uint32_t flags;
+	const char *credid;
+};
+
+static int fill_cmp(struct nl_msg *m, void *arg)
+{
+	const struct cmp *c = arg;
+
+	return nla_put_string(m, M2MV_A_NAME, c->name) ||
+	       (c->fd >= 0 && nla_put_u32(m, M2MV_A_FD, c->fd)) ||
+	       (c->has_flags && nla_put_u32(m, M2MV_A_FLAGS, c->flags)) ||
+	       (c->credid && nla_put_string(m, M2MV_A_CREDID, c->credid));
+}
+
 FIXTURE(genl) {
 	MVT_VAULT_IN_FIXTURE;
 };
@@ -268,6 +288,45 @@ TEST_F(genl, unknown_command)
 				       self->name, &r));
 }
 
+TEST_F(genl, compact_flags_and_recovery_are_checked)
+{
+	char path[] = "/tmp/m2mv-genl-cmp.XXXXXX";
+	struct cmp c = { .name = self->name, .has_flags = true };
+	struct stat st;
+	struct res r;
+
+	c.fd = mkstemp(path);
+	ASSERT_GE(c.fd, 0);
+	unlink(path);
+	/* A flag bit the ABI does not define, and rotation with RECOVERY. */
+	c.flags = 1U << 31;
+	EXPECT_EQ(-EOPNOTSUPP, request(M2MV_CMD_STORE_COMPACT, false,
+				       fill_cmp, &c, &r));
+	EXPECT_NE(0, strlen(r.msg));
+	c.flags = M2MV_COMPACT_F_RECOVERY;
+	c.credid = K_WRAP;
+	EXPECT_EQ(-EINVAL, request(M2MV_CMD_STORE_COMPACT, false, fill_cmp,
+				   &c, &r));
+	EXPECT_NE(0, strlen(r.msg));
+	ASSERT_EQ(0, fstat(c.fd, &st));
+	EXPECT_EQ(0, st.st_size) TH_LOG("a refused compaction wrote");
+	close(c.fd);
+
+	/* STORE_RECOVERY: not type 15, no such store, a key not possessed. */
+	c = (struct cmp) { .name = self->name, .fd = -1,
+			   .credid = "14-dir@tef.example" };
+	EXPECT_EQ(-EINVAL, request(M2MV_CMD_STORE_RECOVERY, false, fill_cmp,
+				   &c, &r));
+	EXPECT_NE(0, strlen(r.msg));
+	c.credid = "15-nobody-has-it@tef.example";
+	EXPECT_EQ(-ENOKEY, request(M2MV_CMD_STORE_RECOVERY, false, fill_cmp,
+				   &c, &r));
+	c.name = "genl-no-such";
+	c.credid = K_WRAP;
+	EXPECT_EQ(-ENOENT, request(M2MV_CMD_STORE_RECOVERY, false, fill_cmp,
+				   &c, &r));
+}
+
 TEST_F(genl, unprivileged_sender_is_refused)
 {
 	pid_t pid = fork();
@@ -279,6 +338,7 @@ TEST_F(genl, unprivileged_sender_is_refused)
 			M2MV_CMD_STORE_ATTACH, M2MV_CMD_STORE_DETACH,
 			M2MV_CMD_POLICY_SET, M2MV_CMD_POLICY_DEL,
 			M2MV_CMD_STORE_VERIFY, M2MV_CMD_STORE_COMPACT,
+			M2MV_CMD_KEY_BIND, M2MV_CMD_STORE_RECOVERY,
 		};
 		struct nl_sock *sk;
 		struct res r;
