@@ -271,19 +271,12 @@ int m2mv_rcvy_load(struct m2mv_store *s)
  */
 int m2mv_rcvy_rec(struct m2mv_store *s, struct m2mv_rec *rec)
 {
-	struct m2mv_rcvy *r;
 	int ret;
 
+	/* s->rcvy changes only under the append lock: no copy is needed. */
 	lockdep_assert_held(&s->append_lock);
 	if (!s->rcvy.set || !s->rcvy.loaded)
 		return 0;
-	r = kmalloc(sizeof(*r), GFP_KERNEL);
-	if (!r)
-		return -ENOMEM;
-	spin_lock(&s->rcvy_lock);
-	*r = s->rcvy;
-	spin_unlock(&s->rcvy_lock);
-	ret = rcvy_rec_alloc(r, rec);
-	kfree_sensitive(r);
+	ret = rcvy_rec_alloc(&s->rcvy, rec);
 	return ret ? ret : 1;
 }

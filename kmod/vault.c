@@ -177,15 +177,23 @@ static int vault_add_recovery(struct m2mv_store *s, struct m2mv_vop *op)
 	struct m2mv_kids *k = &op->pol.rcpt;
 	unsigned int i;
 
-	if (m2mv_store_recovery_get(s, op->kid, NULL))
-		return 0;
-	for (i = 0; i < k->n; i++)
-		if (!strcmp(k->kid[i], op->kid))
+	if (k->n >= M2MV_RECIPIENTS_MAX) {
+		if (m2mv_store_recovery_get(s, op->kid, NULL))
 			return 0;
-	if (k->n >= M2MV_RECIPIENTS_MAX)
+		for (i = 0; i < k->n; i++)
+			if (!strcmp(k->kid[i], op->kid))
+				return 0;
 		return -E2BIG;
+	}
+	/* The common case: one look, into the recipients' next place. */
 	if (m2mv_store_recovery_get(s, k->kid[k->n], op->keys[k->n]))
-		return 0;		/* removed meanwhile */
+		return 0;
+	for (i = 0; i < k->n; i++) {
+		if (!strcmp(k->kid[i], k->kid[k->n])) {
+			memzero_explicit(op->keys[k->n], M2MV_KEY_SIZE);
+			return 0;
+		}
+	}
 	k->n++;
 	return 1;
 }
@@ -731,6 +739,41 @@ static int vault_copy(const struct m2mv_rec *in, struct m2mv_rec *tmp)
 }
 
 /*
+ * A wrap record in @out standing in for @in, whose plaintext @plain holds
+ * (opened under content key @cek): of @shape's flags and recipients, with
+ * @in's version and path, the first @nkeep of its wrapped keys, the header
+ * for @kids, and sealed anew under @cek with a fresh IV, @cek wrapped under
+ * @key for recipient @idx (rotation's new credential, or the recovery
+ * credential). Return: 1 with @out built, or a negative errno.
+ */
+static int vault_rewrap_rec(struct m2mv_store *s, const struct m2mv_rec *in,
+			    const struct m2mv_rec *plain,
+			    const struct m2mv_rec_shape *shape, u8 nkeep,
+			    const struct m2mv_kids *kids,
+			    const u8 cek[M2MV_KEY_SIZE],
+			    const u8 key[M2MV_KEY_SIZE], u8 idx,
+			    struct m2mv_rec *out)
+{
+	int ret;
+
+	ret = m2mv_rec_alloc(out, shape);
+	if (ret)
+		return ret;
+	out->head->version = in->head->version;
+	memcpy(out->path, in->path, shape->path_len);
+	memcpy(out->ekey, in->ekey, (size_t)nkeep * M2MV_WRAPPED_KEY_SIZE);
+	memcpy(out->payload, plain->payload, shape->payload_len);
+	ret = vault_write_header(s, out, kids);
+	if (!ret)
+		ret = m2mv_seal_cek(out, cek, key, idx);
+	if (ret) {
+		m2mv_rec_free(out);
+		return ret;
+	}
+	return 1;
+}
+
+/*
  * m2mv_vault_reseal() of a wrap record of several recipients: the new
  * credential takes the first recipient's place (the one its policy names
  * as CREDID), unless it is one of them already. The record is opened with
@@ -773,23 +816,10 @@ static int vault_reseal_rcpt(struct m2mv_rotate *r, const struct m2mv_rec *in,
 	if (ret)
 		goto out;
 
-	ret = m2mv_rec_alloc(out, &shape);
-	if (ret)
-		goto out;
-	out->head->version = in->head->version;
-	memcpy(out->head->nonce, in->head->nonce, M2MV_NONCE_SIZE);
-	memcpy(out->path, in->path, shape.path_len);
-	memcpy(out->ekey, in->ekey,
-	       (size_t)shape.nrcpt * M2MV_WRAPPED_KEY_SIZE);
-	memcpy(out->payload, tmp.payload, shape.payload_len);
+	/* The RCPT head's nonce (the count) is the one alloc writes. */
 	strscpy(r->kids.kid[0], r->kid, sizeof(r->kids.kid[0]));
-	ret = vault_write_header(r->s, out, &r->kids);
-	if (!ret)
-		ret = m2mv_seal_cek(out, r->cek, r->key, 0);
-	if (ret)
-		m2mv_rec_free(out);
-	else
-		ret = 1;
+	ret = vault_rewrap_rec(r->s, in, &tmp, &shape, shape.nrcpt, &r->kids,
+			       r->cek, r->key, 0, out);
 out:
 	memzero_explicit(r->cek, sizeof(r->cek));
 	m2mv_rec_free(&tmp);
@@ -1006,23 +1036,13 @@ int m2mv_vault_rewrap(void *ctx, const struct m2mv_rec *in,
 	if (ret)
 		goto out_tmp;
 
-	ret = m2mv_rec_alloc(out, &shape);
-	if (ret)
-		goto out_tmp;
-	out->head->version = in->head->version;
-	memcpy(out->path, in->path, shape.path_len);
-	memcpy(out->ekey, in->ekey, (size_t)nbase * M2MV_WRAPPED_KEY_SIZE);
-	memcpy(out->payload, tmp.payload, shape.payload_len);
-	ret = vault_write_header(r->s, out, &r->want);
-	/* Seal, wrapping the content key anew for one recipient. */
-	if (!ret && r->has)
-		ret = m2mv_seal_cek(out, r->cek, r->key, nbase);
-	else if (!ret)
-		ret = m2mv_seal_cek(out, r->cek, r->open, idx);
-	if (ret)
-		m2mv_rec_free(out);
-	else
-		ret = 1;
+	/*
+	 * The recovery credential's wrapped key is the one to write; without
+	 * it, the opener's own is written again, as it was.
+	 */
+	ret = vault_rewrap_rec(r->s, in, &tmp, &shape, nbase, &r->want,
+			       r->cek, r->has ? r->key : r->open,
+			       r->has ? nbase : idx, out);
 out_tmp:
 	memzero_explicit(r->cek, sizeof(r->cek));
 	m2mv_rec_free(&tmp);
