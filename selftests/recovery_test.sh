@@ -67,7 +67,7 @@ back() {
 		test "$(cat "$W/pt")" = "$3"
 }
 
-plan 36
+plan 40
 load store 16-store@tef.example
 load cnt "$CNT"
 t "attach --create" 0 "$M" attach "$S" "$W/s.store" \
@@ -124,6 +124,14 @@ e.deserialize(open(sys.argv[2]).read(), key=key)
 assert e.payload == b"{\"con\":\"21.5\"}\n", e.payload
 ' "$W/r1.key" "$W/rec.jwe"
 
+check "in a fresh keyring, a forged key under the recovery Credential-ID opens nothing (refused by the binding: the store stays ok)" \
+	keyctl session - bash -c "head -c 32 /dev/urandom | keyctl padd m2mvault $R1 @s >/dev/null &&
+	! '$M' get '$S' /cse/ae/cnt/new &&
+	test \"\$('$M' status '$S' --json | jq -r '.[0].state')\" = ok"
+check "... while the real recovery key there opens it in the kernel too" \
+	keyctl session - bash -c "keyctl padd m2mvault $R1 @s <'$W/r1.key' >/dev/null &&
+	test \"\$('$M' get '$S' /cse/ae/cnt/new)\" = '{\"con\":\"21.5\"}'"
+
 # The RCVY record: A256KW(HMAC-SHA256(store key, "m2mvault recovery" ||
 # store id || kid), recovery key), as key-management.rst derives it.
 check "the RCVY record wraps the key as documented" python3 -c '
@@ -161,6 +169,10 @@ check "... and a PUT there seals for it" \
 	back r1 /cse/ae/cnt/after '{"con":"after"}'
 
 # ------------------------------------------------------ compact --recovery
+t "compact --recovery in a fresh keyring without the policy's key fails" 1 \
+	keyctl session - "$M" compact "$S" "$W/c0.store" --recovery
+check "... and changes nothing" bash -c \
+	"test ! -s '$W/c0.store' && test \"\$(kids /cse/ae/cnt/old)\" = ''"
 t "compact --recovery" 0 "$M" compact "$S" "$W/c1.store" --recovery
 check "the older record now has the recovery recipient" \
 	test "$(kids /cse/ae/cnt/old)" = "$CNT $R1"
